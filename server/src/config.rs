@@ -1,0 +1,309 @@
+//! Configuration: one typed struct, filled from defaults < TOML file < `MAILLAGE_*` environment.
+//!
+//! Every key is documented in `maillage.example.toml` at the root of the repository; a test keeps that
+//! file and this struct in sync. Unknown keys and bad values stop start-up with a message naming the
+//! key (or the environment variable).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+/// Environment variables that are not configuration keys but are read by Maillage's tools.
+const OTHER_VARIABLES: &[&str] = &["MAILLAGE_CONFIG", "MAILLAGE_TEST_DATABASE_URL"];
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Directory for Maillage's files (the SQLite database by default). Created if missing.
+    pub data_dir: PathBuf,
+    /// Database URL. Empty: a SQLite file `maillage.db` in `data_dir`. `sqlite://PATH` or
+    /// `postgres://USER@HOST:PORT/DB` choose explicitly.
+    pub database_url: String,
+    /// Address and port the HTTP server listens on.
+    pub bind: SocketAddr,
+    /// Public `host[:port]` of this instance, as people and other instances reach it.
+    pub domain: String,
+    /// Log filter (`info`, `maillage_server=debug,info`...), in `tracing` EnvFilter syntax.
+    pub log: String,
+    pub instance: InstanceConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct InstanceConfig {
+    /// The cooperative's name, shown on every page.
+    pub name: String,
+    /// A sentence or two about the cooperative, shown on the home page.
+    pub description: String,
+    /// Languages offered, the first one being the default: `fr`, `en`.
+    pub languages: Vec<String>,
+    /// `open`: anyone can register. `approval`: new members wait for an admin's approval.
+    pub registration: RegistrationMode,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum RegistrationMode {
+    Open,
+    Approval,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("./data"),
+            database_url: String::new(),
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            domain: "localhost:8080".to_owned(),
+            log: "info".to_owned(),
+            instance: InstanceConfig::default(),
+        }
+    }
+}
+
+impl Default for InstanceConfig {
+    fn default() -> Self {
+        Self {
+            name: "Maillage".to_owned(),
+            description: String::new(),
+            languages: vec!["fr".to_owned(), "en".to_owned()],
+            registration: RegistrationMode::Open,
+        }
+    }
+}
+
+/// A configuration problem, naming the key or variable at fault.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {0}")]
+pub struct ConfigError(String);
+
+/// How an environment variable's text becomes a TOML value.
+#[derive(Clone, Copy)]
+enum EnvKind {
+    Text,
+    List,
+}
+
+/// Each `MAILLAGE_*` variable and the key it sets.
+const ENVIRONMENT: &[(&str, &[&str], EnvKind)] = &[
+    ("MAILLAGE_DATA_DIR", &["data_dir"], EnvKind::Text),
+    ("MAILLAGE_DATABASE_URL", &["database_url"], EnvKind::Text),
+    ("MAILLAGE_BIND", &["bind"], EnvKind::Text),
+    ("MAILLAGE_DOMAIN", &["domain"], EnvKind::Text),
+    ("MAILLAGE_LOG", &["log"], EnvKind::Text),
+    ("MAILLAGE_INSTANCE_NAME", &["instance", "name"], EnvKind::Text),
+    ("MAILLAGE_INSTANCE_DESCRIPTION", &["instance", "description"], EnvKind::Text),
+    ("MAILLAGE_INSTANCE_LANGUAGES", &["instance", "languages"], EnvKind::List),
+    ("MAILLAGE_REGISTRATION", &["instance", "registration"], EnvKind::Text),
+];
+
+impl Config {
+    /// Loads the configuration: defaults, then the TOML file if given, then the environment.
+    pub fn load(file: Option<&Path>, env: impl IntoIterator<Item = (String, String)>) -> Result<Self, ConfigError> {
+        let mut table = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| ConfigError(format!("cannot read {}: {e}", path.display())))?;
+                text.parse::<toml::Table>().map_err(|e| ConfigError(format!("{}: {e}", path.display())))?
+            }
+            None => toml::Table::new(),
+        };
+        let mut from_env = Vec::new();
+        for (name, value) in env {
+            if !name.starts_with("MAILLAGE_") || OTHER_VARIABLES.contains(&name.as_str()) {
+                continue;
+            }
+            let Some((_, path, kind)) = ENVIRONMENT.iter().find(|(var, _, _)| *var == name) else {
+                let known: Vec<&str> = ENVIRONMENT.iter().map(|(var, _, _)| *var).collect();
+                return Err(ConfigError(format!(
+                    "unknown environment variable {name} (known: {})",
+                    known.join(", ")
+                )));
+            };
+            let value = match kind {
+                EnvKind::Text => toml::Value::String(value),
+                EnvKind::List => toml::Value::Array(
+                    value
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|v| !v.is_empty())
+                        .map(|v| toml::Value::String(v.to_owned()))
+                        .collect(),
+                ),
+            };
+            set_path(&mut table, path, value).map_err(|e| ConfigError(format!("{name}: {e}")))?;
+            from_env.push(name);
+        }
+        // Re-parsing the merged document gives errors that quote the offending key and line.
+        let merged = toml::to_string(&table).map_err(|e| ConfigError(e.to_string()))?;
+        let config: Config = toml::from_str(&merged).map_err(|e| {
+            let origin = if from_env.is_empty() {
+                String::new()
+            } else {
+                format!(" (environment variables set: {})", from_env.join(", "))
+            };
+            ConfigError(format!("{}{origin}", e.to_string().trim_end()))
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks what the types alone cannot.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |key: &str, why: &str| Err(ConfigError(format!("`{key}` {why}")));
+        if self.data_dir.as_os_str().is_empty() {
+            return bad("data_dir", "must not be empty");
+        }
+        if !self.database_url.is_empty() && crate::storage::Backend::from_url(&self.database_url).is_none() {
+            return bad("database_url", "must start with sqlite:// or postgres:// (or be empty for the default SQLite file)");
+        }
+        if Url::parse(&format!("http://{}/", self.domain)).ok().and_then(|u| u.host_str().map(str::to_owned)).is_none()
+            || self.domain.contains(['/', '@', '?', '#', ' '])
+            || self.domain.is_empty()
+        {
+            return bad("domain", "must be a host name with an optional port, such as coop.example.org or localhost:8080");
+        }
+        if self.instance.name.trim().is_empty() || self.instance.name.chars().count() > 80 {
+            return bad("instance.name", "must have 1 to 80 characters");
+        }
+        if self.instance.languages.is_empty() {
+            return bad("instance.languages", "must list at least one language (fr, en)");
+        }
+        if let Some(unknown) = self.instance.languages.iter().find(|l| crate::i18n::Lang::parse(l).is_none()) {
+            return Err(ConfigError(format!("`instance.languages`: unknown language {unknown:?} (supported: fr, en)")));
+        }
+        if tracing_filter_is_invalid(&self.log) {
+            return bad("log", "is not a valid log filter (try `info` or `maillage_server=debug,info`)");
+        }
+        Ok(())
+    }
+
+    /// The database URL in effect: the configured one, or the SQLite file in the data directory.
+    pub fn effective_database_url(&self) -> String {
+        if self.database_url.is_empty() {
+            format!("sqlite://{}", self.data_dir.join("maillage.db").display())
+        } else {
+            self.database_url.clone()
+        }
+    }
+
+    /// The public base URL. Plain http only for a local domain (`localhost`, loopback addresses), so
+    /// that development works without certificates; https everywhere else.
+    pub fn public_url(&self) -> Url {
+        let host = self.domain.rsplit_once(':').map_or(self.domain.as_str(), |(h, _)| h);
+        let local = host == "localhost" || host.starts_with("127.") || host == "[::1]";
+        let scheme = if local { "http" } else { "https" };
+        #[expect(clippy::expect_used, reason = "validate() accepts only domains that form a URL")]
+        Url::parse(&format!("{scheme}://{}/", self.domain)).expect("validated domain")
+    }
+
+    /// Whether cookies must carry `Secure` (the instance is served over https).
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url().scheme() == "https"
+    }
+}
+
+fn tracing_filter_is_invalid(filter: &str) -> bool {
+    filter.trim().is_empty() || tracing_subscriber::EnvFilter::try_new(filter).is_err()
+}
+
+fn set_path(table: &mut toml::Table, path: &[&str], value: toml::Value) -> Result<(), String> {
+    let (last, parents) = path.split_last().ok_or("empty key")?;
+    let mut current = table;
+    for key in parents {
+        let entry = current.entry((*key).to_owned()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        current = entry.as_table_mut().ok_or_else(|| format!("`{key}` is not a table"))?;
+    }
+    current.insert((*last).to_owned(), value);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn defaults_are_valid() {
+        let config = Config::load(None, env(&[])).expect("defaults");
+        assert_eq!(config, Config::default());
+        assert_eq!(config.public_url().as_str(), "http://localhost:8080/");
+        assert!(config.effective_database_url().starts_with("sqlite://"));
+    }
+
+    #[test]
+    fn environment_overrides_file() {
+        let dir = std::env::temp_dir().join(format!("maillage-config-{}", crate::domain::ids::new_id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let file = dir.join("maillage.toml");
+        std::fs::write(&file, "domain = \"coop.example.org\"\n[instance]\nname = \"Coop\"\nregistration = \"approval\"\n")
+            .expect("write");
+        let config = Config::load(Some(&file), env(&[("MAILLAGE_INSTANCE_NAME", "Recyclerie"), ("MAILLAGE_INSTANCE_LANGUAGES", "en, fr")]))
+            .expect("config");
+        assert_eq!(config.domain, "coop.example.org");
+        assert_eq!(config.instance.name, "Recyclerie");
+        assert_eq!(config.instance.registration, RegistrationMode::Approval);
+        assert_eq!(config.instance.languages, vec!["en", "fr"]);
+        assert_eq!(config.public_url().as_str(), "https://coop.example.org/");
+        assert!(config.secure_cookies());
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn bad_input_names_the_key() {
+        let message = |pairs: &[(&str, &str)]| Config::load(None, env(pairs)).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(message(&[("MAILLAGE_BIND", "nowhere")]).contains("bind"));
+        assert!(message(&[("MAILLAGE_REGISTRATION", "sometimes")]).contains("registration"));
+        assert!(message(&[("MAILLAGE_COLOUR", "blue")]).contains("MAILLAGE_COLOUR"));
+        assert!(message(&[("MAILLAGE_INSTANCE_LANGUAGES", "fr,de")]).contains("instance.languages"));
+        assert!(message(&[("MAILLAGE_DOMAIN", "https://x.org/")]).contains("domain"));
+        assert!(message(&[("MAILLAGE_DATABASE_URL", "mysql://x")]).contains("database_url"));
+        let unknown_key = "colour = \"blue\"\n".parse::<toml::Table>().map(|_| ());
+        assert!(unknown_key.is_ok());
+    }
+
+    #[test]
+    fn unknown_file_keys_are_rejected() {
+        let dir = std::env::temp_dir().join(format!("maillage-config-{}", crate::domain::ids::new_id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let file = dir.join("maillage.toml");
+        std::fs::write(&file, "[instance]\nnmae = \"Coop\"\n").expect("write");
+        let error = Config::load(Some(&file), env(&[])).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(error.contains("nmae"), "{error}");
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    /// `maillage.example.toml` documents every key, parses, and holds the defaults.
+    #[test]
+    fn example_file_is_in_sync_with_the_code() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../maillage.example.toml");
+        let text = std::fs::read_to_string(&path).expect("example config");
+        let example: toml::Table = text.parse().expect("example parses");
+        let defaults = toml::Table::try_from(Config::default()).expect("defaults serialise");
+        fn keys(table: &toml::Table, prefix: &str, out: &mut Vec<String>) {
+            for (key, value) in table {
+                let path = format!("{prefix}{key}");
+                match value {
+                    toml::Value::Table(inner) => keys(inner, &format!("{path}."), out),
+                    _ => out.push(path),
+                }
+            }
+        }
+        let (mut documented, mut expected) = (Vec::new(), Vec::new());
+        keys(&example, "", &mut documented);
+        keys(&defaults, "", &mut expected);
+        documented.sort();
+        expected.sort();
+        assert_eq!(documented, expected, "maillage.example.toml and Config differ");
+        let parsed: Config = toml::from_str(&text).expect("example is a valid config");
+        assert_eq!(parsed, Config::default(), "the example shows the defaults");
+        for (variable, _, _) in ENVIRONMENT {
+            assert!(text.contains(variable), "{variable} is not documented in the example");
+        }
+    }
+}

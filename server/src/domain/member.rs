@@ -1,0 +1,131 @@
+//! Members: people and organisations belonging to this instance.
+
+use super::FieldError;
+use super::text::bounded;
+
+string_enum!(
+    /// A person, or an organisation (company, association).
+    MemberKind, "kind" { Person => "person", Organisation => "organisation" }
+);
+string_enum!(
+    Role, "role" { Member => "member", Moderator => "moderator", Admin => "admin" }
+);
+string_enum!(
+    /// `pending` members wait for an admin's approval; `disabled` ones cannot log in.
+    MemberStatus, "status" { Pending => "pending", Active => "active", Disabled => "disabled" }
+);
+
+/// A member's handle: 3 to 30 characters among `a-z`, `0-9` and `_`, stored in lower case. It becomes
+/// the `USER` of `acct:USER@DOMAIN` once instances federate, hence the narrow alphabet.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Username(String);
+
+impl Username {
+    pub fn parse(value: &str) -> Result<Self, FieldError> {
+        let value = value.trim();
+        if value.is_empty() {
+            return Err(FieldError::new("username", "error.required"));
+        }
+        let lower = value.to_ascii_lowercase();
+        if !(3..=30).contains(&lower.chars().count()) {
+            return Err(FieldError::new("username", "error.username_length"));
+        }
+        if !lower.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
+            return Err(FieldError::new("username", "error.username_chars"));
+        }
+        Ok(Self(lower))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Username {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+pub fn parse_display_name(value: &str) -> Result<String, FieldError> {
+    bounded("display_name", value, 1, 80)
+}
+
+pub fn parse_description(value: &str) -> Result<String, FieldError> {
+    bounded("description", value, 0, 2000)
+}
+
+/// A new password: long enough to resist guessing, short enough to hash cheaply.
+pub struct NewPassword(String);
+
+impl NewPassword {
+    pub const MIN: usize = 10;
+    pub const MAX: usize = 256;
+
+    pub fn parse(value: &str) -> Result<Self, FieldError> {
+        let length = value.chars().count();
+        if length < Self::MIN {
+            return Err(FieldError::new("password", "error.password_short").with("min", Self::MIN));
+        }
+        if length > Self::MAX {
+            return Err(FieldError::new("password", "error.too_long").with("max", Self::MAX));
+        }
+        Ok(Self(value.to_owned()))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for NewPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NewPassword(***)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_are_lowercased_and_restricted() {
+        assert_eq!(Username::parse(" Alice_42 ").map(|u| u.to_string()), Ok("alice_42".to_owned()));
+        assert!(Username::parse("al").is_err());
+        assert!(Username::parse("élodie").is_err());
+        assert!(Username::parse("a b c").is_err());
+        assert!(Username::parse(&"a".repeat(31)).is_err());
+    }
+
+    #[test]
+    fn passwords_have_a_minimum_length() {
+        assert!(NewPassword::parse("short").is_err());
+        assert!(NewPassword::parse("long enough!").is_ok());
+        assert_eq!(format!("{:?}", NewPassword::parse("long enough!").ok()), "Some(NewPassword(***))");
+    }
+}
+
+/// A member as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Member {
+    pub id: String,
+    pub username: Username,
+    pub kind: MemberKind,
+    pub display_name: String,
+    pub description: String,
+    pub location: Option<super::geo::Location>,
+    pub role: Role,
+    pub status: MemberStatus,
+    pub created_at: i64,
+}
+
+impl Member {
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+
+    /// Admins and moderators may remove other members' listings.
+    pub fn can_moderate(&self) -> bool {
+        matches!(self.role, Role::Admin | Role::Moderator)
+    }
+}

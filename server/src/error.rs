@@ -1,0 +1,128 @@
+//! The one error type of the HTTP layer: a status and a safe, translatable message for the client; the
+//! internal cause is logged once, here, and never sent.
+
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use crate::domain::{FieldError, Message};
+
+#[derive(Debug)]
+pub struct AppError {
+    pub status: StatusCode,
+    /// A stable machine-readable code (`not_found`, `validation_failed`...).
+    pub code: &'static str,
+    pub message: Message,
+    pub fields: Vec<FieldError>,
+    /// What really went wrong, for the log only.
+    internal: Option<anyhow::Error>,
+}
+
+/// The part of an error that may be shown, attached to the response so that the API and the web UI
+/// each render it in their own format and in the request's language.
+#[derive(Debug, Clone)]
+pub struct PublicError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: Message,
+    pub fields: Vec<FieldError>,
+}
+
+impl AppError {
+    pub fn new(status: StatusCode, code: &'static str, key: &'static str) -> Self {
+        Self { status, code, message: Message::new(key), fields: Vec::new(), internal: None }
+    }
+
+    pub fn bad_request(key: &'static str) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_request", key)
+    }
+
+    pub fn unauthorized() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", "error.unauthorized")
+    }
+
+    pub fn forbidden() -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", "error.forbidden")
+    }
+
+    pub fn not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", "error.not_found")
+    }
+
+    pub fn conflict(key: &'static str) -> Self {
+        Self::new(StatusCode::CONFLICT, "conflict", key)
+    }
+
+    pub fn validation(fields: Vec<FieldError>) -> Self {
+        Self {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: "validation_failed",
+            message: Message::new("error.validation"),
+            fields,
+            internal: None,
+        }
+    }
+
+    pub fn field(error: FieldError) -> Self {
+        Self::validation(vec![error])
+    }
+
+    /// A failure of ours (database, I/O): the client learns only that something went wrong.
+    pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
+        Self {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            code: "internal_error",
+            message: Message::new("error.internal"),
+            fields: Vec::new(),
+            internal: Some(cause.into()),
+        }
+    }
+
+    pub fn with_status(mut self, status: StatusCode, code: &'static str) -> Self {
+        self.status = status;
+        self.code = code;
+        self
+    }
+
+    pub fn with_arg(mut self, name: &'static str, value: impl ToString) -> Self {
+        self.message = self.message.with(name, value);
+        self
+    }
+
+    pub fn public(&self) -> PublicError {
+        PublicError {
+            status: self.status,
+            code: self.code,
+            message: self.message.clone(),
+            fields: self.fields.clone(),
+        }
+    }
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(error: sqlx::Error) -> Self {
+        Self::internal(anyhow::Error::new(error).context("database"))
+    }
+}
+
+impl From<anyhow::Error> for AppError {
+    fn from(error: anyhow::Error) -> Self {
+        Self::internal(error)
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if let Some(cause) = &self.internal {
+            tracing::error!(error = format!("{cause:#}"), "request failed");
+        }
+        let public = self.public();
+        // A plain fallback body; the API and web layers replace it with JSON or a page.
+        let mut response = (self.status, self.message.key).into_response();
+        response.extensions_mut().insert(Arc::new(public));
+        response
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

@@ -1,0 +1,114 @@
+//! Error rendering: the API answers JSON `{error, message, fields?}`, the web UI an HTML page, both in
+//! the request's language. Handlers return `AppError`; these middlewares turn the `PublicError` it
+//! attaches (and the framework's own 4xx answers) into the right format.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::{Request, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use serde::Serialize;
+
+use super::AppState;
+use crate::domain::Message;
+use crate::error::PublicError;
+use crate::i18n::{Lang, Tr, render};
+use crate::web::PageCtx;
+
+#[derive(Serialize)]
+struct ErrorBody {
+    error: &'static str,
+    message: String,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    fields: BTreeMap<&'static str, String>,
+}
+
+/// The public error carried by a response, or one made up from its status when the framework
+/// answered by itself (unknown route, wrong method, body too large, wrong content type).
+fn public_error(response: &Response) -> Option<PublicError> {
+    if let Some(public) = response.extensions().get::<Arc<PublicError>>() {
+        return Some(PublicError::clone(public));
+    }
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return None;
+    }
+    let (code, key) = match status {
+        StatusCode::NOT_FOUND => ("not_found", "error.not_found"),
+        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "error.method_not_allowed"),
+        StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "error.too_large"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported_media_type", "error.unsupported_media_type"),
+        StatusCode::UNAUTHORIZED => ("unauthorized", "error.unauthorized"),
+        StatusCode::FORBIDDEN => ("forbidden", "error.forbidden"),
+        s if s.is_server_error() => ("internal_error", "error.internal"),
+        _ => ("bad_request", "error.bad_request"),
+    };
+    Some(PublicError { status, code, message: Message::new(key), fields: Vec::new() })
+}
+
+pub async fn render_api_errors(request: Request, next: Next) -> Response {
+    let lang = request.extensions().get::<Lang>().copied().unwrap_or(Lang::Fr);
+    let response = next.run(request).await;
+    let is_json = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if is_json && !response.extensions().get::<Arc<PublicError>>().is_some() {
+        return response;
+    }
+    let Some(public) = public_error(&response) else {
+        return response;
+    };
+    let mut fields = BTreeMap::new();
+    for field in &public.fields {
+        fields.entry(field.field).or_insert_with(|| render(lang, &field.message));
+    }
+    let body = ErrorBody { error: public.code, message: render(lang, &public.message), fields };
+    let mut rendered = (public.status, axum::Json(body)).into_response();
+    // Keep headers such as WWW-Authenticate or Allow that the original answer carried.
+    for (name, value) in response.headers() {
+        if name != CONTENT_TYPE && name != axum::http::header::CONTENT_LENGTH {
+            rendered.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    rendered
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    ctx: PageCtx,
+    status: u16,
+    message: String,
+}
+
+pub async fn render_web_errors(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let lang = request.extensions().get::<Lang>().copied().unwrap_or(Lang::Fr);
+    let path = request.uri().path().to_owned();
+    let csrf = request.extensions().get::<super::csrf::CsrfToken>().map(|t| t.0.clone()).unwrap_or_default();
+    let response = next.run(request).await;
+    let Some(public) = public_error(&response) else {
+        return response;
+    };
+    let t = Tr::new(lang);
+    let ctx = PageCtx::anonymous(&state, t, csrf, path);
+    let page = ErrorPage { ctx, status: public.status.as_u16(), message: t.msg(&public.message) };
+    let mut rendered = match page.render() {
+        Ok(html) => (public.status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "rendering the error page");
+            (public.status, public.message.key).into_response()
+        }
+    };
+    for (name, value) in response.headers() {
+        if name == axum::http::header::SET_COOKIE || name == axum::http::header::LOCATION {
+            rendered.headers_mut().append(name.clone(), value.clone());
+        }
+    }
+    rendered
+}

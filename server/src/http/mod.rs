@@ -1,0 +1,57 @@
+//! The HTTP side: shared state, the router, and what web pages and the API have in common
+//! (language, authentication, CSRF, error rendering).
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware;
+use tower_http::trace::TraceLayer;
+
+use crate::config::Config;
+use crate::i18n::Lang;
+use crate::storage::Db;
+
+pub mod auth;
+pub mod csrf;
+pub mod errors;
+pub mod lang;
+
+/// Largest request body accepted (forms and JSON); larger ones get 413.
+pub const BODY_LIMIT_BYTES: usize = 256 * 1024;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub db: Db,
+    /// The instance's languages, the default first.
+    pub langs: Arc<[Lang]>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState").field("domain", &self.config.domain).finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    pub fn new(config: Arc<Config>, db: Db) -> Self {
+        let langs: Vec<Lang> = config.instance.languages.iter().filter_map(|l| Lang::parse(l)).collect();
+        Self { config, db, langs: langs.into() }
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    let api = crate::api::routes()
+        .layer(middleware::from_fn(errors::render_api_errors));
+    let web = crate::web::routes()
+        .layer(middleware::from_fn_with_state(state.clone(), errors::render_web_errors))
+        .layer(middleware::from_fn_with_state(state.clone(), csrf::ensure_cookie));
+    Router::new()
+        .nest("/api/v1", api)
+        .merge(web)
+        .layer(middleware::from_fn_with_state(state.clone(), lang::negotiate_language))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

@@ -1,0 +1,16 @@
+//! A Maillage instance: configuration, storage, domain services, and the HTTP side (web UI and JSON
+//! API). See docs/ARCHITECTURE.md for the package map.
+
+pub mod api;
+pub mod app;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod i18n;
+pub mod services;
+pub mod storage;
+pub mod web;
+
+pub use app::{RunningServer, start};
+pub use config::Config;

@@ -1,0 +1,164 @@
+//! Finding listings: the parameters a person or a client gives, parsed and turned into a query.
+
+use crate::domain::category;
+use crate::domain::geo::{Point, parse_radius};
+use crate::domain::listing::{Listing, ListingStatus, Mode, Purpose};
+use crate::domain::member::Member;
+use crate::domain::message::FieldErrors;
+use crate::domain::text::search_terms;
+use crate::domain::FieldError;
+use crate::error::{AppError, AppResult};
+use crate::services::listings::visibilities_for;
+use crate::storage::search::{self, CatalogueQuery, Sort};
+use crate::storage::Db;
+
+pub const PER_PAGE_DEFAULT: i64 = 50;
+pub const PER_PAGE_MAX: i64 = 100;
+const MAX_PAGE: i64 = 1000;
+const MAX_TERMS: usize = 8;
+const MAX_QUERY_CHARS: usize = 200;
+
+/// Search parameters as the catalogue page and `GET /api/v1/listings` receive them. Empty strings
+/// mean "not given", as HTML forms send them.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct CatalogueParams {
+    pub q: Option<String>,
+    pub purpose: Option<String>,
+    pub mode: Option<String>,
+    pub category: Option<String>,
+    pub near: Option<String>,
+    pub radius_km: Option<String>,
+    pub sort: Option<String>,
+    pub page: Option<String>,
+    pub per_page: Option<String>,
+}
+
+/// One result with its distance from the `near` point, when one was given.
+pub struct Found {
+    pub listing: Listing,
+    pub distance_km: Option<f64>,
+}
+
+pub struct Results {
+    pub items: Vec<Found>,
+    pub page: i64,
+    pub per_page: i64,
+    pub has_more: bool,
+}
+
+fn given(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+fn parse_int(field: &'static str, value: &str, min: i64, max: i64) -> Result<i64, FieldError> {
+    match value.parse::<i64>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        _ => Err(FieldError::new(field, "error.integer_range").with("min", min).with("max", max)),
+    }
+}
+
+impl CatalogueParams {
+    /// Parses every parameter, reporting every problem at once.
+    pub fn parse(&self, viewer: Option<&Member>) -> Result<(CatalogueQuery, i64), Vec<FieldError>> {
+        let mut errors = FieldErrors::default();
+        let q = given(&self.q).unwrap_or_default();
+        if q.chars().count() > MAX_QUERY_CHARS {
+            errors.push(FieldError::new("q", "error.too_long").with("max", MAX_QUERY_CHARS));
+        }
+        let purpose = given(&self.purpose).and_then(|p| errors.take(Purpose::parse(p)));
+        let mode = given(&self.mode).and_then(|m| errors.take(Mode::parse(m)));
+        let categories = given(&self.category)
+            .and_then(|c| errors.take(category::parse("category", c)))
+            .map(|c| category::with_children(c.id))
+            .unwrap_or_default();
+        let near = given(&self.near).and_then(|n| errors.take(Point::parse_pair("near", n)));
+        let radius_km = given(&self.radius_km).and_then(|r| match r.replace(',', ".").parse::<f64>() {
+            Ok(r) => errors.take(parse_radius("radius_km", r)),
+            Err(_) => errors.take(Err(FieldError::new("radius_km", "error.number"))),
+        });
+        if radius_km.is_some() && near.is_none() && given(&self.near).is_none() {
+            errors.push(FieldError::new("near", "error.near_required"));
+        }
+        let sort = match given(&self.sort) {
+            None | Some("newest") => Sort::Newest,
+            Some("nearest") => {
+                if near.is_none() && given(&self.near).is_none() {
+                    errors.push(FieldError::new("near", "error.near_required"));
+                }
+                Sort::Nearest
+            }
+            Some(_) => {
+                errors.push(FieldError::new("sort", "error.invalid_choice").with("allowed", "newest, nearest"));
+                Sort::Newest
+            }
+        };
+        let page = given(&self.page).map_or(Some(1), |p| errors.take(parse_int("page", p, 1, MAX_PAGE)));
+        let per_page = given(&self.per_page)
+            .map_or(Some(PER_PAGE_DEFAULT), |p| errors.take(parse_int("per_page", p, 1, PER_PAGE_MAX)));
+        let (Some(page), Some(per_page)) = (page, per_page) else {
+            return Err(errors.0);
+        };
+        errors.into_result()?;
+        let query = CatalogueQuery {
+            terms: search_terms(q, MAX_TERMS),
+            purpose,
+            mode,
+            categories,
+            near,
+            radius_km,
+            sort,
+            member_id: None,
+            statuses: vec![ListingStatus::Active, ListingStatus::Reserved],
+            visibilities: visibilities_for(viewer),
+            offset: (page - 1) * per_page,
+            limit: per_page,
+        };
+        Ok((query, page))
+    }
+}
+
+pub async fn search(db: &Db, params: &CatalogueParams, viewer: Option<&Member>) -> AppResult<Results> {
+    let (query, page) = params.parse(viewer).map_err(AppError::validation)?;
+    run(db, &query, page).await
+}
+
+/// A member's listings for their profile page: active ones for visitors, all for the member.
+pub async fn by_member(db: &Db, member: &Member, viewer: Option<&Member>, page: i64) -> AppResult<Results> {
+    let own = viewer.is_some_and(|v| v.id == member.id);
+    let statuses = if own {
+        ListingStatus::ALL.to_vec()
+    } else {
+        vec![ListingStatus::Active, ListingStatus::Reserved]
+    };
+    let query = CatalogueQuery {
+        terms: Vec::new(),
+        purpose: None,
+        mode: None,
+        categories: Vec::new(),
+        near: None,
+        radius_km: None,
+        sort: Sort::Newest,
+        member_id: Some(member.id.clone()),
+        statuses,
+        visibilities: visibilities_for(viewer),
+        offset: (page.clamp(1, MAX_PAGE) - 1) * PER_PAGE_DEFAULT,
+        limit: PER_PAGE_DEFAULT,
+    };
+    run(db, &query, page).await
+}
+
+async fn run(db: &Db, query: &CatalogueQuery, page: i64) -> AppResult<Results> {
+    let found = search::catalogue(db, query).await?;
+    let items = found
+        .items
+        .into_iter()
+        .map(|listing| {
+            let distance_km = query.near.and_then(|near| {
+                listing.content.location.as_ref().and_then(|l| l.point).map(|p| near.distance_km(&p))
+            });
+            Found { listing, distance_km }
+        })
+        .collect();
+    Ok(Results { items, page, per_page: query.limit, has_more: found.has_more })
+}

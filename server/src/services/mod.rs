@@ -1,0 +1,6 @@
+//! Domain services: the rules. Handlers (web and API) and the CLI call these; these call storage.
+
+pub mod accounts;
+pub mod catalogue;
+pub mod listings;
+pub mod passwords;

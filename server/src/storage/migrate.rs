@@ -1,0 +1,63 @@
+//! Schema migrations, embedded in the binary: `migrations/sqlite/` and `migrations/postgres/` hold the
+//! same schema in each dialect, one numbered file per step.
+
+use anyhow::Context;
+use sqlx::Row;
+
+use super::{Backend, Db};
+use crate::domain::ids::now_ms;
+
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "init",
+    sqlite: include_str!("../../../migrations/sqlite/0001_init.sql"),
+    postgres: include_str!("../../../migrations/postgres/0001_init.sql"),
+}];
+
+pub async fn run(db: &Db) -> anyhow::Result<()> {
+    sqlx::query(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+    )
+    .execute(&db.pool)
+    .await
+    .context("creating schema_migrations")?;
+    for migration in MIGRATIONS {
+        let mut tx = db.pool.begin().await.context("starting a migration")?;
+        if db.backend == Backend::Postgres {
+            // Two instances starting at once on one database: the second waits for the first.
+            sqlx::query("SELECT pg_advisory_xact_lock(7243100)").execute(&mut *tx).await?;
+        }
+        let applied: i64 = sqlx::query("SELECT COUNT(*) AS n FROM schema_migrations WHERE version = $1")
+            .bind(migration.version)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("n")?;
+        if applied > 0 {
+            continue;
+        }
+        let sql = match db.backend {
+            Backend::Sqlite => migration.sqlite,
+            Backend::Postgres => migration.postgres,
+        };
+        sqlx::raw_sql(sql)
+            .execute(&mut *tx)
+            .await
+            .with_context(|| format!("applying migration {} ({})", migration.version, migration.name))?;
+        sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
+            .bind(migration.version)
+            .bind(migration.name)
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await.context("committing a migration")?;
+        tracing::info!(migration.version = migration.version, migration.name = migration.name, "migration applied");
+    }
+    Ok(())
+}

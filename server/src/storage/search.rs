@@ -1,0 +1,141 @@
+//! The catalogue query: full-text search, filters, sorts and pagination, on both backends.
+//!
+//! Text is matched on `search_text`, the accent-free lower-case form of title and description
+//! (`domain::text::search_form`); each query word matches as a prefix, so "palette" finds
+//! "Palettes". SQLite uses its FTS5 index, PostgreSQL a GIN index over `to_tsvector('simple', ...)`.
+//! Distances use the flat (equirectangular) approximation, which needs no trigonometry in SQL and is
+//! within a percent of the great-circle distance at the scale of a territory.
+
+use sqlx::AssertSqlSafe;
+
+use super::listings::{SELECT, from_row};
+use super::{Backend, Db};
+use crate::domain::geo::Point;
+use crate::domain::listing::{Listing, ListingStatus, Mode, Purpose, Visibility};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    Newest,
+    Nearest,
+}
+
+/// What to look for. Built by the catalogue service from already-parsed values.
+#[derive(Debug, Clone)]
+pub struct CatalogueQuery {
+    /// Search words in searchable form (see `search_terms`); all must match.
+    pub terms: Vec<String>,
+    pub purpose: Option<Purpose>,
+    pub mode: Option<Mode>,
+    /// A category and its sub-categories; empty for all.
+    pub categories: Vec<&'static str>,
+    pub near: Option<Point>,
+    pub radius_km: Option<f64>,
+    pub sort: Sort,
+    /// Only this member's listings (profile pages).
+    pub member_id: Option<String>,
+    pub statuses: Vec<ListingStatus>,
+    pub visibilities: Vec<Visibility>,
+    /// Zero-based offset and page size.
+    pub offset: i64,
+    pub limit: i64,
+}
+
+enum Param {
+    Text(String),
+    Real(f64),
+    Int(i64),
+}
+
+/// Accumulates SQL conditions and their positional parameters.
+struct Builder {
+    conditions: Vec<String>,
+    params: Vec<Param>,
+}
+
+impl Builder {
+    fn param(&mut self, value: Param) -> String {
+        self.params.push(value);
+        format!("${}", self.params.len())
+    }
+
+    fn text_in(&mut self, column: &str, values: impl IntoIterator<Item = String>) {
+        let placeholders: Vec<String> = values.into_iter().map(|v| self.param(Param::Text(v))).collect();
+        if !placeholders.is_empty() {
+            self.conditions.push(format!("{column} IN ({})", placeholders.join(", ")));
+        }
+    }
+}
+
+/// One page of results; `has_more` tells whether a further page exists (we fetch one row more than
+/// asked rather than count every match, which is what keeps large catalogues fast).
+pub struct Page {
+    pub items: Vec<Listing>,
+    pub has_more: bool,
+}
+
+pub async fn catalogue(db: &Db, query: &CatalogueQuery) -> Result<Page, sqlx::Error> {
+    let mut b = Builder { conditions: Vec::new(), params: Vec::new() };
+    b.text_in("l.status", query.statuses.iter().map(|s| s.as_str().to_owned()));
+    b.text_in("l.visibility", query.visibilities.iter().map(|v| v.as_str().to_owned()));
+    if let Some(purpose) = query.purpose {
+        b.text_in("l.purpose", [purpose.as_str().to_owned()]);
+    }
+    if let Some(mode) = query.mode {
+        b.text_in("l.mode", [mode.as_str().to_owned()]);
+    }
+    b.text_in("l.category", query.categories.iter().map(|c| (*c).to_owned()));
+    if let Some(member_id) = &query.member_id {
+        b.text_in("l.member_id", [member_id.clone()]);
+    }
+    if !query.terms.is_empty() {
+        match db.backend {
+            Backend::Sqlite => {
+                let expression: Vec<String> = query.terms.iter().map(|t| format!("\"{t}\"*")).collect();
+                let p = b.param(Param::Text(expression.join(" ")));
+                b.conditions.push(format!("l.seq IN (SELECT rowid FROM listings_fts WHERE listings_fts MATCH {p})"));
+            }
+            Backend::Postgres => {
+                let expression: Vec<String> = query.terms.iter().map(|t| format!("{t}:*")).collect();
+                let p = b.param(Param::Text(expression.join(" & ")));
+                b.conditions.push(format!("to_tsvector('simple', l.search_text) @@ to_tsquery('simple', {p})"));
+            }
+        }
+    }
+    let mut order = "l.created_at DESC, l.seq DESC".to_owned();
+    if let Some(point) = query.near {
+        let lat = b.param(Param::Real(point.latitude));
+        let lon = b.param(Param::Real(point.longitude));
+        let scale = b.param(Param::Real(point.longitude_scale()));
+        let distance = format!("((l.latitude - {lat}) * (l.latitude - {lat}) + ((l.longitude - {lon}) * {scale}) * ((l.longitude - {lon}) * {scale}))");
+        if let Some(radius_km) = query.radius_km {
+            let radius = Point::radius_in_degrees(radius_km);
+            // The bounding box lets the position index narrow the scan before the exact test.
+            let lat_min = b.param(Param::Real(point.latitude - radius));
+            let lat_max = b.param(Param::Real(point.latitude + radius));
+            let squared = b.param(Param::Real(radius * radius));
+            b.conditions.push(format!("l.latitude BETWEEN {lat_min} AND {lat_max} AND {distance} <= {squared}"));
+        }
+        if query.sort == Sort::Nearest {
+            order = format!("(l.latitude IS NULL), {distance}, l.created_at DESC, l.seq DESC");
+        }
+    }
+    let limit = b.param(Param::Int(query.limit + 1));
+    let offset = b.param(Param::Int(query.offset));
+    let where_clause =
+        if b.conditions.is_empty() { String::new() } else { format!(" WHERE {}", b.conditions.join(" AND ")) };
+    let sql = format!("{SELECT}{where_clause} ORDER BY {order} LIMIT {limit} OFFSET {offset}");
+    // Safe: the SQL is assembled from constants and numbered placeholders only; values are bound.
+    let mut q = sqlx::query(AssertSqlSafe(sql));
+    for param in b.params {
+        q = match param {
+            Param::Text(v) => q.bind(v),
+            Param::Real(v) => q.bind(v),
+            Param::Int(v) => q.bind(v),
+        };
+    }
+    let rows = q.fetch_all(&db.pool).await?;
+    let mut items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+    let has_more = items.len() as i64 > query.limit;
+    items.truncate(usize::try_from(query.limit).unwrap_or(0));
+    Ok(Page { items, has_more })
+}

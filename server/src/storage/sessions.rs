@@ -1,0 +1,65 @@
+//! Sessions: web logins (cookie) and API tokens (bearer). Only a SHA-256 of each token is stored, so
+//! that a copy of the database does not let anyone log in.
+
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+use super::Db;
+use crate::domain::ids::hex;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionKind {
+    Web,
+    Api,
+}
+
+impl SessionKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            SessionKind::Web => "web",
+            SessionKind::Api => "api",
+        }
+    }
+}
+
+pub fn token_hash(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+pub async fn insert(db: &Db, token: &str, member_id: &str, kind: SessionKind, now: i64, expires_at: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO sessions (token_hash, member_id, kind, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(token_hash(token))
+        .bind(member_id)
+        .bind(kind.as_str())
+        .bind(now)
+        .bind(expires_at)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// The member id behind a live token of the given kind.
+pub async fn member_id(db: &Db, token: &str, kind: SessionKind, now: i64) -> Result<Option<String>, sqlx::Error> {
+    let row = sqlx::query("SELECT member_id FROM sessions WHERE token_hash = $1 AND kind = $2 AND expires_at > $3")
+        .bind(token_hash(token))
+        .bind(kind.as_str())
+        .bind(now)
+        .fetch_optional(&db.pool)
+        .await?;
+    row.map(|r| r.try_get("member_id")).transpose()
+}
+
+pub async fn delete(db: &Db, token: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash(token)).execute(&db.pool).await?;
+    Ok(())
+}
+
+/// Logs a member out everywhere (when disabled, or after a password change).
+pub async fn delete_for_member(db: &Db, member_id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sessions WHERE member_id = $1").bind(member_id).execute(&db.pool).await?;
+    Ok(())
+}
+
+pub async fn delete_expired(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(&db.pool).await?.rows_affected())
+}

@@ -1,0 +1,107 @@
+//! The catalogue: search, filters, sorts and pages.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Html;
+
+use super::PageCtx;
+use super::views::ListingView;
+use crate::domain::category::CATEGORIES;
+use crate::domain::listing::{Mode, Purpose};
+use crate::error::{AppError, AppResult};
+use crate::http::AppState;
+use crate::services::catalogue::{self, CatalogueParams};
+
+/// A choice in a `<select>`: value, label, whether selected.
+pub struct Choice {
+    pub value: &'static str,
+    pub label: &'static str,
+    pub selected: bool,
+    pub indent: bool,
+}
+
+#[derive(Template)]
+#[template(path = "catalogue.html")]
+struct CataloguePage {
+    ctx: PageCtx,
+    params: CatalogueParams,
+    purposes: Vec<Choice>,
+    modes: Vec<Choice>,
+    categories: Vec<Choice>,
+    sort_nearest: bool,
+    errors: Vec<(String, String)>,
+    items: Vec<ListingView>,
+    page: i64,
+    previous_url: Option<String>,
+    next_url: Option<String>,
+}
+
+fn selected(param: &Option<String>, value: &str) -> bool {
+    param.as_deref().map(str::trim) == Some(value)
+}
+
+pub async fn page(State(state): State<AppState>, ctx: PageCtx, Query(params): Query<CatalogueParams>) -> AppResult<Html<String>> {
+    let t = ctx.t;
+    let (items, page, has_more, errors) = match catalogue::search(&state.db, &params, ctx.viewer.as_ref()).await {
+        Ok(results) => {
+            let items = results.items.iter().map(|f| ListingView::new(t, &f.listing, f.distance_km)).collect();
+            (items, results.page, results.has_more, Vec::new())
+        }
+        Err(error) if !error.fields.is_empty() => {
+            let errors = error.fields.iter().map(|f| (f.field.to_owned(), t.msg(&f.message))).collect();
+            (Vec::new(), 1, false, errors)
+        }
+        Err(error) => return Err(error),
+    };
+    let page_url = |number: i64| {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        for (key, value) in [
+            ("q", &params.q),
+            ("purpose", &params.purpose),
+            ("mode", &params.mode),
+            ("category", &params.category),
+            ("near", &params.near),
+            ("radius_km", &params.radius_km),
+            ("sort", &params.sort),
+        ] {
+            if let Some(value) = value.as_deref().filter(|v| !v.trim().is_empty()) {
+                query.append_pair(key, value);
+            }
+        }
+        query.append_pair("page", &number.to_string());
+        format!("/?{}", query.finish())
+    };
+    let purposes = Purpose::ALL
+        .iter()
+        .map(|p| Choice { value: p.as_str(), label: t.t(&format!("purpose.{p}")), selected: selected(&params.purpose, p.as_str()), indent: false })
+        .collect();
+    let modes = Mode::ALL
+        .iter()
+        .map(|m| Choice { value: m.as_str(), label: t.t(&format!("mode.{m}")), selected: selected(&params.mode, m.as_str()), indent: false })
+        .collect();
+    let categories = category_choices(t.code(), params.category.as_deref());
+    let html = CataloguePage {
+        sort_nearest: selected(&params.sort, "nearest"),
+        previous_url: (page > 1).then(|| page_url(page - 1)),
+        next_url: has_more.then(|| page_url(page + 1)),
+        ctx,
+        params,
+        purposes,
+        modes,
+        categories,
+        errors,
+        items,
+        page,
+    }
+    .render()
+    .map_err(AppError::internal)?;
+    Ok(Html(html))
+}
+
+/// The category `<select>` options, sub-categories indented under their parent.
+pub fn category_choices(lang: &str, current: Option<&str>) -> Vec<Choice> {
+    CATEGORIES
+        .iter()
+        .map(|c| Choice { value: c.id, label: c.label(lang), selected: current.map(str::trim) == Some(c.id), indent: c.parent.is_some() })
+        .collect()
+}
