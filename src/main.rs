@@ -208,4 +208,3 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
 }
-

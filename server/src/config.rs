@@ -117,10 +117,7 @@ impl Config {
             }
             let Some((_, path, kind)) = ENVIRONMENT.iter().find(|(var, _, _)| *var == name) else {
                 let known: Vec<&str> = ENVIRONMENT.iter().map(|(var, _, _)| *var).collect();
-                return Err(ConfigError(format!(
-                    "unknown environment variable {name} (known: {})",
-                    known.join(", ")
-                )));
+                return Err(ConfigError(format!("unknown environment variable {name} (known: {})", known.join(", "))));
             };
             let value = match kind {
                 EnvKind::Text => toml::Value::String(value),
@@ -157,13 +154,19 @@ impl Config {
             return bad("data_dir", "must not be empty");
         }
         if !self.database_url.is_empty() && crate::storage::Backend::from_url(&self.database_url).is_none() {
-            return bad("database_url", "must start with sqlite:// or postgres:// (or be empty for the default SQLite file)");
+            return bad(
+                "database_url",
+                "must start with sqlite:// or postgres:// (or be empty for the default SQLite file)",
+            );
         }
         if Url::parse(&format!("http://{}/", self.domain)).ok().and_then(|u| u.host_str().map(str::to_owned)).is_none()
             || self.domain.contains(['/', '@', '?', '#', ' '])
             || self.domain.is_empty()
         {
-            return bad("domain", "must be a host name with an optional port, such as coop.example.org or localhost:8080");
+            return bad(
+                "domain",
+                "must be a host name with an optional port, such as coop.example.org or localhost:8080",
+            );
         }
         if self.instance.name.trim().is_empty() || self.instance.name.chars().count() > 80 {
             return bad("instance.name", "must have 1 to 80 characters");
@@ -241,10 +244,16 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("maillage-config-{}", crate::domain::ids::new_id()));
         std::fs::create_dir_all(&dir).expect("dir");
         let file = dir.join("maillage.toml");
-        std::fs::write(&file, "domain = \"coop.example.org\"\n[instance]\nname = \"Coop\"\nregistration = \"approval\"\n")
-            .expect("write");
-        let config = Config::load(Some(&file), env(&[("MAILLAGE_INSTANCE_NAME", "Recyclerie"), ("MAILLAGE_INSTANCE_LANGUAGES", "en, fr")]))
-            .expect("config");
+        std::fs::write(
+            &file,
+            "domain = \"coop.example.org\"\n[instance]\nname = \"Coop\"\nregistration = \"approval\"\n",
+        )
+        .expect("write");
+        let config = Config::load(
+            Some(&file),
+            env(&[("MAILLAGE_INSTANCE_NAME", "Recyclerie"), ("MAILLAGE_INSTANCE_LANGUAGES", "en, fr")]),
+        )
+        .expect("config");
         assert_eq!(config.domain, "coop.example.org");
         assert_eq!(config.instance.name, "Recyclerie");
         assert_eq!(config.instance.registration, RegistrationMode::Approval);
@@ -256,7 +265,8 @@ mod tests {
 
     #[test]
     fn bad_input_names_the_key() {
-        let message = |pairs: &[(&str, &str)]| Config::load(None, env(pairs)).err().map(|e| e.to_string()).unwrap_or_default();
+        let message =
+            |pairs: &[(&str, &str)]| Config::load(None, env(pairs)).err().map(|e| e.to_string()).unwrap_or_default();
         assert!(message(&[("MAILLAGE_BIND", "nowhere")]).contains("bind"));
         assert!(message(&[("MAILLAGE_REGISTRATION", "sometimes")]).contains("registration"));
         assert!(message(&[("MAILLAGE_COLOUR", "blue")]).contains("MAILLAGE_COLOUR"));

@@ -91,12 +91,7 @@ impl AppError {
     }
 
     pub fn public(&self) -> PublicError {
-        PublicError {
-            status: self.status,
-            code: self.code,
-            message: self.message.clone(),
-            fields: self.fields.clone(),
-        }
+        PublicError { status: self.status, code: self.code, message: self.message.clone(), fields: self.fields.clone() }
     }
 }
 

@@ -16,7 +16,12 @@ pub struct Point {
 impl Point {
     /// `field` names the input in errors; latitude and longitude are checked separately so that the
     /// message says which one is off.
-    pub fn new(field_lat: &'static str, field_lon: &'static str, latitude: f64, longitude: f64) -> Result<Self, FieldError> {
+    pub fn new(
+        field_lat: &'static str,
+        field_lon: &'static str,
+        latitude: f64,
+        longitude: f64,
+    ) -> Result<Self, FieldError> {
         if !latitude.is_finite() || !(-90.0..=90.0).contains(&latitude) {
             return Err(FieldError::new(field_lat, "error.latitude_range"));
         }
@@ -68,7 +73,11 @@ pub struct Location {
 impl Location {
     /// A place name (may be empty when coordinates are given) and optional coordinates, which come
     /// both or neither.
-    pub fn parse(name: Option<&str>, latitude: Option<f64>, longitude: Option<f64>) -> Result<Option<Self>, FieldError> {
+    pub fn parse(
+        name: Option<&str>,
+        latitude: Option<f64>,
+        longitude: Option<f64>,
+    ) -> Result<Option<Self>, FieldError> {
         let name = match name.map(str::trim).filter(|n| !n.is_empty()) {
             Some(n) => bounded("location.name", n, 1, 120)?,
             None => String::new(),

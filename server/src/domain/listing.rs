@@ -3,11 +3,11 @@
 use time::Date;
 use time::macros::format_description;
 
+use super::FieldError;
 use super::category::{self, Category};
 use super::geo::Location;
 use super::message::FieldErrors;
 use super::text::bounded;
-use super::FieldError;
 
 string_enum!(
     /// An offer or a need (FEP-0837 `purpose`).
@@ -62,8 +62,7 @@ impl Quantity {
 
     /// Parses a form field, accepting the French decimal comma ("1,5").
     pub fn parse_text(field: &'static str, value: &str) -> Result<Self, FieldError> {
-        let number: f64 =
-            value.trim().replace(',', ".").parse().map_err(|_| FieldError::new(field, "error.number"))?;
+        let number: f64 = value.trim().replace(',', ".").parse().map_err(|_| FieldError::new(field, "error.number"))?;
         Self::parse_number(field, number)
     }
 
@@ -89,7 +88,7 @@ impl std::fmt::Display for Quantity {
 pub struct PriceCents(i64);
 
 impl PriceCents {
-    const MAX: i64 = 100_000_000_00; // 100 million euros
+    const MAX: i64 = 10_000_000_000; // 100 million euros, in cents
 
     pub fn new(field: &'static str, cents: i64) -> Result<Self, FieldError> {
         if (0..=Self::MAX).contains(&cents) {
@@ -174,9 +173,7 @@ pub enum PriceInput {
 fn parse_coordinate(field: &'static str, value: &NumberInput) -> Result<f64, FieldError> {
     match value {
         NumberInput::Number(n) => Ok(*n),
-        NumberInput::Text(t) => {
-            t.trim().replace(',', ".").parse().map_err(|_| FieldError::new(field, "error.number"))
-        }
+        NumberInput::Text(t) => t.trim().replace(',', ".").parse().map_err(|_| FieldError::new(field, "error.number")),
     }
 }
 
@@ -267,8 +264,18 @@ impl ListingDraft {
             Some(v) => errors.take(Visibility::parse(v)),
         };
         match (
-            purpose, mode, category, title, description, quantity, unit, price, available_from, available_until,
-            status, visibility,
+            purpose,
+            mode,
+            category,
+            title,
+            description,
+            quantity,
+            unit,
+            price,
+            available_from,
+            available_until,
+            status,
+            visibility,
         ) {
             (
                 Some(purpose),

@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::{Request, State};
-use axum::http::header::CONTENT_TYPE;
 use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use serde::Serialize;
@@ -58,7 +58,7 @@ pub async fn render_api_errors(request: Request, next: Next) -> Response {
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
-    if is_json && !response.extensions().get::<Arc<PublicError>>().is_some() {
+    if is_json && response.extensions().get::<Arc<PublicError>>().is_none() {
         return response;
     }
     let Some(public) = public_error(&response) else {

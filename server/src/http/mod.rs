@@ -42,8 +42,7 @@ impl AppState {
 }
 
 pub fn router(state: AppState) -> Router {
-    let api = crate::api::routes()
-        .layer(middleware::from_fn(errors::render_api_errors));
+    let api = crate::api::routes().layer(middleware::from_fn(errors::render_api_errors));
     let web = crate::web::routes()
         .layer(middleware::from_fn_with_state(state.clone(), errors::render_web_errors))
         .layer(middleware::from_fn_with_state(state.clone(), csrf::ensure_cookie));

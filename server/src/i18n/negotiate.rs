@@ -25,10 +25,8 @@ pub fn negotiate(query: Option<&str>, headers: &HeaderMap, offered: &[Lang]) -> 
     if let Some(lang) = cookie_lang {
         return (lang, false);
     }
-    if let Some(lang) = headers
-        .get(ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| from_accept_language(v, offered))
+    if let Some(lang) =
+        headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(|v| from_accept_language(v, offered))
     {
         return (lang, false);
     }
@@ -46,10 +44,8 @@ fn from_accept_language(header: &str, offered: &[Lang]) -> Option<Lang> {
     for item in header.split(',') {
         let mut parts = item.split(';');
         let tag = parts.next().unwrap_or_default().trim();
-        let quality = parts
-            .filter_map(|p| p.trim().strip_prefix("q="))
-            .find_map(|q| q.trim().parse::<f32>().ok())
-            .unwrap_or(1.0);
+        let quality =
+            parts.filter_map(|p| p.trim().strip_prefix("q=")).find_map(|q| q.trim().parse::<f32>().ok()).unwrap_or(1.0);
         let primary = tag.split('-').next().unwrap_or_default();
         if let Some(lang) = Lang::parse(primary).filter(|l| offered.contains(l))
             && quality > 0.0

@@ -5,13 +5,15 @@ use axum::http::StatusCode;
 use crate::config::RegistrationMode;
 use crate::domain::geo::Location;
 use crate::domain::ids::{new_id, new_token, now_ms};
-use crate::domain::member::{Member, MemberKind, MemberStatus, NewPassword, Role, Username, parse_description, parse_display_name};
+use crate::domain::member::{
+    Member, MemberKind, MemberStatus, NewPassword, Role, Username, parse_description, parse_display_name,
+};
 use crate::domain::message::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::services::passwords;
+use crate::storage::Db;
 use crate::storage::members::{self, InsertMemberError, NewMember};
 use crate::storage::sessions::{self, SessionKind};
-use crate::storage::Db;
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
 pub const WEB_SESSION_DAYS: i64 = 30;
@@ -43,7 +45,11 @@ pub async fn register(db: &Db, input: &Registration, origin: Origin) -> AppResul
     } else {
         errors.take(parse_display_name(&input.display_name))
     };
-    let kind = if input.kind.trim().is_empty() { Some(MemberKind::Person) } else { errors.take(MemberKind::parse(&input.kind)) };
+    let kind = if input.kind.trim().is_empty() {
+        Some(MemberKind::Person)
+    } else {
+        errors.take(MemberKind::parse(&input.kind))
+    };
     let description = errors.take(parse_description(&input.description));
     let (Some(username), Some(password), Some(display_name), Some(kind), Some(description)) =
         (username, password, display_name, kind, description)
@@ -98,8 +104,12 @@ pub async fn authenticate(db: &Db, username: &str, password: &str) -> AppResult<
     }
     match member.status {
         MemberStatus::Active => Ok(member),
-        MemberStatus::Pending => Err(AppError::new(StatusCode::FORBIDDEN, "pending_approval", "error.pending_approval")),
-        MemberStatus::Disabled => Err(AppError::new(StatusCode::FORBIDDEN, "account_disabled", "error.account_disabled")),
+        MemberStatus::Pending => {
+            Err(AppError::new(StatusCode::FORBIDDEN, "pending_approval", "error.pending_approval"))
+        }
+        MemberStatus::Disabled => {
+            Err(AppError::new(StatusCode::FORBIDDEN, "account_disabled", "error.account_disabled"))
+        }
     }
 }
 

@@ -1,16 +1,16 @@
 //! Finding listings: the parameters a person or a client gives, parsed and turned into a query.
 
+use crate::domain::FieldError;
 use crate::domain::category;
 use crate::domain::geo::{Point, parse_radius};
 use crate::domain::listing::{Listing, ListingStatus, Mode, Purpose};
 use crate::domain::member::Member;
 use crate::domain::message::FieldErrors;
 use crate::domain::text::search_terms;
-use crate::domain::FieldError;
 use crate::error::{AppError, AppResult};
 use crate::services::listings::visibilities_for;
-use crate::storage::search::{self, CatalogueQuery, Sort};
 use crate::storage::Db;
+use crate::storage::search::{self, CatalogueQuery, Sort};
 
 pub const PER_PAGE_DEFAULT: i64 = 50;
 pub const PER_PAGE_MAX: i64 = 100;
@@ -126,11 +126,7 @@ pub async fn search(db: &Db, params: &CatalogueParams, viewer: Option<&Member>) 
 /// A member's listings for their profile page: active ones for visitors, all for the member.
 pub async fn by_member(db: &Db, member: &Member, viewer: Option<&Member>, page: i64) -> AppResult<Results> {
     let own = viewer.is_some_and(|v| v.id == member.id);
-    let statuses = if own {
-        ListingStatus::ALL.to_vec()
-    } else {
-        vec![ListingStatus::Active, ListingStatus::Reserved]
-    };
+    let statuses = if own { ListingStatus::ALL.to_vec() } else { vec![ListingStatus::Active, ListingStatus::Reserved] };
     let query = CatalogueQuery {
         terms: Vec::new(),
         purpose: None,
@@ -154,9 +150,9 @@ async fn run(db: &Db, query: &CatalogueQuery, page: i64) -> AppResult<Results> {
         .items
         .into_iter()
         .map(|listing| {
-            let distance_km = query.near.and_then(|near| {
-                listing.content.location.as_ref().and_then(|l| l.point).map(|p| near.distance_km(&p))
-            });
+            let distance_km = query
+                .near
+                .and_then(|near| listing.content.location.as_ref().and_then(|l| l.point).map(|p| near.distance_km(&p)));
             Found { listing, distance_km }
         })
         .collect();

@@ -1,7 +1,7 @@
 //! Password hashing with argon2id, off the async threads (a hash takes tens of milliseconds).
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 
 use crate::error::AppError;
 

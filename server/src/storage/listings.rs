@@ -1,7 +1,7 @@
 //! Listings: insert, update, delete, fetch one. Catalogue queries are in `search.rs`.
 
-use sqlx::{AssertSqlSafe, Row};
 use sqlx::any::AnyRow;
+use sqlx::{AssertSqlSafe, Row};
 
 use super::Db;
 use super::members::{decode, location_from_row};

@@ -1,7 +1,7 @@
 //! Members and their credentials.
 
-use sqlx::{AssertSqlSafe, Row};
 use sqlx::any::AnyRow;
+use sqlx::{AssertSqlSafe, Row};
 
 use super::Db;
 use crate::domain::geo::{Location, Point};
@@ -92,11 +92,13 @@ pub async fn credentials(db: &Db, username: &Username) -> Result<Option<(Member,
 pub async fn list(db: &Db, status: Option<MemberStatus>, limit: i64) -> Result<Vec<Member>, sqlx::Error> {
     let rows = match status {
         Some(status) => {
-            sqlx::query(AssertSqlSafe(format!("SELECT {COLUMNS} FROM members WHERE status = $1 ORDER BY created_at LIMIT $2")))
-                .bind(status.as_str())
-                .bind(limit)
-                .fetch_all(&db.pool)
-                .await?
+            sqlx::query(AssertSqlSafe(format!(
+                "SELECT {COLUMNS} FROM members WHERE status = $1 ORDER BY created_at LIMIT $2"
+            )))
+            .bind(status.as_str())
+            .bind(limit)
+            .fetch_all(&db.pool)
+            .await?
         }
         None => {
             sqlx::query(AssertSqlSafe(format!("SELECT {COLUMNS} FROM members ORDER BY created_at LIMIT $1")))

@@ -106,7 +106,9 @@ pub async fn catalogue(db: &Db, query: &CatalogueQuery) -> Result<Page, sqlx::Er
         let lat = b.param(Param::Real(point.latitude));
         let lon = b.param(Param::Real(point.longitude));
         let scale = b.param(Param::Real(point.longitude_scale()));
-        let distance = format!("((l.latitude - {lat}) * (l.latitude - {lat}) + ((l.longitude - {lon}) * {scale}) * ((l.longitude - {lon}) * {scale}))");
+        let distance = format!(
+            "((l.latitude - {lat}) * (l.latitude - {lat}) + ((l.longitude - {lon}) * {scale}) * ((l.longitude - {lon}) * {scale}))"
+        );
         if let Some(radius_km) = query.radius_km {
             let radius = Point::radius_in_degrees(radius_km);
             // The bounding box lets the position index narrow the scan before the exact test.

@@ -26,15 +26,24 @@ pub fn token_hash(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))
 }
 
-pub async fn insert(db: &Db, token: &str, member_id: &str, kind: SessionKind, now: i64, expires_at: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO sessions (token_hash, member_id, kind, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(token_hash(token))
-        .bind(member_id)
-        .bind(kind.as_str())
-        .bind(now)
-        .bind(expires_at)
-        .execute(&db.pool)
-        .await?;
+pub async fn insert(
+    db: &Db,
+    token: &str,
+    member_id: &str,
+    kind: SessionKind,
+    now: i64,
+    expires_at: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, member_id, kind, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(token_hash(token))
+    .bind(member_id)
+    .bind(kind.as_str())
+    .bind(now)
+    .bind(expires_at)
+    .execute(&db.pool)
+    .await?;
     Ok(())
 }
 

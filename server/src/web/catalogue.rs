@@ -40,7 +40,11 @@ fn selected(param: &Option<String>, value: &str) -> bool {
     param.as_deref().map(str::trim) == Some(value)
 }
 
-pub async fn page(State(state): State<AppState>, ctx: PageCtx, Query(params): Query<CatalogueParams>) -> AppResult<Html<String>> {
+pub async fn page(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Query(params): Query<CatalogueParams>,
+) -> AppResult<Html<String>> {
     let t = ctx.t;
     let (items, page, has_more, errors) = match catalogue::search(&state.db, &params, ctx.viewer.as_ref()).await {
         Ok(results) => {
@@ -73,11 +77,21 @@ pub async fn page(State(state): State<AppState>, ctx: PageCtx, Query(params): Qu
     };
     let purposes = Purpose::ALL
         .iter()
-        .map(|p| Choice { value: p.as_str(), label: t.t(&format!("purpose.{p}")), selected: selected(&params.purpose, p.as_str()), indent: false })
+        .map(|p| Choice {
+            value: p.as_str(),
+            label: t.t(&format!("purpose.{p}")),
+            selected: selected(&params.purpose, p.as_str()),
+            indent: false,
+        })
         .collect();
     let modes = Mode::ALL
         .iter()
-        .map(|m| Choice { value: m.as_str(), label: t.t(&format!("mode.{m}")), selected: selected(&params.mode, m.as_str()), indent: false })
+        .map(|m| Choice {
+            value: m.as_str(),
+            label: t.t(&format!("mode.{m}")),
+            selected: selected(&params.mode, m.as_str()),
+            indent: false,
+        })
         .collect();
     let categories = category_choices(t.code(), params.category.as_deref());
     let html = CataloguePage {
@@ -102,6 +116,11 @@ pub async fn page(State(state): State<AppState>, ctx: PageCtx, Query(params): Qu
 pub fn category_choices(lang: &str, current: Option<&str>) -> Vec<Choice> {
     CATEGORIES
         .iter()
-        .map(|c| Choice { value: c.id, label: c.label(lang), selected: current.map(str::trim) == Some(c.id), indent: c.parent.is_some() })
+        .map(|c| Choice {
+            value: c.id,
+            label: c.label(lang),
+            selected: current.map(str::trim) == Some(c.id),
+            indent: c.parent.is_some(),
+        })
         .collect()
 }

@@ -17,9 +17,7 @@ mod catalogue;
 mod views;
 
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/", get(catalogue::page))
-        .route("/static/style.css", get(assets::stylesheet))
+    Router::new().route("/", get(catalogue::page)).route("/static/style.css", get(assets::stylesheet))
 }
 
 /// What every page's layout needs: translations, the instance, the visitor, the CSRF token.

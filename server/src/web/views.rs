@@ -52,14 +52,26 @@ impl ListingView {
         let excerpt: String = c.description.chars().take(180).collect();
         let excerpt = if c.description.chars().count() > 180 { format!("{excerpt}…") } else { excerpt };
         let quantity = c.quantity.map(|q| {
-            format!("{} {}", number(t, q.as_f64(), 3).trim_end_matches('0').trim_end_matches([',', '.']), t.t(&format!("unit.{}", c.unit)))
+            format!(
+                "{} {}",
+                number(t, q.as_f64(), 3).trim_end_matches('0').trim_end_matches([',', '.']),
+                t.t(&format!("unit.{}", c.unit))
+            )
         });
         let place = c.location.as_ref().map(|l| l.name.clone()).filter(|n| !n.is_empty());
-        let coordinates = c.location.as_ref().and_then(|l| l.point).map(|p| format!("{:.5}, {:.5}", p.latitude, p.longitude));
+        let coordinates =
+            c.location.as_ref().and_then(|l| l.point).map(|p| format!("{:.5}, {:.5}", p.latitude, p.longitude));
         let available = match (c.available_from, c.available_until) {
-            (Some(from), Some(until)) => Some(t.t1("listing.available_between", "from", &crate::domain::listing::format_date(from)).replace("{until}", &crate::domain::listing::format_date(until))),
-            (Some(from), None) => Some(t.t1("listing.available_from", "from", &crate::domain::listing::format_date(from))),
-            (None, Some(until)) => Some(t.t1("listing.available_until", "until", &crate::domain::listing::format_date(until))),
+            (Some(from), Some(until)) => Some(
+                t.t1("listing.available_between", "from", &crate::domain::listing::format_date(from))
+                    .replace("{until}", &crate::domain::listing::format_date(until)),
+            ),
+            (Some(from), None) => {
+                Some(t.t1("listing.available_from", "from", &crate::domain::listing::format_date(from)))
+            }
+            (None, Some(until)) => {
+                Some(t.t1("listing.available_until", "until", &crate::domain::listing::format_date(until)))
+            }
             (None, None) => None,
         };
         Self {
