@@ -65,8 +65,7 @@ impl Db {
                         Box::pin(async move {
                             conn.execute(
                                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                                 PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; \
-                                 PRAGMA cache_size = -8000;",
+                                 PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
                             )
                             .await?;
                             Ok(())
@@ -80,6 +79,13 @@ impl Db {
                     .max_connections(16)
                     .min_connections(1)
                     .acquire_timeout(Duration::from_secs(10))
+                    .after_connect(|conn, _meta| {
+                        Box::pin(async move {
+                            // "already exists, skipping" notices are not news.
+                            conn.execute("SET client_min_messages = warning").await?;
+                            Ok(())
+                        })
+                    })
                     .connect_with(options)
                     .await
             }
