@@ -1,14 +1,77 @@
 //! The JSON API under `/api/v1`, described by the OpenAPI document at `/api/v1/openapi.json`.
+//!
+//! Handlers parse (with the extractors of `json`), authorise (`http::auth`), call the services and
+//! answer with the shapes of `views`. Errors are `AppError`s, rendered as JSON by
+//! `http::errors::render_api_errors`.
 
 use axum::Router;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::routing::{MethodRouter, delete, get, patch, post};
 
 use crate::http::AppState;
 
+mod accounts;
+mod admin;
+mod categories;
+pub mod json;
+mod listing_body;
+mod listings;
+mod sessions;
+mod views;
+
+#[cfg(test)]
+mod tests;
+
+/// Every route of the API: method and path under `/api/v1`. The router is built from this table
+/// and a test checks it against `openapi.json`, so that the two cannot drift apart.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/openapi.json"),
+    ("POST", "/accounts"),
+    ("POST", "/sessions"),
+    ("DELETE", "/sessions/current"),
+    ("GET", "/me"),
+    ("GET", "/categories"),
+    ("GET", "/listings"),
+    ("POST", "/listings"),
+    ("GET", "/listings/{id}"),
+    ("PATCH", "/listings/{id}"),
+    ("DELETE", "/listings/{id}"),
+    ("GET", "/admin/members"),
+    ("POST", "/admin/members/{username}/{action}"),
+];
+
+/// The handler of one entry of `ROUTES`.
+fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
+    let handler = match (method, path) {
+        ("GET", "/openapi.json") => get(openapi),
+        ("POST", "/accounts") => post(accounts::create),
+        ("POST", "/sessions") => post(sessions::create),
+        ("DELETE", "/sessions/current") => delete(sessions::close),
+        ("GET", "/me") => get(accounts::me),
+        ("GET", "/categories") => get(categories::list),
+        ("GET", "/listings") => get(listings::search),
+        ("POST", "/listings") => post(listings::create),
+        ("GET", "/listings/{id}") => get(listings::get),
+        ("PATCH", "/listings/{id}") => patch(listings::update),
+        ("DELETE", "/listings/{id}") => delete(listings::delete),
+        ("GET", "/admin/members") => get(admin::members),
+        ("POST", "/admin/members/{username}/{action}") => post(admin::act),
+        _ => return None,
+    };
+    Some(handler)
+}
+
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/openapi.json", get(openapi)).fallback(not_found)
+    let mut router = Router::new();
+    for (method, path) in ROUTES {
+        match handler(method, path) {
+            // Routes on the same path merge their methods.
+            Some(handler) => router = router.route(path, handler),
+            None => tracing::error!(method, path, "API route without a handler"),
+        }
+    }
+    router.fallback(not_found)
 }
 
 async fn not_found() -> crate::error::AppError {

@@ -221,3 +221,8 @@ pub async fn pending(db: &Db) -> AppResult<Vec<Member>> {
 pub async fn all(db: &Db, limit: i64) -> AppResult<Vec<Member>> {
     Ok(members::list(db, None, limit).await?)
 }
+
+/// Admin: members with the given status, oldest first, or all of them when `None`.
+pub async fn with_status(db: &Db, status: Option<MemberStatus>, limit: i64) -> AppResult<Vec<Member>> {
+    Ok(members::list(db, status, limit).await?)
+}

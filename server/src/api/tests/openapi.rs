@@ -1,0 +1,261 @@
+//! The OpenAPI document and the router agree: every route is documented with its method, every
+//! documented operation is routed, and the examples are what the API really accepts and answers.
+
+use std::collections::BTreeSet;
+
+use axum::http::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use super::super::{OPENAPI, ROUTES, handler};
+use super::{TestApp, listing_body};
+use crate::domain::member::Role;
+
+const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+
+fn doc() -> Value {
+    serde_json::from_str(OPENAPI).expect("openapi.json is JSON")
+}
+
+/// Every (METHOD, path) operation the document describes.
+fn documented(doc: &Value) -> BTreeSet<(String, String)> {
+    let mut operations = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for method in METHODS {
+            if item.get(*method).is_some() {
+                operations.insert((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    operations
+}
+
+#[test]
+fn the_document_is_openapi_3_1_with_a_license_and_bearer_security() {
+    let doc = doc();
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert_eq!(doc["info"]["license"]["identifier"], "AGPL-3.0-or-later");
+    assert_eq!(doc["servers"][0]["url"], "/api/v1");
+    assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+    assert_eq!(doc["components"]["schemas"]["Error"]["required"], json!(["error", "message"]));
+}
+
+#[test]
+fn every_route_is_documented_and_every_documented_operation_is_routed() {
+    let routes: BTreeSet<(String, String)> = ROUTES.iter().map(|(m, p)| ((*m).to_owned(), (*p).to_owned())).collect();
+    assert_eq!(routes.len(), ROUTES.len(), "duplicate entries in ROUTES");
+    for (method, path) in ROUTES {
+        assert!(handler(method, path).is_some(), "{method} {path} has no handler");
+    }
+    let documented = documented(&doc());
+    let undocumented: Vec<_> = routes.difference(&documented).collect();
+    assert!(undocumented.is_empty(), "routes missing from openapi.json: {undocumented:?}");
+    let unrouted: Vec<_> = documented.difference(&routes).collect();
+    assert!(unrouted.is_empty(), "documented but not routed: {unrouted:?}");
+}
+
+/// Collects every `$ref` of the document.
+fn refs<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
+    match value {
+        Value::Object(map) => {
+            for (key, value) in map {
+                match (key.as_str(), value) {
+                    ("$ref", Value::String(target)) => out.push(target),
+                    _ => refs(value, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn every_reference_resolves_and_every_path_parameter_is_declared() {
+    let doc = doc();
+    let mut targets = Vec::new();
+    refs(&doc, &mut targets);
+    assert!(!targets.is_empty());
+    for target in targets {
+        let pointer = target.strip_prefix('#').unwrap_or_else(|| panic!("external reference {target}"));
+        assert!(doc.pointer(pointer).is_some(), "{target} does not resolve");
+    }
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let resolve = |p: &Value| match p.get("$ref").and_then(Value::as_str) {
+            Some(r) => doc.pointer(r.trim_start_matches('#')).cloned().unwrap(),
+            None => p.clone(),
+        };
+        for method in METHODS.iter().filter(|m| item.get(**m).is_some()) {
+            let mut declared: Vec<String> = Vec::new();
+            for list in [&item["parameters"], &item[*method]["parameters"]] {
+                for p in list.as_array().into_iter().flatten().map(resolve) {
+                    if p["in"] == "path" {
+                        declared.push(p["name"].as_str().unwrap().to_owned());
+                    }
+                }
+            }
+            let in_path: Vec<&str> =
+                path.split('/').filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}'))).collect();
+            for name in &in_path {
+                assert!(declared.iter().any(|d| d == name), "{method} {path}: {{{name}}} is not declared");
+            }
+            assert!(item[*method]["responses"].as_object().is_some_and(|r| !r.is_empty()), "{method} {path}");
+        }
+    }
+}
+
+/// The examples of one operation's request body, or of one of its responses.
+fn examples<'a>(operation: &'a Value, response: Option<&str>) -> Vec<&'a Value> {
+    let content = match response {
+        None => &operation["requestBody"]["content"],
+        Some(status) => &operation["responses"][status]["content"],
+    };
+    content["application/json"]["examples"]
+        .as_object()
+        .map(|examples| examples.values().map(|e| &e["value"]).collect())
+        .unwrap_or_default()
+}
+
+/// Whether an example deserializes into a request body type.
+type Check = fn(&Value) -> Result<(), String>;
+
+fn accepts<T: DeserializeOwned>(example: &Value) -> Result<(), String> {
+    serde_json::from_value::<T>(example.clone()).map(|_| ()).map_err(|e| e.to_string())
+}
+
+#[test]
+fn request_examples_are_bodies_the_api_accepts() {
+    use super::super::{accounts, listing_body as bodies, sessions};
+    let doc = doc();
+    let checks: &[(&str, &str, Check)] = &[
+        ("/accounts", "post", accepts::<accounts::RegistrationBody>),
+        ("/sessions", "post", accepts::<sessions::LoginBody>),
+        ("/listings", "post", accepts::<bodies::NewListing>),
+        ("/listings/{id}", "patch", accepts::<bodies::ListingPatch>),
+    ];
+    let mut operations_with_body = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in METHODS.iter().filter(|m| item[**m].get("requestBody").is_some()) {
+            operations_with_body += 1;
+            let check = checks
+                .iter()
+                .find(|(p, m, _)| p == path && m == method)
+                .unwrap_or_else(|| panic!("{method} {path}: no body type to check its examples against"));
+            let found = examples(&item[*method], None);
+            assert!(!found.is_empty(), "{method} {path}: no request example");
+            for example in found {
+                (check.2)(example).unwrap_or_else(|e| panic!("{method} {path}: example {example} refused: {e}"));
+            }
+        }
+    }
+    assert_eq!(operations_with_body, checks.len());
+}
+
+fn keys(value: &Value) -> BTreeSet<&str> {
+    value.as_object().map(|o| o.keys().map(String::as_str).collect()).unwrap_or_default()
+}
+
+/// Response examples have the shape of real answers: same keys as a listing, a member, a page, an
+/// error that the API really sends.
+#[tokio::test]
+async fn response_examples_have_the_shape_of_real_answers() {
+    let app = TestApp::new().await;
+    let token = app.member("camille", Role::Member).await;
+    let listing =
+        app.json(Method::POST, "/api/v1/listings", Some(&token), &listing_body("Vélo cargo", json!({}))).await.json();
+    let member = app.get("/api/v1/me", Some(&token)).await.json();
+    let page = app.get("/api/v1/listings?near=50.6,3.0", None).await.json();
+    let near = &page["items"][0];
+    let error = app.get("/api/v1/me", None).await.json();
+    let categories = app.get("/api/v1/categories", None).await.json();
+
+    let doc = doc();
+    let schema_of = |operation: &Value, status: &str| {
+        operation["responses"][status]["content"]["application/json"]["schema"]["$ref"].as_str().map(str::to_owned)
+    };
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in METHODS.iter().filter(|m| item.get(**m).is_some()) {
+            let operation = &item[*method];
+            for (status, _) in operation["responses"].as_object().unwrap() {
+                let Some(schema) = schema_of(operation, status) else { continue };
+                let found = examples(operation, Some(status));
+                if status.starts_with('2') {
+                    assert!(!found.is_empty(), "{method} {path} {status}: no example");
+                }
+                for example in found {
+                    checked += 1;
+                    let what = format!("{method} {path} {status}: {example}");
+                    match schema.as_str() {
+                        "#/components/schemas/Listing" => assert_eq!(keys(example), keys(&listing), "{what}"),
+                        "#/components/schemas/Member" => assert_eq!(keys(example), keys(&member), "{what}"),
+                        "#/components/schemas/Session" => {
+                            assert_eq!(keys(example), BTreeSet::from(["member", "token"]), "{what}");
+                            assert_eq!(keys(&example["member"]), keys(&member), "{what}");
+                        }
+                        "#/components/schemas/ListingPage" => {
+                            assert_eq!(keys(example), keys(&page), "{what}");
+                            for item in example["items"].as_array().unwrap() {
+                                assert_eq!(keys(item), keys(near), "{what}");
+                            }
+                        }
+                        "#/components/schemas/MemberList" => {
+                            for item in example["items"].as_array().unwrap() {
+                                assert_eq!(keys(item), keys(&member), "{what}");
+                            }
+                        }
+                        "#/components/schemas/CategoryList" => {
+                            for item in example["items"].as_array().unwrap() {
+                                assert_eq!(keys(item), keys(&categories["items"][0]), "{what}");
+                                let id = item["id"].as_str().unwrap();
+                                let real = categories["items"].as_array().unwrap().iter().find(|c| c["id"] == id);
+                                assert_eq!(Some(item), real, "{what}");
+                            }
+                        }
+                        "#/components/schemas/Error" => {
+                            assert!(
+                                keys(example)
+                                    .is_subset(&keys(&error).union(&BTreeSet::from(["fields"])).copied().collect()),
+                                "{what}"
+                            );
+                            assert_eq!(status.parse::<u16>().ok().map(|s| s >= 400), Some(true), "{what}");
+                        }
+                        other => panic!("{what}: no check for {other}"),
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked > 20, "{checked}");
+    // Shared error responses are examples too.
+    for (name, response) in doc["components"]["responses"].as_object().unwrap() {
+        for example in response["content"]["application/json"]["examples"].as_object().unwrap().values() {
+            assert!(keys(&example["value"]).is_subset(&BTreeSet::from(["error", "message", "fields"])), "{name}");
+        }
+    }
+}
+
+/// Every route of the table answers, on the real router, with something other than "no such route"
+/// (the fallback's 404) or "no such method" (405).
+#[tokio::test]
+async fn every_route_is_served() {
+    let app = TestApp::new().await;
+    let token = app.member("camille", Role::Admin).await;
+    let listing =
+        app.json(Method::POST, "/api/v1/listings", Some(&token), &listing_body("Vélo cargo", json!({}))).await.json();
+    let id = listing["id"].as_str().unwrap();
+    for (method, path) in ROUTES {
+        let concrete = path.replace("{id}", id).replace("{username}", "camille").replace("{action}", "enable");
+        let method = Method::from_bytes(method.as_bytes()).unwrap();
+        // Without a token nor a body: refusals (401, 415) count as answers too.
+        let reply = app.send(method.clone(), &format!("/api/v1{concrete}"), None, None, Vec::new()).await;
+        assert!(
+            reply.status != StatusCode::NOT_FOUND && reply.status != StatusCode::METHOD_NOT_ALLOWED,
+            "{method} {path}: {reply:?}"
+        );
+    }
+    // And what is not in the table is not served.
+    let reply = app.send(Method::PUT, "/api/v1/listings", None, None, Vec::new()).await;
+    reply.assert_error(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed");
+    app.get("/api/v1/nothing/here", None).await.assert_error(StatusCode::NOT_FOUND, "not_found");
+}
