@@ -246,14 +246,14 @@ impl TestInstance {
 async fn launch(data_dir: &Path, pg: Option<&PgDatabase>, configure: &Configure) -> (RunningServer, Config) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("binding a port");
     let addr = listener.local_addr().expect("listener address");
-    let mut config = Config::default();
-    config.bind = addr;
-    config.domain = format!("localhost:{}", addr.port());
-    config.data_dir = data_dir.to_path_buf();
-    config.log = "warn".to_owned();
-    if let Some(pg) = pg {
-        config.database_url = pg.url.clone();
-    }
+    let mut config = Config {
+        bind: addr,
+        domain: format!("localhost:{}", addr.port()),
+        data_dir: data_dir.to_path_buf(),
+        database_url: pg.map(|pg| pg.url.clone()).unwrap_or_default(),
+        log: "warn".to_owned(),
+        ..Config::default()
+    };
     configure(&mut config);
     let server = start_on(config.clone(), listener).await.expect("starting the instance");
     (server, config)
