@@ -4,10 +4,11 @@
 //! answer with the shapes of `views`. Errors are `AppError`s, rendered as JSON by
 //! `http::errors::render_api_errors`.
 
-use axum::Router;
-use axum::http::header::CONTENT_TYPE;
-use axum::response::IntoResponse;
+use axum::http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, delete, get, patch, post};
+use axum::{Router, middleware};
 
 use crate::http::AppState;
 
@@ -71,7 +72,15 @@ pub fn routes() -> Router<AppState> {
             None => tracing::error!(method, path, "API route without a handler"),
         }
     }
-    router.fallback(not_found)
+    router.fallback(not_found).layer(middleware::map_response(challenge))
+}
+
+/// RFC 6750: a 401 tells the client which scheme to authenticate with.
+async fn challenge(mut response: Response) -> Response {
+    if response.status() == StatusCode::UNAUTHORIZED {
+        response.headers_mut().insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    }
+    response
 }
 
 async fn not_found() -> crate::error::AppError {

@@ -57,7 +57,9 @@ async fn register_log_in_and_out() {
     let other = app.member("dominique", Role::Member).await;
     let reply = app.send(Method::DELETE, "/api/v1/sessions/current", Some(token), None, Vec::new()).await;
     assert_eq!(reply.status, StatusCode::NO_CONTENT, "{reply:?}");
-    app.get("/api/v1/me", Some(token)).await.assert_error(StatusCode::UNAUTHORIZED, "unauthorized");
+    let refused = app.get("/api/v1/me", Some(token)).await;
+    refused.assert_error(StatusCode::UNAUTHORIZED, "unauthorized");
+    assert_eq!(refused.headers["www-authenticate"], "Bearer");
     app.send(Method::DELETE, "/api/v1/sessions/current", Some(token), None, Vec::new())
         .await
         .assert_error(StatusCode::UNAUTHORIZED, "unauthorized");

@@ -259,3 +259,66 @@ async fn every_route_is_served() {
     reply.assert_error(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed");
     app.get("/api/v1/nothing/here", None).await.assert_error(StatusCode::NOT_FOUND, "not_found");
 }
+
+/// Whether `text` is `template` with its `{placeholders}` filled in somehow.
+fn renders(template: &str, text: &str) -> bool {
+    let mut literals = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else { break };
+        literals.push(&rest[..open]);
+        rest = &rest[open + close + 1..];
+    }
+    literals.push(rest);
+    let (first, last) = (literals[0], literals[literals.len() - 1]);
+    if literals.len() == 1 {
+        return text == first;
+    }
+    let mut position = first.len();
+    if !text.starts_with(first) || !text.ends_with(last) {
+        return false;
+    }
+    for literal in &literals[1..literals.len() - 1] {
+        match text[position..].find(literal) {
+            Some(found) => position += found + literal.len(),
+            None => return false,
+        }
+    }
+    text.len() >= position + last.len()
+}
+
+/// Error examples show the messages the API really sends in French, so that they do not drift from
+/// the locale file.
+#[test]
+fn error_examples_use_the_real_french_messages() {
+    let locale: toml::Table = toml::from_str(include_str!("../../../locales/fr.toml")).unwrap();
+    let templates: Vec<&str> = locale["error"].as_table().unwrap().values().filter_map(|v| v.as_str()).collect();
+    assert!(renders("Au moins {min} caractères.", "Au moins 3 caractères."));
+    assert!(!renders("Au moins {min} caractères.", "Au plus 3 caractères."));
+    let doc = doc();
+    let mut errors = Vec::new();
+    collect_errors(&doc, &mut errors);
+    assert!(errors.len() > 15, "{}", errors.len());
+    for error in errors {
+        let texts =
+            std::iter::once(&error["message"]).chain(error["fields"].as_object().into_iter().flat_map(|f| f.values()));
+        for text in texts {
+            let text = text.as_str().unwrap();
+            assert!(templates.iter().any(|t| renders(t, text)), "not a message of fr.toml: {text:?} in {error}");
+        }
+    }
+}
+
+/// Every example value shaped like an error (`{error, message, ...}`).
+fn collect_errors<'a>(value: &'a Value, out: &mut Vec<&'a Value>) {
+    match value {
+        Value::Object(map)
+            if map.get("error").is_some_and(Value::is_string) && map.get("message").is_some_and(Value::is_string) =>
+        {
+            out.push(value)
+        }
+        Value::Object(map) => map.values().for_each(|v| collect_errors(v, out)),
+        Value::Array(items) => items.iter().for_each(|v| collect_errors(v, out)),
+        _ => {}
+    }
+}
