@@ -81,7 +81,7 @@ fn query_rejection(rejection: QueryRejection) -> AppError {
     }
 }
 
-pub fn payload_too_large() -> AppError {
+fn payload_too_large() -> AppError {
     AppError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "error.too_large")
 }
 

@@ -15,7 +15,7 @@ use crate::http::AppState;
 mod accounts;
 mod admin;
 mod categories;
-pub mod json;
+mod json;
 mod listing_body;
 mod listings;
 mod sessions;
