@@ -27,7 +27,8 @@ pub async fn insert(db: &Db, id: &str, member_id: &str, draft: &ListingDraft, no
         "INSERT INTO listings (id, member_id, purpose, mode, category, title, description, quantity_milli, unit, \
          price_cents, location_name, latitude, longitude, available_from, available_until, status, visibility, \
          search_text, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, CAST($12 AS DOUBLE PRECISION), \
+         CAST($13 AS DOUBLE PRECISION), $14, $15, $16, $17, $18, $19, $19)",
     )
     .bind(id)
     .bind(member_id)
@@ -40,8 +41,8 @@ pub async fn insert(db: &Db, id: &str, member_id: &str, draft: &ListingDraft, no
     .bind(draft.unit.as_str())
     .bind(draft.price.map(PriceCents::cents))
     .bind(draft.location.as_ref().map(|l| l.name.clone()))
-    .bind(point.map(|p| p.latitude))
-    .bind(point.map(|p| p.longitude))
+    .bind(super::nullable_real(point.map(|p| p.latitude)))
+    .bind(super::nullable_real(point.map(|p| p.longitude)))
     .bind(draft.available_from.map(crate::domain::listing::format_date))
     .bind(draft.available_until.map(crate::domain::listing::format_date))
     .bind(draft.status.as_str())
@@ -58,7 +59,8 @@ pub async fn update(db: &Db, id: &str, draft: &ListingDraft, now: i64) -> Result
     let point = draft.location.as_ref().and_then(|l| l.point);
     let done = sqlx::query(
         "UPDATE listings SET purpose = $1, mode = $2, category = $3, title = $4, description = $5, \
-         quantity_milli = $6, unit = $7, price_cents = $8, location_name = $9, latitude = $10, longitude = $11, \
+         quantity_milli = $6, unit = $7, price_cents = $8, location_name = $9, latitude = CAST($10 AS DOUBLE PRECISION), \
+         longitude = CAST($11 AS DOUBLE PRECISION), \
          available_from = $12, available_until = $13, status = $14, visibility = $15, search_text = $16, \
          updated_at = $17 WHERE id = $18",
     )
@@ -71,8 +73,8 @@ pub async fn update(db: &Db, id: &str, draft: &ListingDraft, now: i64) -> Result
     .bind(draft.unit.as_str())
     .bind(draft.price.map(PriceCents::cents))
     .bind(draft.location.as_ref().map(|l| l.name.clone()))
-    .bind(point.map(|p| p.latitude))
-    .bind(point.map(|p| p.longitude))
+    .bind(super::nullable_real(point.map(|p| p.latitude)))
+    .bind(super::nullable_real(point.map(|p| p.longitude)))
     .bind(draft.available_from.map(crate::domain::listing::format_date))
     .bind(draft.available_until.map(crate::domain::listing::format_date))
     .bind(draft.status.as_str())

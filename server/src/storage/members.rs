@@ -37,7 +37,8 @@ pub async fn insert(db: &Db, member: &NewMember<'_>) -> Result<(), InsertMemberE
     let result = sqlx::query(
         "INSERT INTO members (id, username, kind, display_name, description, location_name, latitude, longitude, \
          password_hash, role, status, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)",
+         VALUES ($1, $2, $3, $4, $5, $6, CAST($7 AS DOUBLE PRECISION), CAST($8 AS DOUBLE PRECISION), $9, $10, \
+         $11, $12, $12)",
     )
     .bind(member.id)
     .bind(member.username.as_str())
@@ -45,8 +46,8 @@ pub async fn insert(db: &Db, member: &NewMember<'_>) -> Result<(), InsertMemberE
     .bind(member.display_name)
     .bind(member.description)
     .bind(member.location.map(|l| l.name.clone()))
-    .bind(point.map(|p| p.latitude))
-    .bind(point.map(|p| p.longitude))
+    .bind(super::nullable_real(point.map(|p| p.latitude)))
+    .bind(super::nullable_real(point.map(|p| p.longitude)))
     .bind(member.password_hash)
     .bind(member.role.as_str())
     .bind(member.status.as_str())
@@ -156,14 +157,14 @@ pub async fn update_profile(
 ) -> Result<bool, sqlx::Error> {
     let point = location.and_then(|l| l.point);
     let done = sqlx::query(
-        "UPDATE members SET display_name = $1, description = $2, location_name = $3, latitude = $4, \
-         longitude = $5, updated_at = $6 WHERE id = $7",
+        "UPDATE members SET display_name = $1, description = $2, location_name = $3, \
+         latitude = CAST($4 AS DOUBLE PRECISION), longitude = CAST($5 AS DOUBLE PRECISION), updated_at = $6 WHERE id = $7",
     )
     .bind(display_name)
     .bind(description)
     .bind(location.map(|l| l.name.clone()))
-    .bind(point.map(|p| p.latitude))
-    .bind(point.map(|p| p.longitude))
+    .bind(super::nullable_real(point.map(|p| p.latitude)))
+    .bind(super::nullable_real(point.map(|p| p.longitude)))
     .bind(now)
     .bind(id)
     .execute(&db.pool)

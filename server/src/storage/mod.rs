@@ -111,6 +111,17 @@ impl Db {
     }
 }
 
+/// A nullable floating-point value to bind, as text that the SQL casts back with
+/// `CAST($n AS DOUBLE PRECISION)`.
+///
+/// Why: sqlx 0.9's `Any` driver sends a NULL `f64` to PostgreSQL as a NULL `float4`
+/// (`AnyArguments::convert_into`, `Null(Double)` → `Option<f32>`), and the prepared statement it caches
+/// then rejects a later non-NULL `f64` with "incorrect binary data format". Text NULLs are typed
+/// correctly, and Rust prints an `f64` so that it parses back to the same value.
+pub fn nullable_real(value: Option<f64>) -> Option<String> {
+    value.map(|v| v.to_string())
+}
+
 /// Whether a database error is a unique-constraint violation (to map it to a domain error where the
 /// query is, rather than a 500).
 pub fn is_unique_violation(error: &sqlx::Error) -> bool {
