@@ -586,11 +586,33 @@ pub fn listing_id(url_or_path: &str) -> String {
 
 /// Unescapes the few HTML entities askama produces, so that assertions can look for plain text.
 pub fn html_text(html: &str) -> String {
-    html.replace("&#x27;", "'")
-        .replace("&#39;", "'")
-        .replace("&quot;", "\"")
-        .replace("&#34;", "\"")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
+    // Named entities first except &amp;, then numeric ones (askama writes `&#38;`, `&#39;`, `&#60;`...),
+    // then &amp; last so that an escaped entity is not decoded twice.
+    let named = html.replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">");
+    let mut out = String::with_capacity(named.len());
+    let mut rest = named.as_str();
+    while let Some(start) = rest.find("&#") {
+        out.push_str(&rest[..start]);
+        let tail = &rest[start + 2..];
+        let decoded = tail.find(';').and_then(|end| {
+            let code = &tail[..end];
+            let value = match code.strip_prefix('x').or_else(|| code.strip_prefix('X')) {
+                Some(hex) => u32::from_str_radix(hex, 16).ok(),
+                None => code.parse::<u32>().ok(),
+            };
+            value.and_then(char::from_u32).map(|c| (c, end))
+        });
+        match decoded {
+            Some((c, end)) => {
+                out.push(c);
+                rest = &tail[end + 1..];
+            }
+            None => {
+                out.push_str("&#");
+                rest = tail;
+            }
+        }
+    }
+    out.push_str(rest);
+    out.replace("&amp;", "&")
 }

@@ -92,6 +92,12 @@ pub async fn render_web_errors(State(state): State<AppState>, request: Request, 
     let path = request.uri().path().to_owned();
     let csrf = request.extensions().get::<super::csrf::CsrfToken>().map(|t| t.0.clone()).unwrap_or_default();
     let response = next.run(request).await;
+    let is_page =
+        response.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/html"));
+    // A page that answers 4xx by itself (a form shown again with its errors) stays as it is.
+    if is_page && response.extensions().get::<Arc<PublicError>>().is_none() {
+        return response;
+    }
     let Some(public) = public_error(&response) else {
         return response;
     };

@@ -144,6 +144,25 @@ pub async fn by_member(db: &Db, member: &Member, viewer: Option<&Member>, page: 
     run(db, &query, page).await
 }
 
+/// The most recent listings of every status and visibility, for moderators.
+pub async fn recent_for_moderation(db: &Db, page: i64) -> AppResult<Results> {
+    let query = CatalogueQuery {
+        terms: Vec::new(),
+        purpose: None,
+        mode: None,
+        categories: Vec::new(),
+        near: None,
+        radius_km: None,
+        sort: Sort::Newest,
+        member_id: None,
+        statuses: ListingStatus::ALL.to_vec(),
+        visibilities: crate::domain::listing::Visibility::ALL.to_vec(),
+        offset: (page.clamp(1, MAX_PAGE) - 1) * PER_PAGE_MAX,
+        limit: PER_PAGE_MAX,
+    };
+    run(db, &query, page).await
+}
+
 async fn run(db: &Db, query: &CatalogueQuery, page: i64) -> AppResult<Results> {
     let found = search::catalogue(db, query).await?;
     let items = found

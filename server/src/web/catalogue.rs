@@ -5,20 +5,13 @@ use axum::extract::{Query, State};
 use axum::response::Html;
 
 use super::PageCtx;
+use super::forms::Choice;
 use super::views::ListingView;
 use crate::domain::category::CATEGORIES;
 use crate::domain::listing::{Mode, Purpose};
 use crate::error::{AppError, AppResult};
 use crate::http::AppState;
 use crate::services::catalogue::{self, CatalogueParams};
-
-/// A choice in a `<select>`: value, label, whether selected.
-pub struct Choice {
-    pub value: &'static str,
-    pub label: &'static str,
-    pub selected: bool,
-    pub indent: bool,
-}
 
 #[derive(Template)]
 #[template(path = "catalogue.html")]

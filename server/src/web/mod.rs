@@ -3,7 +3,7 @@
 use axum::Router;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::routing::get;
+use axum::routing::{get, post};
 
 use crate::domain::member::Member;
 use crate::error::AppError;
@@ -12,12 +12,35 @@ use crate::http::auth::Viewer;
 use crate::http::csrf::CsrfToken;
 use crate::i18n::{Lang, Tr};
 
+mod account;
+mod admin;
 mod assets;
 mod catalogue;
+mod forms;
+mod listings;
+mod members;
 mod views;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/", get(catalogue::page)).route("/static/style.css", get(assets::stylesheet))
+    Router::new()
+        .route("/", get(catalogue::page))
+        .route("/static/style.css", get(assets::stylesheet))
+        .route("/listings", post(listings::create))
+        .route("/listings/new", get(listings::new_form))
+        .route("/listings/{id}", get(listings::show))
+        .route("/listings/{id}/edit", get(listings::edit_form).post(listings::update))
+        .route("/listings/{id}/status", post(listings::set_status))
+        .route("/listings/{id}/delete", post(listings::delete))
+        .route("/register", get(account::register_form).post(account::register))
+        .route("/login", get(account::login_form).post(account::login))
+        .route("/logout", post(account::logout))
+        .route("/members/{username}", get(members::profile))
+        .route("/members/{username}/edit", get(members::edit_form).post(members::update))
+        .route("/admin", get(admin::overview))
+        .route("/admin/members", get(admin::members))
+        .route("/admin/members/{username}/{action}", post(admin::member_action))
+        .route("/admin/listings", get(admin::listings_page))
+        .route("/admin/listings/{id}/remove", post(admin::remove_listing))
 }
 
 /// What every page's layout needs: translations, the instance, the visitor, the CSRF token.

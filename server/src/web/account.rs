@@ -1,0 +1,165 @@
+//! Registering, logging in and out.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::header::SET_COOKIE;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::PageCtx;
+use super::forms::{Choice, FieldMessages, enum_choices, safe_next};
+use super::listings::{NoFields, render};
+use crate::config::RegistrationMode;
+use crate::domain::FieldError;
+use crate::error::{AppError, AppResult};
+use crate::http::AppState;
+use crate::http::auth::{SESSION_COOKIE, clear_session_cookie, session_cookie};
+use crate::http::csrf::{CsrfForm, cookie_value};
+use crate::services::accounts::{self, Origin, Registration};
+use crate::storage::sessions::SessionKind;
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct RegisterForm {
+    username: String,
+    display_name: String,
+    kind: String,
+    password: String,
+    password_confirm: String,
+}
+
+#[derive(Template)]
+#[template(path = "register.html")]
+struct RegisterPage {
+    ctx: PageCtx,
+    form: RegisterForm,
+    kinds: Vec<Choice>,
+    errors: FieldMessages,
+    approval: bool,
+}
+
+#[derive(Template)]
+#[template(path = "register_pending.html")]
+struct PendingPage {
+    ctx: PageCtx,
+}
+
+fn register_page(ctx: PageCtx, state: &AppState, form: RegisterForm, errors: FieldMessages) -> RegisterPage {
+    let kind = if form.kind.is_empty() { "person" } else { form.kind.as_str() };
+    RegisterPage {
+        kinds: enum_choices(ctx.t, "kind", &["person", "organisation"], kind),
+        approval: state.config.instance.registration == RegistrationMode::Approval,
+        ctx,
+        form: RegisterForm { password: String::new(), password_confirm: String::new(), ..form },
+        errors,
+    }
+}
+
+pub async fn register_form(State(state): State<AppState>, ctx: PageCtx) -> AppResult<Html<String>> {
+    render(register_page(ctx, &state, RegisterForm::default(), FieldMessages::default()))
+}
+
+pub async fn register(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    CsrfForm(form): CsrfForm<RegisterForm>,
+) -> AppResult<Response> {
+    let t = ctx.t;
+    let registration = Registration {
+        username: form.username.clone(),
+        password: form.password.clone(),
+        display_name: form.display_name.clone(),
+        kind: form.kind.clone(),
+        description: String::new(),
+    };
+    let origin = Origin::SelfRegistration(state.config.instance.registration);
+    let outcome = if form.password == form.password_confirm {
+        accounts::register(&state.db, &registration, origin).await
+    } else {
+        Err(AppError::validation(vec![FieldError::new("password_confirm", "error.password_mismatch")]))
+    };
+    match outcome {
+        Ok(member) if member.status == crate::domain::member::MemberStatus::Active => {
+            let token = accounts::open_session(&state.db, &member, SessionKind::Web).await?;
+            let cookie = HeaderValue::from_str(&session_cookie(&token, state.config.secure_cookies()))
+                .map_err(AppError::internal)?;
+            let mut response = Redirect::to("/").into_response();
+            response.headers_mut().append(SET_COOKIE, cookie);
+            Ok(response)
+        }
+        Ok(_) => Ok(render(PendingPage { ctx })?.into_response()),
+        Err(error) if !error.fields.is_empty() => {
+            let errors = FieldMessages::new(t, &error.fields);
+            let page = register_page(ctx, &state, form, errors);
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(page)?).into_response())
+        }
+        Err(error) => Err(error),
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+    next: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct NextParam {
+    next: String,
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    ctx: PageCtx,
+    username: String,
+    next: String,
+    error: String,
+}
+
+pub async fn login_form(ctx: PageCtx, Query(params): Query<NextParam>) -> AppResult<Html<String>> {
+    let next = safe_next(&params.next).unwrap_or_default().to_owned();
+    render(LoginPage { ctx, username: String::new(), next, error: String::new() })
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    CsrfForm(form): CsrfForm<LoginForm>,
+) -> AppResult<Response> {
+    match accounts::authenticate(&state.db, &form.username, &form.password).await {
+        Ok(member) => {
+            let token = accounts::open_session(&state.db, &member, SessionKind::Web).await?;
+            let cookie = HeaderValue::from_str(&session_cookie(&token, state.config.secure_cookies()))
+                .map_err(AppError::internal)?;
+            let mut response = Redirect::to(safe_next(&form.next).unwrap_or("/")).into_response();
+            response.headers_mut().append(SET_COOKIE, cookie);
+            Ok(response)
+        }
+        Err(error) if error.status.is_client_error() => {
+            let message = ctx.t.msg(&error.message);
+            let next = safe_next(&form.next).unwrap_or_default().to_owned();
+            let page = LoginPage { ctx, username: form.username, next, error: message };
+            Ok((error.status, render(page)?).into_response())
+        }
+        Err(error) => Err(error),
+    }
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> AppResult<Response> {
+    if let Some(token) = cookie_value(&headers, SESSION_COOKIE) {
+        accounts::close_session(&state.db, &token).await?;
+    }
+    let mut response = Redirect::to("/").into_response();
+    let cookie = HeaderValue::from_str(&clear_session_cookie()).map_err(AppError::internal)?;
+    response.headers_mut().append(SET_COOKIE, cookie);
+    Ok(response)
+}

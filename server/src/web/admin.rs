@@ -1,0 +1,139 @@
+//! Administration pages: members (approval, roles, disabling) and listing removal.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::{Html, Redirect};
+
+use super::PageCtx;
+use super::listings::{NoFields, render};
+use super::views::{ListingView, date};
+use crate::domain::member::{Member, MemberStatus, Role};
+use crate::error::{AppError, AppResult};
+use crate::http::AppState;
+use crate::http::auth::SignedInAdmin;
+use crate::http::csrf::CsrfForm;
+use crate::services::{accounts, catalogue, listings};
+use crate::storage;
+
+#[derive(Template)]
+#[template(path = "admin/overview.html")]
+struct OverviewPage {
+    ctx: PageCtx,
+    members: i64,
+    pending: usize,
+    listings: i64,
+}
+
+pub async fn overview(
+    State(state): State<AppState>,
+    SignedInAdmin(_): SignedInAdmin,
+    ctx: PageCtx,
+) -> AppResult<Html<String>> {
+    let members = storage::members::count(&state.db).await?;
+    let pending = accounts::pending(&state.db).await?.len();
+    let listings = storage::listings::count(&state.db).await?;
+    render(OverviewPage { ctx, members, pending, listings })
+}
+
+/// A member row with the actions that apply to them.
+struct MemberRow {
+    member: Member,
+    kind: &'static str,
+    role: &'static str,
+    status: &'static str,
+    joined: String,
+    actions: Vec<(&'static str, &'static str)>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/members.html")]
+struct MembersPage {
+    ctx: PageCtx,
+    rows: Vec<MemberRow>,
+}
+
+pub async fn members(
+    State(state): State<AppState>,
+    SignedInAdmin(admin): SignedInAdmin,
+    ctx: PageCtx,
+) -> AppResult<Html<String>> {
+    let t = ctx.t;
+    let mut all = accounts::pending(&state.db).await?;
+    all.extend(accounts::all(&state.db, 1000).await?.into_iter().filter(|m| m.status != MemberStatus::Pending));
+    let rows = all
+        .into_iter()
+        .map(|member| {
+            let mut actions = Vec::new();
+            if member.id != admin.id {
+                match member.status {
+                    MemberStatus::Pending => {
+                        actions.extend([("approve", "admin.approve"), ("disable", "admin.refuse")])
+                    }
+                    MemberStatus::Active => actions.push(("disable", "admin.disable")),
+                    MemberStatus::Disabled => actions.push(("enable", "admin.enable")),
+                }
+                match member.role {
+                    Role::Admin => actions.push(("demote", "admin.demote")),
+                    _ if member.status == MemberStatus::Active => actions.push(("promote", "admin.promote")),
+                    _ => {}
+                }
+            }
+            MemberRow {
+                kind: t.t(&format!("kind.{}", member.kind)),
+                role: t.t(&format!("role.{}", member.role)),
+                status: t.t(&format!("member_status.{}", member.status)),
+                joined: date(member.created_at),
+                actions: actions.into_iter().map(|(action, key)| (action, t.t(key))).collect(),
+                member,
+            }
+        })
+        .collect();
+    render(MembersPage { ctx, rows })
+}
+
+pub async fn member_action(
+    State(state): State<AppState>,
+    SignedInAdmin(admin): SignedInAdmin,
+    Path((username, action)): Path<(String, String)>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> AppResult<Redirect> {
+    if admin.username.as_str() == username.trim().to_ascii_lowercase() {
+        return Err(AppError::conflict("error.cannot_change_self"));
+    }
+    match action.as_str() {
+        "approve" => accounts::approve(&state.db, &username).await?,
+        "disable" => accounts::disable(&state.db, &username).await?,
+        "enable" => accounts::enable(&state.db, &username).await?,
+        "promote" => accounts::set_role(&state.db, &username, Role::Admin).await?,
+        "demote" => accounts::set_role(&state.db, &username, Role::Member).await?,
+        _ => return Err(AppError::not_found()),
+    };
+    Ok(Redirect::to("/admin/members"))
+}
+
+#[derive(Template)]
+#[template(path = "admin/listings.html")]
+struct ListingsPage {
+    ctx: PageCtx,
+    items: Vec<ListingView>,
+}
+
+pub async fn listings_page(
+    State(state): State<AppState>,
+    SignedInAdmin(_): SignedInAdmin,
+    ctx: PageCtx,
+) -> AppResult<Html<String>> {
+    let results = catalogue::recent_for_moderation(&state.db, 1).await?;
+    let items = results.items.iter().map(|f| ListingView::new(ctx.t, &f.listing, None)).collect();
+    render(ListingsPage { ctx, items })
+}
+
+pub async fn remove_listing(
+    State(state): State<AppState>,
+    SignedInAdmin(admin): SignedInAdmin,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> AppResult<Redirect> {
+    listings::delete(&state.db, &id, &admin).await?;
+    Ok(Redirect::to("/admin/listings"))
+}

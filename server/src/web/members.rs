@@ -1,0 +1,150 @@
+//! Member profiles.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::PageCtx;
+use super::forms::FieldMessages;
+use super::listings::render;
+use super::views::{ListingView, date};
+use crate::domain::FieldError;
+use crate::domain::geo::Location;
+use crate::domain::member::Member;
+use crate::error::{AppError, AppResult};
+use crate::http::AppState;
+use crate::http::auth::SignedIn;
+use crate::http::csrf::CsrfForm;
+use crate::services::{accounts, catalogue};
+
+#[derive(Template)]
+#[template(path = "profile.html")]
+struct ProfilePage {
+    ctx: PageCtx,
+    member: Member,
+    kind: &'static str,
+    place: Option<String>,
+    since: String,
+    own: bool,
+    items: Vec<ListingView>,
+    page: i64,
+    previous_url: Option<String>,
+    next_url: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct PageParam {
+    page: Option<String>,
+}
+
+async fn find_active(state: &AppState, username: &str, viewer: Option<&Member>) -> AppResult<Member> {
+    match accounts::find(&state.db, username).await? {
+        // Pending and disabled members have no public profile, except for admins.
+        Some(member)
+            if member.status == crate::domain::member::MemberStatus::Active || viewer.is_some_and(Member::is_admin) =>
+        {
+            Ok(member)
+        }
+        _ => Err(AppError::not_found()),
+    }
+}
+
+pub async fn profile(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(username): Path<String>,
+    Query(params): Query<PageParam>,
+) -> AppResult<Html<String>> {
+    let member = find_active(&state, &username, ctx.viewer.as_ref()).await?;
+    let page = params.page.as_deref().and_then(|p| p.parse::<i64>().ok()).unwrap_or(1).clamp(1, 1000);
+    let results = catalogue::by_member(&state.db, &member, ctx.viewer.as_ref(), page).await?;
+    let t = ctx.t;
+    let items = results.items.iter().map(|f| ListingView::new(t, &f.listing, None)).collect();
+    let base = format!("/members/{}", member.username);
+    render(ProfilePage {
+        kind: t.t(&format!("kind.{}", member.kind)),
+        place: member.location.as_ref().map(|l| l.name.clone()).filter(|n| !n.is_empty()),
+        since: date(member.created_at),
+        own: ctx.viewer.as_ref().is_some_and(|v| v.id == member.id),
+        previous_url: (page > 1).then(|| format!("{base}?page={}", page - 1)),
+        next_url: results.has_more.then(|| format!("{base}?page={}", page + 1)),
+        ctx,
+        member,
+        items,
+        page,
+    })
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ProfileForm {
+    display_name: String,
+    description: String,
+    location_name: String,
+    latitude: String,
+    longitude: String,
+}
+
+#[derive(Template)]
+#[template(path = "profile_form.html")]
+struct ProfileFormPage {
+    ctx: PageCtx,
+    username: String,
+    form: ProfileForm,
+    errors: FieldMessages,
+}
+
+fn own_profile(member: &Member, username: &str) -> AppResult<()> {
+    if member.username.as_str() == username.trim().to_ascii_lowercase() { Ok(()) } else { Err(AppError::forbidden()) }
+}
+
+pub async fn edit_form(
+    SignedIn(member): SignedIn,
+    ctx: PageCtx,
+    Path(username): Path<String>,
+) -> AppResult<Html<String>> {
+    own_profile(&member, &username)?;
+    let point = member.location.as_ref().and_then(|l| l.point);
+    let form = ProfileForm {
+        display_name: member.display_name.clone(),
+        description: member.description.clone(),
+        location_name: member.location.as_ref().map(|l| l.name.clone()).unwrap_or_default(),
+        latitude: point.map(|p| p.latitude.to_string()).unwrap_or_default(),
+        longitude: point.map(|p| p.longitude.to_string()).unwrap_or_default(),
+    };
+    render(ProfileFormPage { ctx, username: member.username.to_string(), form, errors: FieldMessages::default() })
+}
+
+fn parse_coordinate(field: &'static str, value: &str) -> Result<Option<f64>, FieldError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    value.replace(',', ".").parse().map(Some).map_err(|_| FieldError::new(field, "error.number"))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    SignedIn(member): SignedIn,
+    ctx: PageCtx,
+    Path(username): Path<String>,
+    CsrfForm(form): CsrfForm<ProfileForm>,
+) -> AppResult<Response> {
+    own_profile(&member, &username)?;
+    let location = parse_coordinate("location.latitude", &form.latitude).and_then(|lat| {
+        let lon = parse_coordinate("location.longitude", &form.longitude)?;
+        Location::parse(Some(&form.location_name), lat, lon)
+    });
+    match accounts::update_profile(&state.db, &member, &form.display_name, &form.description, location).await {
+        Ok(member) => Ok(Redirect::to(&format!("/members/{}", member.username)).into_response()),
+        Err(error) if !error.fields.is_empty() => {
+            let errors = FieldMessages::new(ctx.t, &error.fields);
+            let page = ProfileFormPage { ctx, username: member.username.to_string(), form, errors };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(page)?).into_response())
+        }
+        Err(error) => Err(error),
+    }
+}
