@@ -1,0 +1,209 @@
+//! Sample data: three cooperatives of the Métropole européenne de Lille, with their members and
+//! listings, for `maillage demo`, for tests, and for the federation work to come.
+//!
+//! The data lives in one file per cooperative (`lending.rs`, `bikes.rs`, `grocery.rs`) as plain
+//! constants; `seed.rs` inserts it through the services, so that whatever it stores is valid by
+//! construction. Availability dates are given in days from the day of seeding, so that the sample
+//! never looks stale.
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use time::{Date, Duration};
+
+use crate::config::{Config, InstanceConfig, RegistrationMode};
+use crate::domain::listing::{
+    ListingInput, ListingStatus, Mode, NumberInput, PriceInput, Purpose, Unit, Visibility, format_date,
+};
+use crate::domain::member::MemberKind;
+
+mod bikes;
+mod grocery;
+mod lending;
+mod places;
+mod seed;
+#[cfg(test)]
+mod tests;
+
+pub use seed::{SeedReport, seed};
+
+/// The password every sample member has. It is printed by `maillage demo`: never seed a real instance.
+pub const DEMO_PASSWORD: &str = "demo-maillage-2026";
+
+/// The three sample cooperatives, in the order `maillage demo` gives them ports.
+pub static PROFILES: &[Profile] = &[lending::PROFILE, bikes::PROFILE, grocery::PROFILE];
+
+/// One cooperative's instance: its identity, its admin and its members with their listings.
+#[derive(Debug, Clone, Copy)]
+pub struct Profile {
+    /// A short name for directories and tests (`coop-du-pret`).
+    pub slug: &'static str,
+    pub name: &'static str,
+    pub description: &'static str,
+    /// Created last, with no listings: its presence marks a completed seeding.
+    pub admin: SampleMember,
+    /// The first one is the member whose login `maillage demo` shows.
+    pub members: &'static [SampleMember],
+}
+
+impl Profile {
+    /// The configuration of this cooperative's instance on `127.0.0.1:port`, served as
+    /// `localhost:port`, with its data in `data_root/<slug>/`.
+    pub fn config(&self, data_root: &Path, port: u16) -> Config {
+        Config {
+            data_dir: data_root.join(self.slug),
+            database_url: String::new(),
+            bind: SocketAddr::from(([127, 0, 0, 1], port)),
+            domain: format!("localhost:{port}"),
+            instance: InstanceConfig {
+                name: self.name.to_owned(),
+                description: self.description.to_owned(),
+                languages: vec!["fr".to_owned(), "en".to_owned()],
+                registration: RegistrationMode::Open,
+            },
+            ..Config::default()
+        }
+    }
+
+    /// Every listing of the profile with its author.
+    pub fn listings(&self) -> impl Iterator<Item = (&SampleMember, &SampleListing)> {
+        std::iter::once(&self.admin)
+            .chain(self.members)
+            .flat_map(|member| member.listings.iter().map(move |listing| (member, listing)))
+    }
+}
+
+/// A place with real coordinates.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Place {
+    pub name: &'static str,
+    pub latitude: f64,
+    pub longitude: f64,
+}
+
+/// A member, person or organisation, and what they publish.
+#[derive(Debug, Clone, Copy)]
+pub struct SampleMember {
+    pub username: &'static str,
+    pub display_name: &'static str,
+    pub kind: MemberKind,
+    pub description: &'static str,
+    /// Where the member is; also the place of their listings unless a listing says otherwise.
+    pub place: Place,
+    pub listings: &'static [SampleListing],
+}
+
+/// A listing, built with [`SampleListing::offer`] or [`SampleListing::need`] and the modifiers below.
+#[derive(Debug, Clone, Copy)]
+pub struct SampleListing {
+    pub purpose: Purpose,
+    pub mode: Mode,
+    /// A category identifier from `domain::category`.
+    pub category: &'static str,
+    pub title: &'static str,
+    pub description: &'static str,
+    pub quantity: Option<f64>,
+    pub unit: Unit,
+    pub price_cents: Option<i64>,
+    /// `None`: the author's place.
+    pub place: Option<Place>,
+    /// Days from the day of seeding.
+    pub available_from_day: Option<i64>,
+    pub available_until_day: Option<i64>,
+    pub status: ListingStatus,
+    pub visibility: Visibility,
+}
+
+impl SampleListing {
+    const fn new(
+        purpose: Purpose,
+        mode: Mode,
+        category: &'static str,
+        title: &'static str,
+        text: &'static str,
+    ) -> Self {
+        Self {
+            purpose,
+            mode,
+            category,
+            title,
+            description: text,
+            quantity: None,
+            unit: Unit::Piece,
+            price_cents: None,
+            place: None,
+            available_from_day: None,
+            available_until_day: None,
+            status: ListingStatus::Active,
+            visibility: Visibility::Public,
+        }
+    }
+
+    /// "Ce que je propose".
+    pub const fn offer(mode: Mode, category: &'static str, title: &'static str, text: &'static str) -> Self {
+        Self::new(Purpose::Offer, mode, category, title, text)
+    }
+
+    /// "Ce que je cherche".
+    pub const fn need(mode: Mode, category: &'static str, title: &'static str, text: &'static str) -> Self {
+        Self::new(Purpose::Request, mode, category, title, text)
+    }
+
+    pub const fn quantity(self, amount: f64, unit: Unit) -> Self {
+        Self { quantity: Some(amount), unit, ..self }
+    }
+
+    pub const fn price_cents(self, cents: i64) -> Self {
+        Self { price_cents: Some(cents), ..self }
+    }
+
+    pub const fn at(self, place: Place) -> Self {
+        Self { place: Some(place), ..self }
+    }
+
+    /// Available from `from` days after seeding until `until` days after it.
+    pub const fn window(self, from: i64, until: i64) -> Self {
+        Self { available_from_day: Some(from), available_until_day: Some(until), ..self }
+    }
+
+    /// Available from `from` days after seeding, with no end.
+    pub const fn from_day(self, from: i64) -> Self {
+        Self { available_from_day: Some(from), ..self }
+    }
+
+    pub const fn reserved(self) -> Self {
+        Self { status: ListingStatus::Reserved, ..self }
+    }
+
+    pub const fn closed(self) -> Self {
+        Self { status: ListingStatus::Closed, ..self }
+    }
+
+    /// Visible to members of the instance only.
+    pub const fn members_only(self) -> Self {
+        Self { visibility: Visibility::Instance, ..self }
+    }
+
+    /// The listing as a member would submit it, published by someone at `home` on `today`.
+    pub fn input(&self, home: &Place, today: Date) -> ListingInput {
+        let place = self.place.unwrap_or(*home);
+        let day = |offset: i64| format_date(today.saturating_add(Duration::days(offset)));
+        ListingInput {
+            purpose: self.purpose.as_str().to_owned(),
+            mode: self.mode.as_str().to_owned(),
+            category: self.category.to_owned(),
+            title: self.title.to_owned(),
+            description: self.description.to_owned(),
+            quantity: self.quantity.map(NumberInput::Number),
+            unit: Some(self.unit.as_str().to_owned()),
+            price: self.price_cents.map(PriceInput::Cents),
+            location_name: Some(place.name.to_owned()),
+            latitude: Some(NumberInput::Number(place.latitude)),
+            longitude: Some(NumberInput::Number(place.longitude)),
+            available_from: self.available_from_day.map(day),
+            available_until: self.available_until_day.map(day),
+            status: Some(self.status.as_str().to_owned()),
+            visibility: Some(self.visibility.as_str().to_owned()),
+        }
+    }
+}
