@@ -1,5 +1,7 @@
 //! `maillage`: run a cooperative's instance, and administer it from the command line.
 
+mod demo;
+
 use std::io::Read;
 use std::path::PathBuf;
 
@@ -31,6 +33,8 @@ enum Command {
     /// Administer members.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Run three sample cooperatives (lending, bike repair, solidarity grocery) on localhost.
+    Demo(demo::DemoArgs),
 }
 
 #[derive(Subcommand)]
@@ -116,6 +120,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             eprintln!("maillage: database is up to date");
             Ok(())
         }
+        Command::Demo(args) => demo::run(args, shutdown_signal()).await,
         Command::Admin(command) => {
             let db = open_db(&config).await?;
             let result = admin(&db, command).await;

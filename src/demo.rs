@@ -1,0 +1,189 @@
+//! `maillage demo`: three sample cooperatives of the Lille area, each a real instance with its own
+//! SQLite database, served by one process on `localhost`. The data comes from
+//! `maillage_server::sample`; the configuration is built here, whatever `MAILLAGE_*` says.
+
+use std::future::Future;
+use std::net::Ipv4Addr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context;
+use maillage_server::app::{RunningServer, serve};
+use maillage_server::domain::ids::new_id;
+use maillage_server::http::AppState;
+use maillage_server::sample::{self, DEMO_PASSWORD, PROFILES, Profile, SeedReport};
+use maillage_server::storage::Db;
+use tokio::net::TcpListener;
+
+const DEFAULT_BASE_PORT: u16 = 8081;
+
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// Directory for the instances' data, one sub-directory each; run again with the same directory
+    /// to find the data as you left it. Default: a new temporary directory, kept after exit.
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Port of the first instance; the two others take the next two ports. All listen on 127.0.0.1.
+    #[arg(
+        long,
+        value_name = "PORT",
+        default_value_t = DEFAULT_BASE_PORT,
+        value_parser = clap::value_parser!(u16).range(1..=65533),
+    )]
+    base_port: u16,
+}
+
+/// One instance of the demo once started.
+struct Started {
+    profile: &'static Profile,
+    server: RunningServer,
+    report: SeedReport,
+}
+
+/// Starts the three instances (seeding their databases the first time), prints how to reach them,
+/// and serves until `shutdown` completes; then stops them gracefully.
+pub async fn run(args: DemoArgs, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+    // Bind every port first, so that a port in use stops the demo before anything is written.
+    let mut listeners = Vec::new();
+    for offset in 0..PROFILES.len() {
+        listeners.push(bind(args.base_port + offset as u16).await?);
+    }
+    let data_root = match &args.data_dir {
+        Some(dir) => dir.clone(),
+        None => new_temporary_directory()?,
+    };
+    let data_root = std::path::absolute(&data_root).unwrap_or(data_root);
+
+    let mut started = Vec::new();
+    for (profile, listener) in PROFILES.iter().zip(listeners) {
+        match start(profile, &data_root, listener).await {
+            Ok(instance) => started.push(instance),
+            Err(error) => {
+                stop(started).await.ok();
+                return Err(error);
+            }
+        }
+    }
+    print!("{}", banner(&started, &data_root, args.base_port));
+
+    shutdown.await;
+    println!("Arrêt des trois instances… / Stopping the three instances…");
+    stop(started).await?;
+    println!("Arrêtées. Les données restent dans / Stopped. The data stays in {}", data_root.display());
+    Ok(())
+}
+
+async fn bind(port: u16) -> anyhow::Result<TcpListener> {
+    TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await.map_err(|error| {
+        let hint = format!(
+            "choisissez d'autres ports avec --base-port / choose other ports with --base-port (e.g. `maillage demo \
+             --base-port {}`)",
+            if port >= 20000 { 9081 } else { 20081 }
+        );
+        if error.kind() == std::io::ErrorKind::AddrInUse {
+            anyhow::anyhow!(
+                "le port {port} est déjà utilisé / port {port} is already in use (127.0.0.1:{port}); {hint}"
+            )
+        } else {
+            anyhow::anyhow!("impossible d'écouter sur / cannot listen on 127.0.0.1:{port}: {error}; {hint}")
+        }
+    })
+}
+
+fn new_temporary_directory() -> anyhow::Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("maillage-demo-{}", &new_id()[..12]));
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    Ok(dir)
+}
+
+async fn start(profile: &'static Profile, data_root: &Path, listener: TcpListener) -> anyhow::Result<Started> {
+    let port = listener.local_addr().context("listener address")?.port();
+    let config = profile.config(data_root, port);
+    let db = Db::open(&config.effective_database_url(), &config.data_dir)
+        .await
+        .with_context(|| format!("opening the database of {}", profile.name))?;
+    let seeded = async {
+        db.migrate().await?;
+        sample::seed(&db, profile).await
+    }
+    .await;
+    let report = match seeded {
+        Ok(report) => report,
+        Err(error) => {
+            db.close().await;
+            return Err(error.context(format!(
+                "preparing the data of {} in {}",
+                profile.name,
+                config.data_dir.display()
+            )));
+        }
+    };
+    let server = serve(AppState::new(Arc::new(config), db), listener)?;
+    Ok(Started { profile, server, report })
+}
+
+/// Stops every instance, even when one fails to stop; returns the first failure.
+async fn stop(started: Vec<Started>) -> anyhow::Result<()> {
+    let mut result = Ok(());
+    for instance in started {
+        let stopped = instance.server.stop().await.with_context(|| format!("stopping {}", instance.profile.name));
+        if result.is_ok() {
+            result = stopped;
+        }
+    }
+    result
+}
+
+/// What the demo prints once the three instances answer, in French and English.
+fn banner(started: &[Started], data_root: &Path, base_port: u16) -> String {
+    let mut out = String::new();
+    let mut line = |text: String| {
+        out.push_str(&text);
+        out.push('\n');
+    };
+    line(String::new());
+    line("Maillage — démonstration / demo".to_owned());
+    line(String::new());
+    line(
+        "Trois instances indépendantes tournent sur cette machine, chacune avec sa propre base de données ; \
+         la fédération entre elles (peering) viendra plus tard."
+            .to_owned(),
+    );
+    line(
+        "Three independent instances are running on this machine, each with its own database; \
+         federation between them (peering) comes later."
+            .to_owned(),
+    );
+    line(String::new());
+    for (n, instance) in started.iter().enumerate() {
+        let profile = instance.profile;
+        line(format!("{}. {}", n + 1, profile.name));
+        line(format!("   {}", instance.server.state.config.public_url()));
+        line(format!("   admin : {}", profile.admin.username));
+        if let Some(member) = profile.members.first() {
+            line(format!("   membre / member : {}", member.username));
+        }
+        line(format!("   {}", seeding_summary(&instance.report)));
+        line(String::new());
+    }
+    line(format!("Mot de passe de tous les comptes / password of every account: {DEMO_PASSWORD}"));
+    line(String::new());
+    line(format!("Données / data: {} (conservées après l'arrêt / kept after exit)", data_root.display()));
+    let port = if base_port == DEFAULT_BASE_PORT { String::new() } else { format!(" --base-port {base_port}") };
+    line("Relancer avec les mêmes données / run again with the same data:".to_owned());
+    line(format!("   maillage demo --data-dir {}{port}", data_root.display()));
+    line(String::new());
+    line("Ctrl-C pour arrêter / Ctrl-C to stop.".to_owned());
+    out
+}
+
+fn seeding_summary(report: &SeedReport) -> String {
+    if report.already_seeded {
+        "données existantes réutilisées / existing data reused".to_owned()
+    } else {
+        format!(
+            "données d'exemple créées / sample data created: {} membres / members, {} annonces / listings",
+            report.members_created, report.listings_created
+        )
+    }
+}

@@ -1,0 +1,199 @@
+//! `maillage demo` run as a real process: three seeded instances that answer on their ports, a second
+//! run on the same directory that reuses the data, a clean stop on SIGTERM, and a clear error when a
+//! port is taken.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+
+mod common;
+
+use std::io::Read;
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use common::TempDir;
+use maillage_server::domain::listing::{ListingStatus, Visibility};
+use maillage_server::sample::{DEMO_PASSWORD, PROFILES};
+
+/// A base port in 20000–40000 whose three ports are free right now.
+fn free_base_port() -> u16 {
+    let seed = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().subsec_nanos() ^ std::process::id();
+    (0..1000)
+        .map(|i| 20000 + ((seed as u64 + i * 7919) % 20000) as u16)
+        .find(|&base| (base..base + 3).all(|port| TcpListener::bind(("127.0.0.1", port)).is_ok()))
+        .expect("three free ports")
+}
+
+/// The demo process; killed if the test fails before stopping it.
+struct Demo {
+    child: Option<Child>,
+    base_port: u16,
+}
+
+impl Demo {
+    fn start(data_dir: &Path, base_port: u16) -> Self {
+        let child = Command::new(env!("CARGO_BIN_EXE_maillage"))
+            .args(["demo", "--data-dir"])
+            .arg(data_dir)
+            .args(["--base-port", &base_port.to_string()])
+            .env_clear()
+            .env("MAILLAGE_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("starting maillage demo");
+        Self { child: Some(child), base_port }
+    }
+
+    fn child(&mut self) -> &mut Child {
+        self.child.as_mut().expect("running")
+    }
+
+    /// The catalogue page of instance `n` once it answers 200, in French.
+    async fn catalogue(&mut self, n: u16) -> String {
+        let url = format!("http://127.0.0.1:{}/?lang=fr", self.base_port + n);
+        let client = reqwest::Client::new();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(status) = self.child().try_wait().unwrap() {
+                let (out, err) = self.output();
+                panic!("maillage demo exited with {status} before answering\nstdout: {out}\nstderr: {err}");
+            }
+            if let Ok(reply) = client.get(&url).send().await
+                && reply.status() == reqwest::StatusCode::OK
+            {
+                return reply.text().await.unwrap();
+            }
+            assert!(Instant::now() < deadline, "{url} did not answer");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Sends SIGTERM and waits for the exit; returns the exit status and what was printed.
+    async fn terminate(mut self) -> (ExitStatus, String, String) {
+        let pid = self.child().id().to_string();
+        assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+        let status = self.wait().await;
+        let (out, err) = self.output();
+        self.child = None;
+        (status, out, err)
+    }
+
+    async fn wait(&mut self) -> ExitStatus {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = self.child().try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "maillage demo did not exit");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    fn output(&mut self) -> (String, String) {
+        let (mut out, mut err) = (String::new(), String::new());
+        if let Some(stdout) = self.child().stdout.as_mut() {
+            stdout.read_to_string(&mut out).ok();
+        }
+        if let Some(stderr) = self.child().stderr.as_mut() {
+            stderr.read_to_string(&mut err).ok();
+        }
+        (out, err)
+    }
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        if let Some(child) = self.child.as_mut() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Text as the templates escape it.
+fn html(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+}
+
+/// How many times `title` is shown as a listing's title (the text of a link) on `page`.
+fn title_count(page: &str, title: &str) -> usize {
+    page.matches(&format!(">{}</a>", html(title))).count()
+}
+
+/// Every instance answers with its name and shows exactly once each listing a visitor may see, and
+/// none of the others.
+async fn check_catalogues(demo: &mut Demo) {
+    for (n, profile) in PROFILES.iter().enumerate() {
+        let page = demo.catalogue(n as u16).await;
+        assert!(page.contains(&html(profile.name)), "instance {n} is not {}", profile.name);
+        for (_, listing) in profile.listings() {
+            let visible = listing.visibility == Visibility::Public && listing.status != ListingStatus::Closed;
+            assert_eq!(
+                title_count(&page, listing.title),
+                usize::from(visible),
+                "{:?} on {} (visible to visitors: {visible})",
+                listing.title,
+                profile.name
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn demo_serves_three_seeded_instances_and_reuses_their_data() {
+    let dir = TempDir::new("maillage-demo-test");
+    let base_port = free_base_port();
+
+    let mut demo = Demo::start(dir.path(), base_port);
+    check_catalogues(&mut demo).await;
+    let (status, out, err) = demo.terminate().await;
+    assert!(status.success(), "exit {status}\nstdout: {out}\nstderr: {err}");
+    for (n, profile) in PROFILES.iter().enumerate() {
+        let port = base_port + n as u16;
+        assert!(out.contains(&format!("http://localhost:{port}/")), "{out}");
+        assert!(out.contains(profile.name) && out.contains(profile.admin.username), "{out}");
+        assert!(out.contains(profile.members[0].username), "{out}");
+        assert!(dir.path().join(profile.slug).join("maillage.db").is_file(), "no database for {}", profile.slug);
+    }
+    assert!(out.contains(DEMO_PASSWORD), "{out}");
+    assert!(out.contains("fédération") && out.contains("federation"), "{out}");
+    assert_eq!(out.matches("sample data created").count(), 3, "{out}");
+    assert!(out.contains(&dir.path().display().to_string()), "the data directory is not shown: {out}");
+    assert!(out.contains("Stopped"), "{out}");
+
+    // Same directory, other ports: the data is reused, nothing is duplicated.
+    let base_port = free_base_port();
+    let mut demo = Demo::start(dir.path(), base_port);
+    check_catalogues(&mut demo).await;
+    let login = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{base_port}/api/v1/sessions"))
+        .json(&serde_json::json!({"username": PROFILES[0].admin.username, "password": DEMO_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), reqwest::StatusCode::CREATED, "the printed admin login works");
+    let (status, out, err) = demo.terminate().await;
+    assert!(status.success(), "exit {status}\nstdout: {out}\nstderr: {err}");
+    assert_eq!(out.matches("existing data reused").count(), 3, "{out}");
+    assert!(out.contains(&format!("--base-port {base_port}")), "the hint to run again keeps the ports: {out}");
+}
+
+#[tokio::test]
+async fn a_port_in_use_is_named_with_the_option_to_change_it() {
+    let dir = TempDir::new("maillage-demo-test");
+    let base_port = free_base_port();
+    let _taken = TcpListener::bind(("127.0.0.1", base_port + 1)).expect("taking the second port");
+
+    let mut demo = Demo::start(dir.path(), base_port);
+    let status = demo.wait().await;
+    let (out, err) = demo.output();
+    assert!(!status.success(), "the demo started although port {} is taken: {out}", base_port + 1);
+    assert!(err.contains(&format!("port {} is already in use", base_port + 1)), "{err}");
+    assert!(err.contains("--base-port"), "{err}");
+    for profile in PROFILES {
+        assert!(!dir.path().join(profile.slug).exists(), "{} was written before the ports were checked", profile.slug);
+    }
+}
