@@ -99,3 +99,23 @@ fn placeholders_are_filled() {
     assert!(render(Lang::En, &message).contains("120"));
     assert!(render(Lang::Fr, &message).contains("120"));
 }
+
+/// Every value of the enumerations shown to people has its label in both languages.
+#[test]
+fn every_enumeration_value_has_a_label() {
+    use crate::domain::listing::{ListingStatus, Mode, Purpose, Unit, Visibility};
+    use crate::domain::member::{MemberKind, MemberStatus, Role};
+    let mut keys: Vec<String> = Vec::new();
+    keys.extend(Purpose::ALL.iter().map(|v| format!("purpose.{v}")));
+    keys.extend(Mode::ALL.iter().map(|v| format!("mode.{v}")));
+    keys.extend(ListingStatus::ALL.iter().map(|v| format!("status.{v}")));
+    keys.extend(Visibility::ALL.iter().map(|v| format!("visibility.{v}")));
+    keys.extend(Unit::ALL.iter().map(|v| format!("unit.{v}")));
+    keys.extend(MemberKind::ALL.iter().map(|v| format!("kind.{v}")));
+    keys.extend(Role::ALL.iter().map(|v| format!("role.{v}")));
+    keys.extend(MemberStatus::ALL.iter().map(|v| format!("member_status.{v}")));
+    for lang in Lang::ALL {
+        let missing: Vec<&String> = keys.iter().filter(|k| !catalog(lang).contains_key(k.as_str())).collect();
+        assert!(missing.is_empty(), "labels missing in {}: {missing:?}", lang.code());
+    }
+}
