@@ -3,6 +3,7 @@
 //! `maillage_server::sample`; the configuration is built here, whatever `MAILLAGE_*` says.
 
 use std::future::Future;
+use std::io::Write;
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -64,13 +65,20 @@ pub async fn run(args: DemoArgs, shutdown: impl Future<Output = ()>) -> anyhow::
             }
         }
     }
-    print!("{}", banner(&started, &data_root, args.base_port));
+    say(&banner(&started, &data_root, args.base_port));
 
     shutdown.await;
-    println!("Arrêt des trois instances… / Stopping the three instances…");
+    say("Arrêt des trois instances… / Stopping the three instances…\n");
     stop(started).await?;
-    println!("Arrêtées. Les données restent dans / Stopped. The data stays in {}", data_root.display());
+    say(&format!("Arrêtées. Les données restent dans / Stopped. The data stays in {}\n", data_root.display()));
     Ok(())
+}
+
+/// Prints to standard output. The instances keep running when nobody reads it any more (a closed
+/// pipe), where `print!` would panic.
+fn say(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush());
 }
 
 async fn bind(port: u16) -> anyhow::Result<TcpListener> {
