@@ -1,5 +1,6 @@
 //! `maillage`: run a cooperative's instance, and administer it from the command line.
 
+mod bench;
 mod demo;
 
 use std::io::Read;
@@ -35,6 +36,8 @@ enum Command {
     Admin(AdminCommand),
     /// Run three sample cooperatives (lending, bike repair, solidarity grocery) on localhost.
     Demo(demo::DemoArgs),
+    /// Measure performance: seed a large catalogue, load a server, print latencies, throughput and memory.
+    Bench(bench::BenchArgs),
 }
 
 #[derive(Subcommand)]
@@ -121,6 +124,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Demo(args) => demo::run(args, shutdown_signal()).await,
+        Command::Bench(args) => bench::run(args).await,
         Command::Admin(command) => {
             let db = open_db(&config).await?;
             let result = admin(&db, command).await;
