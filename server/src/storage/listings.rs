@@ -22,6 +22,29 @@ fn searchable(draft: &ListingDraft) -> String {
 }
 
 pub async fn insert(db: &Db, id: &str, member_id: &str, draft: &ListingDraft, now: i64) -> Result<(), sqlx::Error> {
+    insert_query(id, member_id, draft, now).execute(&db.pool).await?;
+    Ok(())
+}
+
+/// A listing to insert in bulk: id, author's member id, content, creation time (unix ms).
+pub type NewListing<'a> = (&'a str, &'a str, &'a ListingDraft, i64);
+
+/// Inserts many listings in one transaction: all of them or, on error, none. For seeding and imports,
+/// where one transaction per row would spend most of its time committing.
+pub async fn insert_many(db: &Db, listings: &[NewListing<'_>]) -> Result<(), sqlx::Error> {
+    let mut tx = db.pool.begin().await?;
+    for (id, member_id, draft, created_at) in listings {
+        insert_query(id, member_id, draft, *created_at).execute(&mut *tx).await?;
+    }
+    tx.commit().await
+}
+
+fn insert_query(
+    id: &str,
+    member_id: &str,
+    draft: &ListingDraft,
+    now: i64,
+) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
     let point = draft.location.as_ref().and_then(|l| l.point);
     sqlx::query(
         "INSERT INTO listings (id, member_id, purpose, mode, category, title, description, quantity_milli, unit, \
@@ -49,9 +72,6 @@ pub async fn insert(db: &Db, id: &str, member_id: &str, draft: &ListingDraft, no
     .bind(draft.visibility.as_str())
     .bind(searchable(draft))
     .bind(now)
-    .execute(&db.pool)
-    .await?;
-    Ok(())
 }
 
 /// Replaces a listing's content; returns whether it exists.
