@@ -1,3 +1,5 @@
+#![allow(clippy::expect_used, reason = "tests fail loudly")]
+
 use std::collections::BTreeSet;
 use std::path::Path;
 

@@ -8,10 +8,11 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::PageCtx;
-use super::forms::{Choice, FieldMessages, enum_choices, safe_next};
+use super::forms::{Choice, Field, FieldMessages, enum_choices, safe_next};
 use super::listings::{NoFields, render};
 use crate::config::RegistrationMode;
 use crate::domain::FieldError;
+use crate::domain::member::{MemberKind, MemberStatus, NewPassword};
 use crate::error::{AppError, AppResult};
 use crate::http::AppState;
 use crate::http::auth::{SESSION_COOKIE, clear_session_cookie, session_cookie};
@@ -29,6 +30,15 @@ pub struct RegisterForm {
     password_confirm: String,
 }
 
+/// The fields of the registration form, in the order it shows them.
+const FIELDS: &[Field] = &[
+    Field { name: "username", input: "username", label: "register.username" },
+    Field { name: "display_name", input: "display_name", label: "register.display_name" },
+    Field { name: "kind", input: "kind-person", label: "register.kind" },
+    Field { name: "password", input: "password", label: "register.password" },
+    Field { name: "password_confirm", input: "password_confirm", label: "register.password_confirm" },
+];
+
 #[derive(Template)]
 #[template(path = "register.html")]
 struct RegisterPage {
@@ -37,6 +47,7 @@ struct RegisterPage {
     kinds: Vec<Choice>,
     errors: FieldMessages,
     approval: bool,
+    password_min: usize,
 }
 
 #[derive(Template)]
@@ -48,8 +59,9 @@ struct PendingPage {
 fn register_page(ctx: PageCtx, state: &AppState, form: RegisterForm, errors: FieldMessages) -> RegisterPage {
     let kind = if form.kind.is_empty() { "person" } else { form.kind.as_str() };
     RegisterPage {
-        kinds: enum_choices(ctx.t, "kind", &["person", "organisation"], kind),
+        kinds: enum_choices(ctx.t, "kind", MemberKind::ALL.iter().map(|k| k.as_str()), kind),
         approval: state.config.instance.registration == RegistrationMode::Approval,
+        password_min: NewPassword::MIN,
         ctx,
         form: RegisterForm { password: String::new(), password_confirm: String::new(), ..form },
         errors,
@@ -80,7 +92,7 @@ pub async fn register(
         Err(AppError::validation(vec![FieldError::new("password_confirm", "error.password_mismatch")]))
     };
     match outcome {
-        Ok(member) if member.status == crate::domain::member::MemberStatus::Active => {
+        Ok(member) if member.status == MemberStatus::Active => {
             let token = accounts::open_session(&state.db, &member, SessionKind::Web).await?;
             let cookie = HeaderValue::from_str(&session_cookie(&token, state.config.secure_cookies()))
                 .map_err(AppError::internal)?;
@@ -90,7 +102,9 @@ pub async fn register(
         }
         Ok(_) => Ok(render(PendingPage { ctx })?.into_response()),
         Err(error) if !error.fields.is_empty() => {
-            let errors = FieldMessages::new(t, &error.fields);
+            // A taken username comes back from the service as a 409; the form is shown again with
+            // 422 like every other field error.
+            let errors = FieldMessages::new(t, &error.fields, FIELDS);
             let page = register_page(ctx, &state, form, errors);
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(page)?).into_response())
         }

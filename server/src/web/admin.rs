@@ -2,11 +2,12 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::response::{Html, Redirect};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
 
-use super::PageCtx;
 use super::listings::{NoFields, render};
 use super::views::{ListingView, date};
+use super::{FormAdmin, PageCtx};
 use crate::domain::member::{Member, MemberStatus, Role};
 use crate::error::{AppError, AppResult};
 use crate::http::AppState;
@@ -50,6 +51,47 @@ struct MemberRow {
 struct MembersPage {
     ctx: PageCtx,
     rows: Vec<MemberRow>,
+    error: String,
+}
+
+/// The actions an admin may take on a member: none on themself, so that they cannot lock
+/// themself out.
+fn actions_for(member: &Member, admin: &Member) -> Vec<(&'static str, &'static str)> {
+    let mut actions = Vec::new();
+    if member.id == admin.id {
+        return actions;
+    }
+    match member.status {
+        MemberStatus::Pending => actions.extend([("approve", "admin.approve"), ("disable", "admin.refuse")]),
+        MemberStatus::Active => actions.push(("disable", "admin.disable")),
+        MemberStatus::Disabled => actions.push(("enable", "admin.enable")),
+    }
+    if member.status == MemberStatus::Active && member.role != Role::Admin {
+        actions.push(("promote", "admin.promote"));
+    }
+    if member.role != Role::Member {
+        actions.push(("demote", "admin.demote"));
+    }
+    actions
+}
+
+async fn members_page(state: &AppState, admin: &Member, ctx: PageCtx, error: String) -> AppResult<MembersPage> {
+    let t = ctx.t;
+    // Pending members first: they are the ones waiting for something.
+    let mut all = accounts::pending(&state.db).await?;
+    all.extend(accounts::all(&state.db, 1000).await?.into_iter().filter(|m| m.status != MemberStatus::Pending));
+    let rows = all
+        .into_iter()
+        .map(|member| MemberRow {
+            kind: t.t(&format!("kind.{}", member.kind)),
+            role: t.t(&format!("role.{}", member.role)),
+            status: t.t(&format!("member_status.{}", member.status)),
+            joined: date(t, member.created_at),
+            actions: actions_for(&member, admin).into_iter().map(|(action, key)| (action, t.t(key))).collect(),
+            member,
+        })
+        .collect();
+    Ok(MembersPage { ctx, rows, error })
 }
 
 pub async fn members(
@@ -57,48 +99,21 @@ pub async fn members(
     SignedInAdmin(admin): SignedInAdmin,
     ctx: PageCtx,
 ) -> AppResult<Html<String>> {
-    let t = ctx.t;
-    let mut all = accounts::pending(&state.db).await?;
-    all.extend(accounts::all(&state.db, 1000).await?.into_iter().filter(|m| m.status != MemberStatus::Pending));
-    let rows = all
-        .into_iter()
-        .map(|member| {
-            let mut actions = Vec::new();
-            if member.id != admin.id {
-                match member.status {
-                    MemberStatus::Pending => {
-                        actions.extend([("approve", "admin.approve"), ("disable", "admin.refuse")])
-                    }
-                    MemberStatus::Active => actions.push(("disable", "admin.disable")),
-                    MemberStatus::Disabled => actions.push(("enable", "admin.enable")),
-                }
-                match member.role {
-                    Role::Admin => actions.push(("demote", "admin.demote")),
-                    _ if member.status == MemberStatus::Active => actions.push(("promote", "admin.promote")),
-                    _ => {}
-                }
-            }
-            MemberRow {
-                kind: t.t(&format!("kind.{}", member.kind)),
-                role: t.t(&format!("role.{}", member.role)),
-                status: t.t(&format!("member_status.{}", member.status)),
-                joined: date(member.created_at),
-                actions: actions.into_iter().map(|(action, key)| (action, t.t(key))).collect(),
-                member,
-            }
-        })
-        .collect();
-    render(MembersPage { ctx, rows })
+    render(members_page(&state, &admin, ctx, String::new()).await?)
 }
 
 pub async fn member_action(
     State(state): State<AppState>,
-    SignedInAdmin(admin): SignedInAdmin,
+    FormAdmin(admin): FormAdmin,
+    ctx: PageCtx,
     Path((username, action)): Path<(String, String)>,
     CsrfForm(_): CsrfForm<NoFields>,
-) -> AppResult<Redirect> {
+) -> AppResult<Response> {
     if admin.username.as_str() == username.trim().to_ascii_lowercase() {
-        return Err(AppError::conflict("error.cannot_change_self"));
+        // Shown on the members page, where the admin clicked.
+        let error = ctx.t.t("error.cannot_change_self").to_owned();
+        let page = members_page(&state, &admin, ctx, error).await?;
+        return Ok((StatusCode::CONFLICT, render(page)?).into_response());
     }
     match action.as_str() {
         "approve" => accounts::approve(&state.db, &username).await?,
@@ -108,7 +123,7 @@ pub async fn member_action(
         "demote" => accounts::set_role(&state.db, &username, Role::Member).await?,
         _ => return Err(AppError::not_found()),
     };
-    Ok(Redirect::to("/admin/members"))
+    Ok(Redirect::to("/admin/members").into_response())
 }
 
 #[derive(Template)]
@@ -116,6 +131,7 @@ pub async fn member_action(
 struct ListingsPage {
     ctx: PageCtx,
     items: Vec<ListingView>,
+    limit: i64,
 }
 
 pub async fn listings_page(
@@ -125,12 +141,12 @@ pub async fn listings_page(
 ) -> AppResult<Html<String>> {
     let results = catalogue::recent_for_moderation(&state.db, 1).await?;
     let items = results.items.iter().map(|f| ListingView::new(ctx.t, &f.listing, None)).collect();
-    render(ListingsPage { ctx, items })
+    render(ListingsPage { ctx, items, limit: results.per_page })
 }
 
 pub async fn remove_listing(
     State(state): State<AppState>,
-    SignedInAdmin(admin): SignedInAdmin,
+    FormAdmin(admin): FormAdmin,
     Path(id): Path<String>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> AppResult<Redirect> {

@@ -5,7 +5,7 @@ use axum::extract::{Query, State};
 use axum::response::Html;
 
 use super::PageCtx;
-use super::forms::Choice;
+use super::forms::{Choice, Field, FieldMessages, enum_choices};
 use super::views::ListingView;
 use crate::domain::category::CATEGORIES;
 use crate::domain::listing::{Mode, Purpose};
@@ -22,12 +22,24 @@ struct CataloguePage {
     modes: Vec<Choice>,
     categories: Vec<Choice>,
     sort_nearest: bool,
-    errors: Vec<(String, String)>,
+    errors: FieldMessages,
     items: Vec<ListingView>,
     page: i64,
     previous_url: Option<String>,
     next_url: Option<String>,
 }
+
+/// The search form's fields, in the order it shows them.
+const FIELDS: &[Field] = &[
+    Field { name: "q", input: "q", label: "catalogue.search_label" },
+    Field { name: "purpose", input: "purpose", label: "listing.purpose" },
+    Field { name: "mode", input: "mode", label: "listing.mode" },
+    Field { name: "category", input: "category", label: "listing.category" },
+    Field { name: "near", input: "near", label: "catalogue.near" },
+    Field { name: "radius_km", input: "radius_km", label: "catalogue.radius" },
+    Field { name: "sort", input: "sort", label: "catalogue.sort" },
+    Field { name: "page", input: "q", label: "catalogue.page_number" },
+];
 
 fn selected(param: &Option<String>, value: &str) -> bool {
     param.as_deref().map(str::trim) == Some(value)
@@ -42,12 +54,9 @@ pub async fn page(
     let (items, page, has_more, errors) = match catalogue::search(&state.db, &params, ctx.viewer.as_ref()).await {
         Ok(results) => {
             let items = results.items.iter().map(|f| ListingView::new(t, &f.listing, f.distance_km)).collect();
-            (items, results.page, results.has_more, Vec::new())
+            (items, results.page, results.has_more, FieldMessages::default())
         }
-        Err(error) if !error.fields.is_empty() => {
-            let errors = error.fields.iter().map(|f| (f.field.to_owned(), t.msg(&f.message))).collect();
-            (Vec::new(), 1, false, errors)
-        }
+        Err(error) if !error.fields.is_empty() => (Vec::new(), 1, false, FieldMessages::new(t, &error.fields, FIELDS)),
         Err(error) => return Err(error),
     };
     let page_url = |number: i64| {
@@ -68,24 +77,9 @@ pub async fn page(
         query.append_pair("page", &number.to_string());
         format!("/?{}", query.finish())
     };
-    let purposes = Purpose::ALL
-        .iter()
-        .map(|p| Choice {
-            value: p.as_str(),
-            label: t.t(&format!("purpose.{p}")),
-            selected: selected(&params.purpose, p.as_str()),
-            indent: false,
-        })
-        .collect();
-    let modes = Mode::ALL
-        .iter()
-        .map(|m| Choice {
-            value: m.as_str(),
-            label: t.t(&format!("mode.{m}")),
-            selected: selected(&params.mode, m.as_str()),
-            indent: false,
-        })
-        .collect();
+    let purposes =
+        enum_choices(t, "purpose", Purpose::ALL.iter().map(|p| p.as_str()), params.purpose.as_deref().unwrap_or(""));
+    let modes = enum_choices(t, "mode", Mode::ALL.iter().map(|m| m.as_str()), params.mode.as_deref().unwrap_or(""));
     let categories = category_choices(t.code(), params.category.as_deref());
     let html = CataloguePage {
         sort_nearest: selected(&params.sort, "nearest"),

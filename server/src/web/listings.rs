@@ -6,15 +6,16 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::PageCtx;
 use super::catalogue::category_choices;
-use super::forms::{Choice, FieldMessages, enum_choices};
-use super::views::ListingView;
+use super::forms::{Choice, Field, FieldMessages, enum_choices};
+use super::views::{ListingView, amount, decimal};
+use super::{FormAuthor, PageCtx};
 use crate::domain::listing::{ListingInput, ListingStatus, Mode, NumberInput, PriceInput, Purpose, Unit, Visibility};
 use crate::error::{AppError, AppResult};
 use crate::http::AppState;
 use crate::http::auth::SignedIn;
 use crate::http::csrf::CsrfForm;
+use crate::i18n::Tr;
 use crate::services::listings;
 
 #[derive(Template)]
@@ -85,8 +86,10 @@ impl ListingForm {
         }
     }
 
-    fn from_input(input: &ListingInput) -> Self {
-        let number = |value: &Option<NumberInput>| match value {
+    /// The form filled in with a listing, numbers written the way the reader's language writes them
+    /// (coordinates keep their dot, as maps show them).
+    fn from_input(t: Tr, input: &ListingInput) -> Self {
+        let coordinate = |value: &Option<NumberInput>| match value {
             Some(NumberInput::Number(n)) => n.to_string(),
             Some(NumberInput::Text(t)) => t.clone(),
             None => String::new(),
@@ -97,16 +100,19 @@ impl ListingForm {
             category: input.category.clone(),
             title: input.title.clone(),
             description: input.description.clone(),
-            quantity: number(&input.quantity),
+            quantity: match &input.quantity {
+                Some(NumberInput::Number(n)) => decimal(t, *n),
+                other => coordinate(other),
+            },
             unit: text(input.unit.clone()),
             price: match &input.price {
-                Some(PriceInput::Cents(c)) => format!("{}.{:02}", c / 100, c % 100),
+                Some(PriceInput::Cents(c)) => amount(t, *c),
                 Some(PriceInput::Euros(e)) => e.clone(),
                 None => String::new(),
             },
             location_name: text(input.location_name.clone()),
-            latitude: number(&input.latitude),
-            longitude: number(&input.longitude),
+            latitude: coordinate(&input.latitude),
+            longitude: coordinate(&input.longitude),
             available_from: text(input.available_from.clone()),
             available_until: text(input.available_until.clone()),
             visibility: text(input.visibility.clone()),
@@ -114,12 +120,31 @@ impl ListingForm {
     }
 }
 
+/// The fields of the listing form, in the order it shows them.
+const FIELDS: &[Field] = &[
+    Field { name: "purpose", input: "purpose-offer", label: "listing.purpose" },
+    Field { name: "title", input: "title", label: "listing_form.title" },
+    Field { name: "description", input: "description", label: "listing_form.description" },
+    Field { name: "mode", input: "mode", label: "listing.mode" },
+    Field { name: "category", input: "category", label: "listing.category" },
+    Field { name: "quantity", input: "quantity", label: "listing.quantity" },
+    Field { name: "unit", input: "unit", label: "listing_form.unit" },
+    Field { name: "price", input: "price", label: "listing_form.price" },
+    Field { name: "visibility", input: "visibility", label: "listing.visibility" },
+    Field { name: "location.name", input: "location_name", label: "listing_form.place_name" },
+    Field { name: "location.latitude", input: "latitude", label: "listing_form.latitude" },
+    Field { name: "location.longitude", input: "longitude", label: "listing_form.longitude" },
+    Field { name: "available_from", input: "available_from", label: "listing_form.available_from" },
+    Field { name: "available_until", input: "available_until", label: "listing_form.available_until" },
+];
+
 #[derive(Template)]
 #[template(path = "listing_form.html")]
 struct ListingFormPage {
     ctx: PageCtx,
     title: &'static str,
     action: String,
+    cancel_url: String,
     form: ListingForm,
     errors: FieldMessages,
     purposes: Vec<Choice>,
@@ -129,33 +154,27 @@ struct ListingFormPage {
     visibilities: Vec<Choice>,
 }
 
-fn form_page(
-    ctx: PageCtx,
-    title_key: &str,
-    action: String,
-    form: ListingForm,
-    errors: FieldMessages,
-) -> ListingFormPage {
+/// Which form: a new listing, or the edit form of the listing with this id.
+enum Target<'a> {
+    New,
+    Edit(&'a str),
+}
+
+fn form_page(ctx: PageCtx, target: Target<'_>, form: ListingForm, errors: FieldMessages) -> ListingFormPage {
     let t = ctx.t;
-    let names = |values: &[&'static str]| values.to_vec();
+    let (title_key, action, cancel_url) = match target {
+        Target::New => ("listing_form.new_title", "/listings".to_owned(), "/".to_owned()),
+        Target::Edit(id) => ("listing_form.edit_title", format!("/listings/{id}/edit"), format!("/listings/{id}")),
+    };
     ListingFormPage {
         title: t.t(title_key),
         action,
-        purposes: enum_choices(
-            t,
-            "purpose",
-            &names(&Purpose::ALL.iter().map(|p| p.as_str()).collect::<Vec<_>>()),
-            &form.purpose,
-        ),
-        modes: enum_choices(t, "mode", &Mode::ALL.iter().map(|m| m.as_str()).collect::<Vec<_>>(), &form.mode),
+        cancel_url,
+        purposes: enum_choices(t, "purpose", Purpose::ALL.iter().map(|p| p.as_str()), &form.purpose),
+        modes: enum_choices(t, "mode", Mode::ALL.iter().map(|m| m.as_str()), &form.mode),
         categories: category_choices(t.code(), Some(&form.category)),
-        units: enum_choices(t, "unit", &Unit::ALL.iter().map(|u| u.as_str()).collect::<Vec<_>>(), &form.unit),
-        visibilities: enum_choices(
-            t,
-            "visibility",
-            &Visibility::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>(),
-            &form.visibility,
-        ),
+        units: enum_choices(t, "unit", Unit::ALL.iter().map(|u| u.as_str()), &form.unit),
+        visibilities: enum_choices(t, "visibility", Visibility::ALL.iter().map(|v| v.as_str()), &form.visibility),
         ctx,
         form,
         errors,
@@ -171,20 +190,20 @@ pub async fn new_form(SignedIn(_): SignedIn, ctx: PageCtx) -> AppResult<Html<Str
         visibility: "public".to_owned(),
         ..ListingForm::default()
     };
-    render(form_page(ctx, "listing_form.new_title", "/listings".to_owned(), form, FieldMessages::default()))
+    render(form_page(ctx, Target::New, form, FieldMessages::default()))
 }
 
 pub async fn create(
     State(state): State<AppState>,
-    SignedIn(member): SignedIn,
+    FormAuthor(member): FormAuthor,
     ctx: PageCtx,
     CsrfForm(form): CsrfForm<ListingForm>,
 ) -> AppResult<Response> {
     match listings::create(&state.db, &member, &form.to_input(None)).await {
         Ok(listing) => Ok(Redirect::to(&format!("/listings/{}", listing.id)).into_response()),
         Err(error) if !error.fields.is_empty() => {
-            let errors = FieldMessages::new(ctx.t, &error.fields);
-            let page = form_page(ctx, "listing_form.new_title", "/listings".to_owned(), form, errors);
+            let errors = FieldMessages::new(ctx.t, &error.fields, FIELDS);
+            let page = form_page(ctx, Target::New, form, errors);
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(page)?).into_response())
         }
         Err(error) => Err(error),
@@ -201,13 +220,13 @@ pub async fn edit_form(
     if !listings::can_edit(&listing, &member) {
         return Err(AppError::forbidden());
     }
-    let form = ListingForm::from_input(&listing.to_input());
-    render(form_page(ctx, "listing_form.edit_title", format!("/listings/{id}/edit"), form, FieldMessages::default()))
+    let form = ListingForm::from_input(ctx.t, &listing.to_input());
+    render(form_page(ctx, Target::Edit(&id), form, FieldMessages::default()))
 }
 
 pub async fn update(
     State(state): State<AppState>,
-    SignedIn(member): SignedIn,
+    FormAuthor(member): FormAuthor,
     ctx: PageCtx,
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm<ListingForm>,
@@ -218,8 +237,8 @@ pub async fn update(
     match listings::update(&state.db, &id, &member, &form.to_input(status)).await {
         Ok(listing) => Ok(Redirect::to(&format!("/listings/{}", listing.id)).into_response()),
         Err(error) if !error.fields.is_empty() => {
-            let errors = FieldMessages::new(ctx.t, &error.fields);
-            let page = form_page(ctx, "listing_form.edit_title", format!("/listings/{id}/edit"), form, errors);
+            let errors = FieldMessages::new(ctx.t, &error.fields, FIELDS);
+            let page = form_page(ctx, Target::Edit(&id), form, errors);
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(page)?).into_response())
         }
         Err(error) => Err(error),
@@ -234,7 +253,7 @@ pub struct StatusForm {
 
 pub async fn set_status(
     State(state): State<AppState>,
-    SignedIn(member): SignedIn,
+    FormAuthor(member): FormAuthor,
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm<StatusForm>,
 ) -> AppResult<Redirect> {
@@ -248,7 +267,7 @@ pub struct NoFields {}
 
 pub async fn delete(
     State(state): State<AppState>,
-    SignedIn(member): SignedIn,
+    FormAuthor(member): FormAuthor,
     Path(id): Path<String>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> AppResult<Redirect> {
@@ -263,4 +282,63 @@ pub async fn delete(
 
 pub fn render(template: impl Template) -> AppResult<Html<String>> {
     template.render().map(Html).map_err(AppError::internal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::listing::ListingDraft;
+    use crate::i18n::Lang;
+
+    fn form() -> ListingForm {
+        ListingForm {
+            purpose: "offer".to_owned(),
+            mode: "sell".to_owned(),
+            category: "food-groceries".to_owned(),
+            title: "Pommes de Flandre".to_owned(),
+            quantity: "1,5".to_owned(),
+            unit: "kg".to_owned(),
+            price: "12,50".to_owned(),
+            location_name: "Lille".to_owned(),
+            latitude: "50,63".to_owned(),
+            longitude: "3.06".to_owned(),
+            available_from: "2026-12-01".to_owned(),
+            visibility: "public".to_owned(),
+            ..ListingForm::default()
+        }
+    }
+
+    #[test]
+    fn numbers_typed_the_french_way_are_understood() {
+        let draft = ListingDraft::parse(&form().to_input(None)).map_err(|e| format!("{e:?}"));
+        let draft = draft.as_ref().map(|d| (d.quantity.map(|q| q.as_f64()), d.price.map(|p| p.cents())));
+        assert_eq!(draft, Ok((Some(1.5), Some(1250))));
+    }
+
+    #[test]
+    fn empty_fields_mean_not_given() {
+        let empty = ListingForm { quantity: " ".to_owned(), price: String::new(), ..form() };
+        let input = empty.to_input(None);
+        assert!(input.quantity.is_none() && input.price.is_none(), "{input:?}");
+        // A form with nothing in it is a list of field errors, not a failure to parse.
+        let errors = ListingDraft::parse(&ListingForm::default().to_input(None)).err().unwrap_or_default();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["purpose", "mode", "category", "title"]);
+    }
+
+    #[test]
+    fn the_edit_form_writes_numbers_the_readers_way() {
+        let input = ListingInput {
+            quantity: Some(NumberInput::Number(1.5)),
+            price: Some(PriceInput::Cents(1250)),
+            latitude: Some(NumberInput::Number(50.63)),
+            ..ListingInput::default()
+        };
+        let fr = ListingForm::from_input(Tr::new(Lang::Fr), &input);
+        assert_eq!((fr.quantity.as_str(), fr.price.as_str(), fr.latitude.as_str()), ("1,5", "12,50", "50.63"));
+        let en = ListingForm::from_input(Tr::new(Lang::En), &input);
+        assert_eq!((en.quantity.as_str(), en.price.as_str()), ("1.5", "12.50"));
+        let whole = ListingInput { price: Some(PriceInput::Cents(300)), ..input };
+        assert_eq!(ListingForm::from_input(Tr::new(Lang::Fr), &whole).price, "3");
+    }
 }

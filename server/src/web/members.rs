@@ -6,13 +6,13 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::PageCtx;
-use super::forms::FieldMessages;
+use super::forms::{Field, FieldMessages};
 use super::listings::render;
 use super::views::{ListingView, date};
+use super::{FormAuthor, PageCtx};
 use crate::domain::FieldError;
 use crate::domain::geo::Location;
-use crate::domain::member::Member;
+use crate::domain::member::{Member, MemberStatus};
 use crate::error::{AppError, AppResult};
 use crate::http::AppState;
 use crate::http::auth::SignedIn;
@@ -27,6 +27,8 @@ struct ProfilePage {
     kind: &'static str,
     place: Option<String>,
     since: String,
+    /// Shown to admins looking at a pending or disabled member.
+    status: Option<&'static str>,
     own: bool,
     items: Vec<ListingView>,
     page: i64,
@@ -43,11 +45,7 @@ pub struct PageParam {
 async fn find_active(state: &AppState, username: &str, viewer: Option<&Member>) -> AppResult<Member> {
     match accounts::find(&state.db, username).await? {
         // Pending and disabled members have no public profile, except for admins.
-        Some(member)
-            if member.status == crate::domain::member::MemberStatus::Active || viewer.is_some_and(Member::is_admin) =>
-        {
-            Ok(member)
-        }
+        Some(member) if member.status == MemberStatus::Active || viewer.is_some_and(Member::is_admin) => Ok(member),
         _ => Err(AppError::not_found()),
     }
 }
@@ -67,7 +65,8 @@ pub async fn profile(
     render(ProfilePage {
         kind: t.t(&format!("kind.{}", member.kind)),
         place: member.location.as_ref().map(|l| l.name.clone()).filter(|n| !n.is_empty()),
-        since: date(member.created_at),
+        since: date(t, member.created_at),
+        status: (member.status != MemberStatus::Active).then(|| t.t(&format!("member_status.{}", member.status))),
         own: ctx.viewer.as_ref().is_some_and(|v| v.id == member.id),
         previous_url: (page > 1).then(|| format!("{base}?page={}", page - 1)),
         next_url: results.has_more.then(|| format!("{base}?page={}", page + 1)),
@@ -87,6 +86,15 @@ pub struct ProfileForm {
     latitude: String,
     longitude: String,
 }
+
+/// The fields of the profile form, in the order it shows them.
+const FIELDS: &[Field] = &[
+    Field { name: "display_name", input: "display_name", label: "register.display_name" },
+    Field { name: "description", input: "description", label: "profile.description" },
+    Field { name: "location.name", input: "location_name", label: "listing_form.place_name" },
+    Field { name: "location.latitude", input: "latitude", label: "listing_form.latitude" },
+    Field { name: "location.longitude", input: "longitude", label: "listing_form.longitude" },
+];
 
 #[derive(Template)]
 #[template(path = "profile_form.html")]
@@ -128,7 +136,7 @@ fn parse_coordinate(field: &'static str, value: &str) -> Result<Option<f64>, Fie
 
 pub async fn update(
     State(state): State<AppState>,
-    SignedIn(member): SignedIn,
+    FormAuthor(member): FormAuthor,
     ctx: PageCtx,
     Path(username): Path<String>,
     CsrfForm(form): CsrfForm<ProfileForm>,
@@ -141,10 +149,24 @@ pub async fn update(
     match accounts::update_profile(&state.db, &member, &form.display_name, &form.description, location).await {
         Ok(member) => Ok(Redirect::to(&format!("/members/{}", member.username)).into_response()),
         Err(error) if !error.fields.is_empty() => {
-            let errors = FieldMessages::new(ctx.t, &error.fields);
+            let errors = FieldMessages::new(ctx.t, &error.fields, FIELDS);
             let page = ProfileFormPage { ctx, username: member.username.to_string(), form, errors };
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(page)?).into_response())
         }
         Err(error) => Err(error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_coordinate;
+
+    #[test]
+    fn coordinates_accept_a_comma_and_name_the_field_when_wrong() {
+        assert_eq!(parse_coordinate("location.latitude", " 50,63 "), Ok(Some(50.63)));
+        assert_eq!(parse_coordinate("location.latitude", "3.06"), Ok(Some(3.06)));
+        assert_eq!(parse_coordinate("location.latitude", "  "), Ok(None));
+        let error = parse_coordinate("location.longitude", "nord").err().map(|e| (e.field, e.message.key));
+        assert_eq!(error, Some(("location.longitude", "error.number")));
     }
 }

@@ -3,6 +3,7 @@
 use axum::Router;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
 use crate::domain::member::Member;
@@ -54,6 +55,8 @@ pub struct PageCtx {
     pub csrf: String,
     /// The current path, for the language links.
     pub path: String,
+    /// The current query without its `lang` parameter, so that switching language keeps the search.
+    pub query: String,
 }
 
 impl PageCtx {
@@ -67,7 +70,21 @@ impl PageCtx {
             viewer: None,
             csrf,
             path,
+            query: String::new(),
         }
+    }
+
+    /// The current page in another language, keeping its other query parameters.
+    pub fn lang_url(&self, lang: &Lang) -> String {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        for (key, value) in url::form_urlencoded::parse(self.query.as_bytes()) {
+            if key != "lang" {
+                query.append_pair(&key, &value);
+            }
+        }
+        query.append_pair("lang", lang.code());
+        // After a form was shown again with its errors, the path is the form's POST address.
+        format!("{}?{}", page_of_form(&self.path), query.finish())
     }
 
     pub fn is_admin(&self) -> bool {
@@ -84,6 +101,70 @@ impl FromRequestParts<AppState> for PageCtx {
         let csrf = parts.extensions.get::<CsrfToken>().map(|c| c.0.clone()).unwrap_or_default();
         let mut ctx = Self::anonymous(state, t, csrf, parts.uri.path().to_owned());
         ctx.viewer = viewer;
+        ctx.query = parts.uri.query().unwrap_or_default().to_owned();
         Ok(ctx)
+    }
+}
+
+/// The page a form is on, for a form's POST address: where to come back after logging in.
+fn page_of_form(path: &str) -> String {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    match segments.as_slice() {
+        ["listings"] => "/listings/new".to_owned(),
+        ["listings", id, "status" | "delete"] => format!("/listings/{id}"),
+        ["admin", "members", ..] => "/admin/members".to_owned(),
+        ["admin", "listings", ..] => "/admin/listings".to_owned(),
+        _ => path.to_owned(),
+    }
+}
+
+/// The member submitting a form. A visitor whose session ended while the form was open is sent to
+/// the login page, and from there back to the page the form was on (not to its POST address, which
+/// has no page).
+#[derive(Debug, Clone)]
+pub struct FormAuthor(pub Member);
+
+impl FromRequestParts<AppState> for FormAuthor {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let Viewer(viewer) = Viewer::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
+        match viewer {
+            Some(member) => Ok(FormAuthor(member)),
+            None => {
+                let next: String =
+                    url::form_urlencoded::byte_serialize(page_of_form(parts.uri.path()).as_bytes()).collect();
+                Err(Redirect::to(&format!("/login?next={next}")).into_response())
+            }
+        }
+    }
+}
+
+/// An admin submitting a form; others get a 403, anonymous visitors the login page.
+#[derive(Debug, Clone)]
+pub struct FormAdmin(pub Member);
+
+impl FromRequestParts<AppState> for FormAdmin {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let FormAuthor(member) = FormAuthor::from_request_parts(parts, state).await?;
+        if member.is_admin() { Ok(FormAdmin(member)) } else { Err(AppError::forbidden().into_response()) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::page_of_form;
+
+    #[test]
+    fn a_form_sends_back_to_its_page_after_logging_in() {
+        assert_eq!(page_of_form("/listings"), "/listings/new");
+        assert_eq!(page_of_form("/listings/abc/status"), "/listings/abc");
+        assert_eq!(page_of_form("/listings/abc/delete"), "/listings/abc");
+        assert_eq!(page_of_form("/listings/abc/edit"), "/listings/abc/edit");
+        assert_eq!(page_of_form("/members/alice/edit"), "/members/alice/edit");
+        assert_eq!(page_of_form("/admin/members/alice/approve"), "/admin/members");
+        assert_eq!(page_of_form("/admin/listings/abc/remove"), "/admin/listings");
     }
 }

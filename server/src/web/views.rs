@@ -1,4 +1,7 @@
-//! View models: listings and members prepared for templates (labels translated, numbers formatted).
+//! View models: listings and members prepared for templates (labels translated, numbers and dates
+//! written the reader's way).
+
+use time::Date;
 
 use crate::domain::listing::{Listing, Purpose};
 use crate::i18n::Tr;
@@ -22,6 +25,8 @@ pub struct ListingView {
     pub price: String,
     pub place: Option<String>,
     pub coordinates: Option<String>,
+    /// The place on OpenStreetMap, when the listing has coordinates.
+    pub map_url: Option<String>,
     pub distance: Option<String>,
     pub available: Option<String>,
     pub author_name: String,
@@ -34,16 +39,40 @@ pub fn number(t: Tr, value: f64, decimals: usize) -> String {
     if t.code() == "fr" { text.replace('.', ",") } else { text }
 }
 
-pub fn euros(t: Tr, cents: i64) -> String {
-    let text = format!("{}.{:02}", cents / 100, cents % 100);
-    if t.code() == "fr" { format!("{} €", text.replace('.', ",")) } else { format!("€{text}") }
+/// A number with at most three decimals and no trailing zeros: `1`, `1,5` (fr), `0.25` (en).
+pub fn decimal(t: Tr, value: f64) -> String {
+    let text = number(t, value, 3);
+    if text.contains([',', '.']) { text.trim_end_matches('0').trim_end_matches([',', '.']).to_owned() } else { text }
 }
 
-/// A unix-millisecond time as a date (UTC), `2026-11-23`.
-pub fn date(ms: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(ms / 1000)
-        .map(|t| crate::domain::listing::format_date(t.date()))
-        .unwrap_or_default()
+/// An amount of cents as a person types it: `12`, `12,50` (fr), `12.50` (en).
+pub fn amount(t: Tr, cents: i64) -> String {
+    if cents % 100 == 0 {
+        return (cents / 100).to_string();
+    }
+    let separator = if t.code() == "fr" { ',' } else { '.' };
+    format!("{}{separator}{:02}", cents / 100, cents % 100)
+}
+
+/// A price: `12,50 €` in French (with a no-break space), `€12.50` in English.
+pub fn euros(t: Tr, cents: i64) -> String {
+    let separator = if t.code() == "fr" { ',' } else { '.' };
+    let text = format!("{}{separator}{:02}", cents / 100, cents % 100);
+    if t.code() == "fr" { format!("{text}\u{a0}€") } else { format!("€{text}") }
+}
+
+/// A date as the reader's language writes it: `1er décembre 2026`, `1 December 2026`.
+pub fn long_date(t: Tr, date: Date) -> String {
+    let month = t.t(&format!("month.{}", date.month().to_string().to_ascii_lowercase()));
+    match (t.code(), date.day()) {
+        ("fr", 1) => format!("1er {month} {}", date.year()),
+        _ => format!("{} {month} {}", date.day(), date.year()),
+    }
+}
+
+/// A unix-millisecond time as a date (UTC) in the reader's language.
+pub fn date(t: Tr, ms: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000)).map(|d| long_date(t, d.date())).unwrap_or_default()
 }
 
 impl ListingView {
@@ -51,27 +80,15 @@ impl ListingView {
         let c = &listing.content;
         let excerpt: String = c.description.chars().take(180).collect();
         let excerpt = if c.description.chars().count() > 180 { format!("{excerpt}…") } else { excerpt };
-        let quantity = c.quantity.map(|q| {
-            format!(
-                "{} {}",
-                number(t, q.as_f64(), 3).trim_end_matches('0').trim_end_matches([',', '.']),
-                t.t(&format!("unit.{}", c.unit))
-            )
-        });
+        let quantity = c.quantity.map(|q| format!("{} {}", decimal(t, q.as_f64()), t.t(&format!("unit.{}", c.unit))));
         let place = c.location.as_ref().map(|l| l.name.clone()).filter(|n| !n.is_empty());
-        let coordinates =
-            c.location.as_ref().and_then(|l| l.point).map(|p| format!("{:.5}, {:.5}", p.latitude, p.longitude));
+        let point = c.location.as_ref().and_then(|l| l.point);
         let available = match (c.available_from, c.available_until) {
             (Some(from), Some(until)) => Some(
-                t.t1("listing.available_between", "from", &crate::domain::listing::format_date(from))
-                    .replace("{until}", &crate::domain::listing::format_date(until)),
+                t.t1("listing.available_between", "from", &long_date(t, from)).replace("{until}", &long_date(t, until)),
             ),
-            (Some(from), None) => {
-                Some(t.t1("listing.available_from", "from", &crate::domain::listing::format_date(from)))
-            }
-            (None, Some(until)) => {
-                Some(t.t1("listing.available_until", "until", &crate::domain::listing::format_date(until)))
-            }
+            (Some(from), None) => Some(t.t1("listing.available_from", "from", &long_date(t, from))),
+            (None, Some(until)) => Some(t.t1("listing.available_until", "until", &long_date(t, until))),
             (None, None) => None,
         };
         Self {
@@ -90,12 +107,52 @@ impl ListingView {
             quantity,
             price: c.price.map_or_else(|| t.t("listing.free").to_owned(), |p| euros(t, p.cents())),
             place,
-            coordinates,
+            coordinates: point.map(|p| format!("{:.5}, {:.5}", p.latitude, p.longitude)),
+            map_url: point.map(|p| {
+                format!(
+                    "https://www.openstreetmap.org/?mlat={lat:.5}&mlon={lon:.5}#map=15/{lat:.5}/{lon:.5}",
+                    lat = p.latitude,
+                    lon = p.longitude
+                )
+            }),
             distance: distance_km.map(|d| t.t1("listing.distance", "km", &number(t, d, 1))),
             available,
             author_name: listing.author.display_name.clone(),
             author_url: format!("/members/{}", listing.author.username),
-            published: date(listing.created_at),
+            published: date(t, listing.created_at),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::date as d;
+
+    use super::*;
+    use crate::i18n::Lang;
+
+    const FR: Tr = Tr { lang: Lang::Fr };
+    const EN: Tr = Tr { lang: Lang::En };
+
+    #[test]
+    fn numbers_and_prices_read_the_local_way() {
+        assert_eq!(decimal(FR, 1.5), "1,5");
+        assert_eq!(decimal(EN, 1.5), "1.5");
+        assert_eq!(decimal(FR, 10.0), "10");
+        assert_eq!(decimal(EN, 0.125), "0.125");
+        assert_eq!(amount(FR, 1250), "12,50");
+        assert_eq!(amount(EN, 1205), "12.05");
+        assert_eq!(amount(FR, 300), "3");
+        assert_eq!(euros(FR, 1250), "12,50\u{a0}€");
+        assert_eq!(euros(EN, 5), "€0.05");
+    }
+
+    #[test]
+    fn dates_are_written_out() {
+        assert_eq!(long_date(FR, d!(2026 - 12 - 01)), "1er décembre 2026");
+        assert_eq!(long_date(FR, d!(2026 - 08 - 15)), "15 août 2026");
+        assert_eq!(long_date(EN, d!(2026 - 12 - 01)), "1 December 2026");
+        // 2026-11-23T08:50:44Z
+        assert_eq!(date(EN, 1_795_423_844_000), "23 November 2026");
     }
 }
