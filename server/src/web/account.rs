@@ -12,7 +12,7 @@ use super::forms::{Choice, Field, FieldMessages, enum_choices, safe_next};
 use super::listings::{NoFields, render};
 use crate::config::RegistrationMode;
 use crate::domain::FieldError;
-use crate::domain::member::{MemberKind, MemberStatus, NewPassword};
+use crate::domain::member::{MemberKind, MemberStatus, NewPassword, Username};
 use crate::error::{AppError, AppResult};
 use crate::http::AppState;
 use crate::http::auth::{SESSION_COOKIE, clear_session_cookie, session_cookie};
@@ -89,7 +89,14 @@ pub async fn register(
     let outcome = if form.password == form.password_confirm {
         accounts::register(&state.db, &registration, origin).await
     } else {
-        Err(AppError::validation(vec![FieldError::new("password_confirm", "error.password_mismatch")]))
+        // Nothing is registered; the username and password are still checked, so that the form
+        // reports every problem at once.
+        let errors = [Username::parse(&form.username).err(), NewPassword::parse(&form.password).err()]
+            .into_iter()
+            .flatten()
+            .chain([FieldError::new("password_confirm", "error.password_mismatch")])
+            .collect();
+        Err(AppError::validation(errors))
     };
     match outcome {
         Ok(member) if member.status == MemberStatus::Active => {

@@ -43,6 +43,7 @@ struct MemberRow {
     role: &'static str,
     status: &'static str,
     joined: String,
+    is_self: bool,
     actions: Vec<(&'static str, &'static str)>,
 }
 
@@ -87,6 +88,7 @@ async fn members_page(state: &AppState, admin: &Member, ctx: PageCtx, error: Str
             role: t.t(&format!("role.{}", member.role)),
             status: t.t(&format!("member_status.{}", member.status)),
             joined: date(t, member.created_at),
+            is_self: member.id == admin.id,
             actions: actions_for(&member, admin).into_iter().map(|(action, key)| (action, t.t(key))).collect(),
             member,
         })

@@ -22,6 +22,8 @@ struct CataloguePage {
     modes: Vec<Choice>,
     categories: Vec<Choice>,
     sort_nearest: bool,
+    /// The filters are folded away unless one is in use (or wrong), so that results come first on a phone.
+    filters_open: bool,
     errors: FieldMessages,
     items: Vec<ListingView>,
     page: i64,
@@ -83,6 +85,10 @@ pub async fn page(
     let categories = category_choices(t.code(), params.category.as_deref());
     let html = CataloguePage {
         sort_nearest: selected(&params.sort, "nearest"),
+        filters_open: !errors.is_empty()
+            || [&params.purpose, &params.mode, &params.category, &params.near, &params.radius_km, &params.sort]
+                .iter()
+                .any(|p| p.as_deref().is_some_and(|v| !v.trim().is_empty())),
         previous_url: (page > 1).then(|| page_url(page - 1)),
         next_url: has_more.then(|| page_url(page + 1)),
         ctx,

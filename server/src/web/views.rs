@@ -61,6 +61,12 @@ pub fn euros(t: Tr, cents: i64) -> String {
     if t.code() == "fr" { format!("{text}\u{a0}€") } else { format!("€{text}") }
 }
 
+/// A coordinate as maps write it, with a dot and at most five decimals (about a metre): `50.63`.
+pub fn coordinate(value: f64) -> String {
+    let text = format!("{value:.5}");
+    text.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
 /// A date as the reader's language writes it: `1er décembre 2026`, `1 December 2026`.
 pub fn long_date(t: Tr, date: Date) -> String {
     let month = t.t(&format!("month.{}", date.month().to_string().to_ascii_lowercase()));
@@ -107,7 +113,7 @@ impl ListingView {
             quantity,
             price: c.price.map_or_else(|| t.t("listing.free").to_owned(), |p| euros(t, p.cents())),
             place,
-            coordinates: point.map(|p| format!("{:.5}, {:.5}", p.latitude, p.longitude)),
+            coordinates: point.map(|p| format!("{}, {}", coordinate(p.latitude), coordinate(p.longitude))),
             map_url: point.map(|p| {
                 format!(
                     "https://www.openstreetmap.org/?mlat={lat:.5}&mlon={lon:.5}#map=15/{lat:.5}/{lon:.5}",
@@ -145,6 +151,9 @@ mod tests {
         assert_eq!(amount(FR, 300), "3");
         assert_eq!(euros(FR, 1250), "12,50\u{a0}€");
         assert_eq!(euros(EN, 5), "€0.05");
+        assert_eq!(coordinate(50.63), "50.63");
+        assert_eq!(coordinate(-3.0), "-3");
+        assert_eq!(coordinate(3.123456), "3.12346");
     }
 
     #[test]
