@@ -67,12 +67,13 @@ pub fn coordinate(value: f64) -> String {
     text.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
-/// A date as the reader's language writes it: `1er décembre 2026`, `1 December 2026`.
+/// A date as the reader's language writes it: `1er décembre 2026`, `1 December 2026` (the day
+/// and the month kept on one line).
 pub fn long_date(t: Tr, date: Date) -> String {
     let month = t.t(&format!("month.{}", date.month().to_string().to_ascii_lowercase()));
     match (t.code(), date.day()) {
-        ("fr", 1) => format!("1er {month} {}", date.year()),
-        _ => format!("{} {month} {}", date.day(), date.year()),
+        ("fr", 1) => format!("1er\u{a0}{month} {}", date.year()),
+        _ => format!("{}\u{a0}{month} {}", date.day(), date.year()),
     }
 }
 
@@ -158,10 +159,10 @@ mod tests {
 
     #[test]
     fn dates_are_written_out() {
-        assert_eq!(long_date(FR, d!(2026 - 12 - 01)), "1er décembre 2026");
-        assert_eq!(long_date(FR, d!(2026 - 08 - 15)), "15 août 2026");
-        assert_eq!(long_date(EN, d!(2026 - 12 - 01)), "1 December 2026");
+        assert_eq!(long_date(FR, d!(2026 - 12 - 01)), "1er\u{a0}décembre 2026");
+        assert_eq!(long_date(FR, d!(2026 - 08 - 15)), "15\u{a0}août 2026");
+        assert_eq!(long_date(EN, d!(2026 - 12 - 01)), "1\u{a0}December 2026");
         // 2026-11-23T08:50:44Z
-        assert_eq!(date(EN, 1_795_423_844_000), "23 November 2026");
+        assert_eq!(date(EN, 1_795_423_844_000), "23\u{a0}November 2026");
     }
 }
