@@ -18,9 +18,14 @@ use maillage_server::sample::{DEMO_PASSWORD, PROFILES};
 
 /// A base port in 20000–40000 whose three ports are free right now.
 fn free_base_port() -> u16 {
-    let seed = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().subsec_nanos() ^ std::process::id();
+    // Tests of one process start at the same instant: a counter keeps their candidate ports apart
+    // (blocks of ten), the clock and the process id vary them between runs.
+    static NEXT_BLOCK: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let block = NEXT_BLOCK.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let seed = u64::from(SystemTime::now().duration_since(UNIX_EPOCH).unwrap().subsec_nanos() ^ std::process::id());
+    let start = (seed % 1000) * 10 + block * 10_000;
     (0..1000)
-        .map(|i| 20000 + ((seed as u64 + i * 7919) % 20000) as u16)
+        .map(|i| 20000 + ((start + i * 30) % 20000) as u16)
         .find(|&base| (base..base + 3).all(|port| TcpListener::bind(("127.0.0.1", port)).is_ok()))
         .expect("three free ports")
 }
