@@ -58,6 +58,21 @@ impl Builder {
         format!("${}", self.params.len())
     }
 
+    /// `column IN ('a', 'b')` with the values written into the SQL: only for values from a closed set
+    /// in our own code (enumerations, category ids), which never contain a quote. Bound parameters in
+    /// a WHERE clause make SQLite (built with STAT4) re-prepare the statement on every execution.
+    fn literal_in(&mut self, column: &str, values: &[&'static str]) {
+        if values.is_empty() {
+            return;
+        }
+        if values.iter().all(|v| v.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')) {
+            let list: Vec<String> = values.iter().map(|v| format!("'{v}'")).collect();
+            self.conditions.push(format!("{column} IN ({})", list.join(", ")));
+        } else {
+            self.text_in(column, values.iter().map(|v| (*v).to_owned()));
+        }
+    }
+
     fn text_in(&mut self, column: &str, values: impl IntoIterator<Item = String>) {
         let placeholders: Vec<String> = values.into_iter().map(|v| self.param(Param::Text(v))).collect();
         if !placeholders.is_empty() {
@@ -75,24 +90,32 @@ pub struct Page {
 
 pub async fn catalogue(db: &Db, query: &CatalogueQuery) -> Result<Page, sqlx::Error> {
     let mut b = Builder { conditions: Vec::new(), params: Vec::new() };
-    b.text_in("l.status", query.statuses.iter().map(|s| s.as_str().to_owned()));
-    b.text_in("l.visibility", query.visibilities.iter().map(|v| v.as_str().to_owned()));
+    let statuses: Vec<&'static str> = query.statuses.iter().map(|s| s.as_str()).collect();
+    b.literal_in("l.status", &statuses);
+    let visibilities: Vec<&'static str> = query.visibilities.iter().map(|v| v.as_str()).collect();
+    b.literal_in("l.visibility", &visibilities);
     if let Some(purpose) = query.purpose {
-        b.text_in("l.purpose", [purpose.as_str().to_owned()]);
+        b.literal_in("l.purpose", &[purpose.as_str()]);
     }
     if let Some(mode) = query.mode {
-        b.text_in("l.mode", [mode.as_str().to_owned()]);
+        b.literal_in("l.mode", &[mode.as_str()]);
     }
-    b.text_in("l.category", query.categories.iter().map(|c| (*c).to_owned()));
+    b.literal_in("l.category", &query.categories);
     if let Some(member_id) = &query.member_id {
         b.text_in("l.member_id", [member_id.clone()]);
     }
+    let mut from = SELECT.to_owned();
+    let mut order = "l.seq DESC".to_owned();
     if !query.terms.is_empty() {
         match db.backend {
             Backend::Sqlite => {
                 let expression: Vec<String> = query.terms.iter().map(|t| format!("\"{t}\"*")).collect();
                 let p = b.param(Param::Text(expression.join(" ")));
-                b.conditions.push(format!("l.seq IN (SELECT rowid FROM listings_fts WHERE listings_fts MATCH {p})"));
+                // Joined, and ordered by its rowid, the FTS index hands matches over newest first and
+                // the LIMIT stops the scan: no need to fetch every match to sort them.
+                from.push_str(" JOIN listings_fts f ON f.rowid = l.seq");
+                b.conditions.push(format!("listings_fts MATCH {p}"));
+                order = "f.rowid DESC".to_owned();
             }
             Backend::Postgres => {
                 let expression: Vec<String> = query.terms.iter().map(|t| format!("{t}:*")).collect();
@@ -101,7 +124,6 @@ pub async fn catalogue(db: &Db, query: &CatalogueQuery) -> Result<Page, sqlx::Er
             }
         }
     }
-    let mut order = "l.created_at DESC, l.seq DESC".to_owned();
     if let Some(point) = query.near {
         let lat = b.param(Param::Real(point.latitude));
         let lon = b.param(Param::Real(point.longitude));
@@ -118,14 +140,14 @@ pub async fn catalogue(db: &Db, query: &CatalogueQuery) -> Result<Page, sqlx::Er
             b.conditions.push(format!("l.latitude BETWEEN {lat_min} AND {lat_max} AND {distance} <= {squared}"));
         }
         if query.sort == Sort::Nearest {
-            order = format!("(l.latitude IS NULL), {distance}, l.created_at DESC, l.seq DESC");
+            order = format!("(l.latitude IS NULL), {distance}, l.seq DESC");
         }
     }
     let limit = b.param(Param::Int(query.limit + 1));
     let offset = b.param(Param::Int(query.offset));
     let where_clause =
         if b.conditions.is_empty() { String::new() } else { format!(" WHERE {}", b.conditions.join(" AND ")) };
-    let sql = format!("{SELECT}{where_clause} ORDER BY {order} LIMIT {limit} OFFSET {offset}");
+    let sql = format!("{from}{where_clause} ORDER BY {order} LIMIT {limit} OFFSET {offset}");
     // Safe: the SQL is assembled from constants and numbered placeholders only; values are bound.
     let mut q = sqlx::query(AssertSqlSafe(sql));
     for param in b.params {
