@@ -44,6 +44,8 @@ struct Started {
 /// Starts the three instances (seeding their databases the first time), prints how to reach them,
 /// and serves until `shutdown` completes; then stops them gracefully.
 pub async fn run(args: DemoArgs, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+    // Polled from the start, so that Ctrl-C or SIGTERM during start-up stops the demo cleanly.
+    let mut shutdown = std::pin::pin!(shutdown);
     // Bind every port first, so that a port in use stops the demo before anything is written.
     let mut listeners = Vec::new();
     for offset in 0..PROFILES.len() {
@@ -65,9 +67,20 @@ pub async fn run(args: DemoArgs, shutdown: impl Future<Output = ()>) -> anyhow::
             }
         }
     }
+    // The addresses and logins first: the instances already answer while they peer.
     say(&banner(&started, &data_root, args.base_port));
-
-    shutdown.await;
+    let peered = tokio::select! {
+        peered = peer_with_each_other(&started) => Some(peered),
+        () = &mut shutdown => None,
+    };
+    if let Some(peered) = peered {
+        say(if peered {
+            "Les trois instances sont appairées. / The three instances are peered.\n"
+        } else {
+            "Les instances ne sont pas toutes appairées : voir /admin/peers. / Not every pair of instances is peered: see /admin/peers.\n"
+        });
+        shutdown.await;
+    }
     say("Arrêt des trois instances… / Stopping the three instances…\n");
     stop(started).await?;
     say(&format!("Arrêtées. Les données restent dans / Stopped. The data stays in {}\n", data_root.display()));
@@ -126,8 +139,44 @@ async fn start(profile: &'static Profile, data_root: &Path, listener: TcpListene
             )));
         }
     };
-    let server = serve(AppState::new(Arc::new(config), db), listener)?;
+    let server = serve(AppState::new(Arc::new(config), db), listener).await?;
     Ok(Started { profile, server, report })
+}
+
+/// Each instance asks the ones after it to peer (the demo's policy is `open`, and peering is mutual),
+/// then waits (20 s at most) until every pair is peered; returns whether they all are.
+async fn peer_with_each_other(started: &[Started]) -> bool {
+    // A demo run again on other ports: the instances' former addresses are gone for good.
+    let domains: Vec<String> = started.iter().map(|s| s.server.state.config.domain.clone()).collect();
+    for instance in started {
+        for peer in instance.server.state.federator.peers().await.unwrap_or_default() {
+            if !domains.contains(&peer.peer.domain) {
+                let _ = instance.server.state.federator.forget(&peer.peer.domain).await;
+            }
+        }
+    }
+    for (i, asking) in started.iter().enumerate() {
+        for other in &started[i + 1..] {
+            let domain = other.server.state.config.domain.clone();
+            if let Err(error) = asking.server.state.federator.request_peering(&domain).await {
+                say(&format!("peering {} → {domain}: {error:?}\n", asking.server.state.config.domain));
+            }
+        }
+    }
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    while tokio::time::Instant::now() < deadline {
+        let mut all = true;
+        for instance in started {
+            let peers = instance.server.state.federator.peers().await.unwrap_or_default();
+            let peered = peers.iter().filter(|p| p.state == maillage_server::services::federation::PeerState::Peered);
+            all &= peered.count() + 1 >= started.len();
+        }
+        if all {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    false
 }
 
 /// Stops every instance, even when one fails to stop; returns the first failure.
@@ -154,12 +203,12 @@ fn banner(started: &[Started], data_root: &Path, base_port: u16) -> String {
     line(String::new());
     line(
         "Trois instances indépendantes tournent sur cette machine, chacune avec sa propre base de données ; \
-         la fédération entre elles (peering) viendra plus tard."
+         elles sont appairées (fédération ActivityPub) : chaque catalogue montre aussi les annonces des deux autres."
             .to_owned(),
     );
     line(
         "Three independent instances are running on this machine, each with its own database; \
-         federation between them (peering) comes later."
+         they are peered (ActivityPub federation): each catalogue also shows the other two's listings."
             .to_owned(),
     );
     line(String::new());

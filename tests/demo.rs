@@ -58,7 +58,7 @@ impl Demo {
 
     /// The catalogue page of instance `n` once it answers 200, in French.
     async fn catalogue(&mut self, n: u16) -> String {
-        let url = format!("http://127.0.0.1:{}/?lang=fr", self.base_port + n);
+        let url = format!("http://127.0.0.1:{}/?lang=fr&scope=local", self.base_port + n);
         let client = reqwest::Client::new();
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
@@ -128,8 +128,78 @@ fn title_count(page: &str, title: &str) -> usize {
     page.matches(&format!(">{}</a>", html(title))).count()
 }
 
-/// Every instance answers with its name and shows exactly once each listing a visitor may see, and
-/// none of the others.
+/// The instances are peered: each one's catalogue comes to show, beside its own, every public open
+/// listing of the two others (backfilled from their outboxes), each once.
+async fn check_federated_catalogues(demo: &Demo) {
+    let client = reqwest::Client::new();
+    for (n, _) in PROFILES.iter().enumerate() {
+        let expected: Vec<&str> = PROFILES
+            .iter()
+            .enumerate()
+            .filter(|(m, _)| *m != n)
+            .flat_map(|(_, p)| p.listings())
+            .filter(|(_, l)| l.visibility == Visibility::Public && l.status != ListingStatus::Closed)
+            .map(|(_, l)| l.title)
+            .collect();
+        let url = format!("http://127.0.0.1:{}/api/v1/listings?scope=peers&per_page=100", demo.base_port + n as u16);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let page: serde_json::Value = client.get(&url).send().await.unwrap().json().await.unwrap();
+            let mut titles: Vec<String> =
+                page["items"].as_array().unwrap().iter().map(|i| i["title"].as_str().unwrap().to_owned()).collect();
+            titles.sort();
+            let mut wanted: Vec<String> = expected.iter().map(|t| (*t).to_owned()).collect();
+            wanted.sort();
+            if titles == wanted {
+                for item in page["items"].as_array().unwrap() {
+                    assert!(item["origin"]["instance"].as_str().unwrap().starts_with("localhost:"), "{item}");
+                }
+                break;
+            }
+            assert!(Instant::now() < deadline, "instance {n} shows {titles:?}, expected {wanted:?}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+}
+
+/// Waits until every instance counts the two others as peered (the demo prints its banner then).
+async fn wait_until_peered(demo: &Demo) {
+    let client = reqwest::Client::new();
+    for (n, profile) in PROFILES.iter().enumerate() {
+        let base = format!("http://127.0.0.1:{}", demo.base_port + n as u16);
+        let login: serde_json::Value = client
+            .post(format!("{base}/api/v1/sessions"))
+            .json(&serde_json::json!({"username": profile.admin.username, "password": DEMO_PASSWORD}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = login["token"].as_str().unwrap().to_owned();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let peers: serde_json::Value = client
+                .get(format!("{base}/api/v1/admin/peers"))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let peered = peers["items"].as_array().unwrap().iter().filter(|p| p["state"] == "peered").count();
+            if peered == PROFILES.len() - 1 {
+                break;
+            }
+            assert!(Instant::now() < deadline, "instance {n} is not peered with the others: {peers}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+/// Every instance answers with its name and shows exactly once each of its own listings a visitor
+/// may see, and none of the others.
 async fn check_catalogues(demo: &mut Demo) {
     for (n, profile) in PROFILES.iter().enumerate() {
         let page = demo.catalogue(n as u16).await;
@@ -154,6 +224,8 @@ async fn demo_serves_three_seeded_instances_and_reuses_their_data() {
 
     let mut demo = Demo::start(dir.path(), base_port);
     check_catalogues(&mut demo).await;
+    check_federated_catalogues(&demo).await;
+    wait_until_peered(&demo).await;
     let (status, out, err) = demo.terminate().await;
     assert!(status.success(), "exit {status}\nstdout: {out}\nstderr: {err}");
     for (n, profile) in PROFILES.iter().enumerate() {
@@ -173,6 +245,8 @@ async fn demo_serves_three_seeded_instances_and_reuses_their_data() {
     let base_port = free_base_port();
     let mut demo = Demo::start(dir.path(), base_port);
     check_catalogues(&mut demo).await;
+    check_federated_catalogues(&demo).await;
+    wait_until_peered(&demo).await;
     let login = reqwest::Client::new()
         .post(format!("http://127.0.0.1:{base_port}/api/v1/sessions"))
         .json(&serde_json::json!({"username": PROFILES[0].admin.username, "password": DEMO_PASSWORD}))

@@ -19,11 +19,16 @@ pub struct RunningServer {
     pub state: AppState,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
+    /// Federation's background tasks (delivery worker, key generation), aborted on stop.
+    background: Vec<JoinHandle<()>>,
 }
 
 impl RunningServer {
     /// Stops accepting connections, lets requests in flight finish, and closes the database.
     pub async fn stop(mut self) -> anyhow::Result<()> {
+        for task in self.background.drain(..) {
+            task.abort();
+        }
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }
@@ -52,12 +57,13 @@ pub async fn start(config: Config) -> anyhow::Result<RunningServer> {
 pub async fn start_on(config: Config, listener: TcpListener) -> anyhow::Result<RunningServer> {
     let db = Db::open(&config.effective_database_url(), &config.data_dir).await?;
     db.migrate().await?;
-    serve(AppState::new(Arc::new(config), db), listener)
+    serve(AppState::new(Arc::new(config), db), listener).await
 }
 
-/// Serves an already prepared state.
-pub fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<RunningServer> {
+/// Serves an already prepared state, and starts federation's background tasks.
+pub async fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<RunningServer> {
     let addr = listener.local_addr().context("listener address")?;
+    let background = state.federator.start().await.context("starting federation")?;
     let (shutdown, on_shutdown) = oneshot::channel::<()>();
     let app = router(state.clone());
     let task = tokio::spawn(async move {
@@ -68,5 +74,5 @@ pub fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<RunningSe
             .await
     });
     tracing::info!(%addr, url = %state.config.public_url(), "listening");
-    Ok(RunningServer { addr, state, shutdown: Some(shutdown), task })
+    Ok(RunningServer { addr, state, shutdown: Some(shutdown), task, background })
 }

@@ -28,6 +28,7 @@ pub struct Config {
     /// Log filter (`info`, `maillage_server=debug,info`...), in `tracing` EnvFilter syntax.
     pub log: String,
     pub instance: InstanceConfig,
+    pub federation: FederationConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -41,6 +42,44 @@ pub struct InstanceConfig {
     pub languages: Vec<String>,
     /// `open`: anyone can register. `approval`: new members wait for an admin's approval.
     pub registration: RegistrationMode,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct FederationConfig {
+    /// Whether this instance federates at all.
+    pub enabled: bool,
+    /// Who may peer with this instance: `open` (accepted at once), `approval` (an admin accepts each
+    /// request), `allowlist` (only the domains in `allowlist`, at once; others are refused).
+    pub policy: PeeringPolicy,
+    /// Domains accepted under the `allowlist` policy (`coop.example.org`, `localhost:8082`).
+    pub allowlist: Vec<String>,
+    /// "Authorized fetch" (secure mode): actor, listing and collection documents are served only to
+    /// requests signed by a server that is not blocked. Our own fetches are always signed.
+    pub authorized_fetch: bool,
+    /// Development only: allow peers on http and on loopback or private addresses (tests, the demo).
+    /// Never in production: it opens the server to requests forged towards internal services.
+    pub insecure_local_federation: bool,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum PeeringPolicy {
+    Open,
+    Approval,
+    Allowlist,
+}
+
+impl Default for FederationConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            policy: PeeringPolicy::Approval,
+            allowlist: Vec::new(),
+            authorized_fetch: false,
+            insecure_local_federation: false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -59,6 +98,7 @@ impl Default for Config {
             domain: "localhost:8080".to_owned(),
             log: "info".to_owned(),
             instance: InstanceConfig::default(),
+            federation: FederationConfig::default(),
         }
     }
 }
@@ -84,6 +124,7 @@ pub struct ConfigError(String);
 enum EnvKind {
     Text,
     List,
+    Bool,
 }
 
 /// Each `MAILLAGE_*` variable and the key it sets.
@@ -97,6 +138,11 @@ const ENVIRONMENT: &[(&str, &[&str], EnvKind)] = &[
     ("MAILLAGE_INSTANCE_DESCRIPTION", &["instance", "description"], EnvKind::Text),
     ("MAILLAGE_INSTANCE_LANGUAGES", &["instance", "languages"], EnvKind::List),
     ("MAILLAGE_REGISTRATION", &["instance", "registration"], EnvKind::Text),
+    ("MAILLAGE_FEDERATION", &["federation", "enabled"], EnvKind::Bool),
+    ("MAILLAGE_FEDERATION_POLICY", &["federation", "policy"], EnvKind::Text),
+    ("MAILLAGE_FEDERATION_ALLOWLIST", &["federation", "allowlist"], EnvKind::List),
+    ("MAILLAGE_AUTHORIZED_FETCH", &["federation", "authorized_fetch"], EnvKind::Bool),
+    ("MAILLAGE_INSECURE_LOCAL_FEDERATION", &["federation", "insecure_local_federation"], EnvKind::Bool),
 ];
 
 impl Config {
@@ -121,6 +167,13 @@ impl Config {
             };
             let value = match kind {
                 EnvKind::Text => toml::Value::String(value),
+                EnvKind::Bool => match value.trim() {
+                    "true" | "1" | "yes" => toml::Value::Boolean(true),
+                    "false" | "0" | "no" => toml::Value::Boolean(false),
+                    other => {
+                        return Err(ConfigError(format!("{name}: expected true or false, found {other:?}")));
+                    }
+                },
                 EnvKind::List => toml::Value::Array(
                     value
                         .split(',')
@@ -177,6 +230,11 @@ impl Config {
         if let Some(unknown) = self.instance.languages.iter().find(|l| crate::i18n::Lang::parse(l).is_none()) {
             return Err(ConfigError(format!("`instance.languages`: unknown language {unknown:?} (supported: fr, en)")));
         }
+        if let Some(bad_domain) = self.federation.allowlist.iter().find(|d| !is_domain(d)) {
+            return Err(ConfigError(format!(
+                "`federation.allowlist`: {bad_domain:?} is not a host name with an optional port"
+            )));
+        }
         if tracing_filter_is_invalid(&self.log) {
             return bad("log", "is not a valid log filter (try `info` or `maillage_server=debug,info`)");
         }
@@ -206,6 +264,13 @@ impl Config {
     pub fn secure_cookies(&self) -> bool {
         self.public_url().scheme() == "https"
     }
+}
+
+/// A `host[:port]` as other instances are named: no scheme, path or user.
+pub fn is_domain(text: &str) -> bool {
+    !text.is_empty()
+        && !text.contains(['/', '@', '?', '#', ' '])
+        && Url::parse(&format!("http://{text}/")).ok().and_then(|u| u.host_str().map(str::to_owned)).is_some()
 }
 
 fn tracing_filter_is_invalid(filter: &str) -> bool {
@@ -273,6 +338,9 @@ mod tests {
         assert!(message(&[("MAILLAGE_INSTANCE_LANGUAGES", "fr,de")]).contains("instance.languages"));
         assert!(message(&[("MAILLAGE_DOMAIN", "https://x.org/")]).contains("domain"));
         assert!(message(&[("MAILLAGE_DATABASE_URL", "mysql://x")]).contains("database_url"));
+        assert!(message(&[("MAILLAGE_FEDERATION_POLICY", "sometimes")]).contains("policy"));
+        assert!(message(&[("MAILLAGE_INSECURE_LOCAL_FEDERATION", "maybe")]).contains("INSECURE"));
+        assert!(message(&[("MAILLAGE_FEDERATION_ALLOWLIST", "https://x.org/")]).contains("allowlist"));
         let unknown_key = "colour = \"blue\"\n".parse::<toml::Table>().map(|_| ());
         assert!(unknown_key.is_ok());
     }

@@ -1,6 +1,7 @@
 //! A Maillage instance: configuration, storage, domain services, and the HTTP side (web UI and JSON
 //! API). See docs/ARCHITECTURE.md for the package map.
 
+pub mod activitypub;
 pub mod api;
 pub mod app;
 pub mod config;

@@ -1,7 +1,9 @@
 //! `maillage bench`: seeds a large catalogue, runs the server as a child process, loads it over HTTP, and
 //! prints the figures beside the performance targets of the design (idle memory, catalogue and search
-//! latency under a fixed load, throughput). It measures; it asserts nothing.
+//! latency under a fixed load, throughput). It measures; it asserts nothing. `maillage bench federation`
+//! measures federation instead (see `federation.rs`).
 
+mod federation;
 mod load;
 mod seed;
 mod server;
@@ -18,7 +20,10 @@ use load::{Paths, Phase};
 use server::{Memory, Server};
 
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct BenchArgs {
+    #[command(subcommand)]
+    command: Option<BenchCommand>,
     /// Listings to seed.
     #[arg(long, default_value_t = 100_000)]
     listings: usize,
@@ -41,7 +46,7 @@ pub struct BenchArgs {
     /// A directory already seeded with enough listings is reused as it is.
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
-    /// Keep the temporary data directory.
+    /// Keep the temporary data directory (and the PostgreSQL database).
     #[arg(long)]
     keep: bool,
     /// Bench PostgreSQL instead of SQLite: a server URL such as
@@ -49,6 +54,13 @@ pub struct BenchArgs {
     /// run and dropped afterwards.
     #[arg(long, value_name = "URL")]
     database_url: Option<String>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum BenchCommand {
+    /// Federation: inbox throughput of signed activities, outbound deliveries per second, and the delay
+    /// from a listing published on one instance to its showing in a peer's catalogue.
+    Federation(federation::FederationArgs),
 }
 
 /// Search input, as people type it: (what it exercises, the query).
@@ -66,7 +78,10 @@ const SEARCH_TERMS: &[(&str, &str)] = &[
     ("no match", "xylophone"),
 ];
 
-pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+pub async fn run(mut args: BenchArgs) -> anyhow::Result<()> {
+    if let Some(BenchCommand::Federation(federation)) = args.command.take() {
+        return federation::run(federation).await;
+    }
     let (root, temporary) = match &args.data_dir {
         Some(dir) => (dir.clone(), false),
         None => (std::env::temp_dir().join(format!("maillage-bench-{}", &new_id()[..12])), true),
@@ -85,7 +100,11 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted")),
     };
     if let Some(pg) = pg {
-        pg.drop_database().await;
+        if args.keep {
+            println!("database kept: {}", pg.url);
+        } else {
+            pg.drop_database().await;
+        }
     }
     if temporary && !args.keep {
         let _ = std::fs::remove_dir_all(&root);
@@ -101,7 +120,7 @@ async fn seed_and_measure(args: &BenchArgs, root: &Path, database_url: &str) -> 
         "maillage bench: {} listings, {} members, {backend}, {} s per phase",
         args.listings, args.members, args.duration
     );
-    println!("machine: {}", machine());
+    println!("machine: {}, load average before the run: {}", machine(), load_average());
     println!("the server and this load generator share those cores: figures are lower bounds for the server alone");
     println!("data: {}", root.display());
 
@@ -121,6 +140,7 @@ async fn seed_and_measure(args: &BenchArgs, root: &Path, database_url: &str) -> 
             seeded.listings as f64 / seeded.seconds
         );
     }
+    seed::give_keys(&db).await?;
     db.close().await;
 
     let server = Server::spawn(root, database_url).await?;
@@ -167,6 +187,11 @@ async fn measure(args: &BenchArgs, server: &Server) -> anyhow::Result<()> {
         "\n{:<40} {:>8} {:>8} {:>8} {:>8} {:>9} {:>7} {:>14}",
         "phase", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "errors", "server CPU/req"
     );
+    let stylesheet: Paths = Arc::new(vec![("stylesheet".to_owned(), "/static/style.css".to_owned())]);
+    let reference = phase(server, &format!("0. static stylesheet, {} clients", args.concurrency), async {
+        load::closed_loop(&client, base, stylesheet, args.concurrency, duration).await
+    })
+    .await?;
     let catalogue_rate = phase(server, &format!("1. catalogue, {}/s fixed rate", args.catalogue_rate), async {
         load::open_loop(&client, base, catalogue.clone(), args.catalogue_rate, duration).await
     })
@@ -188,6 +213,7 @@ async fn measure(args: &BenchArgs, server: &Server) -> anyhow::Result<()> {
     })
     .await?;
     let loaded = server.memory();
+    println!("load average after the run: {}", load_average());
 
     println!("\nsearch terms, fixed rate ({} requests each phase):", search_rate.count() + search_rate.errors as usize);
     println!("{:<36} {:>22} {:>22}", "", "page p50 / p99 / max", "API p50 / p99 / max");
@@ -232,6 +258,7 @@ async fn measure(args: &BenchArgs, server: &Server) -> anyhow::Result<()> {
         );
     }
     println!("{:<52} {:>10.0} req/s", "search throughput (no target)", search_max.rate());
+    println!("{:<52} {:>10.0} req/s", "reference: a static response (HTTP and load generator)", reference.rate());
     if let Some(Memory { rss_kib, peak_kib }) = loaded {
         println!("{:<52} {:>13.1} MB  (peak {:.1} MB)", "resident memory after load", mib(rss_kib), mib(peak_kib));
     }
@@ -279,6 +306,14 @@ fn machine() -> String {
         .unwrap_or_else(|| "unknown processor".to_owned());
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     format!("{model}, {cores} cores")
+}
+
+/// The one-minute load average: other work on the machine skews every figure.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "unknown".to_owned())
 }
 
 /// Percent-encodes a query-string value.

@@ -140,7 +140,7 @@ impl TestInstance {
         let data_dir = TempDir::new("maillage-test");
         let pg = PgDatabase::from_env().await;
         let configure: Configure = Box::new(configure);
-        let (server, config) = launch(data_dir.path(), pg.as_ref(), &configure).await;
+        let (server, config) = launch(data_dir.path(), pg.as_ref(), &configure, 0).await;
         Self { server, config, configure, pg, data_dir }
     }
 
@@ -148,8 +148,17 @@ impl TestInstance {
     pub async fn restart(self) -> Self {
         let Self { server, config: _, configure, pg, data_dir } = self;
         server.stop().await.expect("stopping the instance");
-        let (server, config) = launch(data_dir.path(), pg.as_ref(), &configure).await;
+        let (server, config) = launch(data_dir.path(), pg.as_ref(), &configure, 0).await;
         Self { server, config, configure, pg, data_dir }
+    }
+
+    /// Stops the server; `resume` starts it again on the same port, data and database (for
+    /// federation, where the port is part of the instance's name).
+    pub async fn pause(self) -> Paused {
+        let Self { server, config, configure, pg, data_dir } = self;
+        let port = server.addr.port();
+        server.stop().await.expect("stopping the instance");
+        Paused { port, config, configure, pg, data_dir }
     }
 
     /// Stops the server, drops the test database and removes the data directory.
@@ -243,8 +252,25 @@ impl TestInstance {
     }
 }
 
-async fn launch(data_dir: &Path, pg: Option<&PgDatabase>, configure: &Configure) -> (RunningServer, Config) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("binding a port");
+/// A stopped instance that keeps its port, data and database.
+pub struct Paused {
+    pub port: u16,
+    pub config: Config,
+    configure: Configure,
+    pg: Option<PgDatabase>,
+    data_dir: TempDir,
+}
+
+impl Paused {
+    pub async fn resume(self) -> TestInstance {
+        let Self { port, config: _, configure, pg, data_dir } = self;
+        let (server, config) = launch(data_dir.path(), pg.as_ref(), &configure, port).await;
+        TestInstance { server, config, configure, pg, data_dir }
+    }
+}
+
+async fn launch(data_dir: &Path, pg: Option<&PgDatabase>, configure: &Configure, port: u16) -> (RunningServer, Config) {
+    let listener = TcpListener::bind(("127.0.0.1", port)).await.expect("binding a port");
     let addr = listener.local_addr().expect("listener address");
     let mut config = Config {
         bind: addr,
@@ -456,6 +482,7 @@ pub fn encode(pairs: &[(&str, &str)]) -> String {
 
 /// A browser: keeps cookies, reads the CSRF token from the forms it is shown, does not follow
 /// redirects by itself (so that tests see the 303s).
+#[derive(Clone)]
 pub struct Browser {
     pub client: reqwest::Client,
     base: String,

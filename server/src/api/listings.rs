@@ -30,6 +30,7 @@ pub struct SearchQuery {
     near: Option<String>,
     radius_km: Option<String>,
     sort: Option<String>,
+    scope: Option<String>,
     page: Option<String>,
     per_page: Option<String>,
     /// Read by the language middleware; kept in `next` links.
@@ -46,6 +47,7 @@ impl SearchQuery {
             near: self.near.clone(),
             radius_km: self.radius_km.clone(),
             sort: self.sort.clone(),
+            scope: self.scope.clone(),
             page: self.page.clone(),
             per_page: self.per_page.clone(),
         }
@@ -58,6 +60,7 @@ impl SearchQuery {
             ("q", self.q.as_deref()),
             ("purpose", self.purpose.as_deref()),
             ("mode", self.mode.as_deref()),
+            ("scope", self.scope.as_deref()),
             ("category", self.category.as_deref()),
             ("near", self.near.as_deref()),
             ("radius_km", self.radius_km.as_deref()),
@@ -95,7 +98,7 @@ pub async fn create(
     t: Tr,
     ApiJson(body): ApiJson<NewListing>,
 ) -> AppResult<Response> {
-    let listing = listings::create(&state.db, &member, &body.into_input()).await?;
+    let listing = listings::create(&state.federator, &member, &body.into_input()).await?;
     let links = Links::new(&state.config);
     let location = links.api(&format!("listings/{}", listing.id));
     let json = ListingJson::new(&links, t, &listing, None);
@@ -133,7 +136,7 @@ pub async fn update(
     if !errors.is_empty() {
         return Err(AppError::validation(errors));
     }
-    let updated = listings::update(&state.db, &id, &member, &input).await?;
+    let updated = listings::update(&state.federator, &id, &member, &input).await?;
     Ok(Json(ListingJson::new(&Links::new(&state.config), t, &updated, None)))
 }
 
@@ -143,6 +146,6 @@ pub async fn delete(
     ApiMember(member): ApiMember,
     Path(id): Path<String>,
 ) -> AppResult<StatusCode> {
-    listings::delete(&state.db, &id, &member).await?;
+    listings::delete(&state.federator, &id, &member).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -15,6 +15,7 @@ use crate::http::AppState;
 mod accounts;
 mod admin;
 mod categories;
+mod federation;
 mod json;
 mod listing_body;
 mod listings;
@@ -40,6 +41,14 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("DELETE", "/listings/{id}"),
     ("GET", "/admin/members"),
     ("POST", "/admin/members/{username}/{action}"),
+    ("GET", "/admin/peers"),
+    ("POST", "/admin/peers"),
+    ("GET", "/admin/peers/{domain}"),
+    ("DELETE", "/admin/peers/{domain}"),
+    ("POST", "/admin/peers/{domain}/{action}"),
+    ("GET", "/follows"),
+    ("POST", "/follows"),
+    ("DELETE", "/follows/{account}"),
 ];
 
 /// The handler of one entry of `ROUTES`.
@@ -58,6 +67,14 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         ("DELETE", "/listings/{id}") => delete(listings::delete),
         ("GET", "/admin/members") => get(admin::members),
         ("POST", "/admin/members/{username}/{action}") => post(admin::act),
+        ("GET", "/admin/peers") => get(federation::peers),
+        ("POST", "/admin/peers") => post(federation::request),
+        ("GET", "/admin/peers/{domain}") => get(federation::peer),
+        ("DELETE", "/admin/peers/{domain}") => delete(federation::unpeer),
+        ("POST", "/admin/peers/{domain}/{action}") => post(federation::act),
+        ("GET", "/follows") => get(federation::follows),
+        ("POST", "/follows") => post(federation::follow),
+        ("DELETE", "/follows/{account}") => delete(federation::unfollow),
         _ => return None,
     };
     Some(handler)

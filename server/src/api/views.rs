@@ -132,6 +132,14 @@ pub struct AuthorJson {
 }
 
 #[derive(Debug, Serialize)]
+pub struct OriginJson {
+    /// The instance's `host[:port]`.
+    pub instance: String,
+    /// The listing's page on its own instance.
+    pub url: String,
+}
+
+#[derive(Debug, Serialize)]
 pub struct ListingJson {
     pub id: String,
     /// The listing's HTML page.
@@ -152,6 +160,9 @@ pub struct ListingJson {
     pub status: &'static str,
     pub visibility: &'static str,
     pub author: AuthorJson,
+    /// For a listing from a peered instance: that instance and the listing's page there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub origin: Option<OriginJson>,
     pub created_at: String,
     pub updated_at: String,
     /// Only in searches near a point: kilometres from it, to 0.1 km.
@@ -187,8 +198,12 @@ impl ListingJson {
             author: AuthorJson {
                 username: listing.author.username.clone(),
                 display_name: listing.author.display_name.clone(),
-                url: links.member(&listing.author.username),
+                url: match &listing.origin {
+                    Some(origin) => origin.author_page.clone().unwrap_or_else(|| listing.author.id.clone()),
+                    None => links.member(&listing.author.username),
+                },
             },
+            origin: listing.origin.as_ref().map(|o| OriginJson { instance: o.domain.clone(), url: o.page.clone() }),
             created_at: rfc3339(listing.created_at),
             updated_at: rfc3339(listing.updated_at),
             distance_km: distance_km.map(|d| (d * 10.0).round() / 10.0),

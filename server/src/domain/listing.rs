@@ -387,12 +387,30 @@ pub struct Author {
     pub display_name: String,
 }
 
+/// Where a listing received from a peered instance comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Origin {
+    /// The instance's `host[:port]`.
+    pub domain: String,
+    /// The listing's ActivityPub id.
+    pub ap_id: String,
+    /// Its page on its own instance.
+    pub page: String,
+    /// The author's profile page there, when known.
+    pub author_page: Option<String>,
+    /// The cooperative's name, when it is a peer we know.
+    pub name: Option<String>,
+}
+
 /// A listing as stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Listing {
     pub id: String,
+    /// For a listing from another instance, `username` is `user@host` and `id` the actor's id.
     pub author: Author,
     pub content: ListingDraft,
+    /// `None` for our own members' listings.
+    pub origin: Option<Origin>,
     pub created_at: i64,
     pub updated_at: i64,
 }

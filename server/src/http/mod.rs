@@ -26,6 +26,7 @@ pub struct AppState {
     pub db: Db,
     /// The instance's languages, the default first.
     pub langs: Arc<[Lang]>,
+    pub federator: crate::services::federation::Federator,
 }
 
 impl std::fmt::Debug for AppState {
@@ -37,7 +38,8 @@ impl std::fmt::Debug for AppState {
 impl AppState {
     pub fn new(config: Arc<Config>, db: Db) -> Self {
         let langs: Vec<Lang> = config.instance.languages.iter().filter_map(|l| Lang::parse(l)).collect();
-        Self { config, db, langs: langs.into() }
+        let federator = crate::services::federation::Federator::new(config.clone(), db.clone());
+        Self { config, db, langs: langs.into(), federator }
     }
 }
 
@@ -48,7 +50,9 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), csrf::ensure_cookie));
     Router::new()
         .nest("/api/v1", api)
+        .merge(crate::activitypub::routes())
         .merge(web)
+        .layer(middleware::from_fn_with_state(state.clone(), crate::activitypub::negotiate))
         .layer(middleware::from_fn_with_state(state.clone(), lang::negotiate_language))
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(TraceLayer::new_for_http())

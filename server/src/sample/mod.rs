@@ -61,6 +61,12 @@ impl Profile {
                 languages: vec!["fr".to_owned(), "en".to_owned()],
                 registration: RegistrationMode::Open,
             },
+            // The demo's instances peer with each other on loopback, over plain http.
+            federation: crate::config::FederationConfig {
+                policy: crate::config::PeeringPolicy::Open,
+                insecure_local_federation: true,
+                ..crate::config::FederationConfig::default()
+            },
             ..Config::default()
         }
     }

@@ -36,6 +36,8 @@ pub async fn seed(db: &Db, profile: &Profile) -> anyhow::Result<SeedReport> {
         return Ok(report);
     }
     let today = OffsetDateTime::now_utc().date();
+    // Seeding comes before any peering or follower: there is nothing to send.
+    let federator = crate::services::federation::Federator::offline(db.clone());
     // In reverse, so that the catalogue (newest first) shows the listings in the order written.
     for sample in profile.members.iter().rev().chain(std::iter::once(&profile.admin)) {
         let role = if sample.username == profile.admin.username { Role::Admin } else { Role::Member };
@@ -48,7 +50,7 @@ pub async fn seed(db: &Db, profile: &Profile) -> anyhow::Result<SeedReport> {
         };
         let existing = titles(db, &member).await?;
         for listing in sample.listings.iter().rev().filter(|l| !existing.contains(l.title)) {
-            listings::create(db, &member, &listing.input(&sample.place, today))
+            listings::create(&federator, &member, &listing.input(&sample.place, today))
                 .await
                 .map_err(explain)
                 .with_context(|| format!("seeding listing {:?} of {}", listing.title, sample.username))?;

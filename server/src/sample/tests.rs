@@ -176,9 +176,13 @@ async fn an_interrupted_seeding_resumes() {
     )
     .await
     .expect("registering");
-    listings::create(&t.db, &member, &first.listings[0].input(&first.place, date!(2026 - 11 - 23)))
-        .await
-        .expect("one listing");
+    listings::create(
+        &crate::services::federation::Federator::offline(t.db.clone()),
+        &member,
+        &first.listings[0].input(&first.place, date!(2026 - 11 - 23)),
+    )
+    .await
+    .expect("one listing");
 
     let report = seed(&t.db, profile).await.expect("resuming");
     let total = profile.listings().count();

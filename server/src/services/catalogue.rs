@@ -10,7 +10,7 @@ use crate::domain::text::search_terms;
 use crate::error::{AppError, AppResult};
 use crate::services::listings::visibilities_for;
 use crate::storage::Db;
-use crate::storage::search::{self, CatalogueQuery, Sort};
+use crate::storage::search::{self, CatalogueQuery, Scope, Sort};
 
 pub const PER_PAGE_DEFAULT: i64 = 50;
 pub const PER_PAGE_MAX: i64 = 100;
@@ -30,6 +30,8 @@ pub struct CatalogueParams {
     pub near: Option<String>,
     pub radius_km: Option<String>,
     pub sort: Option<String>,
+    /// `local` (this instance), `peers` (peered instances) or `all` (the default).
+    pub scope: Option<String>,
     pub page: Option<String>,
     pub per_page: Option<String>,
 }
@@ -93,6 +95,15 @@ impl CatalogueParams {
                 Sort::Newest
             }
         };
+        let scope = match given(&self.scope) {
+            None | Some("all") => Scope::All,
+            Some("local") => Scope::Local,
+            Some("peers") => Scope::Peers,
+            Some(_) => {
+                errors.push(FieldError::new("scope", "error.invalid_choice").with("allowed", "local, peers, all"));
+                Scope::All
+            }
+        };
         let page = given(&self.page).map_or(Some(1), |p| errors.take(parse_int("page", p, 1, MAX_PAGE)));
         let per_page = given(&self.per_page)
             .map_or(Some(PER_PAGE_DEFAULT), |p| errors.take(parse_int("per_page", p, 1, PER_PAGE_MAX)));
@@ -108,6 +119,7 @@ impl CatalogueParams {
             near,
             radius_km,
             sort,
+            scope,
             member_id: None,
             statuses: vec![ListingStatus::Active, ListingStatus::Reserved],
             visibilities: visibilities_for(viewer),
@@ -135,6 +147,7 @@ pub async fn by_member(db: &Db, member: &Member, viewer: Option<&Member>, page: 
         near: None,
         radius_km: None,
         sort: Sort::Newest,
+        scope: Scope::All,
         member_id: Some(member.id.clone()),
         statuses,
         visibilities: visibilities_for(viewer),
@@ -154,6 +167,7 @@ pub async fn recent_for_moderation(db: &Db, page: i64) -> AppResult<Results> {
         near: None,
         radius_km: None,
         sort: Sort::Newest,
+        scope: Scope::All,
         member_id: None,
         statuses: ListingStatus::ALL.to_vec(),
         visibilities: crate::domain::listing::Visibility::ALL.to_vec(),

@@ -4,6 +4,7 @@ use crate::domain::ids::{is_valid_id, new_id, now_ms};
 use crate::domain::listing::{Listing, ListingDraft, ListingInput, ListingStatus, Visibility};
 use crate::domain::member::Member;
 use crate::error::{AppError, AppResult};
+use crate::services::federation::Federator;
 use crate::storage::{Db, listings};
 
 /// Who may see a listing: public ones everyone, the others members of this instance (and, once
@@ -31,12 +32,38 @@ pub fn can_delete(listing: &Listing, member: &Member) -> bool {
     can_edit(listing, member) || member.can_moderate()
 }
 
-pub async fn create(db: &Db, author: &Member, input: &ListingInput) -> AppResult<Listing> {
+/// Creates a listing and, in the same transaction, queues its `Create` for other instances.
+pub async fn create(fed: &Federator, author: &Member, input: &ListingInput) -> AppResult<Listing> {
+    let db = fed.db();
     let draft = ListingDraft::parse(input).map_err(AppError::validation)?;
     let id = new_id();
-    listings::insert(db, &id, &author.id, &draft, now_ms()).await?;
+    let mut tx = db.pool.begin().await?;
+    listings::insert(&mut *tx, &id, &author.id, &draft, now_ms()).await?;
+    let listing = listings::by_id(&mut *tx, &id).await?.ok_or_else(AppError::not_found)?;
+    let queued = fed.queue_listing_change(&mut tx, None, Some(&listing)).await?;
+    tx.commit().await?;
+    if queued {
+        fed.wake();
+    }
     tracing::info!(listing.id = %id, member.username = %author.username, "listing created");
-    fetch(db, &id).await
+    Ok(listing)
+}
+
+/// Applies `change` to a listing inside a transaction that also queues what the change means for
+/// other instances.
+async fn change<F>(fed: &Federator, before: &Listing, change: F) -> AppResult<Listing>
+where
+    F: AsyncFnOnce(&mut sqlx::AnyConnection) -> Result<bool, sqlx::Error>,
+{
+    let mut tx = fed.db().pool.begin().await?;
+    let done = change(&mut tx).await?;
+    let after = if done { listings::by_id(&mut *tx, &before.id).await? } else { None };
+    let queued = fed.queue_listing_change(&mut tx, Some(before), after.as_ref()).await?;
+    tx.commit().await?;
+    if queued {
+        fed.wake();
+    }
+    after.ok_or_else(AppError::not_found)
 }
 
 /// A listing the viewer may see; "not found" otherwise, so that hidden listings do not leak.
@@ -44,7 +71,7 @@ pub async fn get(db: &Db, id: &str, viewer: Option<&Member>) -> AppResult<Listin
     if !is_valid_id(id) {
         return Err(AppError::not_found());
     }
-    match listings::by_id(db, id).await? {
+    match listings::by_id(&db.pool, id).await? {
         Some(listing) if visible_to(&listing, viewer) => Ok(listing),
         _ => Err(AppError::not_found()),
     }
@@ -58,33 +85,38 @@ async fn get_for_change(db: &Db, id: &str, member: &Member, allow_moderator: boo
 }
 
 /// Replaces the listing's content with `input`, validated as a whole.
-pub async fn update(db: &Db, id: &str, member: &Member, input: &ListingInput) -> AppResult<Listing> {
-    let listing = get_for_change(db, id, member, false).await?;
+pub async fn update(fed: &Federator, id: &str, member: &Member, input: &ListingInput) -> AppResult<Listing> {
+    let listing = get_for_change(fed.db(), id, member, false).await?;
     let draft = ListingDraft::parse(input).map_err(AppError::validation)?;
-    listings::update(db, &listing.id, &draft, now_ms()).await?;
+    let updated =
+        change(fed, &listing, async |conn| listings::update(conn, &listing.id, &draft, now_ms()).await).await?;
     tracing::info!(listing.id = %listing.id, "listing updated");
-    fetch(db, id).await
+    Ok(updated)
 }
 
-pub async fn set_status(db: &Db, id: &str, member: &Member, status: ListingStatus) -> AppResult<Listing> {
-    let listing = get_for_change(db, id, member, false).await?;
-    listings::set_status(db, &listing.id, status, now_ms()).await?;
+pub async fn set_status(fed: &Federator, id: &str, member: &Member, status: ListingStatus) -> AppResult<Listing> {
+    let listing = get_for_change(fed.db(), id, member, false).await?;
+    let updated =
+        change(fed, &listing, async |conn| listings::set_status(conn, &listing.id, status, now_ms()).await).await?;
     tracing::info!(listing.id = %listing.id, listing.status = %status, "listing status changed");
-    fetch(db, id).await
+    Ok(updated)
 }
 
-/// Deletes a listing: its author, or a moderator or admin removing it.
-pub async fn delete(db: &Db, id: &str, member: &Member) -> AppResult<()> {
-    let listing = get_for_change(db, id, member, true).await?;
-    listings::delete(db, &listing.id).await?;
+/// Deletes a listing: its author, or a moderator or admin removing it. A listing from another
+/// instance can be removed from our catalogue by a moderator (it comes back if its author edits it).
+pub async fn delete(fed: &Federator, id: &str, member: &Member) -> AppResult<()> {
+    let listing = get_for_change(fed.db(), id, member, true).await?;
+    let mut tx = fed.db().pool.begin().await?;
+    listings::delete(&mut *tx, &listing.id).await?;
+    let queued = fed.queue_listing_change(&mut tx, Some(&listing), None).await?;
+    tx.commit().await?;
+    if queued {
+        fed.wake();
+    }
     if listing.author.id == member.id {
         tracing::info!(listing.id = %listing.id, "listing deleted by its author");
     } else {
         tracing::warn!(listing.id = %listing.id, moderator = %member.username, author = %listing.author.username, "listing removed by moderation");
     }
     Ok(())
-}
-
-async fn fetch(db: &Db, id: &str) -> AppResult<Listing> {
-    listings::by_id(db, id).await?.ok_or_else(AppError::not_found)
 }

@@ -2,5 +2,6 @@
 
 pub mod accounts;
 pub mod catalogue;
+pub mod federation;
 pub mod listings;
 pub mod passwords;

@@ -1,28 +1,40 @@
 //! Listings: insert, update, delete, fetch one. Catalogue queries are in `search.rs`.
 
 use sqlx::any::AnyRow;
-use sqlx::{AssertSqlSafe, Row};
+use sqlx::{Any, AssertSqlSafe, Executor, Row};
 
 use super::Db;
 use super::members::{decode, location_from_row};
 use crate::domain::category;
 use crate::domain::listing::{
-    Author, Listing, ListingDraft, ListingStatus, Mode, PriceCents, Purpose, Quantity, Unit, Visibility, parse_date,
+    Author, Listing, ListingDraft, ListingStatus, Mode, Origin, PriceCents, Purpose, Quantity, Unit, Visibility,
+    parse_date,
 };
 use crate::domain::text::search_form;
 
-/// Columns selected for a listing with its author (`l` is listings, `m` members).
-pub(super) const SELECT: &str = "SELECT l.id, l.member_id, m.username, m.display_name, l.purpose, l.mode, \
-     l.category, l.title, l.description, l.quantity_milli, l.unit, l.price_cents, l.location_name, l.latitude, \
-     l.longitude, l.available_from, l.available_until, l.status, l.visibility, l.created_at, l.updated_at \
-     FROM listings l JOIN members m ON m.id = l.member_id";
+/// Columns selected for a listing with its author (`l` is listings, `m` members for local listings,
+/// `r` remote actors for listings from other instances).
+pub(super) const SELECT: &str = "SELECT l.id, COALESCE(l.member_id, l.remote_author) AS author_id, \
+     COALESCE(m.username, r.username) AS username, COALESCE(m.display_name, r.display_name) AS display_name, \
+     l.purpose, l.mode, l.category, l.title, l.description, l.quantity_milli, l.unit, l.price_cents, \
+     l.location_name, l.latitude, l.longitude, l.available_from, l.available_until, l.status, l.visibility, \
+     l.created_at, l.updated_at, l.origin, l.ap_id, l.origin_url, r.page AS author_page, \
+     (SELECT ia.display_name FROM peers p JOIN remote_actors ia ON ia.id = p.actor_id WHERE p.domain = l.origin) \
+     AS origin_name \
+     FROM listings l LEFT JOIN members m ON m.id = l.member_id LEFT JOIN remote_actors r ON r.id = l.remote_author";
 
 fn searchable(draft: &ListingDraft) -> String {
     search_form(&format!("{} {}", draft.title, draft.description))
 }
 
-pub async fn insert(db: &Db, id: &str, member_id: &str, draft: &ListingDraft, now: i64) -> Result<(), sqlx::Error> {
-    insert_query(id, member_id, draft, now).execute(&db.pool).await?;
+pub async fn insert<'c, E: Executor<'c, Database = Any>>(
+    conn: E,
+    id: &str,
+    member_id: &str,
+    draft: &ListingDraft,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    insert_query(id, member_id, draft, now).execute(conn).await?;
     Ok(())
 }
 
@@ -45,8 +57,7 @@ fn insert_query(
     draft: &ListingDraft,
     now: i64,
 ) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
-    let point = draft.location.as_ref().and_then(|l| l.point);
-    sqlx::query(
+    let query = sqlx::query(
         "INSERT INTO listings (id, member_id, purpose, mode, category, title, description, quantity_milli, unit, \
          price_cents, location_name, latitude, longitude, available_from, available_until, status, visibility, \
          search_text, created_at, updated_at) \
@@ -54,77 +65,202 @@ fn insert_query(
          CAST($13 AS DOUBLE PRECISION), $14, $15, $16, $17, $18, $19, $19)",
     )
     .bind(id)
-    .bind(member_id)
-    .bind(draft.purpose.as_str())
-    .bind(draft.mode.as_str())
-    .bind(draft.category.id)
-    .bind(&draft.title)
-    .bind(&draft.description)
-    .bind(draft.quantity.map(Quantity::milli))
-    .bind(draft.unit.as_str())
-    .bind(draft.price.map(PriceCents::cents))
-    .bind(draft.location.as_ref().map(|l| l.name.clone()))
-    .bind(super::nullable_real(point.map(|p| p.latitude)))
-    .bind(super::nullable_real(point.map(|p| p.longitude)))
-    .bind(draft.available_from.map(crate::domain::listing::format_date))
-    .bind(draft.available_until.map(crate::domain::listing::format_date))
-    .bind(draft.status.as_str())
-    .bind(draft.visibility.as_str())
-    .bind(searchable(draft))
-    .bind(now)
+    .bind(member_id);
+    bind_content(query, draft).bind(now)
+}
+
+/// Binds a listing's content, in the order every listing statement lists it: purpose, mode, category,
+/// title, description, quantity, unit, price, place name, latitude, longitude, availability from and
+/// until, status, visibility, search text (16 parameters).
+fn bind_content<'q>(
+    query: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>,
+    draft: &ListingDraft,
+) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments> {
+    let point = draft.location.as_ref().and_then(|l| l.point);
+    query
+        .bind(draft.purpose.as_str())
+        .bind(draft.mode.as_str())
+        .bind(draft.category.id)
+        .bind(draft.title.clone())
+        .bind(draft.description.clone())
+        .bind(draft.quantity.map(Quantity::milli))
+        .bind(draft.unit.as_str())
+        .bind(draft.price.map(PriceCents::cents))
+        .bind(draft.location.as_ref().map(|l| l.name.clone()))
+        .bind(super::nullable_real(point.map(|p| p.latitude)))
+        .bind(super::nullable_real(point.map(|p| p.longitude)))
+        .bind(draft.available_from.map(crate::domain::listing::format_date))
+        .bind(draft.available_until.map(crate::domain::listing::format_date))
+        .bind(draft.status.as_str())
+        .bind(draft.visibility.as_str())
+        .bind(searchable(draft))
 }
 
 /// Replaces a listing's content; returns whether it exists.
-pub async fn update(db: &Db, id: &str, draft: &ListingDraft, now: i64) -> Result<bool, sqlx::Error> {
-    let point = draft.location.as_ref().and_then(|l| l.point);
-    let done = sqlx::query(
+pub async fn update<'c, E: Executor<'c, Database = Any>>(
+    conn: E,
+    id: &str,
+    draft: &ListingDraft,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let query = sqlx::query(
         "UPDATE listings SET purpose = $1, mode = $2, category = $3, title = $4, description = $5, \
          quantity_milli = $6, unit = $7, price_cents = $8, location_name = $9, latitude = CAST($10 AS DOUBLE PRECISION), \
          longitude = CAST($11 AS DOUBLE PRECISION), \
          available_from = $12, available_until = $13, status = $14, visibility = $15, search_text = $16, \
          updated_at = $17 WHERE id = $18",
-    )
-    .bind(draft.purpose.as_str())
-    .bind(draft.mode.as_str())
-    .bind(draft.category.id)
-    .bind(&draft.title)
-    .bind(&draft.description)
-    .bind(draft.quantity.map(Quantity::milli))
-    .bind(draft.unit.as_str())
-    .bind(draft.price.map(PriceCents::cents))
-    .bind(draft.location.as_ref().map(|l| l.name.clone()))
-    .bind(super::nullable_real(point.map(|p| p.latitude)))
-    .bind(super::nullable_real(point.map(|p| p.longitude)))
-    .bind(draft.available_from.map(crate::domain::listing::format_date))
-    .bind(draft.available_until.map(crate::domain::listing::format_date))
-    .bind(draft.status.as_str())
-    .bind(draft.visibility.as_str())
-    .bind(searchable(draft))
-    .bind(now)
-    .bind(id)
-    .execute(&db.pool)
-    .await?;
+    );
+    let done = bind_content(query, draft).bind(now).bind(id).execute(conn).await?;
     Ok(done.rows_affected() > 0)
 }
 
-pub async fn set_status(db: &Db, id: &str, status: ListingStatus, now: i64) -> Result<bool, sqlx::Error> {
+pub async fn set_status<'c, E: Executor<'c, Database = Any>>(
+    conn: E,
+    id: &str,
+    status: ListingStatus,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
     let done = sqlx::query("UPDATE listings SET status = $1, updated_at = $2 WHERE id = $3")
         .bind(status.as_str())
         .bind(now)
         .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+pub async fn delete<'c, E: Executor<'c, Database = Any>>(conn: E, id: &str) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM listings WHERE id = $1").bind(id).execute(conn).await?;
+    Ok(done.rows_affected() > 0)
+}
+
+pub async fn by_id<'c, E: Executor<'c, Database = Any>>(conn: E, id: &str) -> Result<Option<Listing>, sqlx::Error> {
+    let row = sqlx::query(AssertSqlSafe(format!("{SELECT} WHERE l.id = $1"))).bind(id).fetch_optional(conn).await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// A listing received from another instance, by its ActivityPub id.
+pub async fn by_ap_id(db: &Db, ap_id: &str) -> Result<Option<Listing>, sqlx::Error> {
+    let row =
+        sqlx::query(AssertSqlSafe(format!("{SELECT} WHERE l.ap_id = $1"))).bind(ap_id).fetch_optional(&db.pool).await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// Where a remote listing comes from.
+pub struct RemoteSource<'a> {
+    pub origin: &'a str,
+    pub ap_id: &'a str,
+    pub author: &'a str,
+    pub page: &'a str,
+}
+
+/// Stores a listing received from another instance, or replaces its content when we have it. One
+/// statement: a read then a write in one SQLite transaction could fail on a concurrent writer.
+pub async fn upsert_remote(
+    db: &Db,
+    source: &RemoteSource<'_>,
+    draft: &ListingDraft,
+    created_at: i64,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let query = sqlx::query(
+        "INSERT INTO listings (id, member_id, purpose, mode, category, title, description, quantity_milli, \
+         unit, price_cents, location_name, latitude, longitude, available_from, available_until, status, \
+         visibility, search_text, created_at, updated_at, origin, ap_id, remote_author, origin_url) \
+         VALUES ($1, NULL, $2, $3, $4, $5, $6, $7, $8, $9, $10, CAST($11 AS DOUBLE PRECISION), \
+         CAST($12 AS DOUBLE PRECISION), $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23) \
+         ON CONFLICT (ap_id) DO UPDATE SET purpose = excluded.purpose, mode = excluded.mode, \
+         category = excluded.category, title = excluded.title, description = excluded.description, \
+         quantity_milli = excluded.quantity_milli, unit = excluded.unit, price_cents = excluded.price_cents, \
+         location_name = excluded.location_name, latitude = excluded.latitude, longitude = excluded.longitude, \
+         available_from = excluded.available_from, available_until = excluded.available_until, \
+         status = excluded.status, visibility = excluded.visibility, search_text = excluded.search_text, \
+         updated_at = excluded.updated_at, origin_url = excluded.origin_url \
+         WHERE listings.origin = excluded.origin",
+    )
+    .bind(crate::domain::ids::new_id());
+    bind_content(query, draft)
+        .bind(created_at)
+        .bind(now)
+        .bind(source.origin)
+        .bind(source.ap_id)
+        .bind(source.author)
+        .bind(source.page)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// Removes a remote listing, if it came from `origin`.
+pub async fn delete_remote(db: &Db, origin: &str, ap_id: &str) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM listings WHERE origin = $1 AND ap_id = $2")
+        .bind(origin)
+        .bind(ap_id)
         .execute(&db.pool)
         .await?;
     Ok(done.rows_affected() > 0)
 }
 
-pub async fn delete(db: &Db, id: &str) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("DELETE FROM listings WHERE id = $1").bind(id).execute(&db.pool).await?;
-    Ok(done.rows_affected() > 0)
+/// Removes every listing received from `origin` (unpeering, blocking).
+pub async fn delete_from_origin<'c, E: Executor<'c, Database = Any>>(
+    conn: E,
+    origin: &str,
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM listings WHERE origin = $1").bind(origin).execute(conn).await?;
+    Ok(done.rows_affected())
 }
 
-pub async fn by_id(db: &Db, id: &str) -> Result<Option<Listing>, sqlx::Error> {
-    let row = sqlx::query(AssertSqlSafe(format!("{SELECT} WHERE l.id = $1"))).bind(id).fetch_optional(&db.pool).await?;
-    row.as_ref().map(from_row).transpose()
+/// Removes every listing of a remote author (a follow that ended).
+pub async fn delete_by_remote_author<'c, E: Executor<'c, Database = Any>>(
+    conn: E,
+    author: &str,
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM listings WHERE remote_author = $1").bind(author).execute(conn).await?;
+    Ok(done.rows_affected())
+}
+
+pub async fn count_from_origin(db: &Db, origin: &str) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM listings WHERE origin = $1").bind(origin).fetch_one(&db.pool).await
+}
+
+/// Open listings of our members, newest first (outboxes): public ones, and with `with_peers` those
+/// for peered instances too.
+pub async fn local_public(
+    db: &Db,
+    member_id: Option<&str>,
+    with_peers: bool,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<Listing>, sqlx::Error> {
+    let filter = if member_id.is_some() { " AND l.member_id = $3" } else { "" };
+    let visibility = if with_peers { "l.visibility IN ('public', 'peers')" } else { "l.visibility = 'public'" };
+    let sql = format!(
+        "{SELECT} WHERE l.origin IS NULL AND {visibility} AND l.status <> 'closed'{filter} \
+         ORDER BY l.seq DESC LIMIT $1 OFFSET $2"
+    );
+    let mut query = sqlx::query(AssertSqlSafe(sql)).bind(limit).bind(offset);
+    if let Some(member_id) = member_id {
+        query = query.bind(member_id);
+    }
+    let rows = query.fetch_all(&db.pool).await?;
+    rows.iter().map(from_row).collect()
+}
+
+pub async fn count_local_public(db: &Db, member_id: Option<&str>, with_peers: bool) -> Result<i64, sqlx::Error> {
+    let filter = if member_id.is_some() { " AND member_id = $1" } else { "" };
+    let visibility = if with_peers { "visibility IN ('public', 'peers')" } else { "visibility = 'public'" };
+    let sql =
+        format!("SELECT COUNT(*) FROM listings WHERE origin IS NULL AND {visibility} AND status <> 'closed'{filter}");
+    let mut query = sqlx::query_scalar(AssertSqlSafe(sql));
+    if let Some(member_id) = member_id {
+        query = query.bind(member_id);
+    }
+    query.fetch_one(&db.pool).await
+}
+
+/// Our members' listings (not those received from other instances).
+pub async fn count_local(db: &Db) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM listings WHERE origin IS NULL").fetch_one(&db.pool).await
 }
 
 pub async fn count(db: &Db) -> Result<i64, sqlx::Error> {
@@ -157,10 +293,30 @@ pub(super) fn from_row(row: &AnyRow) -> Result<Listing, sqlx::Error> {
         status: decode("status", ListingStatus::parse(&text("status")?))?,
         visibility: decode("visibility", Visibility::parse(&text("visibility")?))?,
     };
+    let origin = match row.try_get::<Option<String>, _>("origin")? {
+        Some(domain) => Some(Origin {
+            ap_id: row.try_get::<Option<String>, _>("ap_id")?.unwrap_or_default(),
+            page: row.try_get::<Option<String>, _>("origin_url")?.unwrap_or_default(),
+            author_page: row.try_get("author_page")?,
+            name: row.try_get("origin_name")?,
+            domain,
+        }),
+        None => None,
+    };
+    let username: Option<String> = row.try_get("username")?;
+    let username = match (&origin, username) {
+        (Some(o), Some(u)) => format!("{u}@{}", o.domain),
+        (_, u) => u.unwrap_or_default(),
+    };
     Ok(Listing {
         id: text("id")?,
-        author: Author { id: text("member_id")?, username: text("username")?, display_name: text("display_name")? },
+        author: Author {
+            id: text("author_id")?,
+            username,
+            display_name: row.try_get::<Option<String>, _>("display_name")?.unwrap_or_default(),
+        },
         content,
+        origin,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
     })

@@ -10,11 +10,14 @@ use anyhow::Context;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
+pub mod federation;
 pub mod listings;
 pub mod members;
 mod migrate;
+pub mod outbox;
 pub mod search;
 pub mod sessions;
+pub mod stats;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

@@ -13,6 +13,14 @@ use super::{Backend, Db};
 use crate::domain::geo::Point;
 use crate::domain::listing::{Listing, ListingStatus, Mode, Purpose, Visibility};
 
+/// Whose listings: this instance's members', peered instances', or both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    Local,
+    Peers,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sort {
     Newest,
@@ -31,6 +39,7 @@ pub struct CatalogueQuery {
     pub near: Option<Point>,
     pub radius_km: Option<f64>,
     pub sort: Sort,
+    pub scope: Scope,
     /// Only this member's listings (profile pages).
     pub member_id: Option<String>,
     pub statuses: Vec<ListingStatus>,
@@ -101,6 +110,11 @@ pub async fn catalogue(db: &Db, query: &CatalogueQuery) -> Result<Page, sqlx::Er
         b.literal_in("l.mode", &[mode.as_str()]);
     }
     b.literal_in("l.category", &query.categories);
+    match query.scope {
+        Scope::All => {}
+        Scope::Local => b.conditions.push("l.origin IS NULL".to_owned()),
+        Scope::Peers => b.conditions.push("l.origin IS NOT NULL".to_owned()),
+    }
     if let Some(member_id) = &query.member_id {
         b.text_in("l.member_id", [member_id.clone()]);
     }

@@ -32,7 +32,7 @@ pub async fn overview(
 ) -> AppResult<Html<String>> {
     let members = storage::members::count(&state.db).await?;
     let pending = accounts::pending(&state.db).await?.len();
-    let listings = storage::listings::count(&state.db).await?;
+    let listings = storage::listings::count_local(&state.db).await?;
     render(OverviewPage { ctx, members, pending, listings })
 }
 
@@ -152,6 +152,6 @@ pub async fn remove_listing(
     Path(id): Path<String>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> AppResult<Redirect> {
-    listings::delete(&state.db, &id, &admin).await?;
+    listings::delete(&state.federator, &id, &admin).await?;
     Ok(Redirect::to("/admin/listings"))
 }

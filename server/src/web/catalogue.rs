@@ -22,6 +22,7 @@ struct CataloguePage {
     modes: Vec<Choice>,
     categories: Vec<Choice>,
     sort_nearest: bool,
+    scope: String,
     /// The filters are folded away unless one is in use (or wrong), so that results come first on a phone.
     filters_open: bool,
     errors: FieldMessages,
@@ -40,6 +41,7 @@ const FIELDS: &[Field] = &[
     Field { name: "near", input: "near", label: "catalogue.near" },
     Field { name: "radius_km", input: "radius_km", label: "catalogue.radius" },
     Field { name: "sort", input: "sort", label: "catalogue.sort" },
+    Field { name: "scope", input: "scope", label: "catalogue.scope" },
     Field { name: "page", input: "q", label: "catalogue.page_number" },
 ];
 
@@ -71,6 +73,7 @@ pub async fn page(
             ("near", &params.near),
             ("radius_km", &params.radius_km),
             ("sort", &params.sort),
+            ("scope", &params.scope),
         ] {
             if let Some(value) = value.as_deref().filter(|v| !v.trim().is_empty()) {
                 query.append_pair(key, value);
@@ -85,10 +88,19 @@ pub async fn page(
     let categories = category_choices(t.code(), params.category.as_deref());
     let html = CataloguePage {
         sort_nearest: selected(&params.sort, "nearest"),
+        scope: params.scope.as_deref().map(str::trim).unwrap_or("all").to_owned(),
         filters_open: !errors.is_empty()
-            || [&params.purpose, &params.mode, &params.category, &params.near, &params.radius_km, &params.sort]
-                .iter()
-                .any(|p| p.as_deref().is_some_and(|v| !v.trim().is_empty())),
+            || [
+                &params.purpose,
+                &params.mode,
+                &params.category,
+                &params.near,
+                &params.radius_km,
+                &params.sort,
+                &params.scope,
+            ]
+            .iter()
+            .any(|p| p.as_deref().is_some_and(|v| !v.trim().is_empty())),
         previous_url: (page > 1).then(|| page_url(page - 1)),
         next_url: has_more.then(|| page_url(page + 1)),
         ctx,

@@ -199,7 +199,7 @@ pub async fn create(
     ctx: PageCtx,
     CsrfForm(form): CsrfForm<ListingForm>,
 ) -> AppResult<Response> {
-    match listings::create(&state.db, &member, &form.to_input(None)).await {
+    match listings::create(&state.federator, &member, &form.to_input(None)).await {
         Ok(listing) => Ok(Redirect::to(&format!("/listings/{}", listing.id)).into_response()),
         Err(error) if !error.fields.is_empty() => {
             let errors = FieldMessages::new(ctx.t, &error.fields, FIELDS);
@@ -234,7 +234,7 @@ pub async fn update(
     let listing = listings::get(&state.db, &id, Some(&member)).await?;
     // The edit form does not show the status; keep the current one.
     let status = Some(listing.content.status.as_str().to_owned());
-    match listings::update(&state.db, &id, &member, &form.to_input(status)).await {
+    match listings::update(&state.federator, &id, &member, &form.to_input(status)).await {
         Ok(listing) => Ok(Redirect::to(&format!("/listings/{}", listing.id)).into_response()),
         Err(error) if !error.fields.is_empty() => {
             let errors = FieldMessages::new(ctx.t, &error.fields, FIELDS);
@@ -258,7 +258,7 @@ pub async fn set_status(
     CsrfForm(form): CsrfForm<StatusForm>,
 ) -> AppResult<Redirect> {
     let status = ListingStatus::parse(&form.status).map_err(AppError::field)?;
-    listings::set_status(&state.db, &id, &member, status).await?;
+    listings::set_status(&state.federator, &id, &member, status).await?;
     Ok(Redirect::to(&format!("/listings/{id}")))
 }
 
@@ -272,7 +272,7 @@ pub async fn delete(
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> AppResult<Redirect> {
     let listing = listings::get(&state.db, &id, Some(&member)).await?;
-    listings::delete(&state.db, &id, &member).await?;
+    listings::delete(&state.federator, &id, &member).await?;
     if listing.author.id == member.id {
         Ok(Redirect::to(&format!("/members/{}", member.username)))
     } else {

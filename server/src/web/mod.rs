@@ -20,6 +20,7 @@ mod catalogue;
 mod forms;
 mod listings;
 mod members;
+mod peers;
 mod views;
 
 pub fn routes() -> Router<AppState> {
@@ -42,6 +43,10 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/members/{username}/{action}", post(admin::member_action))
         .route("/admin/listings", get(admin::listings_page))
         .route("/admin/listings/{id}/remove", post(admin::remove_listing))
+        .route("/admin/peers", get(peers::peers).post(peers::request))
+        .route("/admin/peers/{domain}/{action}", post(peers::act))
+        .route("/follows", get(peers::follows).post(peers::follow))
+        .route("/follows/remove", post(peers::unfollow))
 }
 
 /// What every page's layout needs: translations, the instance, the visitor, the CSRF token.
@@ -114,6 +119,8 @@ fn page_of_form(path: &str) -> String {
         ["listings", id, "status" | "delete"] => format!("/listings/{id}"),
         ["admin", "members", ..] => "/admin/members".to_owned(),
         ["admin", "listings", ..] => "/admin/listings".to_owned(),
+        ["admin", "peers", ..] => "/admin/peers".to_owned(),
+        ["follows", ..] => "/follows".to_owned(),
         _ => path.to_owned(),
     }
 }

@@ -32,6 +32,9 @@ pub struct ListingView {
     pub author_name: String,
     pub author_url: String,
     pub published: String,
+    /// For a listing from a peered instance: that instance's `host[:port]` and the listing's page there.
+    pub origin: Option<String>,
+    pub origin_url: Option<String>,
 }
 
 pub fn number(t: Tr, value: f64, decimals: usize) -> String {
@@ -125,8 +128,16 @@ impl ListingView {
             distance: distance_km.map(|d| t.t1("listing.distance", "km", &number(t, d, 1))),
             available,
             author_name: listing.author.display_name.clone(),
-            author_url: format!("/members/{}", listing.author.username),
+            author_url: match &listing.origin {
+                Some(origin) => origin.author_page.clone().unwrap_or_else(|| listing.author.id.clone()),
+                None => format!("/members/{}", listing.author.username),
+            },
             published: date(t, listing.created_at),
+            origin: listing.origin.as_ref().map(|o| match &o.name {
+                Some(name) if !name.trim().is_empty() => format!("{name} ({})", o.domain),
+                _ => o.domain.clone(),
+            }),
+            origin_url: listing.origin.as_ref().map(|o| o.page.clone()),
         }
     }
 }

@@ -125,13 +125,15 @@ fn accepts<T: DeserializeOwned>(example: &Value) -> Result<(), String> {
 
 #[test]
 fn request_examples_are_bodies_the_api_accepts() {
-    use super::super::{accounts, listing_body as bodies, sessions};
+    use super::super::{accounts, federation, listing_body as bodies, sessions};
     let doc = doc();
     let checks: &[(&str, &str, Check)] = &[
         ("/accounts", "post", accepts::<accounts::RegistrationBody>),
         ("/sessions", "post", accepts::<sessions::LoginBody>),
         ("/listings", "post", accepts::<bodies::NewListing>),
         ("/listings/{id}", "patch", accepts::<bodies::ListingPatch>),
+        ("/admin/peers", "post", accepts::<federation::PeerRequest>),
+        ("/follows", "post", accepts::<federation::FollowRequest>),
     ];
     let mut operations_with_body = 0;
     for (path, item) in doc["paths"].as_object().unwrap() {
@@ -168,6 +170,18 @@ async fn response_examples_have_the_shape_of_real_answers() {
     let near = &page["items"][0];
     let error = app.get("/api/v1/me", None).await.json();
     let categories = app.get("/api/v1/categories", None).await.json();
+    // A peer without any network: a blocked domain is one.
+    let admin = app.member("yasmine", Role::Admin).await;
+    let peer =
+        app.json(Method::POST, "/api/v1/admin/peers/blocked.example.org/block", Some(&admin), &json!({})).await.json();
+    let follow_row = crate::storage::federation::FollowRow {
+        local_actor: crate::services::accounts::find(&app.state.db, "camille").await.unwrap().unwrap().id,
+        target: "https://atelier-velo.example.org/members/lea".to_owned(),
+        follow_id: "https://maillage.example.org/activities/1".to_owned(),
+        state: "requested".to_owned(),
+    };
+    crate::storage::federation::save_follow(&app.state.db.pool, &follow_row, 0).await.unwrap();
+    let follows = app.get("/api/v1/follows", Some(&token)).await.json();
 
     let doc = doc();
     let schema_of = |operation: &Value, status: &str| {
@@ -197,6 +211,23 @@ async fn response_examples_have_the_shape_of_real_answers() {
                             assert_eq!(keys(example), keys(&page), "{what}");
                             for item in example["items"].as_array().unwrap() {
                                 assert_eq!(keys(item), keys(near), "{what}");
+                            }
+                        }
+                        "#/components/schemas/Peer" => {
+                            assert_eq!(keys(example), keys(&peer), "{what}");
+                            assert_eq!(keys(&example["delivery"]), keys(&peer["delivery"]), "{what}");
+                        }
+                        "#/components/schemas/PeerList" => {
+                            for item in example["items"].as_array().unwrap() {
+                                assert_eq!(keys(item), keys(&peer), "{what}");
+                            }
+                        }
+                        "#/components/schemas/Follow" => {
+                            assert_eq!(keys(example), keys(&follows["items"][0]), "{what}")
+                        }
+                        "#/components/schemas/FollowList" => {
+                            for item in example["items"].as_array().unwrap() {
+                                assert_eq!(keys(item), keys(&follows["items"][0]), "{what}");
                             }
                         }
                         "#/components/schemas/MemberList" => {
@@ -245,7 +276,12 @@ async fn every_route_is_served() {
         app.json(Method::POST, "/api/v1/listings", Some(&token), &listing_body("Vélo cargo", json!({}))).await.json();
     let id = listing["id"].as_str().unwrap();
     for (method, path) in ROUTES {
-        let concrete = path.replace("{id}", id).replace("{username}", "camille").replace("{action}", "enable");
+        let concrete = path
+            .replace("{id}", id)
+            .replace("{username}", "camille")
+            .replace("{action}", "enable")
+            .replace("{domain}", "example.org")
+            .replace("{account}", "lea@example.org");
         let method = Method::from_bytes(method.as_bytes()).unwrap();
         // Without a token nor a body: refusals (401, 415) count as answers too.
         let reply = app.send(method.clone(), &format!("/api/v1{concrete}"), None, None, Vec::new()).await;

@@ -1,0 +1,479 @@
+//! Listings on the wire: FEP-0837 `Proposal` objects.
+//!
+//! A listing is sent as `"type": ["Proposal", "Note"]`: software that knows FEP-0837 reads the
+//! proposal, and software that does not (Mastodon and the like) sees a `Note` with a title (`name`),
+//! an HTML text (`content`) and a link to the listing's page (`url`). The primary intent says what is
+//! offered or requested (its action follows the mode: a loan is `transferCustody`, a service
+//! `deliverService`, a shared use `use`, anything else `transfer`), the reciprocal intent the price in
+//! euros. Terms FEP-0837 does not define (mode, category, status, availability) are ours, in our
+//! JSON-LD context.
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use url::Url;
+
+use crate::vocab::{Place, one_or_many};
+
+/// The stable IRI of a category of the shipped taxonomy: the same on every instance.
+pub fn category_iri(id: &str) -> String {
+    format!("urn:maillage:category:{id}")
+}
+
+/// The category id inside a category IRI of ours.
+pub fn category_from_iri(iri: &str) -> Option<&str> {
+    iri.strip_prefix("urn:maillage:category:")
+}
+
+/// Wikidata's item for the euro, the currency of a reciprocal intent.
+pub const EURO: &str = "https://www.wikidata.org/wiki/Q4916";
+
+/// A listing's content in plain values, what the server gives to build a proposal and gets back
+/// from a received one (which it then validates with its own domain rules).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListingData {
+    pub purpose: String,
+    pub mode: String,
+    pub category: String,
+    pub title: String,
+    /// Plain text (it is escaped into HTML on the way out).
+    pub description: String,
+    pub quantity: Option<f64>,
+    pub unit: String,
+    pub price_cents: Option<i64>,
+    pub location_name: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub available_from: Option<String>,
+    pub available_until: Option<String>,
+    pub status: String,
+}
+
+/// `["Proposal", "Note"]` on the way out; on the way in, any `type` that names `Proposal`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProposalType;
+
+impl Serialize for ProposalType {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        ["Proposal", "Note"].serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for ProposalType {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let names_proposal = match &value {
+            serde_json::Value::String(s) => s == "Proposal",
+            serde_json::Value::Array(items) => items.iter().any(|i| i.as_str() == Some("Proposal")),
+            _ => false,
+        };
+        if names_proposal { Ok(ProposalType) } else { Err(serde::de::Error::custom("not a Proposal")) }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Measure {
+    pub has_unit: String,
+    /// A decimal number as text, as FEP-0837 writes it.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "number_as_text")]
+    pub has_numerical_value: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Intent {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub id: Url,
+    pub action: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_conforms_to: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_quantity: Option<Measure>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub available_quantity: Option<Measure>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Proposal {
+    #[serde(rename = "type")]
+    pub kind: ProposalType,
+    pub id: Url,
+    pub attributed_to: Url,
+    pub purpose: String,
+    /// The title: RECOMMENDED by FEP-0837, so it may be missing (then the text's start stands in).
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub content: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::vocab::deserialize_url")]
+    pub url: Option<Url>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated: Option<String>,
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub to: Vec<Url>,
+    #[serde(default, deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
+    pub cc: Vec<Url>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<Place>,
+    pub publishes: Intent,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reciprocal: Option<Intent>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit_based: Option<bool>,
+    /// `startTime` / `endTime`: the availability window (AS2 terms), days sent as their midnight UTC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_time: Option<String>,
+    /// Ours: how the thing changes hands (`lend`, `give`, `swap`, `sell`, `service`, `share`).
+    #[serde(default, skip_serializing_if = "Option::is_none", rename = "maillage:mode", alias = "mode")]
+    pub mode: Option<String>,
+    /// Ours: `active` or `reserved` (closed listings are deleted from the network).
+    #[serde(default, skip_serializing_if = "Option::is_none", rename = "maillage:status", alias = "status")]
+    pub status: Option<String>,
+}
+
+fn number_as_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    Ok(match Option::<serde_json::Value>::deserialize(deserializer)? {
+        Some(serde_json::Value::String(s)) => Some(s),
+        Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    })
+}
+
+/// Our unit names and the Ontology of units of Measure (OM 2) names FEP-0837 uses.
+const UNITS: &[(&str, &str)] = &[
+    ("piece", "one"),
+    ("kg", "kilogram"),
+    ("t", "tonne"),
+    ("litre", "litre"),
+    ("m2", "squareMetre"),
+    ("m3", "cubicMetre"),
+    ("kwh", "kilowattHour"),
+    ("hour", "hour"),
+    ("day", "day"),
+    ("m", "metre"),
+];
+
+pub fn om2_unit(unit: &str) -> String {
+    UNITS.iter().find(|(ours, _)| *ours == unit).map_or(unit, |(_, om2)| om2).to_owned()
+}
+
+pub fn unit_from_om2(om2: &str) -> String {
+    UNITS.iter().find(|(_, theirs)| *theirs == om2).map_or(om2, |(ours, _)| ours).to_owned()
+}
+
+/// The Valueflows action of a listing's primary intent.
+pub fn action_of_mode(mode: &str) -> &'static str {
+    match mode {
+        "lend" => "transferCustody",
+        "service" => "deliverService",
+        "share" => "use",
+        _ => "transfer",
+    }
+}
+
+/// A mode for a proposal from software that does not send ours.
+fn mode_of_action(action: &str, has_price: bool) -> &'static str {
+    match action {
+        "transferCustody" => "lend",
+        "deliverService" => "service",
+        "use" => "share",
+        _ if has_price => "sell",
+        _ => "give",
+    }
+}
+
+fn decimal(value: f64) -> String {
+    let text = format!("{value:.3}");
+    text.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+/// A plain text safe to put in HTML.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// Minimal HTML for a plain text: escaped, paragraphs and line breaks kept.
+pub fn text_to_html(text: &str) -> String {
+    escape(text)
+        .split("\n\n")
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| format!("<p>{}</p>", p.trim().replace('\n', "<br>")))
+        .collect()
+}
+
+/// Everything needed to publish one listing.
+pub struct ProposalParts<'a> {
+    pub id: Url,
+    pub author: Url,
+    pub page: Url,
+    pub data: &'a ListingData,
+    pub published: String,
+    pub updated: Option<String>,
+    pub to: Vec<Url>,
+    pub cc: Vec<Url>,
+}
+
+impl Proposal {
+    pub fn build(parts: ProposalParts<'_>) -> Self {
+        let d = parts.data;
+        let intent = |fragment: &str| {
+            let mut id = parts.id.clone();
+            id.set_fragment(Some(fragment));
+            id
+        };
+        let quantity = Measure { has_unit: om2_unit(&d.unit), has_numerical_value: d.quantity.map(decimal) };
+        let reciprocal = d.price_cents.filter(|c| *c > 0).map(|cents| Intent {
+            kind: "Intent".to_owned(),
+            id: intent("reciprocal"),
+            action: "transfer".to_owned(),
+            resource_conforms_to: Some(EURO.to_owned()),
+            resource_quantity: Some(Measure {
+                has_unit: "one".to_owned(),
+                has_numerical_value: Some(format!("{}.{:02}", cents / 100, cents % 100)),
+            }),
+            available_quantity: None,
+        });
+        let location = match (&d.location_name, d.latitude, d.longitude) {
+            (None, None, None) => None,
+            (name, latitude, longitude) => {
+                Some(Place { kind: "Place".to_owned(), name: name.clone(), latitude, longitude })
+            }
+        };
+        // Readers that show a `Note` show its `content` only (Mastodon does): the title leads it,
+        // and a link to the page ends it. `to_listing_data` takes both away again.
+        let mut content = format!("<p><strong>{}</strong></p>", escape(&d.title));
+        content.push_str(&text_to_html(&d.description));
+        content.push_str(&format!("<p><a href=\"{}\">{}</a></p>", parts.page, parts.page));
+        Proposal {
+            kind: ProposalType,
+            id: parts.id.clone(),
+            attributed_to: parts.author,
+            purpose: d.purpose.clone(),
+            name: d.title.clone(),
+            content,
+            media_type: Some("text/html".to_owned()),
+            url: Some(parts.page),
+            published: Some(parts.published),
+            updated: parts.updated,
+            to: parts.to,
+            cc: parts.cc,
+            location,
+            publishes: Intent {
+                kind: "Intent".to_owned(),
+                id: intent("primary"),
+                action: action_of_mode(&d.mode).to_owned(),
+                resource_conforms_to: Some(category_iri(&d.category)),
+                resource_quantity: Some(quantity.clone()),
+                available_quantity: d.quantity.map(|_| quantity),
+            },
+            reciprocal,
+            unit_based: Some(false),
+            start_time: d.available_from.as_deref().map(midnight),
+            end_time: d.available_until.as_deref().map(midnight),
+            mode: Some(d.mode.clone()),
+            status: Some(d.status.clone()),
+        }
+    }
+
+    /// The description as plain text, without the title and the link to the page that we add for
+    /// `Note` readers.
+    fn description(&self) -> String {
+        let mut text = html_to_text(&self.content);
+        let page = self.url.as_ref().unwrap_or(&self.id).as_str();
+        if let Some(rest) = text.strip_suffix(page) {
+            text = rest.trim_end().to_owned();
+        }
+        if !self.name.is_empty()
+            && let Some(rest) = text.strip_prefix(self.name.as_str())
+        {
+            text = rest.trim_start().to_owned();
+        }
+        text
+    }
+
+    /// The price in euro cents, when the reciprocal intent asks for euros; `None` when free, and
+    /// for any other currency (whose amount is then written in the description).
+    fn price(&self) -> (Option<i64>, Option<String>) {
+        let Some(reciprocal) = &self.reciprocal else { return (None, None) };
+        let Some(value) = reciprocal.resource_quantity.as_ref().and_then(|q| q.has_numerical_value.as_deref()) else {
+            return (None, None);
+        };
+        match reciprocal.resource_conforms_to.as_deref() {
+            Some(EURO) | None => {
+                let cents = value.trim().parse::<f64>().ok().map(|euros| (euros * 100.0).round() as i64);
+                (cents, None)
+            }
+            Some(other) => (None, Some(format!("{value} ({other})"))),
+        }
+    }
+
+    /// The listing this proposal describes, in plain values for the server to validate.
+    pub fn to_listing_data(&self) -> ListingData {
+        let primary = &self.publishes;
+        let quantity = primary.resource_quantity.as_ref();
+        let (price_cents, other_price) = self.price();
+        let mut description = self.description();
+        if let Some(other_price) = other_price {
+            if !description.is_empty() {
+                description.push_str("\n\n");
+            }
+            description.push_str(&format!("Contrepartie / in return: {other_price}"));
+        }
+        let title = if self.name.trim().is_empty() {
+            let text = if description.is_empty() { self.id.as_str() } else { description.as_str() };
+            text.lines().next().unwrap_or_default().chars().take(80).collect()
+        } else {
+            self.name.clone()
+        };
+        let category =
+            primary.resource_conforms_to.as_deref().and_then(category_from_iri).unwrap_or_default().to_owned();
+        ListingData {
+            purpose: self.purpose.clone(),
+            mode: self
+                .mode
+                .clone()
+                .unwrap_or_else(|| mode_of_action(&primary.action, self.reciprocal.is_some()).to_owned()),
+            category,
+            title,
+            description,
+            quantity: quantity.and_then(|q| q.has_numerical_value.as_deref()).and_then(|v| v.trim().parse().ok()),
+            unit: quantity.map_or_else(|| "piece".to_owned(), |q| unit_from_om2(&q.has_unit)),
+            price_cents,
+            location_name: self.location.as_ref().and_then(|l| l.name.clone()),
+            latitude: self.location.as_ref().and_then(|l| l.latitude),
+            longitude: self.location.as_ref().and_then(|l| l.longitude),
+            available_from: self.start_time.as_deref().map(date_part),
+            available_until: self.end_time.as_deref().map(date_part),
+            status: self.status.clone().unwrap_or_else(|| "active".to_owned()),
+        }
+    }
+}
+
+/// AS2's `startTime` and `endTime` are date-times (readers such as Fedify refuse a bare date): a
+/// day is sent as its midnight, UTC.
+fn midnight(date: &str) -> String {
+    if date.contains('T') { date.to_owned() } else { format!("{date}T00:00:00Z") }
+}
+
+/// `2026-12-01` from `2026-12-01` or `2026-12-01T00:00:00Z`.
+fn date_part(value: &str) -> String {
+    value.split('T').next().unwrap_or(value).to_owned()
+}
+
+/// The text of a remote HTML description: tags dropped, paragraphs and line breaks kept, entities
+/// decoded. Remote HTML is never shown as HTML; the server escapes this text when it renders it.
+pub fn html_to_text(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(start) = rest.find('<') {
+        out.push_str(&rest[..start]);
+        let Some(end) = rest[start..].find('>') else {
+            rest = "";
+            break;
+        };
+        let tag = rest[start + 1..start + end].trim().to_ascii_lowercase();
+        if tag.starts_with("br") {
+            out.push('\n');
+        } else if tag == "/p" || tag.starts_with("/div") || tag.starts_with("/li") {
+            out.push_str("\n\n");
+        }
+        rest = &rest[start + end + 1..];
+    }
+    out.push_str(rest);
+    let decoded = out
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&nbsp;", " ")
+        .replace("&amp;", "&");
+    decoded.trim().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> ListingData {
+        ListingData {
+            purpose: "offer".into(),
+            mode: "lend".into(),
+            category: "bikes-repair".into(),
+            title: "Vélo cargo à prêter".into(),
+            description: "Un biporteur <solide>.\n\nLe week-end & les vacances.".into(),
+            quantity: Some(1.0),
+            unit: "piece".into(),
+            price_cents: Some(1250),
+            location_name: Some("Lille".into()),
+            latitude: Some(50.63),
+            longitude: Some(3.06),
+            available_from: Some("2026-12-01".into()),
+            available_until: None,
+            status: "active".into(),
+        }
+    }
+
+    #[test]
+    fn a_listing_survives_the_round_trip() {
+        let data = sample();
+        let proposal = Proposal::build(ProposalParts {
+            id: Url::parse("http://localhost:8081/listings/abc").unwrap(),
+            author: Url::parse("http://localhost:8081/members/alice").unwrap(),
+            page: Url::parse("http://localhost:8081/listings/abc").unwrap(),
+            data: &data,
+            published: "2026-11-23T10:00:00Z".into(),
+            updated: None,
+            to: vec![Url::parse(crate::PUBLIC).unwrap()],
+            cc: vec![],
+        });
+        let json = serde_json::to_value(&proposal).unwrap();
+        assert_eq!(json["type"], serde_json::json!(["Proposal", "Note"]));
+        assert_eq!(json["publishes"]["action"], "transferCustody");
+        assert_eq!(json["publishes"]["resourceQuantity"]["hasUnit"], "one");
+        assert_eq!(json["reciprocal"]["resourceQuantity"]["hasNumericalValue"], "12.50");
+        assert!(json["content"].as_str().unwrap().contains("&lt;solide&gt;"));
+        let back: Proposal = serde_json::from_value(json).unwrap();
+        // The link to the page, added for `Note` readers, is not part of the description.
+        assert_eq!(back.to_listing_data(), data);
+    }
+
+    #[test]
+    fn a_bare_fep_0837_proposal_is_understood() {
+        let json = serde_json::json!({
+            "type": "Proposal",
+            "id": "https://market.example/proposals/1",
+            "purpose": "offer",
+            "attributedTo": "https://market.example/users/alice",
+            "name": "Offering used bike",
+            "content": "Blue one-speed bike",
+            "publishes": {
+                "type": "Intent", "id": "https://market.example/proposals/1#primary", "action": "transfer",
+                "resourceQuantity": {"hasUnit": "one", "hasNumericalValue": "1"}
+            },
+            "reciprocal": {
+                "type": "Intent", "id": "https://market.example/proposals/1#reciprocal", "action": "transfer",
+                "resourceQuantity": {"hasUnit": "one", "hasNumericalValue": 30}
+            },
+            "to": "https://www.w3.org/ns/activitystreams#Public"
+        });
+        let proposal: Proposal = serde_json::from_value(json).unwrap();
+        let data = proposal.to_listing_data();
+        assert_eq!(data.mode, "sell");
+        assert_eq!(data.price_cents, Some(3000));
+        assert_eq!(data.category, "");
+        assert_eq!(proposal.to.len(), 1);
+    }
+
+    #[test]
+    fn a_plain_note_is_not_a_proposal() {
+        let json = serde_json::json!({"type": "Note", "id": "https://x.example/1"});
+        assert!(serde_json::from_value::<Proposal>(json).is_err());
+    }
+}

