@@ -269,7 +269,21 @@ impl Paused {
     }
 }
 
+/// Sends the servers' logs to the test harness, which shows a test's output only when it fails: a
+/// failing test then tells what the server did (warnings and errors; `MAILLAGE_TEST_LOG` takes a
+/// `RUST_LOG`-style filter for more).
+fn capture_server_logs() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let filter = tracing_subscriber::EnvFilter::try_from_env("MAILLAGE_TEST_LOG")
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        // Another subscriber set by the test binary itself wins; that is fine.
+        let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
+    });
+}
+
 async fn launch(data_dir: &Path, pg: Option<&PgDatabase>, configure: &Configure, port: u16) -> (RunningServer, Config) {
+    capture_server_logs();
     let listener = TcpListener::bind(("127.0.0.1", port)).await.expect("binding a port");
     let addr = listener.local_addr().expect("listener address");
     let mut config = Config {

@@ -37,7 +37,7 @@ pub async fn create(fed: &Federator, author: &Member, input: &ListingInput) -> A
     let db = fed.db();
     let draft = ListingDraft::parse(input).map_err(AppError::validation)?;
     let id = new_id();
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     listings::insert(&mut *tx, &id, &author.id, &draft, now_ms()).await?;
     let listing = listings::by_id(&mut *tx, &id).await?.ok_or_else(AppError::not_found)?;
     let queued = fed.queue_listing_change(&mut tx, None, Some(&listing)).await?;
@@ -55,7 +55,7 @@ async fn change<F>(fed: &Federator, before: &Listing, change: F) -> AppResult<Li
 where
     F: AsyncFnOnce(&mut sqlx::AnyConnection) -> Result<bool, sqlx::Error>,
 {
-    let mut tx = fed.db().pool.begin().await?;
+    let mut tx = fed.db().begin_write().await?;
     let done = change(&mut tx).await?;
     let after = if done { listings::by_id(&mut *tx, &before.id).await? } else { None };
     let queued = fed.queue_listing_change(&mut tx, Some(before), after.as_ref()).await?;
@@ -106,7 +106,7 @@ pub async fn set_status(fed: &Federator, id: &str, member: &Member, status: List
 /// instance can be removed from our catalogue by a moderator (it comes back if its author edits it).
 pub async fn delete(fed: &Federator, id: &str, member: &Member) -> AppResult<()> {
     let listing = get_for_change(fed.db(), id, member, true).await?;
-    let mut tx = fed.db().pool.begin().await?;
+    let mut tx = fed.db().begin_write().await?;
     listings::delete(&mut *tx, &listing.id).await?;
     let queued = fed.queue_listing_change(&mut tx, Some(&listing), None).await?;
     tx.commit().await?;

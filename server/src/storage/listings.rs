@@ -44,7 +44,7 @@ pub type NewListing<'a> = (&'a str, &'a str, &'a ListingDraft, i64);
 /// Inserts many listings in one transaction: all of them or, on error, none. For seeding and imports,
 /// where one transaction per row would spend most of its time committing.
 pub async fn insert_many(db: &Db, listings: &[NewListing<'_>]) -> Result<(), sqlx::Error> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     for (id, member_id, draft, created_at) in listings {
         insert_query(id, member_id, draft, *created_at).execute(&mut *tx).await?;
     }

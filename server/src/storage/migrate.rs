@@ -37,7 +37,7 @@ pub async fn run(db: &Db) -> anyhow::Result<()> {
     .await
     .context("creating schema_migrations")?;
     for migration in MIGRATIONS {
-        let mut tx = db.pool.begin().await.context("starting a migration")?;
+        let mut tx = db.begin_write().await.context("starting a migration")?;
         if db.backend == Backend::Postgres {
             // Two instances starting at once on one database: the second waits for the first.
             sqlx::query("SELECT pg_advisory_xact_lock(7243100)").execute(&mut *tx).await?;

@@ -104,6 +104,17 @@ impl Db {
         Self::connect(url).await
     }
 
+    /// Starts a transaction that writes. On SQLite it takes the write lock at once (`BEGIN
+    /// IMMEDIATE`), waiting up to the busy timeout for another writer: a deferred transaction that
+    /// reads first and writes later would instead fail at its first write ("database is locked")
+    /// whenever another connection wrote in between, and no wait can fix that.
+    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
     /// Applies the migrations not applied yet.
     pub async fn migrate(&self) -> anyhow::Result<()> {
         migrate::run(self).await

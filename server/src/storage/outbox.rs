@@ -86,7 +86,7 @@ pub async fn due(db: &Db, now: i64, busy: &[String], limit: usize) -> Result<Vec
 
 /// Removes a delivered delivery (and its activity once no delivery is left) and records the success.
 pub async fn delivered(db: &Db, delivery: &Delivery, now: i64) -> Result<(), sqlx::Error> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let seq: Option<i64> = sqlx::query_scalar("DELETE FROM deliveries WHERE id = $1 RETURNING outbox_seq")
         .bind(delivery.id)
         .fetch_optional(&mut *tx)

@@ -123,7 +123,7 @@ impl Federator {
         let actor_url = if local_actor == INSTANCE { self.urls().instance_actor() } else { self.urls().member(signer) };
         let id = new_id();
         let accept = activities::answer_follow(self.urls(), &id, &actor_url, follow_id, &follower.id, true);
-        let mut tx = self.db().pool.begin().await.map_err(storage)?;
+        let mut tx = self.db().begin_write().await.map_err(storage)?;
         store::add_follower(&mut *tx, local_actor, follower, follow_id.as_str(), "accepted", now_ms())
             .await
             .map_err(storage)?;
@@ -183,7 +183,7 @@ impl Federator {
                     &follower.id,
                     false,
                 );
-                let mut tx = db.pool.begin().await.map_err(storage)?;
+                let mut tx = db.begin_write().await.map_err(storage)?;
                 store::save_peer(&mut *tx, &peer).await.map_err(storage)?;
                 self.queue_to(&mut tx, &id, &self.urls().domain(), &reject, follower.delivery_inbox())
                     .await

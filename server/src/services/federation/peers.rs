@@ -153,7 +153,7 @@ impl Federator {
         let mut peer = existing.unwrap_or_else(|| new_peer(&domain, now));
         peer.actor_id = Some(actor.id.to_string());
         peer.updated_at = now;
-        let mut tx = db.pool.begin().await?;
+        let mut tx = db.begin_write().await?;
         if peer.outgoing != "accepted" {
             peer.outgoing = "requested".into();
             self.queue_follow(&mut tx, INSTANCE, &self.urls().domain(), &actor).await?;
@@ -185,7 +185,7 @@ impl Federator {
 
     /// Accepts their follow, and follows them back when we do not yet.
     pub(super) async fn accept_peer_row(&self, mut peer: PeerRow, actor: &RemoteActor) -> Result<(), sqlx::Error> {
-        let mut tx = self.db().pool.begin().await?;
+        let mut tx = self.db().begin_write().await?;
         self.queue_accept_peer(&mut tx, &mut peer, actor).await?;
         if peer.outgoing == "none" || peer.outgoing == "rejected" {
             peer.outgoing = "requested".into();
@@ -251,7 +251,7 @@ impl Federator {
             activities::answer_follow(self.urls(), &id, &self.urls().instance_actor(), &follow_url, &actor.id, false);
         peer.incoming = "rejected".into();
         peer.updated_at = now_ms();
-        let mut tx = db.pool.begin().await?;
+        let mut tx = db.begin_write().await?;
         store::save_peer(&mut *tx, &peer).await?;
         self.queue_to(&mut tx, &id, &self.urls().domain(), &reject, actor.delivery_inbox()).await?;
         tx.commit().await?;
@@ -266,7 +266,7 @@ impl Federator {
         let db = self.db();
         let mut peer = store::peer(&db.pool, &domain).await?.ok_or_else(AppError::not_found)?;
         let actor = store::remote_instance_actor(db, &domain).await?;
-        let mut tx = db.pool.begin().await?;
+        let mut tx = db.begin_write().await?;
         if let Some(actor) = &actor
             && !peer.blocked
         {
@@ -345,7 +345,7 @@ impl Federator {
     /// its followers, its listings, what was queued for it.
     pub async fn forget(&self, domain: &str) -> AppResult<()> {
         let domain = parse_domain(domain)?;
-        let mut tx = self.db().pool.begin().await?;
+        let mut tx = self.db().begin_write().await?;
         store::delete_peer(&mut *tx, &domain).await?;
         store::remove_followers_on(&mut *tx, &domain).await?;
         listings::delete_from_origin(&mut *tx, &domain).await?;
@@ -367,7 +367,7 @@ impl Federator {
         if !peer.blocked {
             self.say_farewell(&peer).await;
         }
-        let mut tx = db.pool.begin().await?;
+        let mut tx = db.begin_write().await?;
         store::remove_follow(&mut *tx, INSTANCE, peer.actor_id.as_deref().unwrap_or_default()).await?;
         peer.blocked = true;
         peer.outgoing = "none".into();
@@ -423,7 +423,7 @@ impl Federator {
             }
             other => unavailable(other),
         })?;
-        let mut tx = self.db().pool.begin().await?;
+        let mut tx = self.db().begin_write().await?;
         self.queue_follow(&mut tx, &member.id, member.username.as_str(), &actor).await?;
         tx.commit().await?;
         self.wake();
@@ -449,7 +449,7 @@ impl Federator {
         let Some(FollowView { follow, actor }) = found else {
             return Err(AppError::not_found());
         };
-        let mut tx = self.db().pool.begin().await?;
+        let mut tx = self.db().begin_write().await?;
         if let Some(actor) = actor {
             let me = self.urls().member(member.username.as_str());
             let follow_id = url::Url::parse(&follow.follow_id).unwrap_or_else(|_| self.urls().activity(&new_id()));
