@@ -85,6 +85,10 @@ impl Federation {
             .url_verifier(Box::new(BlockList(port)))
             .http_fetch_limit(50)
             .signed_fetch_actor(&Signer(instance.clone()))
+            // Sign as Mastodon does, `(request-target) host date` (and `digest` on POSTs), rather
+            // than with `(created)`/`(expires)`: Mastodon in authorized-fetch mode refuses GETs
+            // whose signature leaves out `Host`, and Pleroma refuses `(created)`.
+            .http_signature_compat(true)
             .build()
             .await
             .map_err(|e| FederationError::Internal(format!("federation configuration: {e}")))?;
