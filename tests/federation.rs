@@ -570,7 +570,7 @@ fn base64_encode(bytes: &[u8]) -> String {
 async fn admins_peer_from_the_web_page_and_members_follow_from_theirs() {
     let a = open_instance().await;
     let b = instance(PeeringPolicy::Approval, Vec::new()).await;
-    a.create_member("camille", Role::Admin).await;
+    let camille_token = a.member_with_token("camille", Role::Admin).await;
     b.create_member("yasmine", Role::Admin).await;
     b.create_member("lea", Role::Member).await;
     let (da, db) = (domain(&a), domain(&b));
@@ -613,6 +613,21 @@ async fn admins_peer_from_the_web_page_and_members_follow_from_theirs() {
     let reply = lea.submit("/follows", "/follows", &[("account", "camille")]).await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{reply:?}");
     assert!(reply.text.contains("nom@domaine"), "{reply:?}");
+
+    // Ending the peering asks first, naming the partner; the confirmed form ends it on both sides.
+    let confirm = camille.get(&format!("/admin/peers/{db}/unpeer")).await;
+    assert_eq!(confirm.status, StatusCode::OK, "{confirm:?}");
+    assert!(
+        common::html_text(&confirm.text).contains(&format!("Mettre fin au partenariat avec {db} ?")),
+        "{confirm:?}"
+    );
+    assert!(peer(&a, &camille_token, &db).await["state"] == "peered", "asking changes nothing");
+    let reply = camille.post(&format!("/admin/peers/{db}/unpeer"), &[]).await;
+    assert!(reply.status.is_redirection(), "{reply:?}");
+    assert_ne!(peer(&a, &camille_token, &db).await["state"], "peered");
+    // Members cannot see that page.
+    let refused = lea.get(&format!("/admin/peers/{da}/block")).await;
+    assert!(refused.status == StatusCode::FORBIDDEN || refused.status == StatusCode::NOT_FOUND, "{refused:?}");
     a.stop().await;
     b.stop().await;
 }

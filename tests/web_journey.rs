@@ -169,7 +169,17 @@ async fn logging_in_and_deleting_a_listing() {
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{reply:?}");
     let id = listing_id(&reply.location());
     assert_eq!(instance.count_listings().await, 1);
-    browser.get(&format!("/listings/{id}")).await;
+    // The listing page links to a page that asks first; its form deletes.
+    let page = browser.get(&format!("/listings/{id}")).await;
+    assert!(page.text.contains(&format!("href=\"/listings/{id}/delete\"")), "no link to delete: {page:?}");
+    let confirm = browser.get(&format!("/listings/{id}/delete")).await;
+    assert_eq!(confirm.status, StatusCode::OK, "{confirm:?}");
+    assert!(
+        html_text(&confirm.text).contains("Supprimer l'annonce « Perceuse à percussion » ?"),
+        "the page names what it deletes: {confirm:?}"
+    );
+    assert!(confirm.text.contains(&format!("action=\"/listings/{id}/delete\"")), "{confirm:?}");
+    assert_eq!(instance.count_listings().await, 1, "asking deletes nothing");
     let reply = browser.post(&format!("/listings/{id}/delete"), &[]).await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{reply:?}");
     let gone = browser.get(&format!("/listings/{id}")).await;

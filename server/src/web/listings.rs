@@ -7,6 +7,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::catalogue::category_choices;
+use super::confirm::ConfirmPage;
 use super::forms::{Choice, Field, FieldMessages, enum_choices};
 use super::views::{ListingView, amount, decimal};
 use super::{FormAuthor, PageCtx};
@@ -264,6 +265,35 @@ pub async fn set_status(
 
 #[derive(Debug, Default, Deserialize)]
 pub struct NoFields {}
+
+/// Asks before deleting (or, for a moderator, removing) a listing.
+pub async fn delete_confirm(
+    State(state): State<AppState>,
+    SignedIn(member): SignedIn,
+    ctx: PageCtx,
+    Path(id): Path<String>,
+) -> AppResult<Html<String>> {
+    let listing = listings::get(&state.db, &id, Some(&member)).await?;
+    if !listings::can_delete(&listing, &member) {
+        return Err(AppError::forbidden());
+    }
+    let own = listings::can_edit(&listing, &member);
+    let t = ctx.t;
+    let title = &listing.content.title;
+    let (heading, message, button) = if own {
+        (t.t1("confirm.delete_listing", "title", title), t.t("confirm.delete_listing_message"), t.t("listing.delete"))
+    } else {
+        (t.t1("confirm.remove_listing", "title", title), t.t("confirm.remove_listing_message"), t.t("listing.remove"))
+    };
+    render(ConfirmPage {
+        ctx,
+        heading,
+        message: message.to_owned(),
+        action: format!("/listings/{}/delete", listing.id),
+        button,
+        cancel: format!("/listings/{}", listing.id),
+    })
+}
 
 pub async fn delete(
     State(state): State<AppState>,

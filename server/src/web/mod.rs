@@ -17,6 +17,7 @@ mod account;
 mod admin;
 mod assets;
 mod catalogue;
+mod confirm;
 mod forms;
 mod listings;
 mod members;
@@ -32,7 +33,7 @@ pub fn routes() -> Router<AppState> {
         .route("/listings/{id}", get(listings::show))
         .route("/listings/{id}/edit", get(listings::edit_form).post(listings::update))
         .route("/listings/{id}/status", post(listings::set_status))
-        .route("/listings/{id}/delete", post(listings::delete))
+        .route("/listings/{id}/delete", get(listings::delete_confirm).post(listings::delete))
         .route("/register", get(account::register_form).post(account::register))
         .route("/login", get(account::login_form).post(account::login))
         .route("/logout", post(account::logout))
@@ -44,7 +45,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/listings", get(admin::listings_page))
         .route("/admin/listings/{id}/remove", post(admin::remove_listing))
         .route("/admin/peers", get(peers::peers).post(peers::request))
-        .route("/admin/peers/{domain}/{action}", post(peers::act))
+        .route("/admin/peers/{domain}/{action}", get(peers::confirm).post(peers::act))
         .route("/follows", get(peers::follows).post(peers::follow))
         .route("/follows/remove", post(peers::unfollow))
 }

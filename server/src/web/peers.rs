@@ -7,6 +7,7 @@ use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use super::confirm::ConfirmPage;
 use super::listings::{NoFields, render};
 use super::views::date;
 use super::{FormAdmin, FormAuthor, PageCtx};
@@ -155,6 +156,33 @@ pub async fn request(
         Err(error) if error.code != "internal_error" => with_error(&state, ctx, form.domain, error).await,
         Err(error) => Err(error),
     }
+}
+
+/// Asks before ending or blocking a peering; the other actions need no second thought.
+pub async fn confirm(
+    State(state): State<AppState>,
+    SignedInAdmin(_admin): SignedInAdmin,
+    ctx: PageCtx,
+    Path((domain, action)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let (heading, message, button) = match action.as_str() {
+        "unpeer" => ("confirm.unpeer", "confirm.unpeer_message", "peers.unpeer"),
+        "block" => ("confirm.block", "confirm.block_message", "peers.block"),
+        _ => return Ok(Redirect::to("/admin/peers").into_response()),
+    };
+    // Only a domain we know of: the page names it.
+    let peer = state.federator.peer(&domain).await?;
+    let domain = peer.peer.domain;
+    let t = ctx.t;
+    let page = ConfirmPage {
+        heading: t.t1(heading, "domain", &domain),
+        message: t.t1(message, "count", &peer.listings),
+        action: format!("/admin/peers/{domain}/{action}"),
+        button: t.t(button),
+        cancel: "/admin/peers".to_owned(),
+        ctx,
+    };
+    Ok(render(page)?.into_response())
 }
 
 pub async fn act(
