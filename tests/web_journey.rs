@@ -64,6 +64,10 @@ async fn register_publish_find_edit_close_and_log_out() {
     let page = browser.follow(&reply).await;
     assert_eq!(page.status, StatusCode::OK, "{page:?}");
     assert!(html_text(&page.text).contains(TITLE), "the listing page shows its title: {page:?}");
+    assert!(page.text.contains("Votre annonce est publiée."), "the page says what was done: {page:?}");
+    // Only known outcomes are announced: a link cannot make a page say anything else.
+    let crafted = browser.get(&format!("/listings/{id}?done=hacked")).await;
+    assert!(!crafted.text.contains("role=\"status\""), "{crafted:?}");
     // The API sees what the form said.
     let api = instance.api().get(&format!("/api/v1/listings/{id}")).await.json();
     assert_eq!(api["title"], TITLE);
@@ -91,6 +95,7 @@ async fn register_publish_find_edit_close_and_log_out() {
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{reply:?}");
     let page = browser.follow(&reply).await;
     assert!(html_text(&page.text).contains(edited_title), "{page:?}");
+    assert!(page.text.contains("Vos modifications sont enregistrées."), "{page:?}");
     assert!(html_text(&browser.get("/?q=triporteur").await.text).contains(edited_title));
     assert!(!html_text(&browser.get("/?q=velo").await.text).contains(edited_title));
     let api = instance.api().get(&format!("/api/v1/listings/{id}")).await.json();

@@ -81,7 +81,7 @@ fn parse_catalog(text: &str) -> Result<Catalog, String> {
     Ok(catalog)
 }
 
-fn catalog(lang: Lang) -> &'static Catalog {
+pub(crate) fn catalog(lang: Lang) -> &'static Catalog {
     match lang {
         Lang::Fr => &CATALOGS.fr,
         Lang::En => &CATALOGS.en,

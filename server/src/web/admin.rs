@@ -7,7 +7,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use super::listings::{NoFields, render};
 use super::views::{ListingView, date};
-use super::{FormAdmin, PageCtx};
+use super::{FormAdmin, PageCtx, done};
 use crate::domain::member::{Member, MemberStatus, Role};
 use crate::error::{AppError, AppResult};
 use crate::http::AppState;
@@ -125,7 +125,7 @@ pub async fn member_action(
         "demote" => accounts::set_role(&state.db, &username, Role::Member).await?,
         _ => return Err(AppError::not_found()),
     };
-    Ok(Redirect::to("/admin/members").into_response())
+    Ok(done("/admin/members", "member_updated").into_response())
 }
 
 #[derive(Template)]
@@ -153,5 +153,5 @@ pub async fn remove_listing(
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> AppResult<Redirect> {
     listings::delete(&state.federator, &id, &admin).await?;
-    Ok(Redirect::to("/admin/listings"))
+    Ok(done("/admin/listings", "listing_removed"))
 }

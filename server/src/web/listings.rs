@@ -10,7 +10,7 @@ use super::catalogue::category_choices;
 use super::confirm::ConfirmPage;
 use super::forms::{Choice, Field, FieldMessages, enum_choices};
 use super::views::{ListingView, amount, decimal};
-use super::{FormAuthor, PageCtx};
+use super::{FormAuthor, PageCtx, done};
 use crate::domain::listing::{ListingInput, ListingStatus, Mode, NumberInput, PriceInput, Purpose, Unit, Visibility};
 use crate::error::{AppError, AppResult};
 use crate::http::AppState;
@@ -201,7 +201,7 @@ pub async fn create(
     CsrfForm(form): CsrfForm<ListingForm>,
 ) -> AppResult<Response> {
     match listings::create(&state.federator, &member, &form.to_input(None)).await {
-        Ok(listing) => Ok(Redirect::to(&format!("/listings/{}", listing.id)).into_response()),
+        Ok(listing) => Ok(done(&format!("/listings/{}", listing.id), "listing_created").into_response()),
         Err(error) if !error.fields.is_empty() => {
             let errors = FieldMessages::new(ctx.t, &error.fields, FIELDS);
             let page = form_page(ctx, Target::New, form, errors);
@@ -236,7 +236,7 @@ pub async fn update(
     // The edit form does not show the status; keep the current one.
     let status = Some(listing.content.status.as_str().to_owned());
     match listings::update(&state.federator, &id, &member, &form.to_input(status)).await {
-        Ok(listing) => Ok(Redirect::to(&format!("/listings/{}", listing.id)).into_response()),
+        Ok(listing) => Ok(done(&format!("/listings/{}", listing.id), "listing_saved").into_response()),
         Err(error) if !error.fields.is_empty() => {
             let errors = FieldMessages::new(ctx.t, &error.fields, FIELDS);
             let page = form_page(ctx, Target::Edit(&id), form, errors);
@@ -260,7 +260,7 @@ pub async fn set_status(
 ) -> AppResult<Redirect> {
     let status = ListingStatus::parse(&form.status).map_err(AppError::field)?;
     listings::set_status(&state.federator, &id, &member, status).await?;
-    Ok(Redirect::to(&format!("/listings/{id}")))
+    Ok(done(&format!("/listings/{id}"), "listing_status"))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -304,9 +304,9 @@ pub async fn delete(
     let listing = listings::get(&state.db, &id, Some(&member)).await?;
     listings::delete(&state.federator, &id, &member).await?;
     if listing.author.id == member.id {
-        Ok(Redirect::to(&format!("/members/{}", member.username)))
+        Ok(done(&format!("/members/{}", member.username), "listing_deleted"))
     } else {
-        Ok(Redirect::to("/admin/listings"))
+        Ok(done("/admin/listings", "listing_removed"))
     }
 }
 

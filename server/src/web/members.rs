@@ -3,13 +3,13 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 
 use super::forms::{Field, FieldMessages};
 use super::listings::render;
 use super::views::{ListingView, date};
-use super::{FormAuthor, PageCtx};
+use super::{FormAuthor, PageCtx, done};
 use crate::domain::FieldError;
 use crate::domain::geo::Location;
 use crate::domain::member::{Member, MemberStatus};
@@ -147,7 +147,7 @@ pub async fn update(
         Location::parse(Some(&form.location_name), lat, lon)
     });
     match accounts::update_profile(&state.db, &member, &form.display_name, &form.description, location).await {
-        Ok(member) => Ok(Redirect::to(&format!("/members/{}", member.username)).into_response()),
+        Ok(member) => Ok(done(&format!("/members/{}", member.username), "profile_saved").into_response()),
         Err(error) if !error.fields.is_empty() => {
             let errors = FieldMessages::new(ctx.t, &error.fields, FIELDS);
             let page = ProfileFormPage { ctx, username: member.username.to_string(), form, errors };

@@ -63,6 +63,43 @@ pub struct PageCtx {
     pub path: String,
     /// The current query without its `lang` parameter, so that switching language keeps the search.
     pub query: String,
+    /// What the form just submitted did (`?done=KEY` on the page it led to), translated.
+    pub notice: Option<&'static str>,
+}
+
+/// The outcomes a form can announce on the page it leads to, with `done(…)`. A key that is not
+/// here shows nothing, so that a link cannot make a page say something it did not do.
+const NOTICES: &[&str] = &[
+    "listing_created",
+    "listing_saved",
+    "listing_status",
+    "listing_deleted",
+    "listing_removed",
+    "profile_saved",
+    "member_updated",
+    "peering_requested",
+    "peering_accepted",
+    "peering_refused",
+    "peering_ended",
+    "peer_blocked",
+    "peer_unblocked",
+    "peer_retry",
+    "followed",
+    "unfollowed",
+];
+
+/// A redirect to `path` that tells the page what was just done (one of [`NOTICES`]).
+pub fn done(path: &str, notice: &'static str) -> Redirect {
+    debug_assert!(NOTICES.contains(&notice), "unknown notice {notice}");
+    let separator = if path.contains('?') { '&' } else { '?' };
+    Redirect::to(&format!("{path}{separator}done={notice}"))
+}
+
+fn notice_of(t: Tr, query: &str) -> Option<&'static str> {
+    url::form_urlencoded::parse(query.as_bytes())
+        .find(|(key, _)| key == "done")
+        .and_then(|(_, value)| NOTICES.iter().find(|n| **n == value))
+        .map(|key| t.t(&format!("notice.{key}")))
 }
 
 impl PageCtx {
@@ -77,6 +114,7 @@ impl PageCtx {
             csrf,
             path,
             query: String::new(),
+            notice: None,
         }
     }
 
@@ -84,7 +122,7 @@ impl PageCtx {
     pub fn lang_url(&self, lang: &Lang) -> String {
         let mut query = url::form_urlencoded::Serializer::new(String::new());
         for (key, value) in url::form_urlencoded::parse(self.query.as_bytes()) {
-            if key != "lang" {
+            if key != "lang" && key != "done" {
                 query.append_pair(&key, &value);
             }
         }
@@ -108,6 +146,7 @@ impl FromRequestParts<AppState> for PageCtx {
         let mut ctx = Self::anonymous(state, t, csrf, parts.uri.path().to_owned());
         ctx.viewer = viewer;
         ctx.query = parts.uri.query().unwrap_or_default().to_owned();
+        ctx.notice = notice_of(t, &ctx.query);
         Ok(ctx)
     }
 }
@@ -163,7 +202,22 @@ impl FromRequestParts<AppState> for FormAdmin {
 
 #[cfg(test)]
 mod tests {
-    use super::page_of_form;
+    use super::{NOTICES, notice_of, page_of_form};
+    use crate::i18n::{self, Lang, Tr};
+
+    #[test]
+    fn every_notice_is_translated_and_only_known_ones_are_shown() {
+        for lang in [Lang::Fr, Lang::En] {
+            for key in NOTICES {
+                let key = format!("notice.{key}");
+                assert!(i18n::catalog(lang).contains_key(&key), "{key} missing in {}", lang.code());
+            }
+        }
+        let t = Tr::new(Lang::En);
+        assert_eq!(notice_of(t, "q=velo&done=listing_created"), Some("Your listing is published."));
+        assert_eq!(notice_of(t, "done=made_up"), None);
+        assert_eq!(notice_of(t, "q=done"), None);
+    }
 
     #[test]
     fn a_form_sends_back_to_its_page_after_logging_in() {

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::confirm::ConfirmPage;
 use super::listings::{NoFields, render};
 use super::views::date;
-use super::{FormAdmin, FormAuthor, PageCtx};
+use super::{FormAdmin, FormAuthor, PageCtx, done};
 use crate::error::{AppError, AppResult};
 use crate::http::AppState;
 use crate::http::auth::{SignedIn, SignedInAdmin};
@@ -151,7 +151,7 @@ pub async fn request(
     CsrfForm(form): CsrfForm<PeerForm>,
 ) -> AppResult<Response> {
     match state.federator.request_peering(&form.domain).await {
-        Ok(_) => Ok(Redirect::to("/admin/peers").into_response()),
+        Ok(_) => Ok(done("/admin/peers", "peering_requested").into_response()),
         // What the admin can act on (a bad domain, an unreachable instance...) shows on the page.
         Err(error) if error.code != "internal_error" => with_error(&state, ctx, form.domain, error).await,
         Err(error) => Err(error),
@@ -193,17 +193,17 @@ pub async fn act(
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> AppResult<Response> {
     let federator = &state.federator;
-    let result = match action.as_str() {
-        "accept" => federator.accept_peering(&domain).await.map(|_| ()),
-        "reject" => federator.reject_peering(&domain).await.map(|_| ()),
-        "block" => federator.block(&domain).await.map(|_| ()),
-        "unblock" => federator.unblock(&domain).await.map(|_| ()),
-        "retry" => federator.retry(&domain).await.map(|_| ()),
-        "unpeer" => federator.unpeer(&domain).await,
+    let (result, notice) = match action.as_str() {
+        "accept" => (federator.accept_peering(&domain).await.map(|_| ()), "peering_accepted"),
+        "reject" => (federator.reject_peering(&domain).await.map(|_| ()), "peering_refused"),
+        "block" => (federator.block(&domain).await.map(|_| ()), "peer_blocked"),
+        "unblock" => (federator.unblock(&domain).await.map(|_| ()), "peer_unblocked"),
+        "retry" => (federator.retry(&domain).await.map(|_| ()), "peer_retry"),
+        "unpeer" => (federator.unpeer(&domain).await, "peering_ended"),
         _ => return Err(AppError::not_found()),
     };
     match result {
-        Ok(()) => Ok(Redirect::to("/admin/peers").into_response()),
+        Ok(()) => Ok(done("/admin/peers", notice).into_response()),
         Err(error) if error.code != "internal_error" && error.code != "not_found" => {
             with_error(&state, ctx, String::new(), error).await
         }
@@ -262,7 +262,7 @@ pub async fn follow(
     CsrfForm(form): CsrfForm<FollowForm>,
 ) -> AppResult<Response> {
     match state.federator.follow(&member, &form.account).await {
-        Ok(_) => Ok(Redirect::to("/follows").into_response()),
+        Ok(_) => Ok(done("/follows", "followed").into_response()),
         Err(error) if error.code != "internal_error" => {
             let message = match error.fields.first() {
                 Some(field) => ctx.t.msg(&field.message),
@@ -282,5 +282,5 @@ pub async fn unfollow(
     CsrfForm(form): CsrfForm<FollowForm>,
 ) -> AppResult<Redirect> {
     state.federator.unfollow(&member, &form.account).await?;
-    Ok(Redirect::to("/follows"))
+    Ok(done("/follows", "unfollowed"))
 }
