@@ -125,6 +125,8 @@ async fn register_publish_find_edit_close_and_log_out() {
     let profile = browser.get("/members/dominique").await;
     assert_eq!(profile.status, StatusCode::OK, "{profile:?}");
     assert!(html_text(&profile.text).contains("dominique display"), "{profile:?}");
+    let handle = format!("@dominique@{}", instance.config.domain);
+    assert!(profile.text.contains(&handle), "the profile gives the address to follow: {profile:?}");
 
     // Log out: the profile link is gone, members-only pages send to the login page.
     let reply = browser.post("/logout", &[]).await;

@@ -24,6 +24,8 @@ use crate::services::{accounts, catalogue};
 struct ProfilePage {
     ctx: PageCtx,
     member: Member,
+    /// `@username@domain`: the address to follow this member by from another instance.
+    handle: String,
     kind: &'static str,
     place: Option<String>,
     since: String,
@@ -63,6 +65,7 @@ pub async fn profile(
     let items = results.items.iter().map(|f| ListingView::new(t, &f.listing, None)).collect();
     let base = format!("/members/{}", member.username);
     render(ProfilePage {
+        handle: format!("@{}@{}", member.username, state.config.domain),
         kind: t.t(&format!("kind.{}", member.kind)),
         place: member.location.as_ref().map(|l| l.name.clone()).filter(|n| !n.is_empty()),
         since: date(t, member.created_at),
