@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyConnection, AnyPool, Connection, Executor};
 
 pub mod federation;
 pub mod listings;
@@ -18,6 +18,8 @@ pub mod outbox;
 pub mod search;
 pub mod sessions;
 pub mod stats;
+#[cfg(test)]
+mod tests;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -59,6 +61,17 @@ impl Db {
         let options = AnyConnectOptions::from_str(&options).context("parsing the database URL")?;
         let pool = match backend {
             Backend::Sqlite => {
+                // WAL is a property of the database file, kept once set: it is set here, once, on
+                // a connection of its own before the pool opens any. Asking for it on every new
+                // connection (as this code did) needs, when the mode is not known yet, a lock that
+                // no busy timeout waits for: "database is locked", now and then, to whichever
+                // request made the pool grow (sqlx leaves `journal_mode` alone for that reason).
+                let mut first = AnyConnection::connect_with(&options).await.context("opening the SQLite database")?;
+                first
+                    .execute("PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL;")
+                    .await
+                    .context("switching the SQLite database to WAL mode")?;
+                first.close().await.context("closing the SQLite set-up connection")?;
                 AnyPoolOptions::new()
                     // WAL lets readers run beside the one writer; a few connections are enough.
                     .max_connections(8)
@@ -67,8 +80,7 @@ impl Db {
                     .after_connect(|conn, _meta| {
                         Box::pin(async move {
                             conn.execute(
-                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                                 PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
+                                "PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
                             )
                             .await?;
                             Ok(())
