@@ -42,6 +42,8 @@ pub struct InstanceConfig {
     pub languages: Vec<String>,
     /// `open`: anyone can register. `approval`: new members wait for an admin's approval.
     pub registration: RegistrationMode,
+    /// The IANA time zone dates and times are shown in (`Europe/Paris`, `America/Cayenne`...).
+    pub timezone: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -110,6 +112,7 @@ impl Default for InstanceConfig {
             description: String::new(),
             languages: vec!["fr".to_owned(), "en".to_owned()],
             registration: RegistrationMode::Open,
+            timezone: crate::i18n::DEFAULT_ZONE.to_owned(),
         }
     }
 }
@@ -138,6 +141,7 @@ const ENVIRONMENT: &[(&str, &[&str], EnvKind)] = &[
     ("MAILLAGE_INSTANCE_DESCRIPTION", &["instance", "description"], EnvKind::Text),
     ("MAILLAGE_INSTANCE_LANGUAGES", &["instance", "languages"], EnvKind::List),
     ("MAILLAGE_REGISTRATION", &["instance", "registration"], EnvKind::Text),
+    ("MAILLAGE_TIMEZONE", &["instance", "timezone"], EnvKind::Text),
     ("MAILLAGE_FEDERATION", &["federation", "enabled"], EnvKind::Bool),
     ("MAILLAGE_FEDERATION_POLICY", &["federation", "policy"], EnvKind::Text),
     ("MAILLAGE_FEDERATION_ALLOWLIST", &["federation", "allowlist"], EnvKind::List),
@@ -223,6 +227,11 @@ impl Config {
         }
         if self.instance.name.trim().is_empty() || self.instance.name.chars().count() > 80 {
             return bad("instance.name", "must have 1 to 80 characters");
+        }
+        if let Err(why) = crate::i18n::Zone::named(&self.instance.timezone) {
+            return Err(ConfigError(format!(
+                "`instance.timezone`: {why} (an IANA name such as \"Europe/Paris\" or \"America/Cayenne\")"
+            )));
         }
         if self.instance.languages.is_empty() {
             return bad("instance.languages", "must list at least one language (fr, en)");
@@ -334,6 +343,7 @@ mod tests {
             |pairs: &[(&str, &str)]| Config::load(None, env(pairs)).err().map(|e| e.to_string()).unwrap_or_default();
         assert!(message(&[("MAILLAGE_BIND", "nowhere")]).contains("bind"));
         assert!(message(&[("MAILLAGE_REGISTRATION", "sometimes")]).contains("registration"));
+        assert!(message(&[("MAILLAGE_TIMEZONE", "Europe/Lile")]).contains("instance.timezone"));
         assert!(message(&[("MAILLAGE_COLOUR", "blue")]).contains("MAILLAGE_COLOUR"));
         assert!(message(&[("MAILLAGE_INSTANCE_LANGUAGES", "fr,de")]).contains("instance.languages"));
         assert!(message(&[("MAILLAGE_DOMAIN", "https://x.org/")]).contains("domain"));

@@ -1,4 +1,5 @@
-//! The response language, chosen once per request and available to handlers as an extension.
+//! The response language, chosen once per request, and the instance's time zone, available to
+//! handlers as extensions (and together as `Tr`).
 
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::HeaderValue;
@@ -8,13 +9,14 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 use super::AppState;
-use crate::i18n::{LANG_COOKIE, Lang, Tr, negotiate};
+use crate::i18n::{LANG_COOKIE, Lang, Tr, Zone, negotiate};
 
 /// Middleware: picks the language, stores it in the request, and remembers a `?lang=` choice in a
 /// cookie.
 pub async fn negotiate_language(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let (lang, chosen) = negotiate(request.uri().query(), request.headers(), &state.langs);
     request.extensions_mut().insert(lang);
+    request.extensions_mut().insert(state.zone);
     let mut response = next.run(request).await;
     if chosen {
         let cookie = format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", lang.code());
@@ -30,6 +32,10 @@ impl<S: Send + Sync> FromRequestParts<S> for Tr {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(Tr::new(parts.extensions.get::<Lang>().copied().unwrap_or(Lang::Fr)))
+        let lang = parts.extensions.get::<Lang>().copied().unwrap_or(Lang::Fr);
+        Ok(match parts.extensions.get::<Zone>() {
+            Some(zone) => Tr::in_zone(lang, *zone),
+            None => Tr::new(lang),
+        })
     }
 }

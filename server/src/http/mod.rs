@@ -26,6 +26,8 @@ pub struct AppState {
     pub db: Db,
     /// The instance's languages, the default first.
     pub langs: Arc<[Lang]>,
+    /// The time zone dates and times are shown in.
+    pub zone: crate::i18n::Zone,
     pub federator: crate::services::federation::Federator,
 }
 
@@ -39,7 +41,9 @@ impl AppState {
     pub fn new(config: Arc<Config>, db: Db) -> Self {
         let langs: Vec<Lang> = config.instance.languages.iter().filter_map(|l| Lang::parse(l)).collect();
         let federator = crate::services::federation::Federator::new(config.clone(), db.clone());
-        Self { config, db, langs: langs.into(), federator }
+        // The configuration was validated: an unknown zone stopped start-up with its key named.
+        let zone = crate::i18n::Zone::named(&config.instance.timezone).unwrap_or_default();
+        Self { config, db, langs: langs.into(), zone, federator }
     }
 }
 

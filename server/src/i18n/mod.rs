@@ -10,8 +10,10 @@ use std::sync::LazyLock;
 use crate::domain::Message;
 
 mod negotiate;
+mod zone;
 
 pub use negotiate::{LANG_COOKIE, negotiate};
+pub use zone::{DEFAULT_ZONE, Zone};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Lang {
@@ -110,15 +112,22 @@ pub fn render(lang: Lang, message: &Message) -> String {
     out
 }
 
-/// Translation handle given to templates: `{{ t.t("nav.catalogue") }}`.
+/// How to speak to the reader, given to templates: the language (`{{ t.t("nav.catalogue") }}`) and
+/// the time zone dates and times are shown in.
 #[derive(Debug, Clone, Copy)]
 pub struct Tr {
     pub lang: Lang,
+    pub zone: Zone,
 }
 
 impl Tr {
+    /// In the default time zone (Europe/Paris).
     pub fn new(lang: Lang) -> Self {
-        Self { lang }
+        Self { lang, zone: Zone::default() }
+    }
+
+    pub fn in_zone(lang: Lang, zone: Zone) -> Self {
+        Self { lang, zone }
     }
 
     pub fn t(&self, key: &str) -> &'static str {

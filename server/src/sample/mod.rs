@@ -60,6 +60,7 @@ impl Profile {
                 description: self.description.to_owned(),
                 languages: vec!["fr".to_owned(), "en".to_owned()],
                 registration: RegistrationMode::Open,
+                ..InstanceConfig::default()
             },
             // The demo's instances peer with each other on loopback, over plain http.
             federation: crate::config::FederationConfig {

@@ -69,7 +69,10 @@ struct PeersPage {
 async fn peers_page(state: &AppState, ctx: PageCtx, domain: String, error: String) -> AppResult<PeersPage> {
     let t = ctx.t;
     let peers = state.federator.peers().await?;
-    let when = |ms: Option<i64>| ms.map(|ms| format!("{} {}", date(t, ms), time_of_day(ms))).unwrap_or_default();
+    let when = |ms: Option<i64>| {
+        ms.map(|ms| t.t1("peers.at", "date", &date(t, ms)).replace("{time}", &t.zone.time_of_day(ms)))
+            .unwrap_or_default()
+    };
     let rows = peers
         .iter()
         .map(|view| PeerRow {
@@ -111,12 +114,6 @@ async fn peers_page(state: &AppState, ctx: PageCtx, domain: String, error: Strin
         })
         .collect();
     Ok(PeersPage { ctx, rows, others, domain, error, policy })
-}
-
-/// `HH:MM` UTC of a time.
-fn time_of_day(ms: i64) -> String {
-    let seconds = ms.div_euclid(1000).rem_euclid(86_400);
-    format!("{:02}:{:02} UTC", seconds / 3600, seconds % 3600 / 60)
 }
 
 pub async fn peers(

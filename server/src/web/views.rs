@@ -81,8 +81,9 @@ pub fn long_date(t: Tr, date: Date) -> String {
 }
 
 /// A unix-millisecond time as a date (UTC) in the reader's language.
+/// The day of `ms` (Unix milliseconds) in the instance's time zone, written out.
 pub fn date(t: Tr, ms: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000)).map(|d| long_date(t, d.date())).unwrap_or_default()
+    t.zone.date(ms).map(|d| long_date(t, d)).unwrap_or_default()
 }
 
 impl ListingView {
@@ -149,20 +150,25 @@ mod tests {
     use super::*;
     use crate::i18n::Lang;
 
-    const FR: Tr = Tr { lang: Lang::Fr };
-    const EN: Tr = Tr { lang: Lang::En };
+    fn fr() -> Tr {
+        Tr::new(Lang::Fr)
+    }
+
+    fn en() -> Tr {
+        Tr::new(Lang::En)
+    }
 
     #[test]
     fn numbers_and_prices_read_the_local_way() {
-        assert_eq!(decimal(FR, 1.5), "1,5");
-        assert_eq!(decimal(EN, 1.5), "1.5");
-        assert_eq!(decimal(FR, 10.0), "10");
-        assert_eq!(decimal(EN, 0.125), "0.125");
-        assert_eq!(amount(FR, 1250), "12,50");
-        assert_eq!(amount(EN, 1205), "12.05");
-        assert_eq!(amount(FR, 300), "3");
-        assert_eq!(euros(FR, 1250), "12,50\u{a0}€");
-        assert_eq!(euros(EN, 5), "€0.05");
+        assert_eq!(decimal(fr(), 1.5), "1,5");
+        assert_eq!(decimal(en(), 1.5), "1.5");
+        assert_eq!(decimal(fr(), 10.0), "10");
+        assert_eq!(decimal(en(), 0.125), "0.125");
+        assert_eq!(amount(fr(), 1250), "12,50");
+        assert_eq!(amount(en(), 1205), "12.05");
+        assert_eq!(amount(fr(), 300), "3");
+        assert_eq!(euros(fr(), 1250), "12,50\u{a0}€");
+        assert_eq!(euros(en(), 5), "€0.05");
         assert_eq!(coordinate(50.63), "50.63");
         assert_eq!(coordinate(-3.0), "-3");
         assert_eq!(coordinate(3.123456), "3.12346");
@@ -170,10 +176,12 @@ mod tests {
 
     #[test]
     fn dates_are_written_out() {
-        assert_eq!(long_date(FR, d!(2026 - 12 - 01)), "1er\u{a0}décembre 2026");
-        assert_eq!(long_date(FR, d!(2026 - 08 - 15)), "15\u{a0}août 2026");
-        assert_eq!(long_date(EN, d!(2026 - 12 - 01)), "1\u{a0}December 2026");
+        assert_eq!(long_date(fr(), d!(2026 - 12 - 01)), "1er\u{a0}décembre 2026");
+        assert_eq!(long_date(fr(), d!(2026 - 08 - 15)), "15\u{a0}août 2026");
+        assert_eq!(long_date(en(), d!(2026 - 12 - 01)), "1\u{a0}December 2026");
         // 2026-11-23T08:50:44Z
-        assert_eq!(date(EN, 1_795_423_844_000), "23\u{a0}November 2026");
+        assert_eq!(date(en(), 1_795_423_844_000), "23\u{a0}November 2026");
+        // 2026-11-23T23:30:00Z is the 24th in Paris.
+        assert_eq!(date(fr(), 1_795_476_600_000), "24\u{a0}novembre 2026");
     }
 }
