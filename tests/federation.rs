@@ -604,12 +604,24 @@ async fn admins_peer_from_the_web_page_and_members_follow_from_theirs() {
     })
     .await;
 
-    // A member of B follows camille from the follows page.
+    // A member of B sees camille's listing, and follows her from its page.
+    a.listing(&camille_token, listing_body("Tondeuse à prêter", json!({}))).await;
+    eventually("camille's listing reaches B", || async { peer_titles(&b).await == ["Tondeuse à prêter"] }).await;
+    let on_b = b.api().get("/api/v1/listings?scope=peers").await.json();
+    let listing_page = format!("/listings/{}", on_b["items"][0]["id"].as_str().unwrap());
     let mut lea = b.browser();
     lea.login_ok("lea").await;
-    let reply = lea.submit("/follows", "/follows", &[("account", &format!("camille@{da}"))]).await;
+    let handle = format!("camille@{da}");
+    let page = lea.get(&listing_page).await;
+    assert!(page.text.contains("Suivre ses annonces") && page.text.contains(&handle), "{page:?}");
+    let reply = lea.submit(&listing_page, "/follows", &[("account", &handle)]).await;
     let page = lea.follow(&reply).await;
-    assert!(page.text.contains(&format!("camille@{da}")), "{page:?}");
+    let text = common::html_text(&page.text);
+    assert!(text.contains(&handle) && text.contains("Demande d'abonnement envoyée"), "{page:?}");
+    let page = lea.get(&listing_page).await;
+    assert!(page.text.contains("vous suivez ses annonces") && !page.text.contains("Suivre ses annonces"), "{page:?}");
+    // Visitors see no button.
+    assert!(!b.browser().get(&listing_page).await.text.contains("Suivre ses annonces"));
     let reply = lea.submit("/follows", "/follows", &[("account", "camille")]).await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{reply:?}");
     assert!(reply.text.contains("nom@domaine"), "{reply:?}");

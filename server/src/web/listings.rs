@@ -26,6 +26,9 @@ struct ListingPage {
     item: ListingView,
     can_edit: bool,
     can_remove: bool,
+    /// For a listing from another instance, seen by a member: the author's `user@host`, to follow
+    /// them, and whether the member already does.
+    follow_author: Option<(String, bool)>,
 }
 
 pub async fn show(State(state): State<AppState>, ctx: PageCtx, Path(id): Path<String>) -> AppResult<Html<String>> {
@@ -37,8 +40,15 @@ pub async fn show(State(state): State<AppState>, ctx: PageCtx, Path(id): Path<St
         ),
         None => (false, false),
     };
+    let follow_author = match (&ctx.viewer, &listing.origin) {
+        (Some(viewer), Some(_)) => {
+            let following = state.federator.follows_actor(viewer, &listing.author.id).await?;
+            Some((listing.author.username.clone(), following))
+        }
+        _ => None,
+    };
     let item = ListingView::new(ctx.t, &listing, None);
-    render(ListingPage { ctx, item, can_edit, can_remove })
+    render(ListingPage { ctx, item, can_edit, can_remove, follow_author })
 }
 
 /// The listing form as submitted: every field as text, so that nothing typed is lost on error.

@@ -431,6 +431,11 @@ impl Federator {
         Ok(FollowView { follow, actor: Some(actor) })
     }
 
+    /// Whether `member` follows (or asked to follow) the remote actor `actor_id`.
+    pub async fn follows_actor(&self, member: &Member, actor_id: &str) -> AppResult<bool> {
+        Ok(store::follow(self.db(), &member.id, actor_id).await?.is_some())
+    }
+
     pub async fn follows(&self, member: &Member) -> AppResult<Vec<FollowView>> {
         Ok(store::follows_of(self.db(), &member.id)
             .await?
