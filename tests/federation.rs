@@ -350,6 +350,25 @@ async fn a_member_follows_a_member_of_an_instance_that_is_not_a_peer() {
     a.listing(&alice, listing_body("Scie sauteuse", json!({}))).await;
     eventually("alice's new listing reaches C", || async { peer_titles(&c).await == ["Scie sauteuse"] }).await;
 
+    // Its page on C says carla follows alice, and offers another member of C to follow her too.
+    let on_c = c.api().get("/api/v1/listings?scope=peers").await.json();
+    let listing_page = format!("/listings/{}", on_c["items"][0]["id"].as_str().unwrap());
+    let mut carla_browser = c.browser();
+    carla_browser.login_ok("carla").await;
+    let page = carla_browser.get(&listing_page).await;
+    assert!(page.text.contains("vous suivez ses annonces") && !page.text.contains("Suivre ses annonces"), "{page:?}");
+    let cyril = c.member_with_token("cyril", Role::Member).await;
+    let mut cyril_browser = c.browser();
+    cyril_browser.login_ok("cyril").await;
+    let handle = format!("alice@{}", domain(&a));
+    let page = cyril_browser.get(&listing_page).await;
+    assert!(page.text.contains("Suivre ses annonces") && page.text.contains(&handle), "{page:?}");
+    let reply = cyril_browser.submit(&listing_page, "/follows", &[("account", &handle)]).await;
+    assert!(reply.status.is_redirection(), "{reply:?}");
+    let follows = c.api().token(&cyril).get("/api/v1/follows").await.json();
+    assert_eq!(follows["items"][0]["account"], handle, "{follows:#}");
+    assert!(!c.browser().get(&listing_page).await.text.contains("Suivre ses annonces"), "visitors see no button");
+
     // Bad accounts are named, and so is an account the other instance does not have.
     let reply = c.api().token(&carla).post("/api/v1/follows", &json!({"account": "not an account"})).await;
     reply.assert_field_error("account");
@@ -604,24 +623,22 @@ async fn admins_peer_from_the_web_page_and_members_follow_from_theirs() {
     })
     .await;
 
-    // A member of B sees camille's listing, and follows her from its page.
+    // A partner's listing reaches B through the peering: its page offers no follow (nothing to add).
     a.listing(&camille_token, listing_body("Tondeuse à prêter", json!({}))).await;
     eventually("camille's listing reaches B", || async { peer_titles(&b).await == ["Tondeuse à prêter"] }).await;
     let on_b = b.api().get("/api/v1/listings?scope=peers").await.json();
     let listing_page = format!("/listings/{}", on_b["items"][0]["id"].as_str().unwrap());
     let mut lea = b.browser();
     lea.login_ok("lea").await;
-    let handle = format!("camille@{da}");
     let page = lea.get(&listing_page).await;
-    assert!(page.text.contains("Suivre ses annonces") && page.text.contains(&handle), "{page:?}");
-    let reply = lea.submit(&listing_page, "/follows", &[("account", &handle)]).await;
+    assert!(page.status.is_success() && !page.text.contains("Suivre ses annonces"), "{page:?}");
+
+    // A member of B follows camille from the follows page.
+    let handle = format!("camille@{da}");
+    let reply = lea.submit("/follows", "/follows", &[("account", &handle)]).await;
     let page = lea.follow(&reply).await;
     let text = common::html_text(&page.text);
     assert!(text.contains(&handle) && text.contains("Demande d'abonnement envoyée"), "{page:?}");
-    let page = lea.get(&listing_page).await;
-    assert!(page.text.contains("vous suivez ses annonces") && !page.text.contains("Suivre ses annonces"), "{page:?}");
-    // Visitors see no button.
-    assert!(!b.browser().get(&listing_page).await.text.contains("Suivre ses annonces"));
     let reply = lea.submit("/follows", "/follows", &[("account", "camille")]).await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{reply:?}");
     assert!(reply.text.contains("nom@domaine"), "{reply:?}");

@@ -26,8 +26,8 @@ struct ListingPage {
     item: ListingView,
     can_edit: bool,
     can_remove: bool,
-    /// For a listing from another instance, seen by a member: the author's `user@host`, to follow
-    /// them, and whether the member already does.
+    /// For a listing from an instance we are not peered with, seen by a member: the author's
+    /// `user@host`, to follow them, and whether the member already does.
     follow_author: Option<(String, bool)>,
 }
 
@@ -41,7 +41,7 @@ pub async fn show(State(state): State<AppState>, ctx: PageCtx, Path(id): Path<St
         None => (false, false),
     };
     let follow_author = match (&ctx.viewer, &listing.origin) {
-        (Some(viewer), Some(_)) => {
+        (Some(viewer), Some(origin)) if !state.federator.receives_from(&origin.domain).await? => {
             let following = state.federator.follows_actor(viewer, &listing.author.id).await?;
             Some((listing.author.username.clone(), following))
         }

@@ -436,6 +436,12 @@ impl Federator {
         Ok(store::follow(self.db(), &member.id, actor_id).await?.is_some())
     }
 
+    /// Whether `domain`'s listings reach us through peering (it accepted our instance's follow):
+    /// following one of its members then adds nothing.
+    pub async fn receives_from(&self, domain: &str) -> AppResult<bool> {
+        Ok(store::peer(&self.db().pool, domain).await?.is_some_and(|p| p.outgoing == "accepted" && !p.blocked))
+    }
+
     pub async fn follows(&self, member: &Member) -> AppResult<Vec<FollowView>> {
         Ok(store::follows_of(self.db(), &member.id)
             .await?
