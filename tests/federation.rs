@@ -369,6 +369,13 @@ async fn a_member_follows_a_member_of_an_instance_that_is_not_a_peer() {
     assert_eq!(follows["items"][0]["account"], handle, "{follows:#}");
     assert!(!c.browser().get(&listing_page).await.text.contains("Suivre ses annonces"), "visitors see no button");
 
+    // An address typed with capitals (a phone keyboard's first letter) finds the same account.
+    let dora = c.member_with_token("dora", Role::Member).await;
+    let shouted = format!("@Alice@{}", domain(&a).to_uppercase());
+    let reply = c.api().token(&dora).post("/api/v1/follows", &json!({ "account": shouted })).await;
+    assert_eq!(reply.status, StatusCode::ACCEPTED, "{reply:?}");
+    assert_eq!(reply.json()["account"], handle, "the account as its server spells it");
+
     // Bad accounts are named, and so is an account the other instance does not have.
     let reply = c.api().token(&carla).post("/api/v1/follows", &json!({"account": "not an account"})).await;
     reply.assert_field_error("account");

@@ -25,6 +25,9 @@ pub enum FederationError {
     TooLarge,
     #[error("not found")]
     NotFound,
+    /// Another server did not answer, or not usefully (a fetch of ours that failed).
+    #[error("unreachable: {0}")]
+    Unreachable(String),
     #[error("storage: {0}")]
     Port(PortError),
     #[error("{0}")]
@@ -38,6 +41,7 @@ impl FederationError {
             FederationError::Forbidden(_) => StatusCode::FORBIDDEN,
             FederationError::BadRequest(_) => StatusCode::BAD_REQUEST,
             FederationError::NotFound => StatusCode::NOT_FOUND,
+            FederationError::Unreachable(_) => StatusCode::BAD_GATEWAY,
             FederationError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             FederationError::Port(_) | FederationError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -7,7 +7,6 @@ use std::time::Duration;
 use activitypub_federation::activity_sending::SendActivityTask;
 use activitypub_federation::config::{Data, FederationConfig, UrlVerifier};
 use activitypub_federation::fetch::object_id::ObjectId;
-use activitypub_federation::fetch::webfinger::webfinger_resolve_actor;
 use activitypub_federation::resolver::ValidatingDnsResolver;
 use activitypub_federation::traits::{Activity, Actor, Object};
 use async_trait::async_trait;
@@ -54,6 +53,10 @@ pub struct Options {
 #[derive(Clone)]
 pub struct Federation {
     config: FederationConfig<FedData>,
+    /// http and loopback allowed (development): WebFinger is then asked over http.
+    insecure_local: bool,
+    /// The library's HTTP client (validating resolver, timeouts), for WebFinger.
+    client: reqwest::Client,
 }
 
 impl Federation {
@@ -78,7 +81,7 @@ impl Federation {
         let config = FederationConfig::builder()
             .domain(domain)
             .app_data(FedData { port: port.clone(), urls })
-            .client(client.into())
+            .client(client.clone().into())
             .debug(options.insecure_local)
             .allow_http_urls(options.insecure_local)
             .request_timeout(options.request_timeout)
@@ -92,7 +95,7 @@ impl Federation {
             .build()
             .await
             .map_err(|e| FederationError::Internal(format!("federation configuration: {e}")))?;
-        Ok(Self { config })
+        Ok(Self { config, insecure_local: options.insecure_local, client })
     }
 
     pub fn data(&self) -> Data<FedData> {
@@ -124,11 +127,76 @@ impl Federation {
         Ok(object.0)
     }
 
-    /// Looks `user@host` up with WebFinger and fetches the actor.
+    /// Looks `user@host` up with WebFinger and fetches the actor its `self` link names.
+    ///
+    /// Done here rather than by the library, which asserts (in debug builds) that the answer's
+    /// `subject` repeats the query letter for letter: a member typing `Alice@Coop.fr` for the
+    /// account `alice@coop.fr` crashed the request. Host names are compared without case, and the
+    /// answer's own spelling of the account is the one kept.
     pub async fn resolve_handle(&self, handle: &str) -> Result<RemoteActor, FederationError> {
         let handle = handle.trim().trim_start_matches('@');
-        let object: RemoteActorObject = webfinger_resolve_actor(handle, &self.data()).await?;
-        Ok(object.0)
+        let (user, host) = handle
+            .rsplit_once('@')
+            .filter(|(user, host)| !user.is_empty() && !host.is_empty())
+            .ok_or(FederationError::NotFound)?;
+        let host = host.to_ascii_lowercase();
+        let scheme = if self.insecure_local { "http" } else { "https" };
+        let mut url =
+            Url::parse(&format!("{scheme}://{host}/.well-known/webfinger")).map_err(|_| FederationError::NotFound)?;
+        url.query_pairs_mut().append_pair("resource", &format!("acct:{user}@{host}"));
+        let document = self.webfinger(url).await?;
+        let actor = crate::webfinger::actor_link(&document).ok_or(FederationError::NotFound)?;
+        self.actor(&actor).await
+    }
+
+    /// GETs a WebFinger document, following one redirect (a domain may delegate WebFinger to the
+    /// host of its server). 404 and 410 mean "no such account".
+    async fn webfinger(&self, mut url: Url) -> Result<serde_json::Value, FederationError> {
+        /// More than any real JRD; enough to refuse a server that sends megabytes.
+        const MAX_BYTES: usize = 64 * 1024;
+        let unreachable = |what: String| FederationError::Unreachable(what);
+        for redirects in 0..2 {
+            let response = self
+                .client
+                .get(url.clone())
+                .header(reqwest::header::ACCEPT, "application/jrd+json, application/json")
+                .send()
+                .await
+                .map_err(|e| unreachable(format!("{url}: {e}")))?;
+            let status = response.status();
+            if status.is_redirection() && redirects == 0 {
+                let location = response
+                    .headers()
+                    .get(reqwest::header::LOCATION)
+                    .and_then(|l| l.to_str().ok())
+                    .and_then(|l| url.join(l).ok())
+                    .ok_or_else(|| unreachable(format!("{url}: a redirect without a location")))?;
+                if location.scheme() != "https" && !self.insecure_local {
+                    return Err(unreachable(format!("{url}: redirected to {location}, not https")));
+                }
+                url = location;
+                continue;
+            }
+            if status == reqwest::StatusCode::NOT_FOUND || status == reqwest::StatusCode::GONE {
+                return Err(FederationError::NotFound);
+            }
+            if !status.is_success() {
+                return Err(unreachable(format!("{url} answered {status}")));
+            }
+            if response.content_length().is_some_and(|n| n > MAX_BYTES as u64) {
+                return Err(unreachable(format!("{url}: the answer is too large")));
+            }
+            let mut body = Vec::new();
+            let mut response = response;
+            while let Some(chunk) = response.chunk().await.map_err(|e| unreachable(format!("{url}: {e}")))? {
+                body.extend_from_slice(&chunk);
+                if body.len() > MAX_BYTES {
+                    return Err(unreachable(format!("{url}: the answer is too large")));
+                }
+            }
+            return serde_json::from_slice(&body).map_err(|_| FederationError::NotFound);
+        }
+        Err(unreachable(format!("{url}: too many redirects")))
     }
 
     /// The proposals in an outbox (from its `Create`s and `Update`s, or bare), reading at most

@@ -165,7 +165,7 @@ async fn webfinger_handler(State(state): State<AppState>, Query(query): Query<We
     };
     let urls = federator.urls();
     let domain = urls.domain();
-    if username == domain {
+    if username.eq_ignore_ascii_case(&domain) {
         let actor = urls.instance_actor();
         return json_with_type(webfinger::document(&domain, &domain, &actor, urls.base()), "application/jrd+json");
     }

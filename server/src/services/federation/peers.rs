@@ -410,7 +410,10 @@ impl Federator {
         let Some((user, host)) = handle.rsplit_once('@').filter(|(u, h)| !u.is_empty() && is_domain(h)) else {
             return Err(AppError::field(crate::domain::FieldError::new("account", "error.invalid_account")));
         };
-        if host.eq_ignore_ascii_case(&self.urls().domain()) {
+        // Host names have no case: `Coop.fr` is `coop.fr` (for the block list too).
+        let host = host.to_ascii_lowercase();
+        let host = host.as_str();
+        if host == self.urls().domain() {
             return Err(AppError::field(crate::domain::FieldError::new("account", "error.local_account")));
         }
         if store::is_blocked(self.db(), host).await? {
