@@ -107,6 +107,11 @@ async fn register_publish_find_edit_close_and_log_out() {
     other.login_ok("eloise").await;
     let refused = other.get(&format!("/listings/{id}/edit")).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN, "{refused:?}");
+    // The error page keeps the member's own menu: they are still logged in.
+    assert!(refused.text.contains("Se déconnecter") && !refused.text.contains("Se connecter"), "{refused:?}");
+    let missing = other.get("/nimportequoi").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND, "{missing:?}");
+    assert!(missing.text.contains("Se déconnecter"), "{missing:?}");
     other.get("/").await;
     let refused = other.post(&format!("/listings/{id}/edit"), &listing_form("Pris par Éloïse", "")).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN, "{refused:?}");

@@ -12,12 +12,30 @@ use axum::http::header::CONTENT_TYPE;
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use serde::Serialize;
+use tower_http::catch_panic::CatchPanicLayer;
 
 use super::AppState;
 use crate::domain::Message;
 use crate::error::PublicError;
 use crate::i18n::{Lang, Tr, render};
+use crate::storage::sessions::SessionKind;
 use crate::web::PageCtx;
+
+/// A handler that panics answers 500, shown by the error middlewares like any other error, instead
+/// of a closed connection ("the page isn't working"); the panic is logged.
+pub fn catch_panics() -> CatchPanicLayer<fn(Box<dyn std::any::Any + Send + 'static>) -> Response> {
+    CatchPanicLayer::custom(panic_response)
+}
+
+fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let message = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)");
+    tracing::error!(panic = message, "a request handler panicked");
+    StatusCode::INTERNAL_SERVER_ERROR.into_response()
+}
 
 #[derive(Serialize)]
 struct ErrorBody {
@@ -91,6 +109,9 @@ pub async fn render_web_errors(State(state): State<AppState>, request: Request, 
     let lang = request.extensions().get::<Lang>().copied().unwrap_or(Lang::Fr);
     let path = request.uri().path().to_owned();
     let csrf = request.extensions().get::<super::csrf::CsrfToken>().map(|t| t.0.clone()).unwrap_or_default();
+    // Kept to show the error page with the member's own menu: a member reading "not allowed"
+    // beside "Log in" would think they had been logged out.
+    let session = super::csrf::cookie_value(request.headers(), super::auth::SESSION_COOKIE);
     let response = next.run(request).await;
     let is_page =
         response.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/html"));
@@ -101,8 +122,13 @@ pub async fn render_web_errors(State(state): State<AppState>, request: Request, 
     let Some(public) = public_error(&response) else {
         return response;
     };
-    let t = Tr::new(lang);
-    let ctx = PageCtx::anonymous(&state, t, csrf, path);
+    let t = Tr::in_zone(lang, state.zone);
+    let mut ctx = PageCtx::anonymous(&state, t, csrf, path);
+    if let Some(token) = session {
+        // An error while looking the member up leaves the page anonymous: it is an error page already.
+        ctx.viewer =
+            crate::services::accounts::member_for_token(&state.db, &token, SessionKind::Web).await.ok().flatten();
+    }
     let page = ErrorPage { ctx, status: public.status.as_u16(), message: t.msg(&public.message) };
     let mut rendered = match page.render() {
         Ok(html) => (public.status, Html(html)).into_response(),
@@ -117,4 +143,33 @@ pub async fn render_web_errors(State(state): State<AppState>, request: Request, 
         }
     }
     rendered
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::Router;
+    use axum::body::Body;
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    #[allow(clippy::unused_async, reason = "a handler is async")]
+    async fn boom() -> &'static str {
+        panic!("boom")
+    }
+
+    #[tokio::test]
+    async fn a_panicking_handler_answers_a_500_in_the_api_format() {
+        let app: Router = Router::new()
+            .route("/boom", get(boom))
+            .layer(catch_panics())
+            .layer(axum::middleware::from_fn(render_api_errors));
+        let request = Request::builder().uri("/boom").body(Body::empty()).unwrap();
+        let response = app.oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = axum::body::to_bytes(response.into_body(), 10_000).await.unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(json["error"], "internal_error", "{json}");
+    }
 }

@@ -48,13 +48,14 @@ impl AppState {
 }
 
 pub fn router(state: AppState) -> Router {
-    let api = crate::api::routes().layer(middleware::from_fn(errors::render_api_errors));
+    let api = crate::api::routes().layer(errors::catch_panics()).layer(middleware::from_fn(errors::render_api_errors));
     let web = crate::web::routes()
+        .layer(errors::catch_panics())
         .layer(middleware::from_fn_with_state(state.clone(), errors::render_web_errors))
         .layer(middleware::from_fn_with_state(state.clone(), csrf::ensure_cookie));
     Router::new()
         .nest("/api/v1", api)
-        .merge(crate::activitypub::routes())
+        .merge(crate::activitypub::routes().layer(errors::catch_panics()))
         .merge(web)
         .layer(middleware::from_fn_with_state(state.clone(), crate::activitypub::negotiate))
         .layer(middleware::from_fn_with_state(state.clone(), lang::negotiate_language))
