@@ -234,6 +234,7 @@ async fn unpeering_stops_the_flow_and_removes_the_listings_on_both_sides() {
         peer_titles(&b).await == ["Annonce de A"] && peer_titles(&a).await == ["Annonce de B"]
     })
     .await;
+    let before = a.api().get("/api/v1/listings?scope=peers").await.json()["items"][0]["url"].clone();
 
     let reply = a.api().token(&admin_a).delete(&format!("/api/v1/admin/peers/{}", domain(&b))).await;
     assert_eq!(reply.status, StatusCode::NO_CONTENT, "{reply:?}");
@@ -245,6 +246,17 @@ async fn unpeering_stops_the_flow_and_removes_the_listings_on_both_sides() {
     b.listing(&bruno, listing_body("Après la séparation aussi", json!({}))).await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert!(peer_titles(&b).await.is_empty() && peer_titles(&a).await.is_empty(), "nothing flows any more");
+
+    // Peering again brings B's listings back at the same addresses: shared links keep working.
+    request_peering(&a, &admin_a, &b).await;
+    eventually("B's listings are back on A", || async { peer_titles(&a).await.len() == 2 }).await;
+    let urls: Vec<Value> = a.api().get("/api/v1/listings?scope=peers").await.json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["url"].clone())
+        .collect();
+    assert!(urls.contains(&before), "{before} is not among {urls:?}");
     a.stop().await;
     b.stop().await;
 }

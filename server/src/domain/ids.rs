@@ -9,6 +9,15 @@ pub fn new_id() -> String {
     hex(&bytes)
 }
 
+/// The local id of a listing received from another instance, derived from its ActivityPub id: the
+/// same listing keeps the same address here (`/listings/ID`) when it comes back, after a peering
+/// ended and started again for instance, so that links members shared keep working.
+pub fn id_for_remote(ap_id: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::new().chain_update(b"maillage remote listing\n").chain_update(ap_id.as_bytes()).finalize();
+    hex(&digest[..16])
+}
+
 /// A new secret token (sessions, CSRF): 32 random bytes, hex-encoded.
 pub fn new_token() -> String {
     let mut bytes = [0u8; 32];
@@ -40,6 +49,14 @@ pub fn now_ms() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_remote_listing_keeps_its_id() {
+        let a = id_for_remote("https://coop.example/listings/1");
+        assert_eq!(a, id_for_remote("https://coop.example/listings/1"));
+        assert_ne!(a, id_for_remote("https://coop.example/listings/2"));
+        assert!(is_valid_id(&a), "{a}");
+    }
 
     #[test]
     fn ids_are_32_hex_characters_and_distinct() {

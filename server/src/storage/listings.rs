@@ -178,7 +178,7 @@ pub async fn upsert_remote(
          updated_at = excluded.updated_at, origin_url = excluded.origin_url \
          WHERE listings.origin = excluded.origin",
     )
-    .bind(crate::domain::ids::new_id());
+    .bind(crate::domain::ids::id_for_remote(source.ap_id));
     bind_content(query, draft)
         .bind(created_at)
         .bind(now)
