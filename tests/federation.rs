@@ -665,14 +665,15 @@ async fn admins_peer_from_the_web_page_and_members_follow_from_theirs() {
     // Ending the peering asks first, naming the partner; the confirmed form ends it on both sides.
     let confirm = camille.get(&format!("/admin/peers/{db}/unpeer")).await;
     assert_eq!(confirm.status, StatusCode::OK, "{confirm:?}");
-    assert!(
-        common::html_text(&confirm.text).contains(&format!("Mettre fin au partenariat avec {db} ?")),
-        "{confirm:?}"
-    );
+    let text = common::html_text(&confirm.text);
+    assert!(text.contains(&format!("Mettre fin au partenariat avec Maillage ({db}) ?")), "{confirm:?}");
     assert!(peer(&a, &camille_token, &db).await["state"] == "peered", "asking changes nothing");
     let reply = camille.post(&format!("/admin/peers/{db}/unpeer"), &[]).await;
     assert!(reply.status.is_redirection(), "{reply:?}");
     assert_ne!(peer(&a, &camille_token, &db).await["state"], "peered");
+    // What has ended cannot be ended again; it can be asked for again.
+    let page = camille.get("/admin/peers").await;
+    assert!(page.text.contains("Demander à nouveau") && !page.text.contains("Mettre fin"), "{page:?}");
     // Members cannot see that page.
     let refused = lea.get(&format!("/admin/peers/{da}/block")).await;
     assert!(refused.status == StatusCode::FORBIDDEN || refused.status == StatusCode::NOT_FOUND, "{refused:?}");

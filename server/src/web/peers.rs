@@ -31,15 +31,22 @@ struct PeerRow {
     actions: Vec<(&'static str, &'static str)>,
 }
 
+/// The actions that make sense in a peer's state: no "end" for what has ended, a way to ask again.
 fn actions_for(view: &PeerView) -> Vec<(&'static str, &'static str)> {
     let mut actions = Vec::new();
     match view.state {
         PeerState::PendingApproval => actions.extend([("accept", "peers.accept"), ("reject", "peers.reject")]),
         PeerState::Blocked => actions.push(("unblock", "peers.unblock")),
-        _ => {}
+        PeerState::Refused | PeerState::None => actions.push(("request", "peers.request_again")),
+        PeerState::Requested | PeerState::Peered => {}
     }
     if view.delivery.queued > 0 && view.state != PeerState::Blocked {
         actions.push(("retry", "peers.retry"));
+    }
+    match view.state {
+        PeerState::Peered => actions.push(("unpeer", "peers.unpeer")),
+        PeerState::Requested => actions.push(("unpeer", "peers.withdraw")),
+        _ => {}
     }
     if view.state != PeerState::Blocked {
         actions.push(("block", "peers.block"));
@@ -162,17 +169,24 @@ pub async fn confirm(
     ctx: PageCtx,
     Path((domain, action)): Path<(String, String)>,
 ) -> AppResult<Response> {
-    let (heading, message, button) = match action.as_str() {
-        "unpeer" => ("confirm.unpeer", "confirm.unpeer_message", "peers.unpeer"),
-        "block" => ("confirm.block", "confirm.block_message", "peers.block"),
-        _ => return Ok(Redirect::to("/admin/peers").into_response()),
-    };
+    if action != "unpeer" && action != "block" {
+        return Ok(Redirect::to("/admin/peers").into_response());
+    }
     // Only a domain we know of: the page names it.
     let peer = state.federator.peer(&domain).await?;
+    let (heading, message, button) = match (action.as_str(), peer.state) {
+        ("unpeer", PeerState::Requested) => ("confirm.withdraw", "confirm.withdraw_message", "peers.withdraw"),
+        ("unpeer", _) => ("confirm.unpeer", "confirm.unpeer_message", "peers.unpeer"),
+        _ => ("confirm.block", "confirm.block_message", "peers.block"),
+    };
     let domain = peer.peer.domain;
+    let named = match peer.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+        Some(name) => format!("{name} ({domain})"),
+        None => domain.clone(),
+    };
     let t = ctx.t;
     let page = ConfirmPage {
-        heading: t.t1(heading, "domain", &domain),
+        heading: t.t1(heading, "domain", &named),
         message: t.t1(message, "count", &peer.listings),
         action: format!("/admin/peers/{domain}/{action}"),
         button: t.t(button),
