@@ -182,9 +182,15 @@ async fn admins_remove_other_members_listings() {
     let page = admin.get("/admin/listings").await;
     assert_eq!(page.status, StatusCode::OK, "{page:?}");
     assert!(html_text(&page.text).contains("Escabeau trois marches"), "{page:?}");
-    assert!(page.text.contains(&format!("/admin/listings/{second_id}/remove")), "a remove button: {page:?}");
-    let reply = admin.post(&format!("/admin/listings/{second_id}/remove"), &[]).await;
+    assert!(html_text(&page.text).contains("Cette coopérative"), "where each listing comes from: {page:?}");
+    let remove = format!("/listings/{second_id}/delete");
+    assert!(page.text.contains(&format!("href=\"{remove}\"")), "a remove button: {page:?}");
+    // It asks first, naming the listing.
+    let confirm = admin.get(&remove).await;
+    assert!(html_text(&confirm.text).contains("Retirer l'annonce « Escabeau trois marches » ?"), "{confirm:?}");
+    let reply = admin.post(&remove, &[]).await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{reply:?}");
+    assert_eq!(reply.location(), "/admin/listings?done=listing_removed");
     instance.api().get(&format!("/api/v1/listings/{second_id}")).await.assert_error(StatusCode::NOT_FOUND, "not_found");
     assert_eq!(instance.count_listings().await, 0);
     assert!(!html_text(&admin.get("/admin/listings").await.text).contains("Escabeau trois marches"));

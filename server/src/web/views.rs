@@ -9,7 +9,6 @@ use crate::i18n::Tr;
 /// A listing as a catalogue card or a detail page shows it.
 #[derive(Debug, Clone)]
 pub struct ListingView {
-    pub id: String,
     pub url: String,
     pub title: String,
     pub description: String,
@@ -103,7 +102,6 @@ impl ListingView {
             (None, None) => None,
         };
         Self {
-            id: listing.id.clone(),
             url: format!("/listings/{}", listing.id),
             title: c.title.clone(),
             description: c.description.clone(),
