@@ -80,6 +80,12 @@ async fn register_publish_find_edit_close_and_log_out() {
     assert_eq!(found.status, StatusCode::OK, "{found:?}");
     assert!(html_text(&found.text).contains(TITLE), "{found:?}");
     assert!(found.text.contains(&format!("/listings/{id}")), "the result links to the listing: {found:?}");
+    // The search form sends every filter, empty or at its default: the filters stay folded, so
+    // that results come first on a phone; a filter in use unfolds them.
+    let folded = browser.get("/?q=velo&purpose=&mode=&category=&near=&radius_km=&sort=newest&scope=all").await;
+    assert!(folded.text.contains("<details class=\"filters\">"), "{folded:?}");
+    let unfolded = browser.get("/?q=velo&purpose=offer&sort=newest&scope=all").await;
+    assert!(unfolded.text.contains("<details class=\"filters\" open>"), "{unfolded:?}");
     let missed = browser.get("/?q=trampoline").await;
     assert!(!html_text(&missed.text).contains(TITLE), "{missed:?}");
     // Visible to an anonymous visitor too.

@@ -91,16 +91,17 @@ pub async fn page(
         scope: params.scope.as_deref().map(str::trim).unwrap_or("all").to_owned(),
         filters_open: !errors.is_empty()
             || [
-                &params.purpose,
-                &params.mode,
-                &params.category,
-                &params.near,
-                &params.radius_km,
-                &params.sort,
-                &params.scope,
+                (&params.purpose, ""),
+                (&params.mode, ""),
+                (&params.category, ""),
+                (&params.near, ""),
+                (&params.radius_km, ""),
+                (&params.sort, "newest"),
+                (&params.scope, "all"),
             ]
             .iter()
-            .any(|p| p.as_deref().is_some_and(|v| !v.trim().is_empty())),
+            // In use: given, and not the default the form sends with every search.
+            .any(|(p, default)| p.as_deref().map(str::trim).is_some_and(|v| !v.is_empty() && v != *default)),
         previous_url: (page > 1).then(|| page_url(page - 1)),
         next_url: has_more.then(|| page_url(page + 1)),
         ctx,
