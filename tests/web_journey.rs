@@ -129,6 +129,9 @@ async fn register_publish_find_edit_close_and_log_out() {
     browser.get(&format!("/listings/{id}")).await;
     let reply = browser.post(&format!("/listings/{id}/status"), &[("status", "closed")]).await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{reply:?}");
+    let page = browser.follow(&reply).await;
+    let text = html_text(&page.text);
+    assert!(text.contains("L'annonce est clôturée") && text.contains("Clôturée"), "says what closing did: {page:?}");
     assert!(!html_text(&browser.get("/?q=triporteur").await.text).contains(edited_title));
     assert_eq!(instance.api().get(&format!("/api/v1/listings/{id}")).await.json()["status"], "closed");
 

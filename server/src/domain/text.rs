@@ -10,7 +10,8 @@ pub fn bounded(field: &'static str, value: &str, min: usize, max: usize) -> Resu
     let trimmed = value.trim();
     let length = trimmed.chars().count();
     if length < min {
-        return Err(if min <= 1 {
+        // Nothing at all is "required", which says more than "at least 3 characters".
+        return Err(if min <= 1 || length == 0 {
             FieldError::new(field, "error.required")
         } else {
             FieldError::new(field, "error.too_short").with("min", min)
@@ -91,6 +92,7 @@ mod tests {
         assert_eq!(bounded("title", "  Vélo  ", 3, 10).as_deref(), Ok("Vélo"));
         assert_eq!(bounded("title", "  ", 1, 10).map_err(|e| e.message.key), Err("error.required"));
         assert_eq!(bounded("title", "ab", 3, 10).map_err(|e| e.message.key), Err("error.too_short"));
+        assert_eq!(bounded("title", "  ", 3, 10).map_err(|e| e.message.key), Err("error.required"));
         assert_eq!(bounded("title", "abcdef", 1, 5).map_err(|e| e.message.key), Err("error.too_long"));
         assert_eq!(bounded("t", "a\u{0}b", 1, 5).map_err(|e| e.message.key), Err("error.control_characters"));
     }

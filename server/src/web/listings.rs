@@ -270,7 +270,12 @@ pub async fn set_status(
 ) -> AppResult<Redirect> {
     let status = ListingStatus::parse(&form.status).map_err(AppError::field)?;
     listings::set_status(&state.federator, &id, &member, status).await?;
-    Ok(done(&format!("/listings/{id}"), "listing_status"))
+    let notice = match status {
+        ListingStatus::Active => "listing_reopened",
+        ListingStatus::Reserved => "listing_reserved",
+        ListingStatus::Closed => "listing_closed",
+    };
+    Ok(done(&format!("/listings/{id}"), notice))
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -72,7 +72,9 @@ pub struct PageCtx {
 const NOTICES: &[&str] = &[
     "listing_created",
     "listing_saved",
-    "listing_status",
+    "listing_reopened",
+    "listing_reserved",
+    "listing_closed",
     "listing_deleted",
     "listing_removed",
     "profile_saved",
