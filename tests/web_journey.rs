@@ -76,6 +76,8 @@ async fn register_publish_find_edit_close_and_log_out() {
     assert_eq!(api["author"]["username"], "dominique");
 
     // The catalogue finds it, accents or not; another word does not.
+    let icon = browser.get("/favicon.ico").await;
+    assert!(icon.status == StatusCode::OK && icon.content_type() == "image/svg+xml", "{icon:?}");
     let found = browser.get("/?q=velo").await;
     assert_eq!(found.status, StatusCode::OK, "{found:?}");
     assert!(html_text(&found.text).contains(TITLE), "{found:?}");

@@ -28,6 +28,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(catalogue::page))
         .route("/static/style.css", get(assets::stylesheet))
+        .route("/static/favicon.svg", get(assets::favicon))
+        .route("/favicon.ico", get(assets::favicon))
         .route("/listings", post(listings::create))
         .route("/listings/new", get(listings::new_form))
         .route("/listings/{id}", get(listings::show))
