@@ -187,7 +187,10 @@ async fn admins_remove_other_members_listings() {
     assert!(page.text.contains(&format!("href=\"{remove}\"")), "a remove button: {page:?}");
     // It asks first, naming the listing.
     let confirm = admin.get(&remove).await;
-    assert!(html_text(&confirm.text).contains("Retirer l'annonce « Escabeau trois marches » ?"), "{confirm:?}");
+    assert!(
+        html_text(&confirm.text).contains("Retirer l'annonce «\u{a0}Escabeau trois marches\u{a0}»\u{a0}?"),
+        "{confirm:?}"
+    );
     let reply = admin.post(&remove, &[]).await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{reply:?}");
     assert_eq!(reply.location(), "/admin/listings?done=listing_removed");

@@ -359,6 +359,10 @@ async fn a_member_follows_a_member_of_an_instance_that_is_not_a_peer() {
         follows["items"][0]["state"] == "accepted"
     })
     .await;
+    // Following again asks nothing more: the follow stays accepted.
+    let again =
+        c.api().token(&carla).post("/api/v1/follows", &json!({"account": format!("alice@{}", domain(&a))})).await;
+    assert_eq!(again.json()["state"], "accepted", "{again:?}");
     a.listing(&alice, listing_body("Scie sauteuse", json!({}))).await;
     eventually("alice's new listing reaches C", || async { peer_titles(&c).await == ["Scie sauteuse"] }).await;
 

@@ -198,7 +198,7 @@ async fn logging_in_and_deleting_a_listing() {
     let confirm = browser.get(&format!("/listings/{id}/delete")).await;
     assert_eq!(confirm.status, StatusCode::OK, "{confirm:?}");
     assert!(
-        html_text(&confirm.text).contains("Supprimer l'annonce « Perceuse à percussion » ?"),
+        html_text(&confirm.text).contains("Supprimer l'annonce «\u{a0}Perceuse à percussion\u{a0}»\u{a0}?"),
         "the page names what it deletes: {confirm:?}"
     );
     assert!(confirm.text.contains(&format!("action=\"/listings/{id}/delete\"")), "{confirm:?}");

@@ -89,6 +89,7 @@ const NOTICES: &[&str] = &[
     "peer_unblocked",
     "peer_retry",
     "followed",
+    "already_following",
     "unfollowed",
 ];
 

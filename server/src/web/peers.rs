@@ -273,6 +273,7 @@ pub async fn follow(
     CsrfForm(form): CsrfForm<FollowForm>,
 ) -> AppResult<Response> {
     match state.federator.follow(&member, &form.account).await {
+        Ok(view) if view.follow.state == "accepted" => Ok(done("/follows", "already_following").into_response()),
         Ok(_) => Ok(done("/follows", "followed").into_response()),
         Err(error) if error.code != "internal_error" => {
             let message = match error.fields.first() {

@@ -426,6 +426,12 @@ impl Federator {
             }
             other => unavailable(other),
         })?;
+        // Already followed: nothing to ask again.
+        if let Some(existing) = store::follow(self.db(), &member.id, actor.id.as_str()).await?
+            && existing.state == "accepted"
+        {
+            return Ok(FollowView { follow: existing, actor: Some(actor) });
+        }
         let mut tx = self.db().begin_write().await?;
         self.queue_follow(&mut tx, &member.id, member.username.as_str(), &actor).await?;
         tx.commit().await?;
