@@ -20,7 +20,7 @@ use tokio::task::JoinSet;
 use url::Url;
 
 use crate::port::{LocalActor, PortError};
-use crate::send::Federation;
+use crate::send::{Federation, Sent};
 
 /// One activity to one inbox.
 #[derive(Debug, Clone)]
@@ -44,8 +44,9 @@ pub trait QueueStore: Send + Sync + 'static {
     /// Deliveries ready to go, oldest first: those of domains whose next attempt has come, not
     /// blocked, and not in `busy`. At most `limit` rows.
     async fn due(&self, now: i64, busy: &[String], limit: usize) -> Result<Vec<Delivery>, PortError>;
-    /// The inbox took the delivery: remove it, record the domain's success.
-    async fn delivered(&self, delivery: &Delivery, now: i64) -> Result<(), PortError>;
+    /// The inbox answered: remove the delivery; record the domain's success, or, when it refused the
+    /// activity for good (`refused`, a 4xx), that refusal as its last error.
+    async fn delivered(&self, delivery: &Delivery, now: i64, refused: Option<&str>) -> Result<(), PortError>;
     /// The domain failed: record the error and when to try again; `dead` after days of failures.
     async fn failed(&self, domain: &str, error: &str, now: i64, retry_at: i64, dead: bool) -> Result<(), PortError>;
     /// Our actor that signs a delivery.
@@ -147,11 +148,16 @@ async fn send_batch(federation: &Federation, store: &dyn QueueStore, batch: &[De
         let result = match signers.get(&delivery.signer).and_then(Option::as_ref) {
             Some(signer) => federation.send(signer, &delivery.activity, &delivery.inbox).await,
             // The member is gone (deleted or disabled): nothing can be signed in their name any more.
-            None => Ok(()),
+            None => Ok(Sent::Taken),
         };
         let now = now_ms();
         let recorded = match result {
-            Ok(()) => store.delivered(delivery, now).await,
+            Ok(Sent::Taken) => store.delivered(delivery, now, None).await,
+            Ok(Sent::Refused(status)) => {
+                let why = format!("{} refused the activity (HTTP {status}); it is not sent again", delivery.inbox);
+                tracing::warn!(domain = %delivery.domain, inbox = %delivery.inbox, status, "delivery refused");
+                store.delivered(delivery, now, Some(&why)).await
+            }
             Err(error) => {
                 let failures = delivery.domain_failures + 1;
                 let since = delivery.failing_since.unwrap_or(now);

@@ -81,7 +81,7 @@ impl Federation {
         let config = FederationConfig::builder()
             .domain(domain)
             .app_data(FedData { port: port.clone(), urls })
-            .client(client.clone().into())
+            .client(reqwest_middleware::ClientBuilder::new(client.clone()).with(RecordStatus).build())
             .debug(options.insecure_local)
             .allow_http_urls(options.insecure_local)
             .request_timeout(options.request_timeout)
@@ -107,18 +107,29 @@ impl Federation {
     }
 
     /// Signs `activity` (JSON text) with `signer`'s key and posts it to `inbox`. `Ok` when the inbox
-    /// took it, or refused it for good (a 4xx other than 408 and 429: sending again would not help).
-    pub async fn send(&self, signer: &LocalActor, activity: &str, inbox: &Url) -> Result<(), FederationError> {
+    /// took it, or refused it for good (a 4xx other than 408 and 429: sending again would not help),
+    /// saying which; `Err` when it should be tried again later.
+    pub async fn send(&self, signer: &LocalActor, activity: &str, inbox: &Url) -> Result<Sent, FederationError> {
         let raw = RawActivity::parse(activity)?;
         let data = self.data();
         let tasks = SendActivityTask::prepare(&raw, &Signer(signer.clone()), vec![inbox.clone()], &data).await?;
         if tasks.is_empty() {
             return Err(FederationError::Forbidden(format!("{inbox} is not a valid inbox for this instance")));
         }
+        let mut sent = Sent::Taken;
         for task in tasks {
-            task.sign_and_send(&data).await?;
+            // The library answers Ok for a refusal too; the status, read by `RecordStatus` on the
+            // way back, tells them apart.
+            let status = LAST_STATUS.scope(std::cell::Cell::new(None), async {
+                task.sign_and_send(&data).await.map(|()| LAST_STATUS.with(std::cell::Cell::get))
+            });
+            if let Some(status) = status.await?
+                && status >= 400
+            {
+                sent = Sent::Refused(status);
+            }
         }
-        Ok(())
+        Ok(sent)
     }
 
     /// A remote actor, from our copy when it is recent, otherwise fetched (signed) and kept.
@@ -301,6 +312,39 @@ impl Activity for RawActivity {
 
     async fn receive(self, _data: &Data<FedData>) -> Result<(), FederationError> {
         Err(FederationError::Internal("an outgoing activity is never received".into()))
+    }
+}
+
+/// What became of a delivery the receiving server answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sent {
+    /// A 2xx: the inbox took it.
+    Taken,
+    /// A 4xx that sending again would not change (not 408 or 429): the activity is dropped for that
+    /// inbox, and the status kept so that an admin sees a server that refuses us.
+    Refused(u16),
+}
+
+tokio::task_local! {
+    /// The status of the last response within one `Federation::send`.
+    static LAST_STATUS: std::cell::Cell<Option<u16>>;
+}
+
+/// Client middleware: notes each response's status for the `send` it belongs to (nothing outside
+/// one).
+struct RecordStatus;
+
+#[async_trait]
+impl reqwest_middleware::Middleware for RecordStatus {
+    async fn handle(
+        &self,
+        request: reqwest::Request,
+        extensions: &mut axum::http::Extensions,
+        next: reqwest_middleware::Next<'_>,
+    ) -> reqwest_middleware::Result<reqwest::Response> {
+        let response = next.run(request, extensions).await?;
+        let _ = LAST_STATUS.try_with(|status| status.set(Some(response.status().as_u16())));
+        Ok(response)
     }
 }
 

@@ -84,8 +84,10 @@ pub async fn due(db: &Db, now: i64, busy: &[String], limit: usize) -> Result<Vec
     Ok(out)
 }
 
-/// Removes a delivered delivery (and its activity once no delivery is left) and records the success.
-pub async fn delivered(db: &Db, delivery: &Delivery, now: i64) -> Result<(), sqlx::Error> {
+/// Removes a delivery the inbox answered (and its activity once no delivery is left). The domain is
+/// alive either way (its failures are forgotten); it took the activity (recorded as its last
+/// success) or refused it for good (`refused`, recorded as its last error, for the admin page).
+pub async fn delivered(db: &Db, delivery: &Delivery, now: i64, refused: Option<&str>) -> Result<(), sqlx::Error> {
     let mut tx = db.begin_write().await?;
     let seq: Option<i64> = sqlx::query_scalar("DELETE FROM deliveries WHERE id = $1 RETURNING outbox_seq")
         .bind(delivery.id)
@@ -99,15 +101,25 @@ pub async fn delivered(db: &Db, delivery: &Delivery, now: i64) -> Result<(), sql
         .execute(&mut *tx)
         .await?;
     }
-    sqlx::query(
-        "INSERT INTO delivery_state (domain, failures, failing_since, next_attempt_at, last_success_at, dead) \
-         VALUES ($1, 0, NULL, NULL, $2, 0) ON CONFLICT (domain) DO UPDATE SET failures = 0, failing_since = NULL, \
-         next_attempt_at = NULL, last_success_at = excluded.last_success_at, dead = 0",
-    )
-    .bind(&delivery.domain)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
+    let query = match refused {
+        None => sqlx::query(
+            "INSERT INTO delivery_state (domain, failures, failing_since, next_attempt_at, last_success_at, dead) \
+             VALUES ($1, 0, NULL, NULL, $2, 0) ON CONFLICT (domain) DO UPDATE SET failures = 0, \
+             failing_since = NULL, next_attempt_at = NULL, last_success_at = excluded.last_success_at, dead = 0",
+        )
+        .bind(&delivery.domain)
+        .bind(now),
+        Some(why) => sqlx::query(
+            "INSERT INTO delivery_state (domain, failures, failing_since, next_attempt_at, last_error, last_error_at, \
+             dead) VALUES ($1, 0, NULL, NULL, $3, $2, 0) ON CONFLICT (domain) DO UPDATE SET failures = 0, \
+             failing_since = NULL, next_attempt_at = NULL, last_error = excluded.last_error, \
+             last_error_at = excluded.last_error_at, dead = 0",
+        )
+        .bind(&delivery.domain)
+        .bind(now)
+        .bind(why.chars().take(500).collect::<String>()),
+    };
+    query.execute(&mut *tx).await?;
     tx.commit().await
 }
 

@@ -15,8 +15,8 @@ impl QueueStore for Store {
         outbox::due(self.0.db(), now, busy, limit).await.map_err(PortError::new)
     }
 
-    async fn delivered(&self, delivery: &Delivery, now: i64) -> Result<(), PortError> {
-        outbox::delivered(self.0.db(), delivery, now).await.map_err(PortError::new)
+    async fn delivered(&self, delivery: &Delivery, now: i64, refused: Option<&str>) -> Result<(), PortError> {
+        outbox::delivered(self.0.db(), delivery, now, refused).await.map_err(PortError::new)
     }
 
     async fn failed(&self, domain: &str, error: &str, now: i64, retry_at: i64, dead: bool) -> Result<(), PortError> {

@@ -1,7 +1,8 @@
 //! Federation with a server that, like Mastodon in authorized-fetch ("secure") mode, serves its
-//! actors only to signed GETs whose signature covers `Host` and `Date`. The server here is a stand-in
-//! written for the test (an axum app on loopback, `SecureServer`): it checks which headers a
-//! signature covers, as Mastodon does before anything else, and records every request it gets.
+//! actors only to signed GETs whose signature covers `Host` and `Date`, and with a server that
+//! refuses what we deliver. The server here is a stand-in written for the test (an axum app on
+//! loopback, `SecureServer`): it checks which headers a signature covers, as Mastodon does before
+//! anything else, and records every request it gets.
 
 #![allow(clippy::expect_used, clippy::unwrap_used, reason = "tests fail loudly")]
 
@@ -37,12 +38,26 @@ struct SecureServer {
     task: Arc<tokio::task::JoinHandle<()>>,
 }
 
+/// What the stand-in server shares with its handler.
+#[derive(Clone)]
+struct Shared {
+    domain: String,
+    received: Arc<Mutex<Vec<Received>>>,
+    /// Inbox POSTs are refused with a 403, as by a server that blocked us.
+    refuse_deliveries: bool,
+}
+
 impl SecureServer {
     async fn start() -> Self {
+        Self::start_with(false).await
+    }
+
+    async fn start_with(refuse_deliveries: bool) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let domain = format!("localhost:{}", listener.local_addr().unwrap().port());
         let received = Arc::new(Mutex::new(Vec::new()));
-        let app = axum::Router::new().fallback(answer).with_state((domain.clone(), received.clone()));
+        let shared = Shared { domain: domain.clone(), received: received.clone(), refuse_deliveries };
+        let app = axum::Router::new().fallback(answer).with_state(shared);
         let task = tokio::spawn(async move {
             axum::serve(listener, app).await.unwrap();
         });
@@ -76,7 +91,7 @@ fn signed_header_names(headers: &HeaderMap) -> Vec<String> {
 }
 
 async fn answer(
-    State((domain, received)): State<(String, Arc<Mutex<Vec<Received>>>)>,
+    State(Shared { domain, received, refuse_deliveries }): State<Shared>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
@@ -105,6 +120,7 @@ async fn answer(
             json!({"error": "Mastodon requires the Date header or (created) pseudo-header to be signed"}),
         ),
         (Method::GET, "/users/ana") => (StatusCode::OK, actor(&base)),
+        (Method::POST, _) if refuse_deliveries => (StatusCode::FORBIDDEN, json!({"error": "Blocked"})),
         (Method::POST, "/inbox" | "/users/ana/inbox") if signed.iter().any(|h| h == "digest") => {
             (StatusCode::ACCEPTED, json!({}))
         }
@@ -188,5 +204,35 @@ async fn a_member_follows_an_account_on_a_server_that_requires_signed_fetches() 
             assert!(get.signed.iter().any(|h| h == header), "a fetch's signature leaves out {header}: {get:?}");
         }
     }
+    maillage.stop().await;
+}
+
+#[tokio::test]
+async fn a_server_that_refuses_our_deliveries_shows_on_the_admin_page() {
+    let refusing = SecureServer::start_with(true).await;
+    let maillage = TestInstance::start_with(|config| config.federation.insecure_local_federation = true).await;
+    let carla = maillage.member_with_token("carla", Role::Member).await;
+    maillage.create_member("camille", Role::Admin).await;
+
+    let account = format!("ana@{}", refusing.domain);
+    let reply = maillage.api().token(&carla).post("/api/v1/follows", &json!({ "account": account })).await;
+    assert_eq!(reply.status, StatusCode::ACCEPTED, "{reply:?}");
+
+    // The Follow is refused once, not sent again, and the admin page says so for that server.
+    let mut admin = maillage.browser();
+    admin.login_ok("camille").await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let page = admin.get("/admin/peers").await;
+        if common::html_text(&page.text).contains("refused the activity (HTTP 403)") {
+            assert!(page.text.contains(&refusing.domain), "{page:?}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "no refusal shown:\n{page:?}\nthe server saw:\n{}", refusing.report());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let posts = refusing.received().iter().filter(|r| r.method == Method::POST).count();
+    assert_eq!(posts, 1, "a refused delivery is not sent again:\n{}", refusing.report());
     maillage.stop().await;
 }
