@@ -184,9 +184,10 @@ async fn admins_remove_other_members_listings() {
     assert!(html_text(&page.text).contains("Escabeau trois marches"), "{page:?}");
     assert!(html_text(&page.text).contains("Cette coopérative"), "where each listing comes from: {page:?}");
     let remove = format!("/listings/{second_id}/delete");
-    assert!(page.text.contains(&format!("href=\"{remove}\"")), "a remove button: {page:?}");
-    // It asks first, naming the listing.
-    let confirm = admin.get(&remove).await;
+    assert!(page.text.contains(&format!("href=\"{remove}?from=admin\"")), "a remove button: {page:?}");
+    // It asks first, naming the listing; "Cancel" goes back to the list.
+    let confirm = admin.get(&format!("{remove}?from=admin")).await;
+    assert!(confirm.text.contains("href=\"/admin/listings\">Annuler"), "{confirm:?}");
     assert!(
         html_text(&confirm.text).contains("Retirer l'annonce «\u{a0}Escabeau trois marches\u{a0}»\u{a0}?"),
         "{confirm:?}"

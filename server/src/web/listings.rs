@@ -1,7 +1,7 @@
 //! Listing pages: detail, publish, edit, change status, delete.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -282,11 +282,19 @@ pub async fn set_status(
 pub struct NoFields {}
 
 /// Asks before deleting (or, for a moderator, removing) a listing.
+/// Where the confirmation page was opened from (`?from=admin`: the moderation list), for "Cancel".
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ConfirmFrom {
+    from: String,
+}
+
 pub async fn delete_confirm(
     State(state): State<AppState>,
     SignedIn(member): SignedIn,
     ctx: PageCtx,
     Path(id): Path<String>,
+    Query(from): Query<ConfirmFrom>,
 ) -> AppResult<Html<String>> {
     let listing = listings::get(&state.db, &id, Some(&member)).await?;
     if !listings::can_delete(&listing, &member) {
@@ -306,7 +314,7 @@ pub async fn delete_confirm(
         message: message.to_owned(),
         action: format!("/listings/{}/delete", listing.id),
         button,
-        cancel: format!("/listings/{}", listing.id),
+        cancel: if from.from == "admin" { "/admin/listings".to_owned() } else { format!("/listings/{}", listing.id) },
     })
 }
 
