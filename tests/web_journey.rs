@@ -144,6 +144,29 @@ async fn register_publish_find_edit_close_and_log_out() {
     let handle = format!("@dominique@{}", instance.config.domain);
     assert!(profile.text.contains(&handle), "the profile gives the address to follow: {profile:?}");
 
+    // With a place on the profile, "nearest first" needs no coordinates typed in: the profile's are
+    // used, and shown in the form.
+    let reply = browser
+        .submit(
+            "/members/dominique/edit",
+            "/members/dominique/edit",
+            &[
+                ("display_name", "dominique display"),
+                ("description", ""),
+                ("location_name", "Roubaix"),
+                ("latitude", "50.69"),
+                ("longitude", "3.17"),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{reply:?}");
+    let nearest = browser.get("/?sort=nearest").await;
+    assert_eq!(nearest.status, StatusCode::OK, "{nearest:?}");
+    assert!(nearest.text.contains("value=\"50.69,3.17\""), "the profile's place fills the form: {nearest:?}");
+    assert!(!nearest.text.contains("role=\"alert\""), "no error: {nearest:?}");
+    let without_place = instance.browser().get("/?sort=nearest").await;
+    assert!(without_place.text.contains("role=\"alert\""), "a visitor is asked for a point: {without_place:?}");
+
     // Log out: the profile link is gone, members-only pages send to the login page.
     let reply = browser.post("/logout", &[]).await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{reply:?}");

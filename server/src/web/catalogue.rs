@@ -52,9 +52,20 @@ fn selected(param: &Option<String>, value: &str) -> bool {
 pub async fn page(
     State(state): State<AppState>,
     ctx: PageCtx,
-    Query(params): Query<CatalogueParams>,
+    Query(mut params): Query<CatalogueParams>,
 ) -> AppResult<Html<String>> {
     let t = ctx.t;
+    // "Nearest first" or a radius without a point: a member's own place (from their profile) is
+    // the point, shown in the form so that they see it and can change it.
+    let wants_point =
+        selected(&params.sort, "nearest") || params.radius_km.as_deref().is_some_and(|r| !r.trim().is_empty());
+    let has_point = params.near.as_deref().is_some_and(|n| !n.trim().is_empty());
+    if wants_point && !has_point {
+        let home = ctx.viewer.as_ref().and_then(|v| v.location.as_ref()).and_then(|l| l.point);
+        if let Some(home) = home {
+            params.near = Some(format!("{},{}", home.latitude, home.longitude));
+        }
+    }
     let (items, page, has_more, errors) = match catalogue::search(&state.db, &params, ctx.viewer.as_ref()).await {
         Ok(results) => {
             let items = results.items.iter().map(|f| ListingView::new(t, &f.listing, f.distance_km)).collect();
