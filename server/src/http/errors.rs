@@ -154,7 +154,7 @@ mod tests {
 
     use super::*;
 
-    #[allow(clippy::unused_async, reason = "a handler is async")]
+    #[expect(clippy::unused_async, reason = "a handler is async")]
     async fn boom() -> &'static str {
         panic!("boom")
     }

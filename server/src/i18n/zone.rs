@@ -49,7 +49,7 @@ impl Zone {
 
 impl Default for Zone {
     fn default() -> Self {
-        #[allow(clippy::expect_used, reason = "the bundled database has Europe/Paris")]
+        #[expect(clippy::expect_used, reason = "the bundled database has Europe/Paris")]
         Self::named(DEFAULT_ZONE).expect("the bundled time zone database has Europe/Paris")
     }
 }
