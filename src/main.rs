@@ -87,7 +87,13 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
-    init_tracing(&config.log);
+    // The demo is a newcomer's first command: its own summary (addresses, accounts) should not
+    // scroll away under a hundred lines of seeding logs. MAILLAGE_LOG still decides when set.
+    let log = match cli.command {
+        Command::Demo(_) if std::env::var_os("MAILLAGE_LOG").is_none() => "warn",
+        _ => config.log.as_str(),
+    };
+    init_tracing(log);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
