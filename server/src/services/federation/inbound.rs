@@ -12,7 +12,7 @@ use super::Federator;
 use crate::config::PeeringPolicy;
 use crate::domain::ids::{new_id, now_ms};
 use crate::domain::listing::{ListingDraft, ListingInput, NumberInput, PriceInput};
-use crate::storage::federation::{self as store, INSTANCE, PeerRow};
+use crate::storage::federation::{self as store, INSTANCE};
 use crate::storage::{listings, outbox};
 
 fn storage(error: impl std::fmt::Display) -> PortError {
@@ -139,16 +139,7 @@ impl Federator {
         let db = self.db();
         let now = now_ms();
         let existing = store::peer(&db.pool, &follower.domain).await.map_err(storage)?;
-        let mut peer = existing.clone().unwrap_or_else(|| PeerRow {
-            domain: follower.domain.clone(),
-            actor_id: Some(follower.id.to_string()),
-            outgoing: "none".into(),
-            incoming: "none".into(),
-            incoming_follow: None,
-            blocked: false,
-            created_at: now,
-            updated_at: now,
-        });
+        let mut peer = existing.clone().unwrap_or_else(|| super::peers::new_peer(&follower.domain, now));
         peer.actor_id = Some(follower.id.to_string());
         peer.incoming_follow = Some(follow_id.to_string());
         peer.updated_at = now;

@@ -492,7 +492,8 @@ impl Federator {
     }
 }
 
-fn new_peer(domain: &str, now: i64) -> PeerRow {
+/// A peer row for a domain we have no link with yet.
+pub(super) fn new_peer(domain: &str, now: i64) -> PeerRow {
     PeerRow {
         domain: domain.to_owned(),
         actor_id: None,
