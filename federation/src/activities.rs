@@ -74,6 +74,14 @@ pub fn write_listing(urls: &Urls, activity_id: &str, proposal: &Proposal, update
     doc
 }
 
+/// The `Create` of a listing as an outbox shows it: its id is the listing's own URL with `#create`,
+/// stable across readings (the activity that was delivered may be long gone from our queue).
+pub fn outbox_create(urls: &Urls, proposal: &Proposal) -> Value {
+    let mut create = write_listing(urls, "outbox", proposal, false);
+    create["id"] = json!(format!("{}#create", proposal.id));
+    create
+}
+
 /// `Delete` of a listing (closed or removed): its id replaced by a `Tombstone`.
 pub fn delete_listing(urls: &Urls, activity_id: &str, author: &Url, object: &Url, to: &[Url], cc: &[Url]) -> Value {
     let tombstone = json!({ "type": "Tombstone", "id": object, "formerType": "Proposal" });

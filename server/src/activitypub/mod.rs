@@ -7,8 +7,9 @@
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{FromRequestParts, Path, Query, Request, State};
 use axum::http::header::{ACCEPT, CONTENT_TYPE, VARY};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -117,6 +118,18 @@ async fn reader(
         Ok(actor) => Ok(Some(actor)),
         Err(e) if required => Err(e.into_response()),
         Err(_) => Ok(None),
+    }
+}
+
+/// A request allowed to read our collections: under authorized fetch, one signed by a server we
+/// do not block (checked by [`reader`]); otherwise any.
+struct Authorized;
+
+impl FromRequestParts<AppState> for Authorized {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        reader(state, &parts.method, &parts.uri, &parts.headers, false).await.map(|_| Authorized)
     }
 }
 
@@ -263,15 +276,10 @@ async fn instance_outbox(
 
 async fn member_outbox(
     State(state): State<AppState>,
+    _: Authorized,
     Path(username): Path<String>,
     Query(query): Query<PageQuery>,
-    method: Method,
-    uri: axum::http::Uri,
-    headers: HeaderMap,
 ) -> Response {
-    if let Err(refused) = reader(&state, &method, &uri, &headers, false).await {
-        return refused;
-    }
     let Some(member) = active_member(&state, &username).await else { return not_found() };
     let id = maillage_federation::urls::outbox_of(&state.federator.urls().member(member.username.as_str()));
     outbox(&state, id, Some(&member.id), false, query.page.as_deref()).await
@@ -312,12 +320,7 @@ async fn outbox(
     let activities_json: Vec<Value> = items
         .iter()
         .take(OUTBOX_PAGE as usize)
-        .map(|listing| {
-            let proposal = state.federator.proposal(listing);
-            let mut create = activities::write_listing(urls, &format!("create-{}", listing.id), &proposal, false);
-            create["id"] = Value::String(format!("{}#create", urls.listing(&listing.id)));
-            create
-        })
+        .map(|listing| activities::outbox_create(urls, &state.federator.proposal(listing)))
         .collect();
     activity_json(activities::collection_page(&page_url(n), &id, activities_json, more.then(|| page_url(n + 1))))
 }
@@ -332,29 +335,12 @@ async fn is_peer_instance(state: &AppState, actor: &maillage_federation::RemoteA
     }
 }
 
-async fn instance_followers(
-    State(state): State<AppState>,
-    method: Method,
-    uri: axum::http::Uri,
-    headers: HeaderMap,
-) -> Response {
-    if let Err(refused) = reader(&state, &method, &uri, &headers, false).await {
-        return refused;
-    }
+async fn instance_followers(State(state): State<AppState>, _: Authorized) -> Response {
     let id = maillage_federation::urls::followers_of(&state.federator.urls().instance_actor());
     followers(&state, id, INSTANCE).await
 }
 
-async fn member_followers(
-    State(state): State<AppState>,
-    Path(username): Path<String>,
-    method: Method,
-    uri: axum::http::Uri,
-    headers: HeaderMap,
-) -> Response {
-    if let Err(refused) = reader(&state, &method, &uri, &headers, false).await {
-        return refused;
-    }
+async fn member_followers(State(state): State<AppState>, _: Authorized, Path(username): Path<String>) -> Response {
     let Some(member) = active_member(&state, &username).await else { return not_found() };
     let id = maillage_federation::urls::followers_of(&state.federator.urls().member(member.username.as_str()));
     followers(&state, id, &member.id).await
