@@ -1,44 +1,20 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, reason = "tests fail loudly")]
 
 use std::collections::HashSet;
-use std::path::PathBuf;
 
 use time::macros::date;
 
 use super::*;
 use crate::domain::category;
-use crate::domain::ids::new_id;
 use crate::domain::listing::ListingDraft;
 use crate::domain::member::{Member, MemberKind, Username, parse_description, parse_display_name};
 use crate::services::{accounts, catalogue, listings};
+use crate::storage::tests::TempSqlite;
 use crate::storage::{self, Db};
 
-/// A fresh SQLite database in its own directory, removed at the end of the test.
-struct TempDb {
-    dir: PathBuf,
-    db: Db,
-}
-
-impl TempDb {
-    async fn new() -> Self {
-        let dir = std::env::temp_dir().join(format!("maillage-sample-test-{}", new_id()));
-        let url = format!("sqlite://{}", dir.join("maillage.db").display());
-        let db = Db::open(&url, &dir).await.expect("opening the database");
-        db.migrate().await.expect("migrating");
-        Self { dir, db }
-    }
-
-    async fn counts(&self) -> (i64, i64) {
-        (
-            storage::members::count(&self.db).await.expect("members"),
-            storage::listings::count(&self.db).await.expect("listings"),
-        )
-    }
-
-    async fn close(self) {
-        self.db.close().await;
-        std::fs::remove_dir_all(&self.dir).ok();
-    }
+/// The members and listings stored.
+async fn counts(db: &Db) -> (i64, i64) {
+    (storage::members::count(db).await.expect("members"), storage::listings::count(db).await.expect("listings"))
 }
 
 fn member_count(profile: &Profile) -> usize {
@@ -112,7 +88,7 @@ async fn listings_of(db: &Db, member: &Member) -> Vec<crate::domain::listing::Li
 #[tokio::test]
 async fn seeding_creates_everything_once() {
     for profile in PROFILES {
-        let t = TempDb::new().await;
+        let t = TempSqlite::migrated().await;
         let expected_listings = profile.listings().count();
 
         let report = seed(&t.db, profile).await.expect("seeding");
@@ -124,7 +100,7 @@ async fn seeding_creates_everything_once() {
                 listings_created: expected_listings
             }
         );
-        assert_eq!(t.counts().await, (member_count(profile) as i64, expected_listings as i64));
+        assert_eq!(counts(&t.db).await, (member_count(profile) as i64, expected_listings as i64));
 
         let admin = accounts::authenticate(&t.db, profile.admin.username, DEMO_PASSWORD).await.expect("admin logs in");
         assert!(admin.is_admin());
@@ -150,7 +126,7 @@ async fn seeding_creates_everything_once() {
 
         let again = seed(&t.db, profile).await.expect("seeding again");
         assert_eq!(again, SeedReport { already_seeded: true, members_created: 0, listings_created: 0 });
-        assert_eq!(t.counts().await, (member_count(profile) as i64, expected_listings as i64), "duplicates");
+        assert_eq!(counts(&t.db).await, (member_count(profile) as i64, expected_listings as i64), "duplicates");
         t.close().await;
     }
 }
@@ -160,7 +136,7 @@ async fn seeding_creates_everything_once() {
 #[tokio::test]
 async fn an_interrupted_seeding_resumes() {
     let profile = &PROFILES[1];
-    let t = TempDb::new().await;
+    let t = TempSqlite::migrated().await;
     let first = &profile.members[0];
     let registration = accounts::Registration {
         username: first.username.to_owned(),
@@ -187,7 +163,7 @@ async fn an_interrupted_seeding_resumes() {
     let report = seed(&t.db, profile).await.expect("resuming");
     let total = profile.listings().count();
     assert_eq!((report.members_created, report.listings_created), (member_count(profile) - 1, total - 1));
-    assert_eq!(t.counts().await, (member_count(profile) as i64, total as i64));
+    assert_eq!(counts(&t.db).await, (member_count(profile) as i64, total as i64));
     assert_eq!(listings_of(&t.db, &member).await.len(), first.listings.len());
     t.close().await;
 }

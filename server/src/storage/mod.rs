@@ -19,7 +19,7 @@ pub mod search;
 pub mod sessions;
 pub mod stats;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

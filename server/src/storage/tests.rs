@@ -3,18 +3,30 @@
 use super::*;
 use crate::domain::ids::new_id;
 
-/// A SQLite database in a directory of its own, removed afterwards.
-struct TempSqlite {
+/// A SQLite database in a directory of its own, removed afterwards (for the unit tests of any
+/// module that needs a database).
+pub(crate) struct TempSqlite {
     dir: std::path::PathBuf,
-    db: Db,
+    pub(crate) db: Db,
 }
 
 impl TempSqlite {
-    async fn new() -> Self {
-        let dir = std::env::temp_dir().join(format!("maillage-storage-test-{}", new_id()));
+    pub(crate) async fn new() -> Self {
+        let dir = std::env::temp_dir().join(format!("maillage-unit-test-{}", new_id()));
         let url = format!("sqlite://{}", dir.join("maillage.db").display());
         let db = Db::open(&url, &dir).await.expect("opening the database");
         Self { dir, db }
+    }
+
+    /// With the migrations applied.
+    pub(crate) async fn migrated() -> Self {
+        let temp = Self::new().await;
+        temp.db.migrate().await.expect("migrating");
+        temp
+    }
+
+    pub(crate) async fn close(self) {
+        self.db.close().await;
     }
 }
 
