@@ -6,89 +6,17 @@
 
 mod common;
 
-use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use common::fed::{
+    Tripwire, domain, eventually, httpdate, instance, open_instance, peer, peer_state, peer_titles, peered_pair,
+    request_peering, sha256_base64,
+};
 use common::{TestInstance, listing_body, titles};
 use maillage_server::config::PeeringPolicy;
 use maillage_server::domain::member::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-
-/// An instance that federates over plain http on loopback, with the given peering policy.
-async fn instance(policy: PeeringPolicy, allowlist: Vec<String>) -> TestInstance {
-    TestInstance::start_with(move |config| {
-        config.federation.insecure_local_federation = true;
-        config.federation.policy = policy;
-        config.federation.allowlist = allowlist.clone();
-    })
-    .await
-}
-
-async fn open_instance() -> TestInstance {
-    instance(PeeringPolicy::Open, Vec::new()).await
-}
-
-fn domain(instance: &TestInstance) -> String {
-    instance.config.domain.clone()
-}
-
-/// Waits until `check` holds (delivery is asynchronous); fails with `what` after 20 s.
-async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = bool>,
-{
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if check().await {
-            return;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting: {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-async fn peer(instance: &TestInstance, admin: &str, other: &str) -> Value {
-    let reply = instance.api().token(admin).get(&format!("/api/v1/admin/peers/{other}")).await;
-    if reply.status == StatusCode::NOT_FOUND {
-        return json!({"state": "unknown"});
-    }
-    assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
-    reply.json()
-}
-
-async fn peer_state(instance: &TestInstance, admin: &str, other: &str) -> String {
-    peer(instance, admin, other).await["state"].as_str().unwrap_or_default().to_owned()
-}
-
-/// Titles of the listings from peered instances in `instance`'s catalogue (as a visitor sees it).
-async fn peer_titles(instance: &TestInstance) -> Vec<String> {
-    let mut found = instance.api().titles(&[("scope", "peers"), ("per_page", "100")]).await;
-    found.sort();
-    found
-}
-
-async fn request_peering(from: &TestInstance, admin: &str, to: &TestInstance) -> Value {
-    let reply = from.api().token(admin).post("/api/v1/admin/peers", &json!({"domain": domain(to)})).await;
-    assert_eq!(reply.status, StatusCode::ACCEPTED, "{reply:?}");
-    reply.json()
-}
-
-/// Two instances with an admin each, peered (both open).
-async fn peered_pair() -> (TestInstance, String, TestInstance, String) {
-    let a = open_instance().await;
-    let b = open_instance().await;
-    let admin_a = a.member_with_token("admin_a", Role::Admin).await;
-    let admin_b = b.member_with_token("admin_b", Role::Admin).await;
-    request_peering(&a, &admin_a, &b).await;
-    let (da, db) = (domain(&a), domain(&b));
-    eventually("A and B peered", || async {
-        peer_state(&a, &admin_a, &db).await == "peered" && peer_state(&b, &admin_b, &da).await == "peered"
-    })
-    .await;
-    (a, admin_a, b, admin_b)
-}
 
 #[tokio::test]
 async fn open_peering_lets_listings_flow_both_ways_and_follows_their_changes() {
@@ -579,35 +507,6 @@ async fn queue_again(from: &TestInstance, key: &str, activity: &str, to_domain: 
     from.server.state.federator.wake();
 }
 
-fn httpdate(time: std::time::SystemTime) -> String {
-    let format = time::macros::format_description!(
-        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
-    );
-    time::OffsetDateTime::from(time).format(&format).unwrap()
-}
-
-fn sha256_base64(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    let hash = sha2::Sha256::digest(bytes);
-    base64_encode(&hash)
-}
-
-fn base64_encode(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[(n >> (18 - 6 * i)) as usize & 63] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 #[tokio::test]
 async fn admins_peer_from_the_web_page_and_members_follow_from_theirs() {
     let a = open_instance().await;
@@ -722,25 +621,55 @@ async fn authorized_fetch_serves_documents_to_signed_requests_only() {
 }
 
 #[tokio::test]
-async fn in_production_mode_http_and_loopback_peers_are_refused() {
-    let local = open_instance().await;
-    let production = TestInstance::start_with(|config| {
-        config.federation.policy = PeeringPolicy::Open;
-    })
-    .await;
+async fn in_production_mode_no_request_reaches_a_loopback_or_private_address() {
+    // A listener on loopback counts every connection made to it: none may be, in production.
+    let tripwire = Tripwire::start().await;
+    let port = tripwire.port;
+    let production = TestInstance::start_with(|config| config.federation.policy = PeeringPolicy::Open).await;
     let admin = production.member_with_token("admin", Role::Admin).await;
-    let reply = production.api().token(&admin).post("/api/v1/admin/peers", &json!({"domain": domain(&local)})).await;
-    reply.assert_error(StatusCode::BAD_GATEWAY, "remote_unreachable");
-    let reply = production.api().token(&admin).post("/api/v1/admin/peers", &json!({"domain": "127.0.0.1"})).await;
-    assert!(reply.status == StatusCode::BAD_GATEWAY || reply.status == StatusCode::UNPROCESSABLE_ENTITY, "{reply:?}");
-    // And a follow towards a loopback address is refused the same way.
     let member = production.member_with_token("member", Role::Member).await;
-    let reply = production
-        .api()
-        .token(&member)
-        .post("/api/v1/follows", &json!({"account": format!("x@{}", domain(&local))}))
-        .await;
+    let hosts = [
+        format!("127.0.0.1:{port}"),
+        format!("127.1:{port}"),
+        format!("2130706433:{port}"),
+        format!("0x7f000001:{port}"),
+        format!("0177.0.0.1:{port}"),
+        format!("0.0.0.0:{port}"),
+        format!("[::1]:{port}"),
+        format!("[::ffff:127.0.0.1]:{port}"),
+        // A name, but with a port, which production does not federate with.
+        format!("localhost:{port}"),
+    ];
+    for host in &hosts {
+        let reply = production.api().token(&admin).post("/api/v1/admin/peers", &json!({ "domain": host })).await;
+        reply.assert_field_error("domain");
+        let account = format!("x@{host}");
+        let reply = production.api().token(&member).post("/api/v1/follows", &json!({ "account": account })).await;
+        reply.assert_field_error("account");
+    }
+    // Junk is refused the same way, before any lookup.
+    let huge = "a".repeat(100 * 1024);
+    for junk in ["http://", "https://", "a@b@c", "coop.fr/inbox", huge.as_str()] {
+        let reply = production.api().token(&admin).post("/api/v1/admin/peers", &json!({ "domain": junk })).await;
+        reply.assert_field_error("domain");
+        let account = format!("x@{junk}");
+        let reply = production.api().token(&member).post("/api/v1/follows", &json!({ "account": account })).await;
+        reply.assert_field_error("account");
+    }
+    let reply = production.api().token(&member).post("/api/v1/follows", &json!({ "account": "a@b@c" })).await;
+    reply.assert_field_error("account");
+    // A name that resolves to loopback is refused by the resolver, before any connection too.
+    let reply = production.api().token(&admin).post("/api/v1/admin/peers", &json!({ "domain": "localhost" })).await;
     reply.assert_error(StatusCode::BAD_GATEWAY, "remote_unreachable");
+    assert_eq!(tripwire.connections(), 0, "a request in production mode reached a loopback address");
+
+    // The tripwire does see connections: in insecure local mode the same follow is attempted.
+    let local = open_instance().await;
+    let local_member = local.member_with_token("local", Role::Member).await;
+    let account = format!("x@localhost:{port}");
+    let reply = local.api().token(&local_member).post("/api/v1/follows", &json!({ "account": account })).await;
+    reply.assert_error(StatusCode::BAD_GATEWAY, "remote_unreachable");
+    assert!(tripwire.connections() > 0, "the tripwire saw nothing: it proves nothing");
     local.stop().await;
     production.stop().await;
 }

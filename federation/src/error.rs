@@ -28,6 +28,10 @@ pub enum FederationError {
     /// Another server did not answer, or not usefully (a fetch of ours that failed).
     #[error("unreachable: {0}")]
     Unreachable(String),
+    /// Our own rules forbid a request there (`target.rs`: an IP address, `http` in production...):
+    /// nothing was sent.
+    #[error("not allowed: {0}")]
+    NotAllowed(String),
     #[error("storage: {0}")]
     Port(PortError),
     #[error("{0}")]
@@ -39,7 +43,7 @@ impl FederationError {
         match self {
             FederationError::Unauthorized(_) | FederationError::BadSignature => StatusCode::UNAUTHORIZED,
             FederationError::Forbidden(_) => StatusCode::FORBIDDEN,
-            FederationError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            FederationError::BadRequest(_) | FederationError::NotAllowed(_) => StatusCode::BAD_REQUEST,
             FederationError::NotFound => StatusCode::NOT_FOUND,
             FederationError::Unreachable(_) => StatusCode::BAD_GATEWAY,
             FederationError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -52,6 +56,7 @@ impl From<PortError> for FederationError {
     fn from(error: PortError) -> Self {
         match error {
             PortError::Refused(why) => FederationError::BadRequest(why),
+            PortError::Forbidden(why) => FederationError::Forbidden(why),
             storage => FederationError::Port(storage),
         }
     }
@@ -80,11 +85,56 @@ impl From<activitypub_federation::error::Error> for FederationError {
             E::RequestLimit | E::ResponseBodyLimit => {
                 FederationError::BadRequest("too many or too large fetches".into())
             }
+            E::Reqwest(e) => FederationError::Unreachable(describe_request_error(&e)),
+            E::ReqwestMiddleware(reqwest_middleware::Error::Reqwest(e)) => {
+                FederationError::Unreachable(describe_request_error(&e))
+            }
+            E::ReqwestMiddleware(e) => FederationError::Unreachable(e.to_string()),
+            E::Other(why) if why.contains(" failure with status ") => FederationError::Unreachable(why),
             E::SerializeOutgoingActivity(e, _) => FederationError::Internal(e.to_string()),
             E::StopActivityQueue(e) => FederationError::Internal(e.to_string()),
             // Everything else comes from fetching or reading the signer's key: we cannot verify.
             other => FederationError::Unauthorized(format!("cannot verify the sender: {other}")),
         }
+    }
+}
+
+/// What went wrong with a request, in words an admin can act on: refused, timed out, TLS, DNS, a
+/// private address, or the innermost cause. reqwest's own message ("error sending request for url")
+/// leaves the cause in its source chain.
+pub fn describe_request_error(error: &reqwest::Error) -> String {
+    let mut causes = Vec::new();
+    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(error);
+    let mut refused = false;
+    while let Some(cause) = source {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            refused |= io.kind() == std::io::ErrorKind::ConnectionRefused;
+        }
+        causes.push(cause.to_string());
+        source = cause.source();
+    }
+    let all = causes.join(": ").to_ascii_lowercase();
+    let innermost = causes.last().cloned().unwrap_or_else(|| error.to_string());
+    let what = if error.is_timeout() || all.contains("timed out") {
+        "timed out".to_owned()
+    } else if refused || all.contains("connection refused") {
+        "connection refused".to_owned()
+    } else if all.contains("internal ip") || all.contains("private address") || all.contains("resolves to") {
+        format!("refused: the name resolves to a private or loopback address ({innermost})")
+    } else if all.contains("dns error") || all.contains("failed to lookup") || all.contains("name or service") {
+        format!("DNS lookup failed ({innermost})")
+    } else if all.contains("certificate") || all.contains("tls") || all.contains("handshake") {
+        format!("TLS error ({innermost})")
+    } else if let Some(status) = error.status() {
+        format!("HTTP {}", status.as_u16())
+    } else if error.is_connect() {
+        format!("could not connect ({innermost})")
+    } else {
+        innermost
+    };
+    match error.url() {
+        Some(url) => format!("{url}: {what}"),
+        None => what,
     }
 }
 

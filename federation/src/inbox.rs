@@ -39,6 +39,8 @@ pub async fn receive(federation: &Federation, request: Request<Body>) -> Result<
     if data.port.is_blocked(&actor_domain).await? {
         return Err(FederationError::Forbidden(format!("{actor_domain} is blocked")));
     }
+    // Dated now, for us, covering the body: before any key is fetched or any signature computed.
+    crate::signature::check(&parts.headers, &data.urls.domain(), true)?;
     let attempt = |bytes: Bytes| {
         let mut request = Request::from_parts(parts.clone(), Body::from(bytes));
         *request.extensions_mut() = Default::default();
@@ -162,17 +164,32 @@ impl InboxActivity {
                 Ok(Inbound::Other { actor: self.actor.clone(), kind: format!("Undo({inner_kind})") })
             }
             "Create" | "Update" => {
-                let names_proposal = match self.object.get("type") {
-                    Some(Value::String(s)) => s == "Proposal",
-                    Some(Value::Array(items)) => items.iter().any(|i| i.as_str() == Some("Proposal")),
-                    _ => false,
+                let object_kind = match &self.object {
+                    // An object by reference: well formed, and nothing we keep.
+                    Value::String(_) if object_id.is_some() => {
+                        return Ok(Inbound::Other { actor: self.actor.clone(), kind: format!("{}(?)", self.kind()) });
+                    }
+                    Value::Object(object) => match object.get("type") {
+                        Some(Value::String(kind)) => kind.clone(),
+                        Some(Value::Array(kinds)) if kinds.iter().all(Value::is_string) && !kinds.is_empty() => {
+                            kinds.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(",")
+                        }
+                        _ => return Err(bad("the object has no type")),
+                    },
+                    _ => return Err(bad("no object")),
                 };
-                if !names_proposal {
-                    let kind = self.object.get("type").and_then(|t| t.as_str()).unwrap_or("?");
-                    return Ok(Inbound::Other { actor: self.actor.clone(), kind: format!("{}({kind})", self.kind()) });
+                if object_id.is_none() {
+                    return Err(bad("the object has no id"));
+                }
+                if !object_kind.split(',').any(|k| k == "Proposal") {
+                    return Ok(Inbound::Other {
+                        actor: self.actor.clone(),
+                        kind: format!("{}({object_kind})", self.kind()),
+                    });
                 }
                 let proposal: Proposal = serde_json::from_value(self.object.clone())
                     .map_err(|e| bad(&format!("not a valid Proposal: {e}")))?;
+                let proposal = proposal.received(data.insecure_local);
                 if proposal.attributed_to != self.actor {
                     return Err(FederationError::Forbidden(format!(
                         "{}: the proposal is attributed to {}, not to the sender",
@@ -228,6 +245,10 @@ impl Activity for InboxActivity {
     }
 
     async fn receive(self, data: &Data<FedData>) -> Result<(), FederationError> {
+        // Well signed by an actor of that server: it is up.
+        if let Some(domain) = domain_of(&self.actor) {
+            data.port.server_answered(&domain).await?;
+        }
         if data.port.already_received(&self.id).await? {
             tracing::debug!(activity = %self.id, "already received: ignored");
             return Ok(());

@@ -14,6 +14,9 @@ pub enum PortError {
     /// What was received cannot be accepted (a listing that fails validation): a 400, for good.
     #[error("{0}")]
     Refused(String),
+    /// The sender may not do this (change or delete another actor's listing): a 403.
+    #[error("{0}")]
+    Forbidden(String),
 }
 
 impl PortError {
@@ -23,6 +26,10 @@ impl PortError {
 
     pub fn refused(why: impl std::fmt::Display) -> Self {
         Self::Refused(why.to_string())
+    }
+
+    pub fn forbidden(why: impl std::fmt::Display) -> Self {
+        Self::Forbidden(why.to_string())
     }
 }
 
@@ -63,8 +70,11 @@ pub struct RemoteActor {
 }
 
 impl RemoteActor {
-    /// From a fetched document; `None` when its id is not on the server it was fetched from.
-    pub fn from_document(doc: &ActorDocument, fetched_at: i64) -> Option<Self> {
+    /// From a fetched document (already checked: its id, inboxes and key are its server's); `None`
+    /// when its id has no host. Links we only show are kept when they are web links
+    /// (`target::safe_link`), and the outbox only when it is on the actor's server: anything else
+    /// is dropped, not refused.
+    pub fn from_document(doc: &ActorDocument, fetched_at: i64, insecure_local: bool) -> Option<Self> {
         let domain = crate::urls::domain_of(&doc.id)?;
         let username = doc
             .preferred_username
@@ -78,9 +88,12 @@ impl RemoteActor {
             username,
             inbox: doc.inbox.clone(),
             shared_inbox: doc.endpoints.as_ref().and_then(|e| e.shared_inbox.clone()),
-            outbox: doc.outbox.clone(),
+            outbox: doc.outbox.clone().filter(|outbox| {
+                crate::target::same_server(outbox, &doc.id)
+                    && crate::target::check_target(outbox, insecure_local).is_ok()
+            }),
             public_key_pem: doc.public_key.public_key_pem.clone(),
-            page: doc.url.clone(),
+            page: crate::target::safe_link(doc.url.clone(), insecure_local),
             fetched_at,
         })
     }
@@ -136,4 +149,8 @@ pub trait Port: Send + Sync + 'static {
 
     /// Applies an inbound event.
     async fn receive(&self, event: Inbound) -> Result<(), PortError>;
+
+    /// A server proved it is up (it sent us a well-signed activity, or answered a fetch): deliveries
+    /// waiting for their next attempt to it may go at once.
+    async fn server_answered(&self, domain: &str) -> Result<(), PortError>;
 }

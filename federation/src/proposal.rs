@@ -282,6 +282,13 @@ impl Proposal {
         }
     }
 
+    /// A proposal as we keep it once received: its `url` (the page people open) only when it is a
+    /// web link (`target::safe_link`: no `javascript:`, and `https` outside insecure local mode).
+    pub fn received(mut self, insecure_local: bool) -> Self {
+        self.url = crate::target::safe_link(self.url.take(), insecure_local);
+        self
+    }
+
     /// The description as plain text, without the title and the link to the page that we add for
     /// `Note` readers.
     fn description(&self) -> String {

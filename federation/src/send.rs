@@ -15,28 +15,37 @@ use url::Url;
 
 use crate::error::FederationError;
 use crate::port::{LocalActor, Port, RemoteActor};
+use crate::target::{check_target, same_server};
 use crate::urls::Urls;
 use crate::vocab::ActorDocument;
 
-/// What the library hands to our handlers: the port and our URLs.
+/// What the library hands to our handlers: the port, our URLs, and whether http and loopback are
+/// allowed (insecure local mode).
 #[derive(Clone)]
 pub struct FedData {
     pub port: Arc<dyn Port>,
     pub urls: Urls,
+    pub insecure_local: bool,
 }
 
-/// Refuses URLs on blocked domains, for fetches and deliveries alike.
+/// The check every fetch and delivery of the library passes: our target rules (`target.rs`), then
+/// the block list.
 #[derive(Clone)]
-struct BlockList(Arc<dyn Port>);
+struct Gate {
+    port: Arc<dyn Port>,
+    insecure_local: bool,
+}
 
 #[async_trait]
-impl UrlVerifier for BlockList {
+impl UrlVerifier for Gate {
     async fn verify(&self, url: &Url) -> Result<(), activitypub_federation::error::Error> {
+        use activitypub_federation::error::Error as E;
+        check_target(url, self.insecure_local).map_err(|refusal| E::Other(format!("{url}: {refusal}")))?;
         let domain = crate::urls::domain_of(url).unwrap_or_default();
-        match self.0.is_blocked(&domain).await {
+        match self.port.is_blocked(&domain).await {
             Ok(false) => Ok(()),
-            Ok(true) => Err(activitypub_federation::error::Error::Other(format!("{domain} is blocked"))),
-            Err(e) => Err(activitypub_federation::error::Error::Other(e.to_string())),
+            Ok(true) => Err(E::Other(format!("{domain} is blocked"))),
+            Err(e) => Err(E::Other(e.to_string())),
         }
     }
 }
@@ -80,12 +89,12 @@ impl Federation {
         let domain = urls.domain();
         let config = FederationConfig::builder()
             .domain(domain)
-            .app_data(FedData { port: port.clone(), urls })
-            .client(reqwest_middleware::ClientBuilder::new(client.clone()).with(RecordStatus).build())
+            .app_data(FedData { port: port.clone(), urls, insecure_local: options.insecure_local })
+            .client(reqwest_middleware::ClientBuilder::new(client.clone()).with(OnTheWire).build())
             .debug(options.insecure_local)
             .allow_http_urls(options.insecure_local)
             .request_timeout(options.request_timeout)
-            .url_verifier(Box::new(BlockList(port)))
+            .url_verifier(Box::new(Gate { port, insecure_local: options.insecure_local }))
             .http_fetch_limit(50)
             .signed_fetch_actor(&Signer(instance.clone()))
             // Sign as Mastodon does, `(request-target) host date` (and `digest` on POSTs), rather
@@ -106,27 +115,48 @@ impl Federation {
         &self.config.urls
     }
 
+    /// Whether a server answers at all: a plain GET of `url` (its instance actor or NodeInfo) that
+    /// gets any HTTP answer below 500. Used to notice that a server we could not deliver to is back.
+    pub async fn answers(&self, url: &Url) -> bool {
+        if self.check(url).is_err() {
+            return false;
+        }
+        let request = self.client.get(url.clone()).header(reqwest::header::ACCEPT, crate::ACTIVITY_JSON);
+        matches!(request.send().await, Ok(response) if response.status().as_u16() < 500)
+    }
+
     /// Signs `activity` (JSON text) with `signer`'s key and posts it to `inbox`. `Ok` when the inbox
-    /// took it, or refused it for good (a 4xx other than 408 and 429: sending again would not help),
-    /// saying which; `Err` when it should be tried again later.
+    /// took it, refused it for good (a 4xx other than 408 and 429: sending again would not help), or
+    /// when our own rules forbid sending there at all (then it never will be); `Err` when it should be
+    /// tried again later, saying what failed (refused connection, timeout, TLS, DNS, HTTP status).
     pub async fn send(&self, signer: &LocalActor, activity: &str, inbox: &Url) -> Result<Sent, FederationError> {
+        if let Err(refusal) = check_target(inbox, self.insecure_local) {
+            return Ok(Sent::Undeliverable(format!("{inbox}: {refusal}")));
+        }
         let raw = RawActivity::parse(activity)?;
         let data = self.data();
         let tasks = SendActivityTask::prepare(&raw, &Signer(signer.clone()), vec![inbox.clone()], &data).await?;
         if tasks.is_empty() {
-            return Err(FederationError::Forbidden(format!("{inbox} is not a valid inbox for this instance")));
+            // The library's own checks refused the inbox (a blocked domain, a local URL): final too.
+            return Ok(Sent::Undeliverable(format!("{inbox} is not an inbox we may deliver to")));
         }
         let mut sent = Sent::Taken;
         for task in tasks {
-            // The library answers Ok for a refusal too; the status, read by `RecordStatus` on the
-            // way back, tells them apart.
-            let status = LAST_STATUS.scope(std::cell::Cell::new(None), async {
-                task.sign_and_send(&data).await.map(|()| LAST_STATUS.with(std::cell::Cell::get))
-            });
-            if let Some(status) = status.await?
-                && status >= 400
-            {
-                sent = Sent::Refused(status);
+            // The library answers Ok for a refusal too; the status, read by `OnTheWire` on the way
+            // back, tells them apart, and says what a failure was.
+            let (result, status) = LAST_STATUS
+                .scope(std::cell::Cell::new(None), async {
+                    let result = task.sign_and_send(&data).await;
+                    (result, LAST_STATUS.with(std::cell::Cell::get))
+                })
+                .await;
+            match (result, status) {
+                (Ok(()), Some(status)) if status >= 400 => sent = Sent::Refused(status),
+                (Ok(()), _) => {}
+                (Err(_), Some(status)) => {
+                    return Err(FederationError::Unreachable(format!("{inbox} answered HTTP {status}")));
+                }
+                (Err(error), None) => return Err(FederationError::from(error)),
             }
         }
         Ok(sent)
@@ -143,21 +173,32 @@ impl Federation {
     /// Done here rather than by the library, which asserts (in debug builds) that the answer's
     /// `subject` repeats the query letter for letter: a member typing `Alice@Coop.fr` for the
     /// account `alice@coop.fr` crashed the request. Host names are compared without case, and the
-    /// answer's own spelling of the account is the one kept.
+    /// answer's own spelling of the account is the one kept. The WebFinger URL, its redirect and the
+    /// actor pass the target rules before any connection is made.
     pub async fn resolve_handle(&self, handle: &str) -> Result<RemoteActor, FederationError> {
         let handle = handle.trim().trim_start_matches('@');
         let (user, host) = handle
             .rsplit_once('@')
-            .filter(|(user, host)| !user.is_empty() && !host.is_empty())
+            .filter(|(user, host)| !user.is_empty() && !host.is_empty() && !user.contains(['@', '/', '?', '#']))
             .ok_or(FederationError::NotFound)?;
         let host = host.to_ascii_lowercase();
         let scheme = if self.insecure_local { "http" } else { "https" };
-        let mut url =
-            Url::parse(&format!("{scheme}://{host}/.well-known/webfinger")).map_err(|_| FederationError::NotFound)?;
+        let mut url = Url::parse(&format!("{scheme}://{host}/.well-known/webfinger"))
+            .ok()
+            .filter(|url| crate::urls::domain_of(url).as_deref() == Some(host.as_str()))
+            .ok_or_else(|| FederationError::NotAllowed(format!("{host}: not a host name")))?;
+        self.check(&url)?;
         url.query_pairs_mut().append_pair("resource", &format!("acct:{user}@{host}"));
         let document = self.webfinger(url).await?;
         let actor = crate::webfinger::actor_link(&document).ok_or(FederationError::NotFound)?;
+        self.check(&actor)?;
         self.actor(&actor).await
+    }
+
+    /// Our target rules for one URL we are about to request.
+    fn check(&self, url: &Url) -> Result<(), FederationError> {
+        check_target(url, self.insecure_local)
+            .map_err(|refusal| FederationError::NotAllowed(format!("{url}: {refusal}")))
     }
 
     /// GETs a WebFinger document, following one redirect (a domain may delegate WebFinger to the
@@ -173,7 +214,7 @@ impl Federation {
                 .header(reqwest::header::ACCEPT, "application/jrd+json, application/json")
                 .send()
                 .await
-                .map_err(|e| unreachable(format!("{url}: {e}")))?;
+                .map_err(|e| unreachable(format!("{url}: {}", crate::error::describe_request_error(&e))))?;
             let status = response.status();
             if status.is_redirection() && redirects == 0 {
                 let location = response
@@ -182,9 +223,7 @@ impl Federation {
                     .and_then(|l| l.to_str().ok())
                     .and_then(|l| url.join(l).ok())
                     .ok_or_else(|| unreachable(format!("{url}: a redirect without a location")))?;
-                if location.scheme() != "https" && !self.insecure_local {
-                    return Err(unreachable(format!("{url}: redirected to {location}, not https")));
-                }
+                self.check(&location)?;
                 url = location;
                 continue;
             }
@@ -192,14 +231,18 @@ impl Federation {
                 return Err(FederationError::NotFound);
             }
             if !status.is_success() {
-                return Err(unreachable(format!("{url} answered {status}")));
+                return Err(unreachable(format!("{url} answered HTTP {}", status.as_u16())));
             }
             if response.content_length().is_some_and(|n| n > MAX_BYTES as u64) {
                 return Err(unreachable(format!("{url}: the answer is too large")));
             }
             let mut body = Vec::new();
             let mut response = response;
-            while let Some(chunk) = response.chunk().await.map_err(|e| unreachable(format!("{url}: {e}")))? {
+            while let Some(chunk) = response
+                .chunk()
+                .await
+                .map_err(|e| unreachable(format!("{url}: {}", crate::error::describe_request_error(&e))))?
+            {
                 body.extend_from_slice(&chunk);
                 if body.len() > MAX_BYTES {
                     return Err(unreachable(format!("{url}: the answer is too large")));
@@ -248,6 +291,7 @@ impl Federation {
                 serde_json::from_value::<crate::proposal::Proposal>(object).ok()
             })
             .filter(|p| crate::urls::domain_of(&p.id) == domain && crate::urls::domain_of(&p.attributed_to) == domain)
+            .map(|p| p.received(self.insecure_local))
             .collect())
     }
 
@@ -316,13 +360,16 @@ impl Activity for RawActivity {
 }
 
 /// What became of a delivery the receiving server answered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Sent {
     /// A 2xx: the inbox took it.
     Taken,
     /// A 4xx that sending again would not change (not 408 or 429): the activity is dropped for that
     /// inbox, and the status kept so that an admin sees a server that refuses us.
     Refused(u16),
+    /// Our own rules forbid sending to this inbox (an `http` or `ftp` URL in production, an IP
+    /// address...): it is dropped at once, never retried, and the reason kept for the admin page.
+    Undeliverable(String),
 }
 
 tokio::task_local! {
@@ -330,18 +377,33 @@ tokio::task_local! {
     static LAST_STATUS: std::cell::Cell<Option<u16>>;
 }
 
-/// Client middleware: notes each response's status for the `send` it belongs to (nothing outside
-/// one).
-struct RecordStatus;
+/// Client middleware, on every request the library sends (fetches and deliveries):
+/// - names the signature algorithm for what it is. The signing library writes `algorithm="hs2019"`
+///   whatever the key, and some servers (apsig and the software built on it) refuse that for RSA
+///   keys; the signature itself is RSA-SHA256 over `(request-target) host date` (and `digest`), with
+///   no `(created)`, which is exactly what `rsa-sha256` means, as Mastodon sends it. The algorithm is
+///   a parameter of the header, not part of what is signed, so the signature stays valid.
+/// - notes each response's status for the `send` it belongs to (nothing outside one).
+struct OnTheWire;
 
 #[async_trait]
-impl reqwest_middleware::Middleware for RecordStatus {
+impl reqwest_middleware::Middleware for OnTheWire {
     async fn handle(
         &self,
-        request: reqwest::Request,
+        mut request: reqwest::Request,
         extensions: &mut axum::http::Extensions,
         next: reqwest_middleware::Next<'_>,
     ) -> reqwest_middleware::Result<reqwest::Response> {
+        if let Some(renamed) = request
+            .headers()
+            .get("signature")
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| v.contains("algorithm=\"hs2019\""))
+            .map(|v| v.replace("algorithm=\"hs2019\"", "algorithm=\"rsa-sha256\""))
+            .and_then(|v| reqwest::header::HeaderValue::from_str(&v).ok())
+        {
+            request.headers_mut().insert("signature", renamed);
+        }
         let response = next.run(request, extensions).await?;
         let _ = LAST_STATUS.try_with(|status| status.set(Some(response.status().as_u16())));
         Ok(response)
@@ -419,21 +481,38 @@ impl Object for RemoteActorObject {
         Err(FederationError::Internal("remote actors are not served".into()))
     }
 
-    async fn verify(json: &ActorDocument, expected: &Url, _data: &Data<FedData>) -> Result<(), FederationError> {
-        if crate::urls::domain_of(&json.id) != crate::urls::domain_of(expected) {
-            return Err(FederationError::Unauthorized(format!("actor {} served by another server", json.id)));
+    /// An actor document is kept only if it is on the server it was fetched from, and its inbox,
+    /// shared inbox and key are its own server's: a document cannot make us deliver to, or believe
+    /// a key for, another server. Inboxes must also be targets we may deliver to at all (an `ftp:`
+    /// or, in production, `http:` shared inbox is refused here, not found unusable at delivery).
+    async fn verify(json: &ActorDocument, expected: &Url, data: &Data<FedData>) -> Result<(), FederationError> {
+        let refused = |why: String| FederationError::Unauthorized(format!("actor {}: {why}", json.id));
+        if !same_server(&json.id, expected) {
+            return Err(refused("served by another server".into()));
         }
-        if crate::urls::domain_of(&json.inbox) != crate::urls::domain_of(&json.id) || json.public_key.owner != json.id {
-            return Err(FederationError::Unauthorized(format!("actor {}: inbox or key on another server", json.id)));
+        if json.public_key.owner != json.id {
+            return Err(refused("its key belongs to another actor".into()));
+        }
+        let shared_inbox = json.endpoints.as_ref().and_then(|e| e.shared_inbox.as_ref());
+        for (what, inbox) in [("inbox", Some(&json.inbox)), ("sharedInbox", shared_inbox)] {
+            let Some(inbox) = inbox else { continue };
+            if !same_server(inbox, &json.id) {
+                return Err(refused(format!("its {what} {inbox} is on another server")));
+            }
+            if let Err(refusal) = check_target(inbox, data.insecure_local) {
+                return Err(refused(format!("its {what} {inbox} is unusable: {refusal}")));
+            }
         }
         Ok(())
     }
 
     async fn from_json(json: ActorDocument, data: &Data<FedData>) -> Result<Self, FederationError> {
         let now = chrono::Utc::now().timestamp_millis();
-        let actor = RemoteActor::from_document(&json, now)
+        let actor = RemoteActor::from_document(&json, now, data.insecure_local)
             .ok_or_else(|| FederationError::BadRequest(format!("actor {} has no host", json.id)))?;
         data.port.save_remote_actor(&actor).await?;
+        // It answered: if deliveries to it were waiting for a retry, they can go now.
+        data.port.server_answered(&actor.domain).await?;
         Ok(RemoteActorObject(actor))
     }
 }

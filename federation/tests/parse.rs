@@ -46,7 +46,7 @@ fn now_ms() -> i64 {
 /// An actor document from the assets, as we keep it.
 fn actor_from(name: &str) -> RemoteActor {
     let doc: ActorDocument = serde_json::from_value(asset(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
-    RemoteActor::from_document(&doc, now_ms()).unwrap_or_else(|| panic!("{name}: no host"))
+    RemoteActor::from_document(&doc, now_ms(), true).unwrap_or_else(|| panic!("{name}: no host"))
 }
 
 /// An actor we have no published document of (the sender of a captured activity), as we would keep it.
@@ -117,6 +117,10 @@ impl Port for MemoryPort {
 
     async fn receive(&self, event: Inbound) -> Result<(), PortError> {
         self.events.lock().unwrap().push(event);
+        Ok(())
+    }
+
+    async fn server_answered(&self, _domain: &str) -> Result<(), PortError> {
         Ok(())
     }
 }
@@ -352,7 +356,7 @@ fn every_published_actor_becomes_the_remote_actor_we_deliver_to() {
         let doc: ActorDocument = serde_json::from_value(asset(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
         assert_eq!(doc.public_key.id.as_str(), expected.key_id, "{file}: key id");
         assert_eq!(doc.public_key.owner.as_str(), expected.id, "{file}: key owner");
-        let actor = RemoteActor::from_document(&doc, 1_795_000_000_000).unwrap();
+        let actor = RemoteActor::from_document(&doc, 1_795_000_000_000, true).unwrap();
         assert_eq!(actor.kind, expected.kind, "{file}");
         assert_eq!(actor.id.as_str(), expected.id, "{file}");
         assert_eq!(actor.domain, expected.domain, "{file}");

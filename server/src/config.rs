@@ -62,6 +62,10 @@ pub struct FederationConfig {
     /// Development only: allow peers on http and on loopback or private addresses (tests, the demo).
     /// Never in production: it opens the server to requests forged towards internal services.
     pub insecure_local_federation: bool,
+    /// Failed attempts of one activity to a server after which the next activity to it is tried: if
+    /// that one is taken, the server is up and refuses only the first, which is given up (shown on
+    /// the peers page) instead of holding everything behind it.
+    pub delivery_attempts: u32,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -80,6 +84,7 @@ impl Default for FederationConfig {
             allowlist: Vec::new(),
             authorized_fetch: false,
             insecure_local_federation: false,
+            delivery_attempts: 10,
         }
     }
 }
@@ -128,6 +133,7 @@ enum EnvKind {
     Text,
     List,
     Bool,
+    Integer,
 }
 
 /// Each `MAILLAGE_*` variable and the key it sets.
@@ -147,6 +153,7 @@ const ENVIRONMENT: &[(&str, &[&str], EnvKind)] = &[
     ("MAILLAGE_FEDERATION_ALLOWLIST", &["federation", "allowlist"], EnvKind::List),
     ("MAILLAGE_AUTHORIZED_FETCH", &["federation", "authorized_fetch"], EnvKind::Bool),
     ("MAILLAGE_INSECURE_LOCAL_FEDERATION", &["federation", "insecure_local_federation"], EnvKind::Bool),
+    ("MAILLAGE_DELIVERY_ATTEMPTS", &["federation", "delivery_attempts"], EnvKind::Integer),
 ];
 
 impl Config {
@@ -171,6 +178,10 @@ impl Config {
             };
             let value = match kind {
                 EnvKind::Text => toml::Value::String(value),
+                EnvKind::Integer => match value.trim().parse::<i64>() {
+                    Ok(number) => toml::Value::Integer(number),
+                    Err(_) => return Err(ConfigError(format!("{name}: expected a whole number, found {value:?}"))),
+                },
                 EnvKind::Bool => match value.trim() {
                     "true" | "1" | "yes" => toml::Value::Boolean(true),
                     "false" | "0" | "no" => toml::Value::Boolean(false),
@@ -243,6 +254,9 @@ impl Config {
             return Err(ConfigError(format!(
                 "`federation.allowlist`: {bad_domain:?} is not a host name with an optional port"
             )));
+        }
+        if !(1..=1000).contains(&self.federation.delivery_attempts) {
+            return bad("federation.delivery_attempts", "must be between 1 and 1000");
         }
         if tracing_filter_is_invalid(&self.log) {
             return bad("log", "is not a valid log filter (try `info` or `maillage_server=debug,info`)");

@@ -8,6 +8,8 @@
 #![allow(dead_code, reason = "each test file uses a different part of the rig")]
 #![allow(clippy::expect_used, clippy::unwrap_used, reason = "a test rig fails loudly")]
 
+pub mod fed;
+
 use std::path::{Path, PathBuf};
 
 use maillage_server::app::{RunningServer, start_on};

@@ -37,6 +37,7 @@ macro_rules! string_enum {
     };
 }
 
+pub mod address;
 pub mod category;
 pub mod geo;
 pub mod ids;

@@ -154,15 +154,26 @@ pub struct RemoteSource<'a> {
     pub page: &'a str,
 }
 
-/// Stores a listing received from another instance, or replaces its content when we have it. One
-/// statement: a read then a write in one SQLite transaction could fail on a concurrent writer.
+/// What a change of a remote listing did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RemoteChange {
+    Done,
+    /// Nothing to change (a deletion of a listing we do not hold).
+    Absent,
+    /// The listing is another actor's: nothing was changed.
+    OtherAuthor,
+}
+
+/// Stores a listing received from another instance, or replaces its content when we have it and
+/// `source.author` is its author. One statement: a read then a write in one SQLite transaction
+/// could fail on a concurrent writer.
 pub async fn upsert_remote(
     db: &Db,
     source: &RemoteSource<'_>,
     draft: &ListingDraft,
     created_at: i64,
     now: i64,
-) -> Result<(), sqlx::Error> {
+) -> Result<RemoteChange, sqlx::Error> {
     let query = sqlx::query(
         "INSERT INTO listings (id, member_id, purpose, mode, category, title, description, quantity_milli, \
          unit, price_cents, location_name, latitude, longitude, available_from, available_until, status, \
@@ -176,10 +187,10 @@ pub async fn upsert_remote(
          available_from = excluded.available_from, available_until = excluded.available_until, \
          status = excluded.status, visibility = excluded.visibility, search_text = excluded.search_text, \
          updated_at = excluded.updated_at, origin_url = excluded.origin_url \
-         WHERE listings.origin = excluded.origin",
+         WHERE listings.origin = excluded.origin AND listings.remote_author = excluded.remote_author",
     )
     .bind(crate::domain::ids::id_for_remote(source.ap_id));
-    bind_content(query, draft)
+    let done = bind_content(query, draft)
         .bind(created_at)
         .bind(now)
         .bind(source.origin)
@@ -188,17 +199,32 @@ pub async fn upsert_remote(
         .bind(source.page)
         .execute(&db.pool)
         .await?;
-    Ok(())
+    if done.rows_affected() > 0 {
+        return Ok(RemoteChange::Done);
+    }
+    // The row exists and was left alone: it is someone else's.
+    Ok(if held(db, source.ap_id).await? { RemoteChange::OtherAuthor } else { RemoteChange::Absent })
 }
 
-/// Removes a remote listing, if it came from `origin`.
-pub async fn delete_remote(db: &Db, origin: &str, ap_id: &str) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("DELETE FROM listings WHERE origin = $1 AND ap_id = $2")
+/// Removes a remote listing, if it came from `origin` and `author` wrote it.
+pub async fn delete_remote(db: &Db, origin: &str, ap_id: &str, author: &str) -> Result<RemoteChange, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM listings WHERE origin = $1 AND ap_id = $2 AND remote_author = $3")
         .bind(origin)
         .bind(ap_id)
+        .bind(author)
         .execute(&db.pool)
         .await?;
-    Ok(done.rows_affected() > 0)
+    if done.rows_affected() > 0 {
+        return Ok(RemoteChange::Done);
+    }
+    Ok(if held(db, ap_id).await? { RemoteChange::OtherAuthor } else { RemoteChange::Absent })
+}
+
+/// Whether a remote listing with this ActivityPub id is stored.
+async fn held(db: &Db, ap_id: &str) -> Result<bool, sqlx::Error> {
+    let n: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM listings WHERE ap_id = $1").bind(ap_id).fetch_one(&db.pool).await?;
+    Ok(n > 0)
 }
 
 /// Removes every listing received from `origin` (unpeering, blocking).

@@ -27,6 +27,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../../migrations/sqlite/0002_federation.sql"),
         postgres: include_str!("../../../migrations/postgres/0002_federation.sql"),
     },
+    // Version 3 is `collections_and_search`.
+    Migration {
+        version: 4,
+        name: "delivery_attempts",
+        sqlite: include_str!("../../../migrations/sqlite/0004_delivery_attempts.sql"),
+        postgres: include_str!("../../../migrations/postgres/0004_delivery_attempts.sql"),
+    },
 ];
 
 pub async fn run(db: &Db) -> anyhow::Result<()> {

@@ -53,7 +53,8 @@ pub async fn due(db: &Db, now: i64, busy: &[String], limit: usize) -> Result<Vec
         busy_clause = format!(" AND d.domain NOT IN ({})", placeholders.join(", "));
     }
     let sql = format!(
-        "SELECT d.id, d.domain, d.inbox, o.signer, o.activity, COALESCE(s.failures, 0) AS failures, s.failing_since \
+        "SELECT d.id, d.domain, d.inbox, d.attempts, o.signer, o.activity, COALESCE(s.failures, 0) AS failures, \
+         s.failing_since \
          FROM deliveries d JOIN outbox o ON o.seq = d.outbox_seq \
          LEFT JOIN delivery_state s ON s.domain = d.domain \
          WHERE (s.next_attempt_at IS NULL OR s.next_attempt_at <= $1) \
@@ -77,6 +78,7 @@ pub async fn due(db: &Db, now: i64, busy: &[String], limit: usize) -> Result<Vec
             inbox,
             signer: row.try_get("signer")?,
             activity: row.try_get("activity")?,
+            attempts: row.try_get("attempts")?,
             domain_failures: row.try_get("failures")?,
             failing_since: row.try_get("failing_since")?,
         });
@@ -147,6 +149,46 @@ pub async fn failed(
     .bind(i64::from(dead))
     .execute(&db.pool)
     .await?;
+    Ok(())
+}
+
+/// One more failed attempt of a delivery.
+pub async fn attempt_failed(db: &Db, delivery_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE deliveries SET attempts = attempts + 1 WHERE id = $1")
+        .bind(delivery_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// Domains with deliveries waiting for an attempt after `later_than`, not probed since
+/// `probed_before`, with their instance actor when they are a peer.
+pub async fn waiting(
+    db: &Db,
+    later_than: i64,
+    probed_before: i64,
+) -> Result<Vec<(String, Option<String>)>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT s.domain, p.actor_id FROM delivery_state s LEFT JOIN peers p ON p.domain = s.domain \
+         WHERE s.next_attempt_at > $1 AND (s.last_probe_at IS NULL OR s.last_probe_at < $2) \
+         AND EXISTS (SELECT 1 FROM deliveries d WHERE d.domain = s.domain) \
+         AND s.domain NOT IN (SELECT domain FROM peers WHERE blocked <> 0) ORDER BY s.last_probe_at LIMIT 32",
+    )
+    .bind(later_than)
+    .bind(probed_before)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter().map(|row| Ok((row.try_get("domain")?, row.try_get("actor_id")?))).collect()
+}
+
+/// Records a probe of a waiting domain; when it answered, its deliveries are due at once.
+pub async fn probed(db: &Db, domain: &str, now: i64, answered: bool) -> Result<(), sqlx::Error> {
+    let sql = if answered {
+        "UPDATE delivery_state SET last_probe_at = $2, next_attempt_at = NULL, dead = 0 WHERE domain = $1"
+    } else {
+        "UPDATE delivery_state SET last_probe_at = $2 WHERE domain = $1"
+    };
+    sqlx::query(sql).bind(domain).bind(now).execute(&db.pool).await?;
     Ok(())
 }
 

@@ -45,13 +45,15 @@ impl Port for Federator {
         store::record_reception(self.db(), activity_id.as_str(), now_ms()).await.map_err(storage)
     }
 
-    async fn receive(&self, event: Inbound) -> Result<(), PortError> {
+    async fn server_answered(&self, domain: &str) -> Result<(), PortError> {
         // A server that talks to us is up: deliveries waiting for it go now.
-        if let Some(domain) = event_domain(&event)
-            && outbox::retry_now(self.db(), &domain).await.map_err(storage)?
-        {
+        if outbox::retry_now(self.db(), domain).await.map_err(storage)? {
             self.wake();
         }
+        Ok(())
+    }
+
+    async fn receive(&self, event: Inbound) -> Result<(), PortError> {
         match event {
             Inbound::FollowRequested { follow_id, follower, target } => {
                 self.follow_requested(&follow_id, &follower, &target).await
@@ -61,27 +63,12 @@ impl Port for Federator {
                 self.follow_answered(&actor, follower.as_ref(), accepted).await
             }
             Inbound::ListingUpserted { author, proposal } => self.listing_upserted(&author, &proposal).await,
-            Inbound::ListingDeleted { actor, object } => {
-                let origin = domain_of(&actor).unwrap_or_default();
-                listings::delete_remote(self.db(), &origin, object.as_str()).await.map_err(storage)?;
-                Ok(())
-            }
+            Inbound::ListingDeleted { actor, object } => self.listing_deleted(&actor, &object).await,
             Inbound::Other { actor, kind } => {
                 tracing::debug!(%actor, kind, "activity acknowledged, nothing to do");
                 Ok(())
             }
         }
-    }
-}
-
-fn event_domain(event: &Inbound) -> Option<String> {
-    match event {
-        Inbound::FollowRequested { follower, .. } => Some(follower.domain.clone()),
-        Inbound::Unfollowed { follower: actor, .. }
-        | Inbound::FollowAnswered { actor, .. }
-        | Inbound::ListingDeleted { actor, .. }
-        | Inbound::Other { actor, .. } => domain_of(actor),
-        Inbound::ListingUpserted { author, .. } => Some(author.domain.clone()),
     }
 }
 
@@ -260,6 +247,18 @@ impl Federator {
         Ok(())
     }
 
+    /// A `Delete` of a listing: only its author may (another actor of the same server is refused
+    /// with a 403, and the listing stays). A `Delete` of something we do not hold is nothing to do.
+    async fn listing_deleted(&self, actor: &Url, object: &Url) -> Result<(), PortError> {
+        let origin = domain_of(actor).unwrap_or_default();
+        match listings::delete_remote(self.db(), &origin, object.as_str(), actor.as_str()).await.map_err(storage)? {
+            listings::RemoteChange::Done | listings::RemoteChange::Absent => Ok(()),
+            listings::RemoteChange::OtherAuthor => {
+                Err(PortError::forbidden(format!("{actor} may not delete {object}: it is another actor's listing")))
+            }
+        }
+    }
+
     /// After a follow ends: the author's listings leave the catalogue unless we still take them.
     pub(super) async fn drop_listings_no_longer_followed(&self, author: &Url) -> Result<(), sqlx::Error> {
         let Some(actor) = store::remote_actor(self.db(), author.as_str()).await? else { return Ok(()) };
@@ -291,8 +290,7 @@ impl Federator {
         }
         let data = proposal.to_listing_data();
         if data.status == "closed" {
-            listings::delete_remote(self.db(), &author.domain, proposal.id.as_str()).await.map_err(storage)?;
-            return Ok(());
+            return self.listing_deleted(&author.id, &proposal.id).await;
         }
         let public = proposal.to.iter().chain(&proposal.cc).any(|u| u.as_str() == maillage_federation::PUBLIC);
         let input = ListingInput {
@@ -328,10 +326,16 @@ impl Federator {
             author: author.id.as_str(),
             page: &page,
         };
-        listings::upsert_remote(self.db(), &source, &draft, created_at.min(now_ms()), now_ms())
+        match listings::upsert_remote(self.db(), &source, &draft, created_at.min(now_ms()), now_ms())
             .await
-            .map_err(storage)?;
-        Ok(())
+            .map_err(storage)?
+        {
+            listings::RemoteChange::Done | listings::RemoteChange::Absent => Ok(()),
+            listings::RemoteChange::OtherAuthor => Err(PortError::forbidden(format!(
+                "{} may not change {}: it is another actor's listing",
+                author.id, proposal.id
+            ))),
+        }
     }
 }
 

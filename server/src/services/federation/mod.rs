@@ -109,7 +109,10 @@ impl Federator {
             federation,
             store,
             self.inner.wake.clone(),
-            maillage_federation::queue::QueueOptions::default(),
+            maillage_federation::queue::QueueOptions {
+                attempts_before_skipping: i64::from(self.inner.config.federation.delivery_attempts),
+                ..Default::default()
+            },
         ));
         let keys = tokio::spawn(self.clone().upkeep());
         Ok(vec![worker, keys])

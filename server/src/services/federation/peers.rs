@@ -2,12 +2,12 @@
 //! following remote actors. Admin and member actions; each change and the activities it causes are
 //! written in one transaction.
 
-use maillage_federation::RemoteActor;
 use maillage_federation::activities;
+use maillage_federation::{FederationError, RemoteActor};
 use serde::Serialize;
 
 use super::Federator;
-use crate::config::is_domain;
+use crate::domain::address::{InstanceDomain, RemoteAccount};
 use crate::domain::ids::{new_id, now_ms};
 use crate::domain::member::Member;
 use crate::error::{AppError, AppResult};
@@ -81,15 +81,25 @@ fn bad_domain() -> AppError {
 }
 
 fn parse_domain(domain: &str) -> AppResult<String> {
-    let domain = domain.trim().trim_end_matches('/').to_ascii_lowercase();
-    let domain =
-        domain.strip_prefix("https://").or_else(|| domain.strip_prefix("http://")).unwrap_or(&domain).to_owned();
-    if is_domain(&domain) { Ok(domain) } else { Err(bad_domain()) }
+    Ok(InstanceDomain::parse(domain, "domain").map_err(AppError::field)?.as_str().to_owned())
 }
 
 fn unavailable(error: impl std::fmt::Display) -> AppError {
     tracing::info!(%error, "remote instance unreachable or refused");
     AppError::new(axum::http::StatusCode::BAD_GATEWAY, "remote_unreachable", "error.remote_unreachable")
+}
+
+/// What a failed lookup of `field` (a domain or an account) means for the person who typed it.
+fn lookup_failed(error: FederationError, field: &'static str, not_found: &'static str) -> AppError {
+    match error {
+        FederationError::NotFound => AppError::field(crate::domain::FieldError::new(field, not_found)),
+        // Our own rules forbid the address (an IP, a port or http in production): nothing was sent.
+        FederationError::NotAllowed(why) => {
+            tracing::info!(why, field, "address refused before any request");
+            AppError::field(crate::domain::FieldError::new(field, "error.address_not_allowed"))
+        }
+        other => unavailable(other),
+    }
 }
 
 impl Federator {
@@ -140,12 +150,10 @@ impl Federator {
             return Err(AppError::new(axum::http::StatusCode::CONFLICT, "blocked", "error.peer_blocked"));
         }
         let federation = self.running()?;
-        let actor = federation.resolve_handle(&format!("{domain}@{domain}")).await.map_err(|e| match e {
-            maillage_federation::FederationError::NotFound => {
-                AppError::field(crate::domain::FieldError::new("domain", "error.not_an_instance"))
-            }
-            other => unavailable(other),
-        })?;
+        let actor = federation
+            .resolve_handle(&format!("{domain}@{domain}"))
+            .await
+            .map_err(|e| lookup_failed(e, "domain", "error.not_an_instance"))?;
         if actor.domain != domain {
             return Err(unavailable(format!("{domain} names an actor on {}", actor.domain)));
         }
@@ -406,13 +414,9 @@ impl Federator {
 
     /// `member` follows the remote account `handle` (`user@host`).
     pub async fn follow(&self, member: &Member, handle: &str) -> AppResult<FollowView> {
-        let handle = handle.trim().trim_start_matches('@');
-        let Some((user, host)) = handle.rsplit_once('@').filter(|(u, h)| !u.is_empty() && is_domain(h)) else {
-            return Err(AppError::field(crate::domain::FieldError::new("account", "error.invalid_account")));
-        };
         // Host names have no case: `Coop.fr` is `coop.fr` (for the block list too).
-        let host = host.to_ascii_lowercase();
-        let host = host.as_str();
+        let account = RemoteAccount::parse(handle, "account").map_err(AppError::field)?;
+        let (user, host) = (account.user.as_str(), account.domain.as_str());
         if host == self.urls().domain() {
             return Err(AppError::field(crate::domain::FieldError::new("account", "error.local_account")));
         }
@@ -420,12 +424,10 @@ impl Federator {
             return Err(AppError::new(axum::http::StatusCode::CONFLICT, "blocked", "error.peer_blocked"));
         }
         let federation = self.running()?;
-        let actor = federation.resolve_handle(&format!("{user}@{host}")).await.map_err(|e| match e {
-            maillage_federation::FederationError::NotFound => {
-                AppError::field(crate::domain::FieldError::new("account", "error.unknown_account"))
-            }
-            other => unavailable(other),
-        })?;
+        let actor = federation
+            .resolve_handle(&format!("{user}@{host}"))
+            .await
+            .map_err(|e| lookup_failed(e, "account", "error.unknown_account"))?;
         // Already followed: nothing to ask again.
         if let Some(existing) = store::follow(self.db(), &member.id, actor.id.as_str()).await?
             && existing.state == "accepted"

@@ -1,7 +1,7 @@
 //! The delivery queue's storage, for the worker of the `federation` crate.
 
 use async_trait::async_trait;
-use maillage_federation::queue::{Delivery, QueueStore};
+use maillage_federation::queue::{Delivery, QueueStore, Waiting};
 use maillage_federation::{LocalActor, PortError};
 
 use super::Federator;
@@ -21,6 +21,33 @@ impl QueueStore for Store {
 
     async fn failed(&self, domain: &str, error: &str, now: i64, retry_at: i64, dead: bool) -> Result<(), PortError> {
         outbox::failed(self.0.db(), domain, error, now, retry_at, dead).await.map_err(PortError::new)
+    }
+
+    async fn attempt_failed(&self, delivery: &Delivery) -> Result<(), PortError> {
+        outbox::attempt_failed(self.0.db(), delivery.id).await.map_err(PortError::new)
+    }
+
+    async fn waiting(&self, later_than: i64, probed_before: i64) -> Result<Vec<Waiting>, PortError> {
+        let waiting = outbox::waiting(self.0.db(), later_than, probed_before).await.map_err(PortError::new)?;
+        let scheme = if self.0.config().federation.insecure_local_federation { "http" } else { "https" };
+        Ok(waiting
+            .into_iter()
+            .filter_map(|(domain, instance_actor)| {
+                // A peer's instance actor; any other server's NodeInfo, which every one serves.
+                let probe = instance_actor
+                    .and_then(|actor| url::Url::parse(&actor).ok())
+                    .or_else(|| url::Url::parse(&format!("{scheme}://{domain}/.well-known/nodeinfo")).ok())?;
+                Some(Waiting { domain, probe })
+            })
+            .collect())
+    }
+
+    async fn probed(&self, domain: &str, now: i64, answered: bool) -> Result<(), PortError> {
+        outbox::probed(self.0.db(), domain, now, answered).await.map_err(PortError::new)?;
+        if answered {
+            self.0.wake();
+        }
+        Ok(())
     }
 
     async fn signer(&self, username: &str) -> Result<Option<LocalActor>, PortError> {
