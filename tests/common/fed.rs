@@ -211,6 +211,8 @@ impl Signing {
 pub struct Received {
     pub method: Method,
     pub path: String,
+    /// The `Signature` header, if any.
+    pub signature: String,
     pub body: String,
     pub status: StatusCode,
 }
@@ -221,6 +223,8 @@ struct StandInState {
     documents: HashMap<String, Value>,
     /// Inbox answers by activity id (default: 202).
     answers: HashMap<String, StatusCode>,
+    /// Inbox answers to activities whose text contains a word.
+    answers_containing: Vec<(String, StatusCode)>,
     received: Vec<Received>,
 }
 
@@ -294,6 +298,20 @@ impl StandIn {
         self.state.lock().unwrap().answers.insert(activity_id.to_owned(), status);
     }
 
+    /// The inbox answers `status` to every activity whose JSON contains `text`.
+    pub fn answer_containing(&self, text: &str, status: StatusCode) {
+        self.state.lock().unwrap().answers_containing.push((text.to_owned(), status));
+    }
+
+    /// Answers WebFinger for `acct:NAME@DOMAIN` with the actor `/users/NAME` (one account per server).
+    pub fn webfinger(&self, name: &str) {
+        let jrd = json!({
+            "subject": format!("acct:{name}@{}", self.domain),
+            "links": [{"rel": "self", "type": "application/activity+json", "href": self.url(&format!("/users/{name}"))}],
+        });
+        self.state.lock().unwrap().documents.insert("/.well-known/webfinger".to_owned(), jrd);
+    }
+
     pub fn received(&self) -> Vec<Received> {
         self.state.lock().unwrap().received.clone()
     }
@@ -320,9 +338,10 @@ async fn stand_in_answer(
     State(state): State<Arc<Mutex<StandInState>>>,
     method: Method,
     uri: Uri,
-    _headers: HeaderMap,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let signature = headers.get("signature").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
     let body = String::from_utf8_lossy(&body).into_owned();
     let mut state = state.lock().unwrap();
     let (status, document) = match method {
@@ -332,12 +351,15 @@ async fn stand_in_answer(
         },
         Method::POST => {
             let id = serde_json::from_str::<Value>(&body).ok().and_then(|v| v["id"].as_str().map(str::to_owned));
-            let status = id.and_then(|id| state.answers.get(&id).copied()).unwrap_or(StatusCode::ACCEPTED);
+            let by_text =
+                state.answers_containing.iter().find(|(text, _)| body.contains(text.as_str())).map(|(_, s)| *s);
+            let by_id = id.and_then(|id| state.answers.get(&id).copied());
+            let status = by_id.or(by_text).unwrap_or(StatusCode::ACCEPTED);
             (status, json!({}))
         }
         _ => (StatusCode::METHOD_NOT_ALLOWED, json!({})),
     };
-    state.received.push(Received { method, path: uri.path().to_owned(), body, status });
+    state.received.push(Received { method, path: uri.path().to_owned(), signature, body, status });
     let mut response = (status, document.to_string()).into_response();
     response.headers_mut().insert("content-type", HeaderValue::from_static("application/activity+json"));
     response

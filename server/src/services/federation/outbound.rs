@@ -63,7 +63,11 @@ impl Federator {
 
     /// Queues what a listing's change means for other instances: `Create` when it becomes
     /// federated, `Update` while it stays so, `Delete` when it stops being (closed, hidden,
-    /// deleted). Returns whether anything was queued (then `wake` after the commit).
+    /// deleted). Every server that may hold a copy hears of the change: those that can no longer see
+    /// the listing (a public listing made partners-only leaves its author's followers) get a
+    /// `Delete`; and when the listing stops being federated, the `Delete` goes to every follower of
+    /// the author and of the instance, whatever its audience was (a copy may have reached them while
+    /// it was public). Returns whether anything was queued (then `wake` after the commit).
     pub async fn queue_listing_change(
         &self,
         conn: &mut AnyConnection,
@@ -75,27 +79,43 @@ impl Federator {
         }
         let before = before.filter(|l| is_federated(l));
         let after = after.filter(|l| is_federated(l));
-        let id = new_id();
-        let (listing, activity) = match (before, after) {
-            (_, Some(after)) => {
-                let proposal = self.proposal(after);
-                (after, activities::write_listing(self.urls(), &id, &proposal, before.is_some()))
-            }
-            (Some(before), None) => {
-                let author = self.urls().member(&before.author.username);
-                let (to, cc) = audience(self, before, &author);
-                let object = self.urls().listing(&before.id);
-                (before, activities::delete_listing(self.urls(), &id, &author, &object, &to, &cc))
-            }
-            (None, None) => return Ok(false),
-        };
-        let peers_only = listing.content.visibility == Visibility::Peers;
-        let actors: Vec<&str> = if peers_only { vec![INSTANCE] } else { vec![listing.author.id.as_str(), INSTANCE] };
-        let inboxes = store::follower_inboxes(&mut *conn, &actors, peers_only).await?;
+        let mut queued = false;
+        let mut told: Vec<(String, String)> = Vec::new();
+        if let Some(after) = after {
+            let id = new_id();
+            let activity = activities::write_listing(self.urls(), &id, &self.proposal(after), before.is_some());
+            told = audience_inboxes(conn, after).await?;
+            queued |= self.queue_to_inboxes(conn, &id, after, &activity, &told).await?;
+        }
+        if let Some(before) = before {
+            // Who may have it and is not told of its new content gets a `Delete`.
+            let may_have = match after {
+                Some(_) => audience_inboxes(conn, before).await?,
+                None => store::follower_inboxes(&mut *conn, &[before.author.id.as_str(), INSTANCE], false).await?,
+            };
+            let left_out: Vec<(String, String)> = may_have.into_iter().filter(|i| !told.contains(i)).collect();
+            let id = new_id();
+            let author = self.urls().member(&before.author.username);
+            let (to, cc) = audience(self, before, &author);
+            let object = self.urls().listing(&before.id);
+            let delete = activities::delete_listing(self.urls(), &id, &author, &object, &to, &cc);
+            queued |= self.queue_to_inboxes(conn, &id, before, &delete, &left_out).await?;
+        }
+        Ok(queued)
+    }
+
+    async fn queue_to_inboxes(
+        &self,
+        conn: &mut AnyConnection,
+        activity_id: &str,
+        listing: &Listing,
+        activity: &serde_json::Value,
+        inboxes: &[(String, String)],
+    ) -> Result<bool, sqlx::Error> {
         if inboxes.is_empty() {
             return Ok(false);
         }
-        outbox::enqueue(conn, &id, &listing.author.username, &activity.to_string(), &inboxes, now_ms()).await?;
+        outbox::enqueue(conn, activity_id, &listing.author.username, &activity.to_string(), inboxes, now_ms()).await?;
         Ok(true)
     }
 
@@ -113,6 +133,14 @@ impl Federator {
         outbox::enqueue(conn, activity_id, signer, &activity.to_string(), &[(inbox.to_string(), domain)], now_ms())
             .await
     }
+}
+
+/// The inboxes a federated listing goes to: for a public one, its author's followers and the
+/// instance's; for a partners-only one, the partners (the instance's followers that are peers).
+async fn audience_inboxes(conn: &mut AnyConnection, listing: &Listing) -> Result<Vec<(String, String)>, sqlx::Error> {
+    let peers_only = listing.content.visibility == Visibility::Peers;
+    let actors: Vec<&str> = if peers_only { vec![INSTANCE] } else { vec![listing.author.id.as_str(), INSTANCE] };
+    store::follower_inboxes(&mut *conn, &actors, peers_only).await
 }
 
 fn audience(federator: &Federator, listing: &Listing, author: &Url) -> (Vec<Url>, Vec<Url>) {
