@@ -16,6 +16,7 @@ pub mod auth;
 pub mod csrf;
 pub mod errors;
 pub mod lang;
+pub mod security;
 
 /// Largest request body accepted (forms and JSON); larger ones get 413.
 pub const BODY_LIMIT_BYTES: usize = 256 * 1024;
@@ -53,7 +54,7 @@ pub fn router(state: AppState) -> Router {
         .layer(errors::catch_panics())
         .layer(middleware::from_fn_with_state(state.clone(), errors::render_web_errors))
         .layer(middleware::from_fn_with_state(state.clone(), csrf::ensure_cookie));
-    Router::new()
+    let app = Router::new()
         .nest("/api/v1", api)
         .merge(crate::activitypub::routes().layer(errors::catch_panics()))
         .merge(web)
@@ -63,6 +64,6 @@ pub fn router(state: AppState) -> Router {
         // A 5xx is logged as a warning here: a 502 is another server not answering (often a
         // mistyped address), and our own failures are logged as errors, with their cause, where
         // they happen.
-        .layer(TraceLayer::new_for_http().on_failure(DefaultOnFailure::new().level(tracing::Level::WARN)))
-        .with_state(state)
+        .layer(TraceLayer::new_for_http().on_failure(DefaultOnFailure::new().level(tracing::Level::WARN)));
+    security::with_headers(app).with_state(state)
 }
