@@ -7,9 +7,128 @@
 
 mod common;
 
-use common::TestInstance;
+use common::{TestInstance, html_text};
+use maillage_federation::RemoteActor;
+use maillage_federation::vocab::ActorKind;
+use maillage_server::domain::ids::now_ms;
+use maillage_server::domain::listing::{ListingDraft, ListingInput};
 use maillage_server::domain::member::Role;
+use maillage_server::storage;
+use maillage_server::storage::federation::FollowRow;
+use maillage_server::storage::listings::RemoteSource;
 use reqwest::{Method, StatusCode};
+use url::Url;
+
+// ---- links received from other servers ------------------------------------------------------------
+
+fn remote_actor(id: &str, username: &str, name: &str, page: Option<&str>) -> RemoteActor {
+    RemoteActor {
+        id: Url::parse(id).unwrap(),
+        kind: ActorKind::Person,
+        domain: "remote.example".to_owned(),
+        username: username.to_owned(),
+        name: name.to_owned(),
+        inbox: Url::parse("https://remote.example/inbox").unwrap(),
+        shared_inbox: None,
+        outbox: None,
+        public_key_pem: String::new(),
+        page: page.map(|p| Url::parse(p).unwrap()),
+        fetched_at: now_ms(),
+    }
+}
+
+/// Stores a public remote listing as an older version would have kept it, `page` unchecked.
+async fn store_remote_listing(instance: &TestInstance, title: &str, author: &str, page: &str) {
+    let input = ListingInput {
+        purpose: "offer".to_owned(),
+        mode: "lend".to_owned(),
+        category: "objects-tools".to_owned(),
+        title: title.to_owned(),
+        ..ListingInput::default()
+    };
+    let draft = ListingDraft::parse(&input).unwrap();
+    let ap_id = format!("https://remote.example/listings/{}", title.replace(' ', "-"));
+    let source = RemoteSource { origin: "remote.example", ap_id: &ap_id, author, page };
+    storage::listings::upsert_remote(instance.db(), &source, &draft, now_ms(), now_ms()).await.unwrap();
+}
+
+/// Every `href` of a page.
+fn hrefs(html: &str) -> Vec<String> {
+    html.split("href=\"").skip(1).filter_map(|rest| rest.split('"').next()).map(html_text).collect()
+}
+
+#[track_caller]
+fn assert_no_script_link(what: &str, html: &str) {
+    for href in hrefs(html) {
+        let lower = href.trim().to_ascii_lowercase();
+        let web = lower.starts_with("http://") || lower.starts_with("https://");
+        assert!(web || href.starts_with('/') || !href.contains(':'), "{what}: a link that is not a web page: {href}");
+    }
+    assert!(!html.to_ascii_lowercase().contains("javascript"), "{what}: javascript in the page:\n{html}");
+}
+
+#[tokio::test]
+async fn links_from_other_servers_never_run_script() {
+    let instance = TestInstance::start().await;
+    instance.create_member("camille", Role::Admin).await;
+    // Eve's profile page is a script; Mallory has no page and an id that is one (the author
+    // link falls back to the id).
+    let eve = remote_actor("https://remote.example/users/eve", "eve", "Ève Hostile", Some("javascript:alert(1)"));
+    let mallory = remote_actor("javascript:alert(3)", "mallory", "Mallory Hostile", None);
+    let fair =
+        remote_actor("https://remote.example/users/fair", "fair", "Fair Play", Some("https://remote.example/@fair"));
+    for actor in [&eve, &mallory, &fair] {
+        storage::federation::save_remote_actor(instance.db(), actor).await.unwrap();
+    }
+    store_remote_listing(&instance, "Perceuse piégée", eve.id.as_str(), "javascript:alert(2)").await;
+    store_remote_listing(&instance, "Perceuse masquée", mallory.id.as_str(), "JavaScript:alert(4)").await;
+    store_remote_listing(&instance, "Perceuse honnête", fair.id.as_str(), "https://remote.example/listings/ok").await;
+
+    let mut admin = instance.browser();
+    admin.login_ok("camille").await;
+    let catalogue = admin.get("/").await;
+    let search = admin.get("/?q=perceuse").await;
+    let moderation = admin.get("/admin/listings").await;
+    let on_page = instance.api().get("/api/v1/listings?q=perceuse&per_page=10").await.json();
+    let mut pages = vec![("catalogue", catalogue), ("search", search), ("moderation", moderation)];
+    for item in on_page["items"].as_array().unwrap() {
+        let path = format!("/listings/{}", item["id"].as_str().unwrap());
+        pages.push(("listing page", admin.get(&path).await));
+    }
+    assert_eq!(pages.len(), 6, "three listing pages: {on_page}");
+    for (what, page) in &pages {
+        assert_eq!(page.status, StatusCode::OK, "{what}: {page:?}");
+        let text = html_text(&page.text);
+        // The authors are still named (as text), so the check below is not about an empty page.
+        let named = ["Ève Hostile", "Mallory Hostile", "Fair Play"].iter().filter(|n| text.contains(*n)).count();
+        assert_eq!(named, if *what == "listing page" { 1 } else { 3 }, "{what}: {page:?}");
+        assert_no_script_link(what, &page.text);
+    }
+    // An honest remote link is still a link.
+    let honest = pages.iter().find(|(what, page)| *what == "listing page" && page.text.contains("Perceuse honnête"));
+    let honest = &honest.expect("the honest listing's page").1;
+    assert!(honest.text.contains("href=\"https://remote.example/listings/ok\""), "{honest:?}");
+    assert!(honest.text.contains("href=\"https://remote.example/@fair\""), "{honest:?}");
+
+    // The follows page names the accounts followed; only a real web page is a link.
+    let camille = maillage_server::services::accounts::find(instance.db(), "camille").await.unwrap().unwrap();
+    for actor in [&eve, &mallory, &fair] {
+        let row = FollowRow {
+            local_actor: camille.id.clone(),
+            target: actor.id.to_string(),
+            follow_id: format!("https://local.example/follows/{}", actor.username),
+            state: "accepted".to_owned(),
+        };
+        storage::federation::save_follow(&instance.db().pool, &row, now_ms()).await.unwrap();
+    }
+    let follows = admin.get("/follows").await;
+    assert_eq!(follows.status, StatusCode::OK, "{follows:?}");
+    let text = html_text(&follows.text);
+    assert!(text.contains("Ève Hostile") && text.contains("Mallory Hostile"), "{follows:?}");
+    assert_no_script_link("follows", &follows.text);
+    assert!(follows.text.contains("href=\"https://remote.example/@fair\""), "{follows:?}");
+    instance.stop().await;
+}
 
 // ---- security headers -------------------------------------------------------------------------------
 

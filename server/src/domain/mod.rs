@@ -40,6 +40,7 @@ macro_rules! string_enum {
 pub mod category;
 pub mod geo;
 pub mod ids;
+pub mod link;
 pub mod listing;
 pub mod member;
 pub mod message;
