@@ -172,3 +172,24 @@ async fn every_answer_carries_the_security_headers() {
     }
     instance.stop().await;
 }
+
+// ---- what following shows -------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn the_follows_page_says_only_listings_are_shown() {
+    let instance = TestInstance::start().await;
+    instance.create_member("alice", Role::Member).await;
+    let mut browser = instance.browser();
+    browser.login_ok("alice").await;
+    let page = html_text(&browser.get("/follows").await.text);
+    assert!(
+        page.contains(
+            "Seules les annonces (offres et demandes) des comptes suivis apparaissent dans le catalogue ; \
+             leurs autres publications ne sont pas affichées."
+        ),
+        "{page}"
+    );
+    let page = html_text(&browser.get("/follows?lang=en").await.text);
+    assert!(page.contains("Only the listings (offers and needs) of the accounts you follow"), "{page}");
+    instance.stop().await;
+}
