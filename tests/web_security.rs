@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{TestInstance, html_text};
+use common::{PASSWORD, TestInstance, html_text};
 use maillage_federation::RemoteActor;
 use maillage_federation::vocab::ActorKind;
 use maillage_server::domain::ids::now_ms;
@@ -169,6 +169,87 @@ async fn every_answer_carries_the_security_headers() {
     for path in ["/", "/login", "/register", "/nowhere"] {
         let text = browser.get(path).await.text;
         assert!(!text.contains("<script") && !text.contains("style=") && !text.contains("<style"), "{path}: {text}");
+    }
+    instance.stop().await;
+}
+
+// ---- where a login leads ------------------------------------------------------------------------------
+
+/// What a `Location` may be after a login: a plain path of this site.
+#[track_caller]
+fn assert_local(what: &str, location: &str) {
+    assert!(location.starts_with('/'), "{what}: {location:?}");
+    assert!(!location.starts_with("//") && !location.contains('\\'), "{what}: {location:?}");
+    assert!(!location.chars().any(|c| c.is_control() || c.is_whitespace()), "{what}: {location:?}");
+}
+
+/// The value of the login form's hidden `next` field.
+fn next_field(html: &str) -> String {
+    let value = html.split("name=\"next\" value=\"").nth(1).and_then(|rest| rest.split('"').next());
+    html_text(value.unwrap_or_else(|| panic!("no next field in {html}")))
+}
+
+#[tokio::test]
+async fn a_login_never_leads_off_site() {
+    let instance = TestInstance::start().await;
+    instance.create_member("alice", Role::Member).await;
+    let hostile = [
+        "/\t/evil.example",
+        "/\t\t/evil.example",
+        "/\\evil.example",
+        "/x\\..\\\\evil.example",
+        "//evil.example",
+        "/ /evil.example",
+        "/\r\nSet-Cookie: planted=1",
+        "/\rx",
+        "/\nx",
+        "/\0x",
+        "https://evil.example/",
+        " //evil.example",
+        "/\u{a0}/evil.example",
+    ];
+    for next in hostile {
+        let mut browser = instance.browser();
+        let query = common::encode(&[("next", next)]);
+        let form = browser.get(&format!("/login?{query}")).await;
+        assert_eq!(form.status, StatusCode::OK, "GET with next {next:?}: {form:?}");
+        assert_eq!(next_field(&form.text), "", "the form keeps {next:?}: {form:?}");
+        // A failed login shows the form again, without the hostile next either.
+        let again = browser.post("/login", &[("username", "alice"), ("password", "wrong!"), ("next", next)]).await;
+        assert_eq!(again.status, StatusCode::UNAUTHORIZED, "{next:?}: {again:?}");
+        assert_eq!(next_field(&again.text), "", "{next:?}: {again:?}");
+        let reply = browser.post("/login", &[("username", "alice"), ("password", PASSWORD), ("next", next)]).await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "POST with next {next:?}: {reply:?}");
+        assert_local(&format!("{next:?}"), &reply.location());
+        assert_eq!(reply.location(), "/", "{next:?}");
+    }
+    // The page a visitor was sent away from, with its query, is where the login leads.
+    let mut browser = instance.browser();
+    let away = browser.get("/listings/new?from=v%C3%A9lo&x=1").await;
+    assert_eq!(away.status, StatusCode::SEE_OTHER, "{away:?}");
+    let form = browser.follow(&away).await;
+    assert_eq!(next_field(&form.text), "/listings/new?from=v%C3%A9lo&x=1", "{form:?}");
+    let next = "/listings/new?from=v%C3%A9lo&x=1";
+    let reply = browser.post("/login", &[("username", "alice"), ("password", PASSWORD), ("next", next)]).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{reply:?}");
+    assert_eq!(reply.location(), next);
+    // Typed by hand, unencoded, it is not a plain path: home, rather than a 500.
+    let mut browser = instance.browser();
+    browser.get("/login").await;
+    let reply = browser.post("/login", &[("username", "alice"), ("password", PASSWORD), ("next", "/?q=vélo")]).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{reply:?}");
+    assert_eq!(reply.location(), "/");
+    instance.stop().await;
+}
+
+#[tokio::test]
+async fn a_path_with_two_slashes_gives_no_link_off_site() {
+    let instance = TestInstance::start().await;
+    let mut browser = instance.browser();
+    let reply = browser.get("//evil.example/x").await;
+    assert!(reply.status.is_client_error(), "{reply:?}");
+    for href in hrefs(&reply.text) {
+        assert!(!href.starts_with("//") && !href.contains("evil.example"), "{href}: {reply:?}");
     }
     instance.stop().await;
 }

@@ -132,8 +132,10 @@ impl PageCtx {
             }
         }
         query.append_pair("lang", lang.code());
-        // After a form was shown again with its errors, the path is the form's POST address.
-        format!("{}?{}", page_of_form(&self.path), query.finish())
+        // After a form was shown again with its errors, the path is the form's POST address. A
+        // path such as `//evil.example` (an error page) would make a link off-site: home instead.
+        let path = forms::safe_next(&self.path).unwrap_or("/");
+        format!("{}?{}", page_of_form(path), query.finish())
     }
 
     pub fn is_admin(&self) -> bool {
