@@ -7,7 +7,9 @@
 
 mod common;
 
-use common::{PASSWORD, TestInstance, html_text};
+use std::sync::Arc;
+
+use common::{PASSWORD, TestInstance, csrf_field, html_text};
 use maillage_federation::RemoteActor;
 use maillage_federation::vocab::ActorKind;
 use maillage_server::domain::ids::now_ms;
@@ -16,6 +18,7 @@ use maillage_server::domain::member::Role;
 use maillage_server::storage;
 use maillage_server::storage::federation::FollowRow;
 use maillage_server::storage::listings::RemoteSource;
+use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode};
 use url::Url;
 
@@ -251,6 +254,126 @@ async fn a_path_with_two_slashes_gives_no_link_off_site() {
     for href in hrefs(&reply.text) {
         assert!(!href.starts_with("//") && !href.contains("evil.example"), "{href}: {reply:?}");
     }
+    instance.stop().await;
+}
+
+// ---- CSRF -----------------------------------------------------------------------------------------------
+
+/// A browser whose cookie jar the test can write to, as a sibling subdomain or a network attacker
+/// on plain http could.
+struct Jarred {
+    client: reqwest::Client,
+    jar: Arc<reqwest::cookie::Jar>,
+    base: Url,
+}
+
+impl Jarred {
+    fn new(instance: &TestInstance) -> Self {
+        let jar = Arc::new(reqwest::cookie::Jar::default());
+        let client = reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Self { client, jar, base: Url::parse(&instance.url("/")).unwrap() }
+    }
+
+    async fn get(&self, path: &str) -> (StatusCode, String) {
+        let response = self.client.get(self.base.join(path).unwrap()).send().await.unwrap();
+        (response.status(), response.text().await.unwrap())
+    }
+
+    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> StatusCode {
+        let response = self
+            .client
+            .post(self.base.join(path).unwrap())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(common::encode(fields))
+            .send()
+            .await
+            .unwrap();
+        response.status()
+    }
+
+    fn plant(&self, cookie: &str) {
+        self.jar.add_cookie_str(cookie, &self.base);
+    }
+}
+
+const LISTING_FORM: [(&str, &str); 4] =
+    [("purpose", "offer"), ("mode", "give"), ("category", "materials-wood"), ("title", "Chutes de contreplaqué")];
+
+#[tokio::test]
+async fn a_planted_csrf_cookie_is_worthless_to_a_logged_in_member() {
+    let instance = TestInstance::start().await;
+    instance.create_member("alice", Role::Member).await;
+    let browser = Jarred::new(&instance);
+    let (_, login) = browser.get("/login").await;
+    let anonymous = csrf_field(&login).unwrap();
+    let status = browser
+        .post("/login", &[("username", "alice"), ("password", PASSWORD), ("next", "/"), ("csrf", &anonymous)])
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+
+    // The attacker sets the CSRF cookie to a value of their own and submits it in a form.
+    let planted = "ab".repeat(32);
+    browser.plant(&format!("maillage_csrf={planted}; Path=/"));
+    let mut forged = LISTING_FORM.to_vec();
+    forged.push(("csrf", &planted));
+    assert_eq!(browser.post("/listings", &forged).await, StatusCode::FORBIDDEN);
+    // The token of the anonymous login form is no good once logged in either.
+    let mut stale = LISTING_FORM.to_vec();
+    stale.push(("csrf", &anonymous));
+    assert_eq!(browser.post("/listings", &stale).await, StatusCode::FORBIDDEN);
+    assert_eq!(instance.count_listings().await, 0);
+
+    // The page's own token, which is bound to the session, still works without JavaScript.
+    let (_, form) = browser.get("/listings/new").await;
+    let token = csrf_field(&form).unwrap();
+    assert_ne!(token, planted);
+    assert_ne!(token, anonymous, "a new token after logging in");
+    let mut genuine = LISTING_FORM.to_vec();
+    genuine.push(("csrf", &token));
+    assert_eq!(browser.post("/listings", &genuine).await, StatusCode::SEE_OTHER);
+    assert_eq!(instance.count_listings().await, 1);
+    // Logging out with it works too, and ends the session.
+    assert_eq!(browser.post("/logout", &[("csrf", &token)]).await, StatusCode::SEE_OTHER);
+    assert_eq!(browser.post("/listings", &genuine).await, StatusCode::SEE_OTHER, "to the login page");
+    assert_eq!(instance.count_listings().await, 1);
+    instance.stop().await;
+}
+
+#[tokio::test]
+async fn over_https_the_anonymous_csrf_cookie_is_a_host_cookie() {
+    let instance = TestInstance::start_with(|config| config.domain = "coop.example".to_owned()).await;
+    instance.create_member("alice", Role::Member).await;
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let response = client.get(instance.url("/login")).send().await.unwrap();
+    let cookies: Vec<String> =
+        response.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect();
+    let page = response.text().await.unwrap();
+    let token = csrf_field(&page).unwrap();
+    let csrf = cookies.iter().find(|c| c.contains("csrf")).unwrap_or_else(|| panic!("no CSRF cookie in {cookies:?}"));
+    assert!(csrf.starts_with(&format!("__Host-maillage_csrf={token};")), "{csrf}");
+    assert!(
+        csrf.contains("; Secure") && csrf.contains("; Path=/") && !csrf.to_lowercase().contains("domain="),
+        "{csrf}"
+    );
+
+    let post = |cookie: String| {
+        let client = client.clone();
+        let body = common::encode(&[("username", "alice"), ("password", PASSWORD), ("csrf", &token)]);
+        let url = instance.url("/login");
+        async move {
+            let mut headers = HeaderMap::new();
+            headers.insert("cookie", HeaderValue::from_str(&cookie).unwrap());
+            headers.insert("content-type", HeaderValue::from_static("application/x-www-form-urlencoded"));
+            client.post(url).headers(headers).body(body).send().await.unwrap().status()
+        }
+    };
+    // A cookie without the prefix (which a sibling subdomain could set) does not count.
+    assert_eq!(post(format!("maillage_csrf={token}")).await, StatusCode::FORBIDDEN);
+    assert_eq!(post(format!("__Host-maillage_csrf={token}")).await, StatusCode::SEE_OTHER);
     instance.stop().await;
 }
 
