@@ -9,7 +9,7 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{PASSWORD, TestInstance, csrf_field, html_text};
+use common::{PASSWORD, TestInstance, csrf_field, html_text, listing_body};
 use maillage_federation::RemoteActor;
 use maillage_federation::vocab::ActorKind;
 use maillage_server::domain::ids::now_ms;
@@ -20,6 +20,7 @@ use maillage_server::storage::federation::FollowRow;
 use maillage_server::storage::listings::RemoteSource;
 use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode};
+use serde_json::json;
 use url::Url;
 
 // ---- links received from other servers ------------------------------------------------------------
@@ -374,6 +375,83 @@ async fn over_https_the_anonymous_csrf_cookie_is_a_host_cookie() {
     // A cookie without the prefix (which a sibling subdomain could set) does not count.
     assert_eq!(post(format!("maillage_csrf={token}")).await, StatusCode::FORBIDDEN);
     assert_eq!(post(format!("__Host-maillage_csrf={token}")).await, StatusCode::SEE_OTHER);
+    instance.stop().await;
+}
+
+// ---- text that is not there -------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn invisible_text_is_no_text() {
+    let instance = TestInstance::start().await;
+    let token = instance.member_with_token("alice", Role::Member).await;
+    let api = instance.api().token(&token);
+    for title in ["\u{200B}\u{200B}\u{200B}\u{200B}", "\u{FEFF}\u{2060}\u{200C}\u{200D}", " \u{200B} \u{00AD}\u{3164} "]
+    {
+        let reply = api.post("/api/v1/listings", &listing_body(title, json!({}))).await;
+        reply.assert_field_error("title");
+        assert_eq!(reply.json()["fields"]["title"], "Ce champ est obligatoire.", "{title:?}: {reply:?}");
+    }
+    // Visible characters count, invisible ones do not.
+    let reply = api.post("/api/v1/listings", &listing_body("ab\u{200B}\u{200B}", json!({}))).await;
+    reply.assert_field_error("title");
+    assert_eq!(reply.json()["fields"]["title"], "Au moins 3 caractères.", "{reply:?}");
+    let reply = api.post("/api/v1/listings", &listing_body("\u{200B}Vélo\u{FEFF}", json!({}))).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{reply:?}");
+    assert_eq!(reply.json()["title"], "Vélo", "invisible edges are trimmed: {reply:?}");
+    // Joiners inside an emoji stay.
+    let family = "Jeux 👨\u{200D}👩\u{200D}👧";
+    let reply = api.post("/api/v1/listings", &listing_body(family, json!({}))).await;
+    assert_eq!(reply.json()["title"], family, "{reply:?}");
+    assert_eq!(instance.count_listings().await, 2);
+
+    // A display name too, on the API and on the web form.
+    let reply = instance
+        .api()
+        .post(
+            "/api/v1/accounts",
+            &json!({"username": "gaston", "password": PASSWORD, "display_name": "\u{200B}\u{2060}", "kind": "person"}),
+        )
+        .await;
+    reply.assert_field_error("display_name");
+    let mut browser = instance.browser();
+    browser.login_ok("alice").await;
+    let reply = browser
+        .submit(
+            "/listings/new",
+            "/listings",
+            &[
+                ("purpose", "offer"),
+                ("mode", "give"),
+                ("category", "objects-tools"),
+                ("title", "\u{200B}\u{200B}\u{200B}"),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{reply:?}");
+    assert!(html_text(&reply.text).contains("Ce champ est obligatoire."), "{reply:?}");
+    assert_eq!(instance.count_listings().await, 2);
+    instance.stop().await;
+}
+
+#[tokio::test]
+async fn years_have_four_digits() {
+    let instance = TestInstance::start().await;
+    let token = instance.member_with_token("alice", Role::Member).await;
+    let api = instance.api().token(&token);
+    for (field, date) in [
+        ("available_from", "-0001-01-01"),
+        ("available_from", "+10000-01-01"),
+        ("available_until", "+2026-12-01"),
+        ("available_until", "12026-12-01"),
+        ("available_from", "226-12-01"),
+    ] {
+        let reply = api.post("/api/v1/listings", &listing_body("Perceuse", json!({field: date}))).await;
+        reply.assert_field_error(field);
+        assert_eq!(reply.json()["fields"][field], "Date invalide : format attendu AAAA-MM-JJ.", "{date}: {reply:?}");
+    }
+    assert_eq!(instance.count_listings().await, 0);
+    let reply = api.post("/api/v1/listings", &listing_body("Perceuse", json!({"available_until": "2027-01-31"}))).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{reply:?}");
     instance.stop().await;
 }
 
