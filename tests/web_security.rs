@@ -455,6 +455,43 @@ async fn years_have_four_digits() {
     instance.stop().await;
 }
 
+// ---- bytes that are not text ---------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn bytes_that_are_not_utf8_are_refused_by_name() {
+    let instance = TestInstance::start().await;
+    instance.create_member("alice", Role::Member).await;
+    let mut browser = instance.browser();
+    browser.login_ok("alice").await;
+    let form = browser.get("/listings/new").await;
+    let token = csrf_field(&form.text).unwrap();
+    let body = format!("purpose=offer&mode=give&category=objects-tools&title=V%E9lo+cargo&csrf={token}");
+    let response = browser
+        .client
+        .post(instance.url("/listings"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let page = html_text(&response.text().await.unwrap());
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{page}");
+    assert!(page.contains("«\u{a0}title\u{a0}»") && page.contains("UTF-8"), "{page}");
+    assert_eq!(instance.count_listings().await, 0, "nothing stored with U+FFFD in it");
+
+    // The catalogue's query string, on the web and on the API.
+    let page = browser.get("/?q=v%E9lo").await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST, "{page:?}");
+    assert!(html_text(&page.text).contains("«\u{a0}q\u{a0}»"), "{page:?}");
+    let reply = instance.api().get("/api/v1/listings?q=v%E9lo").await;
+    reply.assert_error(StatusCode::BAD_REQUEST, "invalid_encoding");
+    assert!(reply.json()["fields"]["q"].as_str().is_some_and(|m| m.contains("UTF-8")), "{reply:?}");
+    // Encoded text that is UTF-8 is fine, U+FFFD included.
+    assert_eq!(instance.api().get("/api/v1/listings?q=v%C3%A9lo%EF%BF%BD").await.status, StatusCode::OK);
+    instance.stop().await;
+}
+
 // ---- what following shows -------------------------------------------------------------------------------------
 
 #[tokio::test]

@@ -90,8 +90,8 @@ pub async fn ensure_cookie(State(state): State<AppState>, mut request: Request, 
     response
 }
 
-/// A URL-encoded form whose `csrf` field holds the token of the page it came from. Use it for
-/// every web POST.
+/// A URL-encoded form whose `csrf` field holds the token of the page it came from, and whose
+/// fields are all UTF-8 text (`http::encoding`). Use it for every web POST.
 pub struct CsrfForm<T>(pub T);
 
 #[derive(serde::Deserialize)]
@@ -123,6 +123,9 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
         match expected {
             Some(expected) if constant_time_eq(expected.as_bytes(), submitted.csrf.as_bytes()) => {}
             _ => return Err(AppError::new(StatusCode::FORBIDDEN, "csrf_failed", "error.csrf")),
+        }
+        if let Some(field) = super::encoding::first_non_utf8(&body) {
+            return Err(super::encoding::not_utf8(&field));
         }
         let form = serde_urlencoded::from_bytes(&body).map_err(|e| {
             tracing::debug!(error = %e, "form does not parse");

@@ -14,6 +14,7 @@ use crate::storage::Db;
 
 pub mod auth;
 pub mod csrf;
+pub mod encoding;
 pub mod errors;
 pub mod lang;
 pub mod security;
@@ -51,6 +52,7 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     let api = crate::api::routes().layer(errors::catch_panics()).layer(middleware::from_fn(errors::render_api_errors));
     let web = crate::web::routes()
+        .layer(middleware::from_fn(encoding::refuse_non_utf8_query))
         .layer(errors::catch_panics())
         .layer(middleware::from_fn_with_state(state.clone(), errors::render_web_errors))
         .layer(middleware::from_fn_with_state(state.clone(), csrf::ensure_cookie));
