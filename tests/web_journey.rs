@@ -210,6 +210,8 @@ async fn logging_in_and_deleting_a_listing() {
         .await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{reply:?}");
     assert!(reply.location().starts_with('/') && !reply.location().starts_with("//"), "open redirect: {reply:?}");
+    // That login opened a new session; the page it leads to has forms bound to it.
+    browser.follow(&reply).await;
 
     let reply = browser.post("/listings", &listing_form("Perceuse à percussion", "")).await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{reply:?}");

@@ -597,10 +597,13 @@ impl Browser {
         self.submit("/login", "/login", &[("username", username), ("password", password), ("next", "/")]).await
     }
 
-    /// Logs in and asserts the 303.
+    /// Logs in, asserts the 303 and, as a browser does, loads the page it leads to, whose forms
+    /// carry the token bound to the new session.
     pub async fn login_ok(&mut self, username: &str) {
         let reply = self.login(username, PASSWORD).await;
         assert_eq!(reply.status, StatusCode::SEE_OTHER, "login of {username}: {reply:?}");
+        let page = self.follow(&reply).await;
+        assert_eq!(page.status, StatusCode::OK, "the page after the login of {username}: {page:?}");
     }
 }
 

@@ -8,6 +8,7 @@
 //! | no `Content-Type: application/json` | 415 | `unsupported_media_type` |
 //! | a body over `http::BODY_LIMIT_BYTES` | 413 | `payload_too_large` |
 //! | a query string of the wrong shape (unknown or repeated parameter) | 422 | `invalid_query` |
+//! | a query parameter that is not UTF-8 once percent-decoded (`q=%E9`) | 400 | `invalid_encoding` (+ `fields`) |
 
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
@@ -23,6 +24,7 @@ use serde::{Deserialize, Deserializer};
 
 use crate::domain::FieldError;
 use crate::error::AppError;
+use crate::http::encoding::{first_non_utf8, not_utf8};
 
 /// A JSON request body of type `T`.
 #[derive(Debug, Clone)]
@@ -47,6 +49,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        if let Some(name) = parts.uri.query().and_then(|q| first_non_utf8(q.as_bytes())) {
+            return Err(not_utf8_error(&name));
+        }
         match Query::<T>::from_request_parts(parts, state).await {
             Ok(Query(value)) => Ok(Self(value)),
             Err(rejection) => Err(query_rejection(rejection)),
@@ -79,6 +84,15 @@ fn query_rejection(rejection: QueryRejection) -> AppError {
         other => AppError::new(StatusCode::BAD_REQUEST, "invalid_query", "error.invalid_query")
             .with_arg("detail", other.body_text()),
     }
+}
+
+/// A 400 naming the parameter that is not text, in `fields` too when the API knows it.
+fn not_utf8_error(name: &str) -> AppError {
+    let mut error = not_utf8(name);
+    if let Some(field) = KNOWN_FIELDS.iter().find(|f| **f == name) {
+        error.fields.push(FieldError::new(field, "error.invalid_encoding").with("field", name));
+    }
+    error
 }
 
 fn payload_too_large() -> AppError {

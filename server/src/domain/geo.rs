@@ -1,7 +1,7 @@
 //! Places and distances.
 
 use super::FieldError;
-use super::text::bounded;
+use super::text::{bounded, is_blank};
 
 const EARTH_RADIUS_KM: f64 = 6371.0;
 pub const MAX_RADIUS_KM: f64 = 1000.0;
@@ -78,7 +78,7 @@ impl Location {
         latitude: Option<f64>,
         longitude: Option<f64>,
     ) -> Result<Option<Self>, FieldError> {
-        let name = match name.map(str::trim).filter(|n| !n.is_empty()) {
+        let name = match name.map(str::trim).filter(|n| !is_blank(n)) {
             Some(n) => bounded("location.name", n, 1, 120)?,
             None => String::new(),
         };

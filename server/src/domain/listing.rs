@@ -7,7 +7,7 @@ use super::FieldError;
 use super::category::{self, Category};
 use super::geo::Location;
 use super::message::FieldErrors;
-use super::text::bounded;
+use super::text::{bounded, is_blank};
 
 string_enum!(
     /// An offer or a need (FEP-0837 `purpose`).
@@ -125,7 +125,20 @@ impl PriceCents {
     }
 }
 
-/// Parses an ISO date (`2026-12-01`).
+/// Parses a date given as input (a form, the API, another server): `YYYY-MM-DD` with a four-digit
+/// year, nothing else — no sign, no fifth digit (`-0001-01-01` and `+10000-01-01` are refused).
+pub fn parse_input_date(field: &'static str, value: &str) -> Result<Date, FieldError> {
+    let value = value.trim();
+    let shape = value.len() == 10
+        && value.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+    if !shape {
+        return Err(FieldError::new(field, "error.date_format"));
+    }
+    parse_date(field, value)
+}
+
+/// Reads a date as stored (`[year]-[month]-[day]`), whatever its year: a row written before
+/// [`parse_input_date`] checked years must still load. Input goes through [`parse_input_date`].
 pub fn parse_date(field: &'static str, value: &str) -> Result<Date, FieldError> {
     Date::parse(value.trim(), format_description!("[year]-[month]-[day]"))
         .map_err(|_| FieldError::new(field, "error.date_format"))
@@ -177,8 +190,9 @@ fn parse_coordinate(field: &'static str, value: &NumberInput) -> Result<f64, Fie
     }
 }
 
+/// A field given and not blank (made of invisible characters only counts as not given).
 fn non_empty(value: &Option<String>) -> Option<&str> {
-    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+    value.as_deref().map(str::trim).filter(|v| !is_blank(v))
 }
 
 /// A valid listing's content, ready to store.
@@ -244,11 +258,11 @@ impl ListingDraft {
         };
         let available_from = match non_empty(&input.available_from) {
             None => Some(None),
-            Some(d) => errors.take(parse_date("available_from", d).map(Some)),
+            Some(d) => errors.take(parse_input_date("available_from", d).map(Some)),
         };
         let available_until = match non_empty(&input.available_until) {
             None => Some(None),
-            Some(d) => errors.take(parse_date("available_until", d).map(Some)),
+            Some(d) => errors.take(parse_input_date("available_until", d).map(Some)),
         };
         if let (Some(Some(from)), Some(Some(until))) = (available_from, available_until)
             && until < from
@@ -376,6 +390,30 @@ mod tests {
         assert!(PriceCents::parse_euros("p", "-3").is_err());
         assert!(PriceCents::new("p", -1).is_err());
         assert!(parse_date("d", "2026-02-30").is_err());
+    }
+
+    #[test]
+    fn input_dates_have_a_four_digit_year() {
+        assert_eq!(parse_input_date("d", " 2026-12-01 ").map(format_date).as_deref(), Ok("2026-12-01"));
+        for bad in [
+            "-0001-01-01",
+            "+10000-01-01",
+            "+2026-12-01",
+            "12026-12-01",
+            "226-12-01",
+            "2026-1-01",
+            "2026-02-30",
+            "２０２６-12-01",
+            "",
+        ] {
+            assert_eq!(
+                parse_input_date("available_from", bad).map_err(|e| (e.field, e.message.key)),
+                Err(("available_from", "error.date_format")),
+                "{bad:?}"
+            );
+        }
+        // What was stored before years were checked still reads.
+        assert!(parse_date("d", "-0001-01-01").is_ok());
     }
 }
 

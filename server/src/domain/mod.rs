@@ -41,6 +41,7 @@ pub mod address;
 pub mod category;
 pub mod geo;
 pub mod ids;
+pub mod link;
 pub mod listing;
 pub mod member;
 pub mod message;

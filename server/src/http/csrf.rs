@@ -1,22 +1,40 @@
-//! CSRF protection for web forms: a random token in an HttpOnly, SameSite=Strict cookie, repeated in a
-//! hidden field of every form ("double submit"). A cross-site page can make a browser send the
-//! cookie with a POST (SameSite permitting) but cannot read it to fill in the field.
+//! CSRF protection for web forms. Every form carries a token in a hidden `csrf` field, which the
+//! [`CsrfForm`] extractor checks (in constant time) before the form is parsed:
+//!
+//! - **A member's forms** (a valid session): the token is derived from the session token
+//!   ([`session_form_token`]: the hex SHA-256 of a fixed label and the session token, never the
+//!   session token itself). A cross-site page cannot read it, and a cookie planted by a sibling
+//!   subdomain or a network attacker on plain http has no part in it.
+//! - **Anonymous forms** (login, registration): "double submit". A middleware gives every browser
+//!   a random token in an HttpOnly, SameSite=Strict cookie, and the form repeats it. Over https the
+//!   cookie is `__Host-maillage_csrf`: browsers accept a `__Host-` cookie only when it is `Secure`,
+//!   has `Path=/` and no `Domain`, so a sibling subdomain cannot set it.
+//!
+//! Forms need no JavaScript: pages put the right token in their forms, and after a login the next
+//! page's forms carry the new one.
 
-use axum::extract::{FromRequest, Request, State};
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
 use axum::http::header::{COOKIE, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
 
 use super::AppState;
-use crate::domain::ids::new_token;
+use super::auth::{SESSION_COOKIE, Viewer};
+use crate::config::Config;
+use crate::domain::ids::{hex, new_token};
 use crate::error::AppError;
 
+/// The anonymous token's cookie over plain http (local development and tests).
 pub const CSRF_COOKIE: &str = "maillage_csrf";
+/// The anonymous token's cookie over https.
+pub const CSRF_COOKIE_HTTPS: &str = "__Host-maillage_csrf";
 pub const CSRF_FIELD: &str = "csrf";
 
-/// The token to put in forms, available to handlers as an extension.
+/// The anonymous token of this browser (from its cookie, or new), available to handlers as an
+/// extension. Pages take the token to show from [`page_token`].
 #[derive(Debug, Clone)]
 pub struct CsrfToken(pub String);
 
@@ -31,19 +49,40 @@ pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_owned())
 }
 
+/// The name of the anonymous token's cookie on this instance.
+pub fn cookie_name(config: &Config) -> &'static str {
+    if config.secure_cookies() { CSRF_COOKIE_HTTPS } else { CSRF_COOKIE }
+}
+
 fn valid_token(token: &str) -> bool {
     token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-/// Middleware: makes sure the browser has a CSRF cookie, and tells handlers its value.
+/// The token of a member's forms, bound to their session.
+pub fn session_form_token(session_token: &str) -> String {
+    let digest = Sha256::new().chain_update(b"maillage csrf form token\n").chain_update(session_token).finalize();
+    hex(&digest)
+}
+
+/// The token the forms of a page must carry: bound to the session when a member is logged in
+/// (`signed_in`: their session is valid), the browser's anonymous token otherwise.
+pub fn page_token(headers: &HeaderMap, anonymous: Option<&CsrfToken>, signed_in: bool) -> String {
+    match cookie_value(headers, SESSION_COOKIE) {
+        Some(session) if signed_in => session_form_token(&session),
+        _ => anonymous.map(|t| t.0.clone()).unwrap_or_default(),
+    }
+}
+
+/// Middleware: makes sure the browser has an anonymous CSRF cookie, and tells handlers its value.
 pub async fn ensure_cookie(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    let existing = cookie_value(request.headers(), CSRF_COOKIE).filter(|t| valid_token(t));
+    let name = cookie_name(&state.config);
+    let existing = cookie_value(request.headers(), name).filter(|t| valid_token(t));
     let token = existing.clone().unwrap_or_else(new_token);
     request.extensions_mut().insert(CsrfToken(token.clone()));
     let mut response = next.run(request).await;
     if existing.is_none() {
         let secure = if state.config.secure_cookies() { "; Secure" } else { "" };
-        let cookie = format!("{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{secure}");
+        let cookie = format!("{name}={token}; Path=/; HttpOnly; SameSite=Strict{secure}");
         if let Ok(value) = HeaderValue::from_str(&cookie) {
             response.headers_mut().append(SET_COOKIE, value);
         }
@@ -51,7 +90,8 @@ pub async fn ensure_cookie(State(state): State<AppState>, mut request: Request, 
     response
 }
 
-/// A URL-encoded form whose `csrf` field matched the cookie. Use it for every web POST.
+/// A URL-encoded form whose `csrf` field holds the token of the page it came from, and whose
+/// fields are all UTF-8 text (`http::encoding`). Use it for every web POST.
 pub struct CsrfForm<T>(pub T);
 
 #[derive(serde::Deserialize)]
@@ -60,11 +100,17 @@ struct TokenOnly {
     csrf: String,
 }
 
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for CsrfForm<T> {
+impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
     type Rejection = AppError;
 
-    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let cookie = cookie_value(request.headers(), CSRF_COOKIE);
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = request.into_parts();
+        let Viewer(viewer) = Viewer::from_request_parts(&mut parts, state).await?;
+        let expected = match viewer {
+            Some(_) => cookie_value(&parts.headers, SESSION_COOKIE).map(|session| session_form_token(&session)),
+            None => cookie_value(&parts.headers, cookie_name(&state.config)).filter(|t| valid_token(t)),
+        };
+        let request = Request::from_parts(parts, body);
         let body = axum::body::Bytes::from_request(request, state).await.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 AppError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "error.too_large")
@@ -74,9 +120,12 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for CsrfForm<T> {
         })?;
         let submitted: TokenOnly =
             serde_urlencoded::from_bytes(&body).map_err(|_| AppError::bad_request("error.bad_form"))?;
-        match cookie {
-            Some(cookie) if valid_token(&cookie) && constant_time_eq(cookie.as_bytes(), submitted.csrf.as_bytes()) => {}
+        match expected {
+            Some(expected) if constant_time_eq(expected.as_bytes(), submitted.csrf.as_bytes()) => {}
             _ => return Err(AppError::new(StatusCode::FORBIDDEN, "csrf_failed", "error.csrf")),
+        }
+        if let Some(field) = super::encoding::first_non_utf8(&body) {
+            return Err(super::encoding::not_utf8(&field));
         }
         let form = serde_urlencoded::from_bytes(&body).map_err(|e| {
             tracing::debug!(error = %e, "form does not parse");
@@ -88,4 +137,30 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for CsrfForm<T> {
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_members_token_is_bound_to_the_session_and_is_not_the_session() {
+        let session = new_token();
+        let token = session_form_token(&session);
+        assert!(valid_token(&token), "{token}");
+        assert_ne!(token, session);
+        assert_eq!(token, session_form_token(&session));
+        assert_ne!(token, session_form_token(&new_token()));
+    }
+
+    #[test]
+    fn pages_show_the_session_token_only_to_members() {
+        let mut headers = HeaderMap::new();
+        headers.insert(COOKIE, HeaderValue::from_static("lang=fr; maillage_session=abc"));
+        let anonymous = CsrfToken("f".repeat(64));
+        assert_eq!(page_token(&headers, Some(&anonymous), true), session_form_token("abc"));
+        // An expired session leaves a cookie but no member: the anonymous token.
+        assert_eq!(page_token(&headers, Some(&anonymous), false), anonymous.0);
+        assert_eq!(page_token(&HeaderMap::new(), Some(&anonymous), true), anonymous.0);
+    }
 }

@@ -128,6 +128,10 @@ pub async fn render_web_errors(State(state): State<AppState>, request: Request, 
         // An error while looking the member up leaves the page anonymous: it is an error page already.
         ctx.viewer =
             crate::services::accounts::member_for_token(&state.db, &token, SessionKind::Web).await.ok().flatten();
+        if ctx.viewer.is_some() {
+            // The member's own token, for the logout button of the menu.
+            ctx.csrf = super::csrf::session_form_token(&token);
+        }
     }
     let page = ErrorPage { ctx, status: public.status.as_u16(), message: t.msg(&public.message) };
     let mut rendered = match page.render() {

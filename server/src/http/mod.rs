@@ -14,8 +14,10 @@ use crate::storage::Db;
 
 pub mod auth;
 pub mod csrf;
+pub mod encoding;
 pub mod errors;
 pub mod lang;
+pub mod security;
 
 /// Largest request body accepted (forms and JSON); larger ones get 413.
 pub const BODY_LIMIT_BYTES: usize = 256 * 1024;
@@ -50,10 +52,11 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     let api = crate::api::routes().layer(errors::catch_panics()).layer(middleware::from_fn(errors::render_api_errors));
     let web = crate::web::routes()
+        .layer(middleware::from_fn(encoding::refuse_non_utf8_query))
         .layer(errors::catch_panics())
         .layer(middleware::from_fn_with_state(state.clone(), errors::render_web_errors))
         .layer(middleware::from_fn_with_state(state.clone(), csrf::ensure_cookie));
-    Router::new()
+    let app = Router::new()
         .nest("/api/v1", api)
         .merge(crate::activitypub::routes().layer(errors::catch_panics()))
         .merge(web)
@@ -63,6 +66,6 @@ pub fn router(state: AppState) -> Router {
         // A 5xx is logged as a warning here: a 502 is another server not answering (often a
         // mistyped address), and our own failures are logged as errors, with their cause, where
         // they happen.
-        .layer(TraceLayer::new_for_http().on_failure(DefaultOnFailure::new().level(tracing::Level::WARN)))
-        .with_state(state)
+        .layer(TraceLayer::new_for_http().on_failure(DefaultOnFailure::new().level(tracing::Level::WARN)));
+    security::with_headers(app).with_state(state)
 }

@@ -121,10 +121,19 @@ pub fn enum_choices(t: Tr, prefix: &str, values: impl IntoIterator<Item = &'stat
         .collect()
 }
 
-/// Only local paths are followed after a login, so that a link cannot send people elsewhere.
+/// The longest `next` followed after a login, in bytes.
+pub const NEXT_MAX: usize = 2048;
+
+/// Only a plain local path is followed after a login, so that a link cannot send people elsewhere:
+/// a `/` not followed by another one, then printable ASCII only — no whitespace or control character
+/// anywhere, and no backslash (browsers drop tabs and line breaks from a URL and read `\` as `/`, so
+/// `/\t/evil.example` and `/\evil.example` would both lead to `evil.example`; CR, LF and NUL cannot go
+/// in a `Location` header at all), at most [`NEXT_MAX`] bytes. The paths this site puts in `next`
+/// are percent-encoded and pass; anything else falls back to the home page.
 pub fn safe_next(next: &str) -> Option<&str> {
-    let next = next.trim();
-    (next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\")).then_some(next)
+    let plain = next.len() <= NEXT_MAX && next.bytes().all(|b| b.is_ascii_graphic() && b != b'\\');
+    let local = next.strip_prefix('/').is_some_and(|rest| !rest.starts_with('/'));
+    (plain && local).then_some(next)
 }
 
 #[cfg(test)]
@@ -133,12 +142,33 @@ mod tests {
     use crate::i18n::Lang;
 
     #[test]
-    fn next_must_be_a_local_path() {
+    fn next_must_be_a_plain_local_path() {
         assert_eq!(safe_next("/listings/new"), Some("/listings/new"));
-        assert_eq!(safe_next("//evil.example/"), None);
-        assert_eq!(safe_next("https://evil.example/"), None);
-        assert_eq!(safe_next("/\\evil.example"), None);
-        assert_eq!(safe_next(""), None);
+        assert_eq!(safe_next("/"), Some("/"));
+        assert_eq!(safe_next("/?q=v%C3%A9lo&page=2"), Some("/?q=v%C3%A9lo&page=2"));
+        assert_eq!(safe_next("/%2F%2Fevil.example"), Some("/%2F%2Fevil.example"), "one local path");
+        for hostile in [
+            "//evil.example/",
+            "///evil.example/",
+            "https://evil.example/",
+            "/\\evil.example",
+            "/a\\b",
+            "/\t/evil.example",
+            "/ /evil.example",
+            " /listings",
+            "/listings\n",
+            "/\r\nSet-Cookie: a=b",
+            "/\0",
+            "/\u{7f}",
+            "/\u{a0}/evil.example",
+            "/vélo",
+            "listings",
+            "",
+        ] {
+            assert_eq!(safe_next(hostile), None, "{hostile:?}");
+        }
+        assert_eq!(safe_next(&format!("/{}", "a".repeat(NEXT_MAX - 1))).map(str::len), Some(NEXT_MAX));
+        assert_eq!(safe_next(&format!("/{}", "a".repeat(NEXT_MAX))), None);
     }
 
     const FIELDS: &[Field] = &[

@@ -10,7 +10,7 @@ use crate::domain::member::Member;
 use crate::error::AppError;
 use crate::http::AppState;
 use crate::http::auth::Viewer;
-use crate::http::csrf::CsrfToken;
+use crate::http::csrf::{self, CsrfToken};
 use crate::i18n::{Lang, Tr};
 
 mod account;
@@ -132,8 +132,10 @@ impl PageCtx {
             }
         }
         query.append_pair("lang", lang.code());
-        // After a form was shown again with its errors, the path is the form's POST address.
-        format!("{}?{}", page_of_form(&self.path), query.finish())
+        // After a form was shown again with its errors, the path is the form's POST address. A
+        // path such as `//evil.example` (an error page) would make a link off-site: home instead.
+        let path = forms::safe_next(&self.path).unwrap_or("/");
+        format!("{}?{}", page_of_form(path), query.finish())
     }
 
     pub fn is_admin(&self) -> bool {
@@ -147,7 +149,7 @@ impl FromRequestParts<AppState> for PageCtx {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let t = Tr::from_request_parts(parts, state).await.unwrap_or(Tr::new(Lang::Fr));
         let Viewer(viewer) = Viewer::from_request_parts(parts, state).await?;
-        let csrf = parts.extensions.get::<CsrfToken>().map(|c| c.0.clone()).unwrap_or_default();
+        let csrf = csrf::page_token(&parts.headers, parts.extensions.get::<CsrfToken>(), viewer.is_some());
         let mut ctx = Self::anonymous(state, t, csrf, parts.uri.path().to_owned());
         ctx.viewer = viewer;
         ctx.query = parts.uri.query().unwrap_or_default().to_owned();

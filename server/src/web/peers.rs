@@ -11,6 +11,7 @@ use super::confirm::ConfirmPage;
 use super::listings::{NoFields, render};
 use super::views::date;
 use super::{FormAdmin, FormAuthor, PageCtx, done};
+use crate::domain::link::WebLink;
 use crate::error::{AppError, AppResult};
 use crate::http::AppState;
 use crate::http::auth::{SignedIn, SignedInAdmin};
@@ -227,6 +228,8 @@ pub async fn act(
 struct FollowRow {
     account: String,
     name: String,
+    /// The account's profile page on its server, when it is a web page.
+    page: Option<WebLink>,
     state: &'static str,
 }
 
@@ -250,6 +253,7 @@ async fn follows_page(state: &AppState, ctx: PageCtx, account: String, error: St
         .map(|f| FollowRow {
             account: f.actor.as_ref().map_or_else(|| f.follow.target.clone(), |a| a.handle()),
             name: f.actor.as_ref().map(|a| a.name.clone()).unwrap_or_default(),
+            page: f.actor.as_ref().and_then(|a| a.page.clone()).and_then(WebLink::from_url),
             state: t.t(&format!("follow_state.{}", f.follow.state)),
         })
         .collect();

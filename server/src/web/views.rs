@@ -3,6 +3,7 @@
 
 use time::Date;
 
+use crate::domain::link::WebLink;
 use crate::domain::listing::{Listing, Purpose};
 use crate::i18n::Tr;
 
@@ -29,11 +30,13 @@ pub struct ListingView {
     pub distance: Option<String>,
     pub available: Option<String>,
     pub author_name: String,
-    pub author_url: String,
+    /// The author's profile: our page for a member, their page on their server for a remote
+    /// author when it is a web page (`None` otherwise: the name is shown without a link).
+    pub author_url: Option<String>,
     pub published: String,
     /// For a listing from a peered instance: that instance's `host[:port]` and the listing's page there.
     pub origin: Option<String>,
-    pub origin_url: Option<String>,
+    pub origin_url: Option<WebLink>,
 }
 
 pub fn number(t: Tr, value: f64, decimals: usize) -> String {
@@ -128,15 +131,20 @@ impl ListingView {
             available,
             author_name: listing.author.display_name.clone(),
             author_url: match &listing.origin {
-                Some(origin) => origin.author_page.clone().unwrap_or_else(|| listing.author.id.clone()),
-                None => format!("/members/{}", listing.author.username),
+                Some(origin) => origin
+                    .author_page
+                    .as_deref()
+                    .and_then(WebLink::parse)
+                    .or_else(|| WebLink::parse(&listing.author.id))
+                    .map(|link| link.to_string()),
+                None => Some(format!("/members/{}", listing.author.username)),
             },
             published: date(t, listing.created_at),
             origin: listing.origin.as_ref().map(|o| match &o.name {
                 Some(name) if !name.trim().is_empty() => format!("{name} ({})", o.domain),
                 _ => o.domain.clone(),
             }),
-            origin_url: listing.origin.as_ref().map(|o| o.page.clone()),
+            origin_url: listing.origin.as_ref().and_then(|o| WebLink::parse(&o.page)),
         }
     }
 }
