@@ -6,6 +6,7 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::config::Config;
 use crate::domain::category::CATEGORIES;
+use crate::domain::link::WebLink;
 use crate::domain::listing::{Listing, format_date};
 use crate::domain::member::Member;
 use crate::i18n::Tr;
@@ -198,12 +199,21 @@ impl ListingJson {
             author: AuthorJson {
                 username: listing.author.username.clone(),
                 display_name: listing.author.display_name.clone(),
+                // Links from another server only when they are web links (a row stored before
+                // federation checked them may hold anything), else the ActivityPub id.
                 url: match &listing.origin {
-                    Some(origin) => origin.author_page.clone().unwrap_or_else(|| listing.author.id.clone()),
+                    Some(origin) => origin
+                        .author_page
+                        .as_deref()
+                        .and_then(WebLink::parse)
+                        .map_or_else(|| listing.author.id.clone(), |link| link.to_string()),
                     None => links.member(&listing.author.username),
                 },
             },
-            origin: listing.origin.as_ref().map(|o| OriginJson { instance: o.domain.clone(), url: o.page.clone() }),
+            origin: listing.origin.as_ref().map(|o| OriginJson {
+                instance: o.domain.clone(),
+                url: WebLink::parse(&o.page).map_or_else(|| o.ap_id.clone(), |link| link.to_string()),
+            }),
             created_at: rfc3339(listing.created_at),
             updated_at: rfc3339(listing.updated_at),
             distance_km: distance_km.map(|d| (d * 10.0).round() / 10.0),
