@@ -270,6 +270,8 @@ pub async fn seed(db: &Db, member_count: usize, listing_count: usize) -> anyhow:
         // catalogue as a nested loop over every member and listing (seconds per page).
         sqlx::query("ANALYZE").execute(&db.pool).await.context("analysing the seeded tables")?;
     }
+    // SQLite: what an import does after adding many rows (the server does it again at start-up).
+    db.optimize().await.context("updating the planner's statistics")?;
     Ok(Seeded { members: member_count, listings: listing_count, seconds: started.elapsed().as_secs_f64() })
 }
 

@@ -1,0 +1,49 @@
+//! Query plans on a catalogue of some size, with the statistics that `Db::optimize` leaves: the
+//! requests anyone can make without an account (outbox pages, NodeInfo's count) read their indexes,
+//! never every listing. SQLite (`EXPLAIN QUERY PLAN`); PostgreSQL's plans are measured by the bench.
+
+use sqlx::AssertSqlSafe;
+
+use super::tests::TempSqlite;
+
+/// Listings of the catalogue below: peers' (a fifth), a member's who publishes a lot and one's who
+/// publishes little (`m2`, whose outbox is read), of every visibility, a quarter closed.
+const LISTINGS: i64 = 6_000;
+
+/// A migrated database (so analysed while empty), then filled, then optimized as after an import.
+async fn catalogue() -> TempSqlite {
+    let t = TempSqlite::migrated().await;
+    let sql = format!(
+        "INSERT INTO members (id, username, kind, display_name, password_hash, status, created_at, updated_at) \
+         VALUES ('m1', 'alice', 'person', 'Alice', 'x', 'active', 0, 0), \
+                ('m2', 'bruno', 'person', 'Bruno', 'x', 'active', 0, 0); \
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {LISTINGS}) \
+         INSERT INTO listings (id, member_id, purpose, mode, category, title, description, unit, status, \
+             visibility, search_text, created_at, updated_at, origin, ap_id, remote_author) \
+         SELECT printf('%032x', i), CASE WHEN i % 5 = 0 THEN NULL WHEN i % 29 = 0 THEN 'm2' ELSE 'm1' END, \
+             'offer', 'lend', 'objects-tools', 'Escabeau ' || i, 'Un escabeau', 'piece', \
+             CASE WHEN i % 4 = 0 THEN 'closed' ELSE 'active' END, \
+             CASE i % 10 WHEN 1 THEN 'peers' WHEN 2 THEN 'instance' ELSE 'public' END, \
+             'escabeau ' || i, i, i, \
+             CASE WHEN i % 5 = 0 THEN 'peer.example' END, \
+             CASE WHEN i % 5 = 0 THEN 'https://peer.example/listings/' || i END, \
+             CASE WHEN i % 5 = 0 THEN 'https://peer.example/members/p' END \
+         FROM n;"
+    );
+    sqlx::raw_sql(AssertSqlSafe(sql)).execute(&t.db.pool).await.expect("filling the catalogue");
+    t.db.optimize().await.expect("optimizing");
+    t
+}
+
+#[tokio::test]
+async fn optimize_records_the_size_of_a_table_that_grew_since_it_was_analysed() {
+    let t = catalogue().await;
+    let stat: String =
+        sqlx::query_scalar("SELECT stat FROM sqlite_stat1 WHERE tbl = 'listings' AND idx = 'listings_origin'")
+            .fetch_one(&t.db.pool)
+            .await
+            .expect("statistics for the listings");
+    let rows: i64 = stat.split(' ').next().and_then(|n| n.parse().ok()).expect("a row count");
+    assert!(rows > 1_000, "the statistics still say {stat:?} after {LISTINGS} listings were added");
+    t.close().await;
+}
