@@ -27,6 +27,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../../migrations/sqlite/0002_federation.sql"),
         postgres: include_str!("../../../migrations/postgres/0002_federation.sql"),
     },
+    Migration {
+        version: 3,
+        name: "collections_and_search",
+        sqlite: include_str!("../../../migrations/sqlite/0003_collections_and_search.sql"),
+        postgres: include_str!("../../../migrations/postgres/0003_collections_and_search.sql"),
+    },
 ];
 
 pub async fn run(db: &Db) -> anyhow::Result<()> {

@@ -2,7 +2,7 @@
 //! requests anyone can make without an account (outbox pages, NodeInfo's count) read their indexes,
 //! never every listing. SQLite (`EXPLAIN QUERY PLAN`); PostgreSQL's plans are measured by the bench.
 
-use sqlx::AssertSqlSafe;
+use sqlx::{AssertSqlSafe, Row};
 
 use super::tests::TempSqlite;
 
@@ -35,6 +35,21 @@ async fn catalogue() -> TempSqlite {
     t
 }
 
+/// The plan of `sql`, one line per step, with `binds` as its parameters.
+async fn plan(t: &TempSqlite, sql: &str, binds: &[&str]) -> String {
+    let mut query = sqlx::query(AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")));
+    for value in binds {
+        query = query.bind(value.to_string());
+    }
+    let rows = query.fetch_all(&t.db.pool).await.expect("explaining");
+    rows.iter().map(|row| row.try_get::<String, _>("detail").expect("detail")).collect::<Vec<_>>().join("\n")
+}
+
+/// Whether a plan reads the whole listings table or a whole index of it rather than a range.
+fn scans_listings(plan: &str) -> bool {
+    plan.lines().any(|line| line.starts_with("SCAN l") || line.starts_with("SCAN listings"))
+}
+
 #[tokio::test]
 async fn optimize_records_the_size_of_a_table_that_grew_since_it_was_analysed() {
     let t = catalogue().await;
@@ -45,5 +60,21 @@ async fn optimize_records_the_size_of_a_table_that_grew_since_it_was_analysed() 
             .expect("statistics for the listings");
     let rows: i64 = stat.split(' ').next().and_then(|n| n.parse().ok()).expect("a row count");
     assert!(rows > 1_000, "the statistics still say {stat:?} after {LISTINGS} listings were added");
+    t.close().await;
+}
+
+#[tokio::test]
+async fn outbox_pages_read_a_range_of_their_index() {
+    let t = catalogue().await;
+    for (member, with_peers, index) in
+        [(false, false, "listings_outbox"), (false, true, "listings_outbox"), (true, false, "listings_outbox_member")]
+    {
+        let sql = super::listings::outbox_sql(member, with_peers);
+        let binds: &[&str] = if member { &["51", "3000", "m2"] } else { &["51", "3000"] };
+        let plan = plan(&t, &sql, binds).await;
+        let range = if member { "member_id=? AND visibility=? AND seq<?" } else { "visibility=? AND seq<?" };
+        assert!(plan.contains(&format!("INDEX {index} ({range})")), "member {member}, peers {with_peers}:\n{plan}");
+        assert!(!scans_listings(&plan), "member {member}, peers {with_peers}:\n{plan}");
+    }
     t.close().await;
 }
