@@ -1,5 +1,6 @@
 //! Public collections over real HTTP: outboxes in pages that follow each other by key (`first`,
-//! then `next`), what each reader is shown, and the numbered pages of earlier versions.
+//! then `next`), what each reader is shown, the numbered pages of earlier versions, and NodeInfo's
+//! count of posts.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
@@ -213,4 +214,19 @@ async fn a_peer_pages_through_the_listings_for_peers_too_and_nobody_else_sees_th
     assert_eq!(unsigned, public);
     a.stop().await;
     b.stop().await;
+}
+
+#[tokio::test]
+async fn nodeinfo_counts_public_open_listings_only() {
+    let a = open_instance().await;
+    let alice = a.member_with_token("alice", Role::Member).await;
+    publish(&a, &alice, "Publique", 3, json!({})).await;
+    publish(&a, &alice, "Réservée", 1, json!({"status": "reserved"})).await;
+    publish(&a, &alice, "Pour les partenaires", 2, json!({"visibility": "peers"})).await;
+    publish(&a, &alice, "Pour les membres", 2, json!({"visibility": "instance"})).await;
+    publish(&a, &alice, "Donnée", 1, json!({"status": "closed"})).await;
+    let (status, nodeinfo) = fetch(&a, "/nodeinfo/2.1").await;
+    assert_eq!(status, StatusCode::OK, "{nodeinfo}");
+    assert_eq!(nodeinfo["usage"]["localPosts"], 4, "{nodeinfo}");
+    a.stop().await;
 }

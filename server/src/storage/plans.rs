@@ -78,3 +78,12 @@ async fn outbox_pages_read_a_range_of_their_index() {
     }
     t.close().await;
 }
+
+#[tokio::test]
+async fn nodeinfo_counts_public_listings_from_the_outbox_index() {
+    let t = catalogue().await;
+    let plan = plan(&t, super::stats::LOCAL_POSTS, &[]).await;
+    assert!(plan.contains("INDEX listings_outbox (visibility=?)"), "{plan}");
+    assert!(!scans_listings(&plan), "{plan}");
+    t.close().await;
+}
