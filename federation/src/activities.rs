@@ -142,15 +142,19 @@ pub fn peers_audience(urls: &Urls) -> (Vec<Url>, Vec<Url>) {
     (vec![followers_of(&urls.instance_actor())], Vec::new())
 }
 
-/// An `OrderedCollection` of `total` items with its first page, or one page of items.
-pub fn collection(id: &Url, total: i64, first: Option<Url>) -> Value {
-    let mut doc = json!({ "type": "OrderedCollection", "id": id, "totalItems": total });
+/// An `OrderedCollection`: its size (`totalItems`) when it is given, and its first page.
+pub fn collection(id: &Url, total: Option<i64>, first: Option<Url>) -> Value {
+    let mut doc = json!({ "type": "OrderedCollection", "id": id });
+    if let Some(total) = total {
+        doc["totalItems"] = json!(total);
+    }
     if let Some(first) = first {
         doc["first"] = json!(first);
     }
     with_context(doc)
 }
 
+/// One page of a collection, with the URL of the next one when there is one.
 pub fn collection_page(id: &Url, part_of: &Url, items: Vec<Value>, next: Option<Url>) -> Value {
     let items: Vec<Value> = items.into_iter().map(strip_context).collect();
     let mut doc = json!({ "type": "OrderedCollectionPage", "id": id, "partOf": part_of, "orderedItems": items });

@@ -19,7 +19,8 @@ pub struct RunningServer {
     pub state: AppState,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
-    /// Federation's background tasks (delivery worker, key generation), aborted on stop.
+    /// Background tasks (federation's delivery worker and key generation, the database's
+    /// maintenance), aborted on stop.
     background: Vec<JoinHandle<()>>,
 }
 
@@ -63,7 +64,8 @@ pub async fn start_on(config: Config, listener: TcpListener) -> anyhow::Result<R
 /// Serves an already prepared state, and starts federation's background tasks.
 pub async fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<RunningServer> {
     let addr = listener.local_addr().context("listener address")?;
-    let background = state.federator.start().await.context("starting federation")?;
+    let mut background = state.federator.start().await.context("starting federation")?;
+    background.push(state.db.spawn_maintenance());
     let (shutdown, on_shutdown) = oneshot::channel::<()>();
     let app = router(state.clone());
     let task = tokio::spawn(async move {

@@ -3,6 +3,7 @@
 //! latency under a fixed load, throughput). It measures; it asserts nothing. `maillage bench federation`
 //! measures federation instead (see `federation.rs`).
 
+mod collections;
 mod federation;
 mod load;
 mod seed;
@@ -62,6 +63,9 @@ enum BenchCommand {
     /// from a listing published on one instance to its showing in a peer's catalogue.
     Federation(federation::FederationArgs),
 }
+
+/// Remote followers of the instance actor (its followers collection is one of the measured ones).
+const FOLLOWERS: usize = 1_000;
 
 /// Search input, as people type it: (what it exercises, the query).
 const SEARCH_TERMS: &[(&str, &str)] = &[
@@ -141,6 +145,7 @@ async fn seed_and_measure(args: &BenchArgs, root: &Path, database_url: &str) -> 
         );
     }
     seed::give_keys(&db).await?;
+    seed::give_followers(&db, FOLLOWERS).await?;
     db.close().await;
 
     let server = Server::spawn(root, database_url).await?;
@@ -212,6 +217,7 @@ async fn measure(args: &BenchArgs, server: &Server) -> anyhow::Result<()> {
         load::closed_loop(&client, base, search_page.clone(), args.concurrency, duration).await
     })
     .await?;
+    let collections = collections::measure(args, server, &client, 6).await?;
     let loaded = server.memory();
     println!("load average after the run: {}", load_average());
 
@@ -248,6 +254,7 @@ async fn measure(args: &BenchArgs, server: &Server) -> anyhow::Result<()> {
         catalogue_max.rate(),
         verdict(catalogue_max.rate() >= 3000.0 && catalogue_max.errors == 0)
     );
+    collections::print_targets(args, &collections);
     for (name, phase) in [("page", &search_rate), ("API", &search_api_rate)] {
         let p99 = phase.percentile(0.99);
         println!(

@@ -160,6 +160,41 @@ pub async fn give_keys(db: &Db) -> anyhow::Result<usize> {
     }
 }
 
+/// Gives the instance actor `count` accepted followers on other servers (idempotent: the same
+/// followers each time). They receive nothing during a bench: nothing is published.
+pub async fn give_followers(db: &Db, count: usize) -> anyhow::Result<()> {
+    let mut tx = db.begin_write().await?;
+    for i in 0..count {
+        let domain = format!("follower{}.example", i % 50);
+        let id = reqwest::Url::parse(&format!("https://{domain}/users/f{i}"))?;
+        let actor = maillage_federation::RemoteActor {
+            inbox: reqwest::Url::parse(&format!("https://{domain}/users/f{i}/inbox"))?,
+            shared_inbox: Some(reqwest::Url::parse(&format!("https://{domain}/inbox"))?),
+            kind: maillage_federation::vocab::ActorKind::Person,
+            domain,
+            username: format!("f{i}"),
+            name: format!("Follower {i}"),
+            outbox: None,
+            public_key_pem: String::new(),
+            page: None,
+            fetched_at: now_ms(),
+            id,
+        };
+        let follow_id = format!("{}#follow", actor.id);
+        maillage_server::storage::federation::add_follower(
+            &mut *tx,
+            maillage_server::storage::federation::INSTANCE,
+            &actor,
+            &follow_id,
+            "accepted",
+            now_ms(),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
 pub async fn seed(db: &Db, member_count: usize, listing_count: usize) -> anyhow::Result<Seeded> {
     let started = Instant::now();
     // One hash for everyone: hashing is deliberately slow, and nobody logs in during a bench.
@@ -235,6 +270,8 @@ pub async fn seed(db: &Db, member_count: usize, listing_count: usize) -> anyhow:
         // catalogue as a nested loop over every member and listing (seconds per page).
         sqlx::query("ANALYZE").execute(&db.pool).await.context("analysing the seeded tables")?;
     }
+    // SQLite: what an import does after adding many rows (the server does it again at start-up).
+    db.optimize().await.context("updating the planner's statistics")?;
     Ok(Seeded { members: member_count, listings: listing_count, seconds: started.elapsed().as_secs_f64() })
 }
 

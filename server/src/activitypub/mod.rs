@@ -249,9 +249,62 @@ async fn instance_actor(State(state): State<AppState>, headers: HeaderMap) -> Re
     }
 }
 
+/// The query of an outbox URL: none for the collection, `page=true` for its first page, and
+/// `page=true&before=SEQ` for the page after the one whose last item has that key.
 #[derive(Deserialize)]
 struct PageQuery {
     page: Option<String>,
+    before: Option<String>,
+}
+
+/// What part of an outbox a request asks for.
+#[derive(Debug, PartialEq)]
+enum OutboxPart {
+    Collection,
+    /// The listings older than `before` (the newest when `None`).
+    Page {
+        before: Option<i64>,
+    },
+}
+
+impl OutboxPart {
+    /// Reads the query. `page=1`, the first page of the numbered pages earlier versions served, is
+    /// still the first page; other numbers are refused, since a numbered page would cost a scan of
+    /// every listing before it (a peer reads `first`, then follows `next`).
+    fn parse(query: &PageQuery) -> Result<Self, FederationError> {
+        let before = match query.before.as_deref() {
+            None => None,
+            Some(before) => match before.parse::<i64>() {
+                Ok(key) if key > 0 => Some(key),
+                _ => {
+                    return Err(FederationError::BadRequest(format!(
+                        "before must be a positive whole number, as the `next` link of the previous page gives it, not {before:?}"
+                    )));
+                }
+            },
+        };
+        match (query.page.as_deref(), before) {
+            (None, None) => Ok(Self::Collection),
+            (None, Some(_)) => Err(FederationError::BadRequest("before goes with page=true".into())),
+            (Some("true"), before) => Ok(Self::Page { before }),
+            (Some("1"), None) => Ok(Self::Page { before: None }),
+            (Some(page), _) if page.parse::<u64>().is_ok() => Err(FederationError::BadRequest(format!(
+                "numbered outbox pages are no longer served (page={page}): read the collection's `first` page \
+                 (page=true), then follow each page's `next`"
+            ))),
+            (Some(page), _) => Err(FederationError::BadRequest(format!("page must be true, not {page:?}"))),
+        }
+    }
+}
+
+/// The URL of an outbox page: the first one, or the one after the item with key `before`.
+fn outbox_page_url(outbox: &url::Url, before: Option<i64>) -> url::Url {
+    let mut url = outbox.clone();
+    match before {
+        Some(key) => url.set_query(Some(&format!("page=true&before={key}"))),
+        None => url.set_query(Some("page=true")),
+    }
+    url
 }
 
 async fn instance_outbox(
@@ -271,7 +324,7 @@ async fn instance_outbox(
         Some(actor) => is_peer_instance(&state, &actor).await,
         None => false,
     };
-    outbox(&state, id, None, with_peers, query.page.as_deref()).await
+    outbox(&state, id, None, with_peers, &query).await
 }
 
 async fn member_outbox(
@@ -282,47 +335,41 @@ async fn member_outbox(
 ) -> Response {
     let Some(member) = active_member(&state, &username).await else { return not_found() };
     let id = maillage_federation::urls::outbox_of(&state.federator.urls().member(member.username.as_str()));
-    outbox(&state, id, Some(&member.id), false, query.page.as_deref()).await
+    outbox(&state, id, Some(&member.id), false, &query).await
 }
 
-/// An outbox: the `Create` of each public listing still open, newest first, in pages.
+/// An outbox: the `Create` of each public listing still open, newest first, in pages that follow
+/// each other by key (the `next` of a page names its last item), so that a page costs the same
+/// wherever it is. The collection has no `totalItems`: counting every listing at each request
+/// would cost more than the page (docs/FEDERATION.md, Collections).
 async fn outbox(
     state: &AppState,
     id: url::Url,
     member_id: Option<&str>,
     with_peers: bool,
-    page: Option<&str>,
+    query: &PageQuery,
 ) -> Response {
     if !state.federator.enabled() {
         return not_found();
     }
-    let page_url = |n: i64| {
-        let mut url = id.clone();
-        url.set_query(Some(&format!("page={n}")));
-        url
+    let before = match OutboxPart::parse(query) {
+        Ok(OutboxPart::Collection) => {
+            return activity_json(activities::collection(&id, None, Some(outbox_page_url(&id, None))));
+        }
+        Ok(OutboxPart::Page { before }) => before,
+        Err(refused) => return refused.into_response(),
     };
-    let Some(page) = page else {
-        return match listings::count_local_public(&state.db, member_id, with_peers).await {
-            Ok(total) => activity_json(activities::collection(&id, total, Some(page_url(1)))),
-            Err(e) => internal(e),
-        };
+    let items = match listings::local_public(&state.db, member_id, with_peers, before, OUTBOX_PAGE + 1).await {
+        Ok(items) => items,
+        Err(e) => return internal(e),
     };
-    let Some(n) = page.parse::<i64>().ok().filter(|n| (1..=100_000).contains(n)) else {
-        return FederationError::BadRequest("page must be a positive number".into()).into_response();
-    };
-    let items =
-        match listings::local_public(&state.db, member_id, with_peers, (n - 1) * OUTBOX_PAGE, OUTBOX_PAGE + 1).await {
-            Ok(items) => items,
-            Err(e) => return internal(e),
-        };
     let more = items.len() as i64 > OUTBOX_PAGE;
+    let page = &items[..items.len().min(OUTBOX_PAGE as usize)];
+    let next = page.last().filter(|_| more).map(|(seq, _)| outbox_page_url(&id, Some(*seq)));
     let urls = state.federator.urls();
-    let activities_json: Vec<Value> = items
-        .iter()
-        .take(OUTBOX_PAGE as usize)
-        .map(|listing| activities::outbox_create(urls, &state.federator.proposal(listing)))
-        .collect();
-    activity_json(activities::collection_page(&page_url(n), &id, activities_json, more.then(|| page_url(n + 1))))
+    let activities_json: Vec<Value> =
+        page.iter().map(|(_, listing)| activities::outbox_create(urls, &state.federator.proposal(listing))).collect();
+    activity_json(activities::collection_page(&outbox_page_url(&id, before), &id, activities_json, next))
 }
 
 /// Whether `actor` is the instance actor of a peer we exchange with.
@@ -352,7 +399,7 @@ async fn followers(state: &AppState, id: url::Url, local_actor: &str) -> Respons
         return not_found();
     }
     match state.federator.follower_count(local_actor).await {
-        Ok(total) => activity_json(activities::collection(&id, total, None)),
+        Ok(total) => activity_json(activities::collection(&id, Some(total), None)),
         Err(e) => e.into_response(),
     }
 }

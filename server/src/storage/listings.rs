@@ -14,7 +14,7 @@ use crate::domain::text::search_form;
 
 /// Columns selected for a listing with its author (`l` is listings, `m` members for local listings,
 /// `r` remote actors for listings from other instances).
-pub(super) const SELECT: &str = "SELECT l.id, COALESCE(l.member_id, l.remote_author) AS author_id, \
+pub(super) const SELECT: &str = "SELECT l.seq, l.id, COALESCE(l.member_id, l.remote_author) AS author_id, \
      COALESCE(m.username, r.username) AS username, COALESCE(m.display_name, r.display_name) AS display_name, \
      l.purpose, l.mode, l.category, l.title, l.description, l.quantity_milli, l.unit, l.price_cents, \
      l.location_name, l.latitude, l.longitude, l.available_from, l.available_until, l.status, l.visibility, \
@@ -42,7 +42,8 @@ pub async fn insert<'c, E: Executor<'c, Database = Any>>(
 pub type NewListing<'a> = (&'a str, &'a str, &'a ListingDraft, i64);
 
 /// Inserts many listings in one transaction: all of them or, on error, none. For seeding and imports,
-/// where one transaction per row would spend most of its time committing.
+/// where one transaction per row would spend most of its time committing. After a large import,
+/// run `Db::optimize` so that SQLite's planner knows the table's new size.
 pub async fn insert_many(db: &Db, listings: &[NewListing<'_>]) -> Result<(), sqlx::Error> {
     let mut tx = db.begin_write().await?;
     for (id, member_id, draft, created_at) in listings {
@@ -249,39 +250,43 @@ pub async fn count_from_origin(db: &Db, origin: &str) -> Result<i64, sqlx::Error
     sqlx::query_scalar("SELECT COUNT(*) FROM listings WHERE origin = $1").bind(origin).fetch_one(&db.pool).await
 }
 
-/// Open listings of our members, newest first (outboxes): public ones, and with `with_peers` those
-/// for peered instances too.
+/// One page of an outbox: open listings of our members, newest first, each with its `seq` (the key
+/// of the page after it), from those older than `before` (the newest when `None`): public ones,
+/// and with `with_peers` those for peered instances too.
+///
+/// Each visibility is read from the `listings_outbox` partial indexes (migration 0003), whose WHERE
+/// clause the subqueries repeat word for word (SQLite uses a partial index only then), `limit`
+/// rows at most each, in index order: a page costs the same at the start or deep in an outbox, and
+/// however many listings are closed, private or from other instances. With both visibilities the
+/// two short lists are merged by the outer query.
 pub async fn local_public(
     db: &Db,
     member_id: Option<&str>,
     with_peers: bool,
-    offset: i64,
+    before: Option<i64>,
     limit: i64,
-) -> Result<Vec<Listing>, sqlx::Error> {
-    let filter = if member_id.is_some() { " AND l.member_id = $3" } else { "" };
-    let visibility = if with_peers { "l.visibility IN ('public', 'peers')" } else { "l.visibility = 'public'" };
-    let sql = format!(
-        "{SELECT} WHERE l.origin IS NULL AND {visibility} AND l.status <> 'closed'{filter} \
-         ORDER BY l.seq DESC LIMIT $1 OFFSET $2"
-    );
-    let mut query = sqlx::query(AssertSqlSafe(sql)).bind(limit).bind(offset);
+) -> Result<Vec<(i64, Listing)>, sqlx::Error> {
+    let sql = outbox_sql(member_id.is_some(), with_peers);
+    let mut query = sqlx::query(AssertSqlSafe(sql)).bind(limit).bind(before.unwrap_or(i64::MAX));
     if let Some(member_id) = member_id {
         query = query.bind(member_id);
     }
     let rows = query.fetch_all(&db.pool).await?;
-    rows.iter().map(from_row).collect()
+    rows.iter().map(|row| Ok((row.try_get("seq")?, from_row(row)?))).collect()
 }
 
-pub async fn count_local_public(db: &Db, member_id: Option<&str>, with_peers: bool) -> Result<i64, sqlx::Error> {
-    let filter = if member_id.is_some() { " AND member_id = $1" } else { "" };
-    let visibility = if with_peers { "visibility IN ('public', 'peers')" } else { "visibility = 'public'" };
-    let sql =
-        format!("SELECT COUNT(*) FROM listings WHERE origin IS NULL AND {visibility} AND status <> 'closed'{filter}");
-    let mut query = sqlx::query_scalar(AssertSqlSafe(sql));
-    if let Some(member_id) = member_id {
-        query = query.bind(member_id);
-    }
-    query.fetch_one(&db.pool).await
+/// The outbox page query: `$1` the page size, `$2` the key to start below, `$3` the member.
+pub(super) fn outbox_sql(one_member: bool, with_peers: bool) -> String {
+    let member = if one_member { " AND member_id = $3" } else { "" };
+    // `visibility` is one of our two constants, never input.
+    let leg = |visibility: &str| {
+        format!(
+            "SELECT seq FROM (SELECT seq FROM listings WHERE origin IS NULL AND status <> 'closed' \
+             AND visibility = '{visibility}'{member} AND seq < $2 ORDER BY seq DESC LIMIT $1) AS {visibility}_page"
+        )
+    };
+    let legs = if with_peers { format!("{} UNION ALL {}", leg("public"), leg("peers")) } else { leg("public") };
+    format!("{SELECT} WHERE l.seq IN ({legs}) ORDER BY l.seq DESC LIMIT $1")
 }
 
 /// Our members' listings (not those received from other instances).

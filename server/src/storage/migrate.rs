@@ -27,7 +27,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../../migrations/sqlite/0002_federation.sql"),
         postgres: include_str!("../../../migrations/postgres/0002_federation.sql"),
     },
-    // Version 3 is `collections_and_search`.
+    Migration {
+        version: 3,
+        name: "collections_and_search",
+        sqlite: include_str!("../../../migrations/sqlite/0003_collections_and_search.sql"),
+        postgres: include_str!("../../../migrations/postgres/0003_collections_and_search.sql"),
+    },
     Migration {
         version: 4,
         name: "delivery_attempts",

@@ -15,11 +15,16 @@ pub mod listings;
 pub mod members;
 mod migrate;
 pub mod outbox;
+#[cfg(test)]
+mod plans;
 pub mod search;
 pub mod sessions;
 pub mod stats;
 #[cfg(test)]
 pub(crate) mod tests;
+
+/// How often a running server refreshes SQLite's planner statistics (`Db::spawn_maintenance`).
+pub const MAINTENANCE_INTERVAL: Duration = Duration::from_secs(3600);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -127,9 +132,53 @@ impl Db {
         }
     }
 
-    /// Applies the migrations not applied yet.
+    /// Applies the migrations not applied yet, then brings the query planner's statistics up to
+    /// date ([`Db::optimize`]).
     pub async fn migrate(&self) -> anyhow::Result<()> {
-        migrate::run(self).await
+        migrate::run(self).await?;
+        self.optimize().await.context("updating the query planner's statistics")
+    }
+
+    /// Keeps SQLite's query planner informed: without statistics it guesses, and for an outbox page
+    /// it guessed a scan of every local listing. `ANALYZE` when the database has no statistics
+    /// for the listings yet (a new database, or one from a version that never ran it), otherwise
+    /// `PRAGMA optimize`, which analyses again, within a bounded effort, only the tables that have
+    /// changed enough since. Run after migrations (at start-up), by [`Db::spawn_maintenance`], and
+    /// after bulk inserts. On PostgreSQL, autovacuum keeps the statistics: nothing to do.
+    pub async fn optimize(&self) -> Result<(), sqlx::Error> {
+        if self.backend != Backend::Sqlite {
+            return Ok(());
+        }
+        let has_statistics: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_schema WHERE type = 'table' AND name = 'sqlite_stat1'")
+                .fetch_one(&self.pool)
+                .await?;
+        let analysed = has_statistics > 0
+            && sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM sqlite_stat1 WHERE tbl = 'listings'")
+                .fetch_one(&self.pool)
+                .await?
+                > 0;
+        let statement = if analysed { "PRAGMA optimize = 0x10002" } else { "ANALYZE" };
+        sqlx::raw_sql(statement).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Runs [`Db::optimize`] every [`MAINTENANCE_INTERVAL`], for as long as the server runs
+    /// (SQLite advises it for connections that stay open: ours do, in the pool).
+    pub fn spawn_maintenance(&self) -> tokio::task::JoinHandle<()> {
+        let db = self.clone();
+        tokio::spawn(async move {
+            let mut interval = tokio::time::interval(MAINTENANCE_INTERVAL);
+            interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            // The first tick is now, and start-up has just optimized.
+            interval.tick().await;
+            loop {
+                interval.tick().await;
+                if let Err(error) = db.optimize().await {
+                    tracing::warn!(%error, "updating the query planner's statistics failed");
+                }
+            }
+        })
     }
 
     pub async fn close(&self) {

@@ -2,7 +2,8 @@
 //!
 //! Text is matched on `search_text`, the accent-free lower-case form of title and description
 //! (`domain::text::search_form`); each query word matches as a prefix, so "palette" finds
-//! "Palettes". SQLite uses its FTS5 index, PostgreSQL a GIN index over `to_tsvector('simple', ...)`.
+//! "Palettes". SQLite uses its FTS5 index, PostgreSQL the stored `search_vector` column
+//! (`to_tsvector('simple', search_text)`, kept by PostgreSQL itself) and its GIN index.
 //! Distances use the flat (equirectangular) approximation, which needs no trigonometry in SQL and is
 //! within a percent of the great-circle distance at the scale of a territory.
 
@@ -134,7 +135,9 @@ pub async fn catalogue(db: &Db, query: &CatalogueQuery) -> Result<Page, sqlx::Er
             Backend::Postgres => {
                 let expression: Vec<String> = query.terms.iter().map(|t| format!("{t}:*")).collect();
                 let p = b.param(Param::Text(expression.join(" & ")));
-                b.conditions.push(format!("to_tsvector('simple', l.search_text) @@ to_tsquery('simple', {p})"));
+                // The stored column, not the expression: matching rows are then checked without
+                // parsing their text again (migration 0003).
+                b.conditions.push(format!("l.search_vector @@ to_tsquery('simple', {p})"));
             }
         }
     }

@@ -8,11 +8,17 @@ pub struct Usage {
     pub members: i64,
     pub active_month: i64,
     pub active_halfyear: i64,
-    /// Our members' listings, open ones.
+    /// Our members' public listings still open: those anyone can see (NodeInfo's `localPosts`), not
+    /// the ones for partners or for members only.
     pub listings: i64,
     /// The modes our open listings use (`lend`, `give`...): what kind of cooperative this is.
     pub modes: Vec<String>,
 }
+
+/// NodeInfo's `localPosts`: our public listings still open. The WHERE clause is that of the
+/// `listings_outbox` partial index (migration 0003), so the count reads that index only.
+pub(super) const LOCAL_POSTS: &str =
+    "SELECT COUNT(*) FROM listings WHERE origin IS NULL AND status <> 'closed' AND visibility = 'public'";
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
@@ -31,9 +37,7 @@ pub async fn usage(db: &Db, now: i64) -> Result<Usage, sqlx::Error> {
         sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE status = 'active'").fetch_one(&db.pool).await?;
     let active_month = active(now - 30 * DAY_MS).await?;
     let active_halfyear = active(now - 182 * DAY_MS).await?;
-    let listings: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM listings WHERE origin IS NULL AND status <> 'closed'")
-        .fetch_one(&db.pool)
-        .await?;
+    let listings: i64 = sqlx::query_scalar(LOCAL_POSTS).fetch_one(&db.pool).await?;
     let rows =
         sqlx::query("SELECT DISTINCT mode FROM listings WHERE origin IS NULL AND status <> 'closed' ORDER BY mode")
             .fetch_all(&db.pool)

@@ -1,0 +1,89 @@
+//! Query plans on a catalogue of some size, with the statistics that `Db::optimize` leaves: the
+//! requests anyone can make without an account (outbox pages, NodeInfo's count) read their indexes,
+//! never every listing. SQLite (`EXPLAIN QUERY PLAN`); PostgreSQL's plans are measured by the bench.
+
+use sqlx::{AssertSqlSafe, Row};
+
+use super::tests::TempSqlite;
+
+/// Listings of the catalogue below: peers' (a fifth), a member's who publishes a lot and one's who
+/// publishes little (`m2`, whose outbox is read), of every visibility, a quarter closed.
+const LISTINGS: i64 = 6_000;
+
+/// A migrated database (so analysed while empty), then filled, then optimized as after an import.
+async fn catalogue() -> TempSqlite {
+    let t = TempSqlite::migrated().await;
+    let sql = format!(
+        "INSERT INTO members (id, username, kind, display_name, password_hash, status, created_at, updated_at) \
+         VALUES ('m1', 'alice', 'person', 'Alice', 'x', 'active', 0, 0), \
+                ('m2', 'bruno', 'person', 'Bruno', 'x', 'active', 0, 0); \
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {LISTINGS}) \
+         INSERT INTO listings (id, member_id, purpose, mode, category, title, description, unit, status, \
+             visibility, search_text, created_at, updated_at, origin, ap_id, remote_author) \
+         SELECT printf('%032x', i), CASE WHEN i % 5 = 0 THEN NULL WHEN i % 29 = 0 THEN 'm2' ELSE 'm1' END, \
+             'offer', 'lend', 'objects-tools', 'Escabeau ' || i, 'Un escabeau', 'piece', \
+             CASE WHEN i % 4 = 0 THEN 'closed' ELSE 'active' END, \
+             CASE i % 10 WHEN 1 THEN 'peers' WHEN 2 THEN 'instance' ELSE 'public' END, \
+             'escabeau ' || i, i, i, \
+             CASE WHEN i % 5 = 0 THEN 'peer.example' END, \
+             CASE WHEN i % 5 = 0 THEN 'https://peer.example/listings/' || i END, \
+             CASE WHEN i % 5 = 0 THEN 'https://peer.example/members/p' END \
+         FROM n;"
+    );
+    sqlx::raw_sql(AssertSqlSafe(sql)).execute(&t.db.pool).await.expect("filling the catalogue");
+    t.db.optimize().await.expect("optimizing");
+    t
+}
+
+/// The plan of `sql`, one line per step, with `binds` as its parameters.
+async fn plan(t: &TempSqlite, sql: &str, binds: &[&str]) -> String {
+    let mut query = sqlx::query(AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")));
+    for value in binds {
+        query = query.bind(value.to_string());
+    }
+    let rows = query.fetch_all(&t.db.pool).await.expect("explaining");
+    rows.iter().map(|row| row.try_get::<String, _>("detail").expect("detail")).collect::<Vec<_>>().join("\n")
+}
+
+/// Whether a plan reads the whole listings table or a whole index of it rather than a range.
+fn scans_listings(plan: &str) -> bool {
+    plan.lines().any(|line| line.starts_with("SCAN l") || line.starts_with("SCAN listings"))
+}
+
+#[tokio::test]
+async fn optimize_records_the_size_of_a_table_that_grew_since_it_was_analysed() {
+    let t = catalogue().await;
+    let stat: String =
+        sqlx::query_scalar("SELECT stat FROM sqlite_stat1 WHERE tbl = 'listings' AND idx = 'listings_origin'")
+            .fetch_one(&t.db.pool)
+            .await
+            .expect("statistics for the listings");
+    let rows: i64 = stat.split(' ').next().and_then(|n| n.parse().ok()).expect("a row count");
+    assert!(rows > 1_000, "the statistics still say {stat:?} after {LISTINGS} listings were added");
+    t.close().await;
+}
+
+#[tokio::test]
+async fn outbox_pages_read_a_range_of_their_index() {
+    let t = catalogue().await;
+    for (member, with_peers, index) in
+        [(false, false, "listings_outbox"), (false, true, "listings_outbox"), (true, false, "listings_outbox_member")]
+    {
+        let sql = super::listings::outbox_sql(member, with_peers);
+        let binds: &[&str] = if member { &["51", "3000", "m2"] } else { &["51", "3000"] };
+        let plan = plan(&t, &sql, binds).await;
+        let range = if member { "member_id=? AND visibility=? AND seq<?" } else { "visibility=? AND seq<?" };
+        assert!(plan.contains(&format!("INDEX {index} ({range})")), "member {member}, peers {with_peers}:\n{plan}");
+        assert!(!scans_listings(&plan), "member {member}, peers {with_peers}:\n{plan}");
+    }
+    t.close().await;
+}
+
+#[tokio::test]
+async fn nodeinfo_counts_public_listings_from_the_outbox_index() {
+    let t = catalogue().await;
+    let plan = plan(&t, super::stats::LOCAL_POSTS, &[]).await;
+    assert!(plan.contains("INDEX listings_outbox (visibility=?)"), "{plan}");
+    assert!(!scans_listings(&plan), "{plan}");
+    t.close().await;
+}
