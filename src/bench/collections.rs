@@ -1,6 +1,6 @@
 //! The public ActivityPub collections under load: the instance outbox (its collection document, its
-//! first page and a page deep in it), a member's outbox page and the instance's followers
-//! collection. Anyone may ask for them without an account, so each should cost what a catalogue page
+//! first page and a page deep in it), a member's outbox page, the instance's followers collection,
+//! and NodeInfo (whose usage figures are counted at most once a minute). Anyone may ask for them without an account, so each should cost what a catalogue page
 //! costs. The pages are found the way a peer finds them: from the collection's `first`, then `next`.
 
 use std::sync::Arc;
@@ -104,6 +104,7 @@ async fn discover(client: &reqwest::Client, base: &str) -> anyhow::Result<Vec<(S
         (format!("outbox page {}", DEEP_PAGE + 1), deep),
         ("member outbox page 1".to_owned(), member_first),
         ("followers collection".to_owned(), "/actor/followers".to_owned()),
+        ("NodeInfo".to_owned(), "/nodeinfo/2.1".to_owned()),
     ])
 }
 

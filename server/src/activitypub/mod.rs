@@ -223,7 +223,7 @@ async fn nodeinfo_document(State(state): State<AppState>) -> Response {
 }
 
 async fn usage(state: &AppState) -> Result<(nodeinfo::Usage, Vec<String>), sqlx::Error> {
-    let stats = crate::storage::stats::usage(&state.db, crate::domain::ids::now_ms()).await?;
+    let stats = state.federator.usage().await?;
     Ok((
         nodeinfo::Usage {
             total_users: stats.members,

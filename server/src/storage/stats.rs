@@ -4,6 +4,7 @@ use sqlx::Row;
 
 use super::Db;
 
+#[derive(Debug, Clone, PartialEq)]
 pub struct Usage {
     pub members: i64,
     pub active_month: i64,

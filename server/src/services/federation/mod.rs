@@ -14,7 +14,7 @@ use crate::config::Config;
 use crate::domain::ids::now_ms;
 use crate::domain::member::{Member, MemberKind, MemberStatus, Username};
 use crate::storage::federation::{self as store, INSTANCE};
-use crate::storage::{Db, members};
+use crate::storage::{Db, members, stats};
 
 mod backfill;
 mod inbound;
@@ -38,6 +38,9 @@ struct Inner {
     wake: Arc<Notify>,
     /// Set by `start` (it needs the instance actor's key, which needs the database).
     federation: OnceLock<Federation>,
+    /// NodeInfo's usage figures and when they were counted: anyone may ask for them, and counting
+    /// costs milliseconds at 100,000 listings, so they are counted at most once a minute.
+    usage: tokio::sync::Mutex<Option<(i64, stats::Usage)>>,
 }
 
 impl std::fmt::Debug for Federator {
@@ -49,7 +52,16 @@ impl std::fmt::Debug for Federator {
 impl Federator {
     pub fn new(config: Arc<Config>, db: Db) -> Self {
         let urls = Urls::new(config.public_url());
-        Self { inner: Arc::new(Inner { db, config, urls, wake: Arc::new(Notify::new()), federation: OnceLock::new() }) }
+        Self {
+            inner: Arc::new(Inner {
+                db,
+                config,
+                urls,
+                wake: Arc::new(Notify::new()),
+                federation: OnceLock::new(),
+                usage: tokio::sync::Mutex::new(None),
+            }),
+        }
     }
 
     /// A federator that federates nothing: for seeding sample data and imports before an instance
@@ -79,6 +91,21 @@ impl Federator {
     /// The running federation, once started.
     pub(crate) fn federation(&self) -> Option<&Federation> {
         self.inner.federation.get()
+    }
+
+    /// The usage figures NodeInfo publishes, counted at most once every [`USAGE_FOR_MS`]; concurrent
+    /// readers wait for one count rather than each making their own.
+    pub async fn usage(&self) -> Result<stats::Usage, sqlx::Error> {
+        let mut cached = self.inner.usage.lock().await;
+        let now = now_ms();
+        if let Some((at, usage)) = cached.as_ref()
+            && now - at < USAGE_FOR_MS
+        {
+            return Ok(usage.clone());
+        }
+        let usage = stats::usage(self.db(), now).await?;
+        *cached = Some((now, usage.clone()));
+        Ok(usage)
     }
 
     /// Wakes the delivery worker (after a commit that queued deliveries).
@@ -223,6 +250,9 @@ impl Federator {
         self.member_actor(username).await
     }
 }
+
+/// How long NodeInfo's usage figures are kept before they are counted again.
+pub const USAGE_FOR_MS: i64 = 60 * 1000;
 
 /// Received activity ids are kept this long to recognise duplicates and replays: well beyond the
 /// hour a signature stays valid, and the retries of any sender.
