@@ -328,3 +328,46 @@ async fn a_peer_that_is_back_gets_its_deliveries_without_waiting_for_its_slot() 
     a.stop().await;
     b.stop().await;
 }
+
+#[tokio::test]
+async fn a_busy_peer_s_listings_are_backfilled_all_the_same() {
+    let a = open_instance().await;
+    let admin = a.member_with_token("admin", Role::Admin).await;
+    // The peer: an instance actor with an outbox of one listing, whose author's document the peer
+    // fails to serve twice (busy), then serves.
+    let peer = StandIn::start().await;
+    let coop = peer.person("coop", json!({"type": "Application", "outbox": peer.url("/users/coop/outbox")}));
+    peer.webfinger("coop");
+    let eve = peer.person("eve", json!({}));
+    let listing = proposal(&peer.url("/listings/1"), &eve, "Cagettes en bois", None);
+    peer.serve(
+        "/users/coop/outbox",
+        json!({"type": "OrderedCollection", "id": peer.url("/users/coop/outbox"), "orderedItems": [
+            {"type": "Create", "id": peer.url("/listings/1#create"), "actor": eve, "object": listing}
+        ]}),
+    );
+    peer.fail_next("/users/eve", 2);
+    let reply = a.api().token(&admin).post("/api/v1/admin/peers", &json!({"domain": peer.domain})).await;
+    assert_eq!(reply.status, StatusCode::ACCEPTED, "{reply:?}");
+    let follow = eventually_value(|| peer.delivered().into_iter().find(|d| d["type"] == "Follow")).await;
+    let accept = activity("Accept", &peer.url("/accepts/1"), &coop, follow);
+    let reply = peer.signing("coop").post(&format!("{}actor/inbox", a.public_url()), &accept).await;
+    assert_eq!(reply.status, StatusCode::ACCEPTED, "{reply:?}");
+    eventually("the busy peer's listing is backfilled", || async {
+        a.api().titles(&[("scope", "peers")]).await == ["Cagettes en bois"]
+    })
+    .await;
+    a.stop().await;
+}
+
+/// The first value `find` gives, waiting for it (20 s at most).
+async fn eventually_value<T>(mut find: impl FnMut() -> Option<T>) -> T {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(found) = find() {
+            return found;
+        }
+        assert!(std::time::Instant::now() < deadline, "timed out waiting");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

@@ -164,7 +164,10 @@ impl Federation {
 
     /// A remote actor, from our copy when it is recent, otherwise fetched (signed) and kept.
     pub async fn actor(&self, id: &Url) -> Result<RemoteActor, FederationError> {
-        let object: RemoteActorObject = ObjectId::from(id.clone()).dereference(&self.data()).await?;
+        let data = self.data();
+        // Boxed: the library's dereference is a large future, and every signed request awaits it.
+        let object: RemoteActorObject =
+            with_status(id, Box::pin(ObjectId::from(id.clone()).dereference(&data))).await?;
         Ok(object.0)
     }
 
@@ -297,9 +300,34 @@ impl Federation {
 
     /// Fetches any ActivityPub document (signed); its `id` must be the URL fetched.
     pub async fn fetch_json(&self, url: &Url) -> Result<serde_json::Value, FederationError> {
+        let data = self.data();
         let response: activitypub_federation::fetch::FetchObjectResponse<serde_json::Value> =
-            activitypub_federation::fetch::fetch_object_http(url, &self.data()).await?;
+            with_status(url, async { Ok(activitypub_federation::fetch::fetch_object_http(url, &data).await?) }).await?;
         Ok(response.object)
+    }
+}
+
+/// Runs a fetch of the library and, when it fails, says so by the status the server answered: the
+/// library parses any answer's body before looking at its status, so a busy server's 503 would
+/// otherwise read as a document that does not parse (a refusal for good) rather than as a server to
+/// try again later.
+async fn with_status<T>(
+    url: &Url,
+    fetch: impl std::future::Future<Output = Result<T, FederationError>>,
+) -> Result<T, FederationError> {
+    let (result, status) = LAST_STATUS
+        .scope(std::cell::Cell::new(None), async {
+            let result = fetch.await;
+            (result, LAST_STATUS.with(std::cell::Cell::get))
+        })
+        .await;
+    match (result, status) {
+        (Ok(value), _) => Ok(value),
+        (Err(_), Some(status)) if status >= 500 || status == 408 || status == 429 => {
+            Err(FederationError::Unreachable(format!("{url} answered HTTP {status}")))
+        }
+        (Err(_), Some(404)) => Err(FederationError::NotFound),
+        (Err(error), _) => Err(error),
     }
 }
 

@@ -225,6 +225,8 @@ struct StandInState {
     answers: HashMap<String, StatusCode>,
     /// Inbox answers to activities whose text contains a word.
     answers_containing: Vec<(String, StatusCode)>,
+    /// GETs of these paths answer 503 so many more times.
+    failing: HashMap<String, usize>,
     received: Vec<Received>,
 }
 
@@ -303,6 +305,16 @@ impl StandIn {
         self.state.lock().unwrap().answers_containing.push((text.to_owned(), status));
     }
 
+    /// Serves `document` at `path` (an outbox, say).
+    pub fn serve(&self, path: &str, document: Value) {
+        self.state.lock().unwrap().documents.insert(path.to_owned(), document);
+    }
+
+    /// The next `times` GETs of `path` answer 503, as a busy server would.
+    pub fn fail_next(&self, path: &str, times: usize) {
+        self.state.lock().unwrap().failing.insert(path.to_owned(), times);
+    }
+
     /// Answers WebFinger for `acct:NAME@DOMAIN` with the actor `/users/NAME` (one account per server).
     pub fn webfinger(&self, name: &str) {
         let jrd = json!({
@@ -344,7 +356,11 @@ async fn stand_in_answer(
     let signature = headers.get("signature").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
     let body = String::from_utf8_lossy(&body).into_owned();
     let mut state = state.lock().unwrap();
+    let failing = state.failing.get_mut(uri.path()).filter(|n| **n > 0).map(|n| {
+        *n -= 1;
+    });
     let (status, document) = match method {
+        Method::GET if failing.is_some() => (StatusCode::SERVICE_UNAVAILABLE, json!({"error": "busy"})),
         Method::GET => match state.documents.get(uri.path()) {
             Some(doc) => (StatusCode::OK, doc.clone()),
             None => (StatusCode::NOT_FOUND, json!({"error": "not found"})),
