@@ -72,6 +72,20 @@ async fn a_fedify_account_follows_a_member_and_receives_their_listing() {
         "Fedify parsed the listing as {} ({}); FEP-0837 as Fedify read it: {}",
         object["class"], object["typeId"], object["proposal"]
     ));
+    // Fedify's vocabulary makes one class of an object: the first of its types that it knows, in its
+    // own order, in which `Proposal` comes before `Note`. So a Fedify-based reader sees an FEP-0837
+    // proposal with its terms, and one that shows only notes (`instanceof Note`) does not show it;
+    // Mastodon, which takes a type list that includes `Note`, does. docs/FEDERATION.md says so.
+    assert_eq!(object["class"], "Proposal", "the class Fedify made of [\"Proposal\", \"Note\"]: {object:#}");
+    assert_eq!(object["typeId"], "https://w3id.org/valueflows/ont/vf#Proposal", "{object:#}");
+    assert_eq!(object["isNote"], false, "Fedify now reads the listing as a Note too: {object:#}");
+    let proposal = &object["proposal"];
+    assert_eq!(proposal["purpose"], "offer", "FEP-0837 as Fedify read it: {object:#}");
+    assert_eq!(proposal["publishes"]["action"], "transferCustody", "a loan: {object:#}");
+    assert_eq!(
+        proposal["publishes"]["resourceConformsTo"], "urn:maillage:category:objects-tools",
+        "the category: {object:#}"
+    );
     assert_eq!(object["name"], title, "the title a reader sees: {object:#}");
     let content = object["content"].as_str().unwrap_or_default();
     assert!(
@@ -88,6 +102,15 @@ async fn a_fedify_account_follows_a_member_and_receives_their_listing() {
             .is_some_and(|to| to.iter().any(|t| t == "https://www.w3.org/ns/activitystreams#Public")),
         "a public listing is addressed to Public: {object:#}"
     );
+
+    // A Fedify reader that fetches the listing by its id (a link, a search) gets the same class.
+    let id = object["id"].as_str().unwrap_or_else(|| panic!("the listing has no id: {object:#}"));
+    let (status, fetched) = fedify.post("/control/lookup", json!({ "uri": id })).await;
+    assert_eq!(status, StatusCode::OK, "Fedify could not fetch {id}: {fetched:#}\n{}", fedify.report().await);
+    assert_eq!(fetched["class"], "Proposal", "{fetched:#}");
+    assert_eq!(fetched["isNote"], false, "{fetched:#}");
+    assert_eq!(fetched["name"], title, "{fetched:#}");
+    assert_eq!(fetched["url"], listing["url"], "{fetched:#}");
 
     // The link leads a person to the listing's page.
     let page = maillage.browser().get(url).await;
