@@ -97,8 +97,9 @@ fn say(text: &str) {
 async fn bind(port: u16) -> anyhow::Result<TcpListener> {
     TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await.map_err(|error| {
         let hint = format!(
-            "choisissez d'autres ports avec --base-port / choose other ports with --base-port (e.g. `maillage demo \
+            "choisissez d'autres ports avec --base-port / choose other ports with --base-port (e.g. `{} demo \
              --base-port {}`)",
+            invocation(),
             if port >= 20000 { 9081 } else { 20081 }
         );
         if error.kind() == std::io::ErrorKind::AddrInUse {
@@ -227,11 +228,36 @@ fn banner(started: &[Started], data_root: &Path, base_port: u16) -> String {
     line(String::new());
     line(format!("Données / data: {} (conservées après l'arrêt / kept after exit)", data_root.display()));
     let port = if base_port == DEFAULT_BASE_PORT { String::new() } else { format!(" --base-port {base_port}") };
+    let dir = shell_word(&data_root.display().to_string());
     line("Relancer avec les mêmes données / run again with the same data:".to_owned());
-    line(format!("   maillage demo --data-dir {}{port}", data_root.display()));
+    line(format!("   {} demo --data-dir {dir}{port}", invocation()));
+    line("Supprimer ces données, une fois la démo arrêtée / remove this data, once the demo is stopped:".to_owned());
+    line(format!("   rm -rf {dir}"));
     line(String::new());
     line("Ctrl-C pour arrêter / Ctrl-C to stop.".to_owned());
     out
+}
+
+/// The command that runs this program again, as it was started: through `cargo run` (which sets
+/// `CARGO` for the program it runs: `maillage` is then not on the `PATH`), or by its own path.
+fn invocation() -> String {
+    if std::env::var_os("CARGO").is_some() {
+        return if cfg!(debug_assertions) { "cargo run --" } else { "cargo run --release --" }.to_owned();
+    }
+    match std::env::current_exe() {
+        Ok(exe) => shell_word(&exe.display().to_string()),
+        Err(_) => "maillage".to_owned(),
+    }
+}
+
+/// `text` as one word of a POSIX shell command: as it is when nothing in it is special, else quoted.
+fn shell_word(text: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_-./:@%+=,".contains(c);
+    if !text.is_empty() && text.chars().all(plain) {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
 }
 
 fn seeding_summary(report: &SeedReport) -> String {
@@ -242,5 +268,18 @@ fn seeding_summary(report: &SeedReport) -> String {
             "données d'exemple créées / sample data created: {} membres / members, {} annonces / listings",
             report.members_created, report.listings_created
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shell_word;
+
+    #[test]
+    fn a_path_is_one_shell_word() {
+        assert_eq!(shell_word("/tmp/maillage-demo-0a1b"), "/tmp/maillage-demo-0a1b");
+        assert_eq!(shell_word("/home/léa/ma démo"), "'/home/léa/ma démo'");
+        assert_eq!(shell_word("/tmp/l'atelier"), r"'/tmp/l'\''atelier'");
+        assert_eq!(shell_word(""), "''");
     }
 }

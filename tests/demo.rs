@@ -38,12 +38,18 @@ struct Demo {
 
 impl Demo {
     fn start(data_dir: &Path, base_port: u16) -> Self {
-        let child = Command::new(env!("CARGO_BIN_EXE_maillage"))
-            .args(["demo", "--data-dir"])
-            .arg(data_dir)
-            .args(["--base-port", &base_port.to_string()])
-            .env_clear()
-            .env("MAILLAGE_LOG", "warn")
+        Self::spawn(demo_command(data_dir, base_port), base_port)
+    }
+
+    /// Runs `command` as a shell would (in place of the shell, so that signals reach the demo).
+    fn start_in_shell(command: &str, base_port: u16) -> Self {
+        let mut shell = Command::new("sh");
+        shell.arg("-c").arg(format!("exec {command}"));
+        Self::spawn(clean_environment(shell), base_port)
+    }
+
+    fn spawn(mut command: Command, base_port: u16) -> Self {
+        let child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -108,6 +114,29 @@ impl Demo {
         (out, err)
     }
 }
+
+/// `maillage demo --data-dir DIR --base-port PORT`, started as a program (not by cargo).
+fn demo_command(data_dir: &Path, base_port: u16) -> Command {
+    let mut command = clean_environment(Command::new(env!("CARGO_BIN_EXE_maillage")));
+    command.args(["demo", "--data-dir"]).arg(data_dir).args(["--base-port", &base_port.to_string()]);
+    command
+}
+
+/// `command` with nothing of this environment (no `MAILLAGE_*`, no `CARGO`) but the `PATH`.
+fn clean_environment(mut command: Command) -> Command {
+    command.env_clear().env("MAILLAGE_LOG", "warn").envs(std::env::var_os("PATH").map(|path| ("PATH", path)));
+    command
+}
+
+/// The command the demo printed under `label` (on the next line).
+fn printed_command(out: &str, label: &str) -> String {
+    let mut lines = out.lines().skip_while(|line| !line.contains(label));
+    lines.next().unwrap_or_else(|| panic!("the demo does not print {label:?}: {out}"));
+    lines.next().map(|line| line.trim().to_owned()).unwrap_or_else(|| panic!("nothing after {label:?}: {out}"))
+}
+
+const RUN_AGAIN: &str = "run again with the same data:";
+const REMOVE: &str = "remove this data, once the demo is stopped:";
 
 impl Drop for Demo {
     fn drop(&mut self) {
@@ -240,10 +269,21 @@ async fn demo_serves_three_seeded_instances_and_reuses_their_data() {
     assert_eq!(out.matches("sample data created").count(), 3, "{out}");
     assert!(out.contains(&dir.path().display().to_string()), "the data directory is not shown: {out}");
     assert!(out.contains("Stopped"), "{out}");
+    // Started as a program: the hints name its path, since `maillage` need not be on the PATH.
+    let exe = std::fs::canonicalize(env!("CARGO_BIN_EXE_maillage")).unwrap();
+    let data = dir.path().display();
+    assert_eq!(
+        printed_command(&out, RUN_AGAIN),
+        format!("{} demo --data-dir {data} --base-port {base_port}", exe.display())
+    );
+    assert_eq!(printed_command(&out, REMOVE), format!("rm -rf {data}"));
 
-    // Same directory, other ports: the data is reused, nothing is duplicated.
+    // Same directory, other ports, started as `cargo run` starts it (cargo sets CARGO): the data is
+    // reused, nothing is duplicated, and the hint is a cargo command.
     let base_port = free_base_port();
-    let mut demo = Demo::start(dir.path(), base_port);
+    let mut command = demo_command(dir.path(), base_port);
+    command.env("CARGO", env!("CARGO"));
+    let mut demo = Demo::spawn(command, base_port);
     check_catalogues(&mut demo).await;
     check_federated_catalogues(&demo).await;
     wait_until_peered(&demo).await;
@@ -258,6 +298,36 @@ async fn demo_serves_three_seeded_instances_and_reuses_their_data() {
     assert!(status.success(), "exit {status}\nstdout: {out}\nstderr: {err}");
     assert_eq!(out.matches("existing data reused").count(), 3, "{out}");
     assert!(out.contains(&format!("--base-port {base_port}")), "the hint to run again keeps the ports: {out}");
+    let cargo = if cfg!(debug_assertions) { "cargo run --" } else { "cargo run --release --" };
+    assert_eq!(printed_command(&out, RUN_AGAIN), format!("{cargo} demo --data-dir {data} --base-port {base_port}"));
+}
+
+/// What the demo prints to run it again and to remove its data works when typed into a shell.
+#[tokio::test]
+async fn the_commands_the_demo_prints_work() {
+    let dir = TempDir::new("maillage-demo-test");
+    let data = dir.path().join("données de démo");
+    let base_port = free_base_port();
+    let mut demo = Demo::start(&data, base_port);
+    demo.catalogue(0).await;
+    wait_until_peered(&demo).await;
+    let (status, out, err) = demo.terminate().await;
+    assert!(status.success(), "exit {status}\nstdout: {out}\nstderr: {err}");
+    assert_eq!(out.matches("sample data created").count(), 3, "{out}");
+
+    let run_again = printed_command(&out, RUN_AGAIN);
+    let mut demo = Demo::start_in_shell(&run_again, base_port);
+    check_catalogues(&mut demo).await;
+    let (status, again, err) = demo.terminate().await;
+    assert!(status.success(), "`{run_again}` failed: exit {status}\nstdout: {again}\nstderr: {err}");
+    assert_eq!(again.matches("existing data reused").count(), 3, "`{run_again}` did not reuse the data: {again}");
+
+    let remove = printed_command(&again, REMOVE);
+    assert!(remove.starts_with("rm -rf ") && remove.contains("données de démo"), "{remove}");
+    let removed = Command::new("sh").arg("-c").arg(&remove).status().unwrap();
+    assert!(removed.success(), "`{remove}`: {removed}");
+    assert!(!data.exists(), "`{remove}` left {}", data.display());
+    assert!(dir.path().exists(), "`{remove}` removed more than the demo's data");
 }
 
 #[tokio::test]
@@ -272,6 +342,11 @@ async fn a_port_in_use_is_named_with_the_option_to_change_it() {
     assert!(!status.success(), "the demo started although port {} is taken: {out}", base_port + 1);
     assert!(err.contains(&format!("port {} is already in use", base_port + 1)), "{err}");
     assert!(err.contains("--base-port"), "{err}");
+    let exe = std::fs::canonicalize(env!("CARGO_BIN_EXE_maillage")).unwrap();
+    assert!(
+        err.contains(&format!("`{} demo --base-port ", exe.display())),
+        "the example is not a command that works: {err}"
+    );
     for profile in PROFILES {
         assert!(!dir.path().join(profile.slug).exists(), "{} was written before the ports were checked", profile.slug);
     }

@@ -10,6 +10,7 @@
 // A control API under /control/ lets the Rust test drive it and read what happened:
 //   POST /control/follow   {"handle": "user@host:port"}  WebFinger lookup, then a signed Follow
 //   POST /control/publish  {"text": "..."}               a public Note, sent as Create to followers
+//   POST /control/lookup   {"uri": "http://..."}         fetches an object (Fedify's lookupObject), described
 //   GET  /control/received   activities the inbox listeners got, as Fedify parsed them
 //   GET  /control/inbox      every POST to an inbox: its JSON, status answered, signature check and why
 //   GET  /control/sent       every HTTP request this server made (deliveries and fetches)
@@ -274,6 +275,9 @@ function describe(object) {
   const described = {
     class: className(object),
     typeId: object.constructor.typeId?.href ?? null,
+    // What a reader that shows notes (`object instanceof Note`) decides: Fedify builds one class per
+    // object, the first of its known types in its own order, so ["Proposal", "Note"] is a Proposal.
+    isNote: object instanceof Note,
     id: object.id?.href ?? null,
     name: text(object.name ?? object.names?.[0]),
     summary: text(object.summary),
@@ -421,6 +425,7 @@ async function control(method, path, body) {
   }
   if (route === "POST /control/follow") return await follow(ctx, String(input.handle ?? ""));
   if (route === "POST /control/publish") return await publish(ctx, String(input.text ?? ""));
+  if (route === "POST /control/lookup") return await lookup(ctx, String(input.uri ?? ""));
   return [404, { error: `no control route ${route}` }];
 }
 
@@ -458,6 +463,18 @@ async function follow(ctx, handle) {
     return [502, { error: `delivering the Follow failed: ${error}`, ...entry }];
   }
   return [200, entry];
+}
+
+/** Fetches an object by its URI the way a Fedify reader does (`lookupObject`) and describes it. */
+async function lookup(ctx, uri) {
+  let object;
+  try {
+    object = await ctx.lookupObject(uri);
+  } catch (error) {
+    return [502, { error: `looking up ${uri} failed: ${error}` }];
+  }
+  if (object == null) return [404, { error: `${uri} gave no object Fedify could read` }];
+  return [200, describe(object)];
 }
 
 /** Publishes a public Note and sends it as Create to every follower. */
