@@ -34,8 +34,15 @@ impl InstanceDomain {
             Some((host, port)) => (host, Some(port)),
             None => (bare, None),
         };
-        if bare.len() > MAX_DOMAIN || !is_host_name(host) {
+        if bare.len() > MAX_DOMAIN {
             return Err(invalid());
+        }
+        if !is_host_name(host) {
+            // Say so when it is an address: federation goes by names, which say whose server it is.
+            let address = Url::parse(&format!("https://{bare}/"))
+                .ok()
+                .is_some_and(|u| matches!(u.host(), Some(Host::Ipv4(_) | Host::Ipv6(_))));
+            return Err(if address { FieldError::new(field, "error.ip_address") } else { invalid() });
         }
         if let Some(port) = port
             && !(port.bytes().all(|b| b.is_ascii_digit()) && port.parse::<u16>().is_ok_and(|p| p > 0))
@@ -46,6 +53,7 @@ impl InstanceDomain {
         let parsed = Url::parse(&format!("https://{bare}/")).map_err(|_| invalid())?;
         match parsed.host() {
             Some(Host::Domain(parsed)) if parsed == host => Ok(Self(bare.to_owned())),
+            Some(Host::Ipv4(_) | Host::Ipv6(_)) => Err(FieldError::new(field, "error.ip_address")),
             _ => Err(invalid()),
         }
     }
@@ -80,7 +88,8 @@ impl RemoteAccount {
         if !user_ok || domain.contains('@') {
             return Err(invalid());
         }
-        let domain = InstanceDomain::parse(domain, field).map_err(|_| invalid())?;
+        let domain = InstanceDomain::parse(domain, field)
+            .map_err(|e| if e.message.key == "error.ip_address" { e } else { invalid() })?;
         Ok(Self { user: user.to_owned(), domain })
     }
 }
@@ -127,6 +136,11 @@ mod tests {
         }
         assert!(ok(&"a".repeat(100_000)).is_err());
         assert!(ok(&format!("{}.fr", "a".repeat(64))).is_err());
+        let key = |t: &str| InstanceDomain::parse(t, "domain").err().map(|e| e.message.key);
+        assert_eq!(key("127.0.0.1:8080"), Some("error.ip_address"));
+        assert_eq!(key("[::1]"), Some("error.ip_address"));
+        assert_eq!(key("0x7f000001"), Some("error.ip_address"));
+        assert_eq!(key("coop fr"), Some("error.invalid_domain"));
     }
 
     #[test]
