@@ -65,7 +65,8 @@ pub async fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<Run
     let addr = listener.local_addr().context("listener address")?;
     let background = state.federator.start().await.context("starting federation")?;
     let (shutdown, on_shutdown) = oneshot::channel::<()>();
-    let app = router(state.clone());
+    // The peer's address is what the rate limits count, unless a trusted proxy forwards another.
+    let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let task = tokio::spawn(async move {
         axum::serve(listener, app)
             .with_graceful_shutdown(async move {

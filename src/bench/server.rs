@@ -25,8 +25,14 @@ pub struct Memory {
 
 impl Server {
     /// Starts the server on a free loopback port and waits until its catalogue answers. Its log goes to
-    /// `server.log` in the data directory.
+    /// `server.log` in the data directory. The rate limits are off: the bench loads the server from
+    /// one address, far beyond what the limits let one client do.
     pub async fn spawn(data_dir: &Path, database_url: &str) -> anyhow::Result<Self> {
+        Self::spawn_with(data_dir, database_url, &[("MAILLAGE_LIMITS", "false")]).await
+    }
+
+    /// Like [`Server::spawn`], with these `MAILLAGE_*` variables besides the bench's own.
+    pub async fn spawn_with(data_dir: &Path, database_url: &str, environment: &[(&str, &str)]) -> anyhow::Result<Self> {
         let log = data_dir.join("server.log");
         let log_file = std::fs::File::create(&log).with_context(|| format!("creating {}", log.display()))?;
         let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
@@ -43,6 +49,7 @@ impl Server {
             .env("MAILLAGE_BIND", format!("127.0.0.1:{port}"))
             .env("MAILLAGE_DOMAIN", format!("localhost:{port}"))
             .env("MAILLAGE_LOG", "warn")
+            .envs(environment.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log_file)

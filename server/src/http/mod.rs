@@ -16,6 +16,7 @@ pub mod auth;
 pub mod csrf;
 pub mod errors;
 pub mod lang;
+pub mod limits;
 
 /// Largest request body accepted (forms and JSON); larger ones get 413.
 pub const BODY_LIMIT_BYTES: usize = 256 * 1024;
@@ -29,6 +30,8 @@ pub struct AppState {
     /// The time zone dates and times are shown in.
     pub zone: crate::i18n::Zone,
     pub federator: crate::services::federation::Federator,
+    /// The rate limiters (logins, registrations, the JSON API).
+    pub limits: Arc<crate::services::limits::Limits>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -43,12 +46,16 @@ impl AppState {
         let federator = crate::services::federation::Federator::new(config.clone(), db.clone());
         // The configuration was validated: an unknown zone stopped start-up with its key named.
         let zone = crate::i18n::Zone::named(&config.instance.timezone).unwrap_or_default();
-        Self { config, db, langs: langs.into(), zone, federator }
+        let limits = Arc::new(crate::services::limits::Limits::new(&config.limits));
+        Self { config, db, langs: langs.into(), zone, federator, limits }
     }
 }
 
 pub fn router(state: AppState) -> Router {
-    let api = crate::api::routes().layer(errors::catch_panics()).layer(middleware::from_fn(errors::render_api_errors));
+    let api = crate::api::routes()
+        .layer(errors::catch_panics())
+        .layer(middleware::from_fn_with_state(state.clone(), limits::limit_api))
+        .layer(middleware::from_fn(errors::render_api_errors));
     let web = crate::web::routes()
         .layer(errors::catch_panics())
         .layer(middleware::from_fn_with_state(state.clone(), errors::render_web_errors))

@@ -3,5 +3,6 @@
 pub mod accounts;
 pub mod catalogue;
 pub mod federation;
+pub mod limits;
 pub mod listings;
 pub mod passwords;
