@@ -1,13 +1,16 @@
 //! Rate limits and bounded password hashing, over real HTTP: logins locked per account and per
 //! client address (web form and API alike), registrations and the API limited per address, the
 //! client address believed from `X-Forwarded-For` only when a trusted proxy sends it, limits that
-//! can be turned off, and concurrent failed logins that all get an answer.
+//! can be turned off, concurrent failed logins that all get an answer, and expired sessions removed.
 
 mod common;
+
+use std::time::Duration;
 
 use common::{Api, PASSWORD, TestInstance};
 use maillage_server::config::LimitsConfig;
 use maillage_server::domain::member::Role;
+use maillage_server::storage::sessions::{self, SessionKind};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -283,5 +286,42 @@ async fn concurrent_failed_logins_all_get_an_answer() {
     instance.create_member("alice", Role::Member).await;
     let reply = api.post("/api/v1/sessions", &json!({"username": "alice", "password": PASSWORD})).await;
     assert_eq!(reply.status, StatusCode::CREATED, "{reply:?}");
+    instance.stop().await;
+}
+
+#[tokio::test]
+async fn expired_sessions_are_removed_by_the_upkeep() {
+    let instance = TestInstance::start().await;
+    let member = instance.create_member("alice", Role::Member).await;
+    let now = maillage_server::domain::ids::now_ms();
+    sessions::insert(instance.db(), &"e".repeat(64), &member.id, SessionKind::Web, now - 10_000, now - 1)
+        .await
+        .unwrap();
+    let live = instance.api_token("alice").await;
+    let count = |instance: &TestInstance| {
+        let pool = instance.db().pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM sessions WHERE expires_at <= $1")
+                .bind(now)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(count(&instance).await, 1);
+
+    // The upkeep runs at start-up (then every hour).
+    let instance = instance.restart().await;
+    let mut remaining = count(&instance).await;
+    for _ in 0..100 {
+        if remaining == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        remaining = count(&instance).await;
+    }
+    assert_eq!(remaining, 0, "the expired session is still stored");
+    let me = instance.api().token(&live).get("/api/v1/me").await;
+    assert_eq!(me.status, StatusCode::OK, "a live session was removed: {me:?}");
     instance.stop().await;
 }

@@ -6,3 +6,4 @@ pub mod federation;
 pub mod limits;
 pub mod listings;
 pub mod passwords;
+pub mod upkeep;
