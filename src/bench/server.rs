@@ -79,6 +79,11 @@ impl Server {
         std::fs::read_to_string(format!("/proc/{}/{name}", self.child.id()?)).ok()
     }
 
+    /// The server's process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
     pub fn memory(&self) -> Option<Memory> {
         let status = self.proc_file("status")?;
         let field = |name: &str| {
@@ -101,6 +106,12 @@ impl Server {
     pub async fn stop(mut self) {
         let _ = self.child.kill().await;
     }
+}
+
+/// The resident memory of process `pid` now, in KiB.
+pub fn rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
 }
 
 /// CPU time this process (the load generator) has used so far, in seconds.
