@@ -19,8 +19,8 @@ pub struct RunningServer {
     pub state: AppState,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
-    /// Background tasks (federation's delivery worker and key generation, the database's
-    /// maintenance), aborted on stop.
+    /// Background tasks (the upkeep; federation's delivery worker and key generation; the
+    /// database's maintenance), aborted on stop.
     background: Vec<JoinHandle<()>>,
 }
 
@@ -61,13 +61,16 @@ pub async fn start_on(config: Config, listener: TcpListener) -> anyhow::Result<R
     serve(AppState::new(Arc::new(config), db), listener).await
 }
 
-/// Serves an already prepared state, and starts federation's background tasks.
+/// Serves an already prepared state, and starts the background tasks: the upkeep (expired sessions,
+/// rate limiters) and federation's.
 pub async fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<RunningServer> {
     let addr = listener.local_addr().context("listener address")?;
     let mut background = state.federator.start().await.context("starting federation")?;
     background.push(state.db.spawn_maintenance());
+    background.push(tokio::spawn(crate::services::upkeep::run(state.db.clone(), state.limits.clone())));
     let (shutdown, on_shutdown) = oneshot::channel::<()>();
-    let app = router(state.clone());
+    // The peer's address is what the rate limits count, unless a trusted proxy forwards another.
+    let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let task = tokio::spawn(async move {
         axum::serve(listener, app)
             .with_graceful_shutdown(async move {

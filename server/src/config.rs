@@ -29,6 +29,7 @@ pub struct Config {
     pub log: String,
     pub instance: InstanceConfig,
     pub federation: FederationConfig,
+    pub limits: LimitsConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -89,6 +90,85 @@ impl Default for FederationConfig {
     }
 }
 
+/// Rate limits on what costs without an account (logins, registrations) and on the JSON API. Each
+/// quota is a burst, then a steady refill: `burst` at once, then one more every hour / `per_hour`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    /// Whether the rate limits apply at all.
+    pub enabled: bool,
+    /// Addresses or networks (`127.0.0.1`, `10.0.0.0/8`, `::1`) of the reverse proxies whose
+    /// `X-Forwarded-For` header is believed: a request from one of them counts against the client
+    /// address it forwards; from anyone else, against the address it comes from.
+    pub trusted_proxies: Vec<String>,
+    /// Login attempts per account (username), at once.
+    pub login_account_burst: u32,
+    /// Login attempts per account refilled per hour once the burst is spent.
+    pub login_account_per_hour: u32,
+    /// Login attempts per client address, at once.
+    pub login_address_burst: u32,
+    /// Login attempts per client address refilled per hour.
+    pub login_address_per_hour: u32,
+    /// Registrations per client address, at once.
+    pub registration_burst: u32,
+    /// Registrations per client address refilled per hour.
+    pub registration_per_hour: u32,
+    /// JSON API requests (`/api/v1/*`) per client address, at once.
+    pub api_burst: u32,
+    /// JSON API requests per client address refilled per hour.
+    pub api_per_hour: u32,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            trusted_proxies: vec!["127.0.0.1".to_owned(), "::1".to_owned()],
+            login_account_burst: 10,
+            login_account_per_hour: 12,
+            login_address_burst: 30,
+            login_address_per_hour: 120,
+            registration_burst: 5,
+            registration_per_hour: 10,
+            api_burst: 300,
+            api_per_hour: 18_000,
+        }
+    }
+}
+
+impl LimitsConfig {
+    /// The quotas with their keys, for validation and documentation.
+    fn quotas(&self) -> [(&'static str, u32); 8] {
+        [
+            ("limits.login_account_burst", self.login_account_burst),
+            ("limits.login_account_per_hour", self.login_account_per_hour),
+            ("limits.login_address_burst", self.login_address_burst),
+            ("limits.login_address_per_hour", self.login_address_per_hour),
+            ("limits.registration_burst", self.registration_burst),
+            ("limits.registration_per_hour", self.registration_per_hour),
+            ("limits.api_burst", self.api_burst),
+            ("limits.api_per_hour", self.api_per_hour),
+        ]
+    }
+
+    /// The trusted proxies as networks (a bare address is a network of one).
+    pub fn proxy_networks(&self) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+        self.trusted_proxies.iter().map(|entry| parse_network(entry)).collect()
+    }
+}
+
+/// `10.0.0.0/8`, `fd00::/8`, or a bare address (`127.0.0.1`, `::1`).
+fn parse_network(entry: &str) -> Result<ipnet::IpNet, ConfigError> {
+    let text = entry.trim();
+    text.parse::<ipnet::IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| {
+            ConfigError(format!(
+                "`limits.trusted_proxies`: {entry:?} is not an IP address or network (such as \"127.0.0.1\" or \"10.0.0.0/8\")"
+            ))
+        })
+}
+
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum RegistrationMode {
@@ -106,6 +186,7 @@ impl Default for Config {
             log: "info".to_owned(),
             instance: InstanceConfig::default(),
             federation: FederationConfig::default(),
+            limits: LimitsConfig::default(),
         }
     }
 }
@@ -154,6 +235,16 @@ const ENVIRONMENT: &[(&str, &[&str], EnvKind)] = &[
     ("MAILLAGE_AUTHORIZED_FETCH", &["federation", "authorized_fetch"], EnvKind::Bool),
     ("MAILLAGE_INSECURE_LOCAL_FEDERATION", &["federation", "insecure_local_federation"], EnvKind::Bool),
     ("MAILLAGE_DELIVERY_ATTEMPTS", &["federation", "delivery_attempts"], EnvKind::Integer),
+    ("MAILLAGE_LIMITS", &["limits", "enabled"], EnvKind::Bool),
+    ("MAILLAGE_TRUSTED_PROXIES", &["limits", "trusted_proxies"], EnvKind::List),
+    ("MAILLAGE_LIMITS_LOGIN_ACCOUNT_BURST", &["limits", "login_account_burst"], EnvKind::Integer),
+    ("MAILLAGE_LIMITS_LOGIN_ACCOUNT_PER_HOUR", &["limits", "login_account_per_hour"], EnvKind::Integer),
+    ("MAILLAGE_LIMITS_LOGIN_ADDRESS_BURST", &["limits", "login_address_burst"], EnvKind::Integer),
+    ("MAILLAGE_LIMITS_LOGIN_ADDRESS_PER_HOUR", &["limits", "login_address_per_hour"], EnvKind::Integer),
+    ("MAILLAGE_LIMITS_REGISTRATION_BURST", &["limits", "registration_burst"], EnvKind::Integer),
+    ("MAILLAGE_LIMITS_REGISTRATION_PER_HOUR", &["limits", "registration_per_hour"], EnvKind::Integer),
+    ("MAILLAGE_LIMITS_API_BURST", &["limits", "api_burst"], EnvKind::Integer),
+    ("MAILLAGE_LIMITS_API_PER_HOUR", &["limits", "api_per_hour"], EnvKind::Integer),
 ];
 
 impl Config {
@@ -178,15 +269,17 @@ impl Config {
             };
             let value = match kind {
                 EnvKind::Text => toml::Value::String(value),
-                EnvKind::Integer => match value.trim().parse::<i64>() {
-                    Ok(number) => toml::Value::Integer(number),
-                    Err(_) => return Err(ConfigError(format!("{name}: expected a whole number, found {value:?}"))),
-                },
                 EnvKind::Bool => match value.trim() {
                     "true" | "1" | "yes" => toml::Value::Boolean(true),
                     "false" | "0" | "no" => toml::Value::Boolean(false),
                     other => {
                         return Err(ConfigError(format!("{name}: expected true or false, found {other:?}")));
+                    }
+                },
+                EnvKind::Integer => match value.trim().parse::<i64>() {
+                    Ok(number) => toml::Value::Integer(number),
+                    Err(_) => {
+                        return Err(ConfigError(format!("{name}: expected a whole number, found {value:?}")));
                     }
                 },
                 EnvKind::List => toml::Value::Array(
@@ -258,6 +351,10 @@ impl Config {
         if !(1..=1000).contains(&self.federation.delivery_attempts) {
             return bad("federation.delivery_attempts", "must be between 1 and 1000");
         }
+        if let Some((key, _)) = self.limits.quotas().into_iter().find(|(_, value)| *value == 0) {
+            return bad(key, "must be at least 1 (to lift the limits, set `limits.enabled = false`)");
+        }
+        self.limits.proxy_networks()?;
         if tracing_filter_is_invalid(&self.log) {
             return bad("log", "is not a valid log filter (try `info` or `maillage_server=debug,info`)");
         }
@@ -365,8 +462,32 @@ mod tests {
         assert!(message(&[("MAILLAGE_FEDERATION_POLICY", "sometimes")]).contains("policy"));
         assert!(message(&[("MAILLAGE_INSECURE_LOCAL_FEDERATION", "maybe")]).contains("INSECURE"));
         assert!(message(&[("MAILLAGE_FEDERATION_ALLOWLIST", "https://x.org/")]).contains("allowlist"));
+        assert!(message(&[("MAILLAGE_LIMITS", "sometimes")]).contains("MAILLAGE_LIMITS"));
+        assert!(message(&[("MAILLAGE_LIMITS_API_BURST", "many")]).contains("MAILLAGE_LIMITS_API_BURST"));
+        assert!(message(&[("MAILLAGE_LIMITS_API_BURST", "-3")]).contains("api_burst"));
+        assert!(message(&[("MAILLAGE_LIMITS_LOGIN_ACCOUNT_PER_HOUR", "0")]).contains("limits.login_account_per_hour"));
+        assert!(message(&[("MAILLAGE_TRUSTED_PROXIES", "127.0.0.1, proxy.lan")]).contains("proxy.lan"));
         let unknown_key = "colour = \"blue\"\n".parse::<toml::Table>().map(|_| ());
         assert!(unknown_key.is_ok());
+    }
+
+    #[test]
+    fn limits_come_from_the_environment() {
+        let config = Config::load(
+            None,
+            env(&[
+                ("MAILLAGE_LIMITS", "false"),
+                ("MAILLAGE_TRUSTED_PROXIES", "10.0.0.0/8, ::1"),
+                ("MAILLAGE_LIMITS_API_BURST", " 50 "),
+            ]),
+        )
+        .expect("config");
+        assert!(!config.limits.enabled);
+        assert_eq!(config.limits.trusted_proxies, vec!["10.0.0.0/8", "::1"]);
+        assert_eq!(config.limits.api_burst, 50);
+        let networks = config.limits.proxy_networks().expect("networks");
+        assert!(networks[0].contains(&"10.1.2.3".parse::<std::net::IpAddr>().expect("address")));
+        assert!(networks[1].contains(&"::1".parse::<std::net::IpAddr>().expect("address")));
     }
 
     #[test]

@@ -15,6 +15,8 @@ pub struct AppError {
     pub code: &'static str,
     pub message: Message,
     pub fields: Vec<FieldError>,
+    /// How long the client should wait before trying again (`Retry-After`, on 429 and 503).
+    pub retry_after: Option<std::time::Duration>,
     /// What really went wrong, for the log only.
     internal: Option<anyhow::Error>,
 }
@@ -31,7 +33,7 @@ pub struct PublicError {
 
 impl AppError {
     pub fn new(status: StatusCode, code: &'static str, key: &'static str) -> Self {
-        Self { status, code, message: Message::new(key), fields: Vec::new(), internal: None }
+        Self { status, code, message: Message::new(key), fields: Vec::new(), retry_after: None, internal: None }
     }
 
     pub fn bad_request(key: &'static str) -> Self {
@@ -60,6 +62,7 @@ impl AppError {
             code: "validation_failed",
             message: Message::new("error.validation"),
             fields,
+            retry_after: None,
             internal: None,
         }
     }
@@ -75,6 +78,7 @@ impl AppError {
             code: "internal_error",
             message: Message::new("error.internal"),
             fields: Vec::new(),
+            retry_after: None,
             internal: Some(cause.into()),
         }
     }
@@ -88,6 +92,20 @@ impl AppError {
     pub fn with_arg(mut self, name: &'static str, value: impl ToString) -> Self {
         self.message = self.message.with(name, value);
         self
+    }
+
+    /// A refusal to try again later (429), saying when in a `Retry-After` header.
+    pub fn too_many_requests(code: &'static str, key: &'static str, retry_after: std::time::Duration) -> Self {
+        let mut error = Self::new(StatusCode::TOO_MANY_REQUESTS, code, key);
+        error.retry_after = Some(retry_after);
+        error
+    }
+
+    /// The `Retry-After` value: whole seconds, rounded up, at least 1.
+    pub fn retry_after_header(&self) -> Option<axum::http::HeaderValue> {
+        let wait = self.retry_after?;
+        let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        Some(axum::http::HeaderValue::from(seconds.max(1)))
     }
 
     pub fn public(&self) -> PublicError {
@@ -115,6 +133,9 @@ impl IntoResponse for AppError {
         let public = self.public();
         // A plain fallback body; the API and web layers replace it with JSON or a page.
         let mut response = (self.status, self.message.key).into_response();
+        if let Some(value) = self.retry_after_header() {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, value);
+        }
         response.extensions_mut().insert(Arc::new(public));
         response
     }

@@ -1,11 +1,13 @@
 //! `maillage bench`: seeds a large catalogue, runs the server as a child process, loads it over HTTP, and
 //! prints the figures beside the performance targets of the design (idle memory, catalogue and search
 //! latency under a fixed load, throughput). It measures; it asserts nothing. `maillage bench federation`
-//! measures federation instead (see `federation.rs`).
+//! measures federation instead (see `federation.rs`), `maillage bench login` failed logins under
+//! attack (see `login.rs`).
 
 mod collections;
 mod federation;
 mod load;
+mod login;
 mod seed;
 mod server;
 
@@ -62,6 +64,9 @@ enum BenchCommand {
     /// Federation: inbox throughput of signed activities, outbound deliveries per second, and the delay
     /// from a listing published on one instance to its showing in a peer's catalogue.
     Federation(federation::FederationArgs),
+    /// Failed logins under attack: resident memory before, at the peak of and after 200 concurrent
+    /// failed logins, and the answers per second (401 and 429), with the rate limits off and on.
+    Login(login::LoginArgs),
 }
 
 /// Remote followers of the instance actor (its followers collection is one of the measured ones).
@@ -83,8 +88,10 @@ const SEARCH_TERMS: &[(&str, &str)] = &[
 ];
 
 pub async fn run(mut args: BenchArgs) -> anyhow::Result<()> {
-    if let Some(BenchCommand::Federation(federation)) = args.command.take() {
-        return federation::run(federation).await;
+    match args.command.take() {
+        Some(BenchCommand::Federation(federation)) => return federation::run(federation).await,
+        Some(BenchCommand::Login(login)) => return login::run(login).await,
+        None => {}
     }
     let (root, temporary) = match &args.data_dir {
         Some(dir) => (dir.clone(), false),

@@ -25,8 +25,14 @@ pub struct Memory {
 
 impl Server {
     /// Starts the server on a free loopback port and waits until its catalogue answers. Its log goes to
-    /// `server.log` in the data directory.
+    /// `server.log` in the data directory. The rate limits are off: the bench loads the server from
+    /// one address, far beyond what the limits let one client do.
     pub async fn spawn(data_dir: &Path, database_url: &str) -> anyhow::Result<Self> {
+        Self::spawn_with(data_dir, database_url, &[("MAILLAGE_LIMITS", "false")]).await
+    }
+
+    /// Like [`Server::spawn`], with these `MAILLAGE_*` variables besides the bench's own.
+    pub async fn spawn_with(data_dir: &Path, database_url: &str, environment: &[(&str, &str)]) -> anyhow::Result<Self> {
         let log = data_dir.join("server.log");
         let log_file = std::fs::File::create(&log).with_context(|| format!("creating {}", log.display()))?;
         let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
@@ -43,6 +49,7 @@ impl Server {
             .env("MAILLAGE_BIND", format!("127.0.0.1:{port}"))
             .env("MAILLAGE_DOMAIN", format!("localhost:{port}"))
             .env("MAILLAGE_LOG", "warn")
+            .envs(environment.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log_file)
@@ -72,6 +79,11 @@ impl Server {
         std::fs::read_to_string(format!("/proc/{}/{name}", self.child.id()?)).ok()
     }
 
+    /// The server's process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
     pub fn memory(&self) -> Option<Memory> {
         let status = self.proc_file("status")?;
         let field = |name: &str| {
@@ -94,6 +106,12 @@ impl Server {
     pub async fn stop(mut self) {
         let _ = self.child.kill().await;
     }
+}
+
+/// The resident memory of process `pid` now, in KiB.
+pub fn rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
 }
 
 /// CPU time this process (the load generator) has used so far, in seconds.

@@ -10,7 +10,8 @@ use super::views::{Links, MemberJson};
 use crate::error::AppResult;
 use crate::http::AppState;
 use crate::http::auth::ApiMember;
-use crate::services::accounts::{self, Origin, Registration};
+use crate::http::limits::ClientIp;
+use crate::services::accounts::{self, Registration};
 
 /// Missing strings count as empty, so that the service reports every missing field at once.
 #[derive(Debug, Default, Deserialize)]
@@ -24,7 +25,11 @@ pub struct RegistrationBody {
 }
 
 /// Creates an account: active at once on an open instance, `pending` on one that asks for approval.
-pub async fn create(State(state): State<AppState>, ApiJson(body): ApiJson<RegistrationBody>) -> AppResult<Response> {
+pub async fn create(
+    State(state): State<AppState>,
+    ClientIp(client): ClientIp,
+    ApiJson(body): ApiJson<RegistrationBody>,
+) -> AppResult<Response> {
     let registration = Registration {
         username: body.username.unwrap_or_default(),
         password: body.password.unwrap_or_default(),
@@ -32,8 +37,8 @@ pub async fn create(State(state): State<AppState>, ApiJson(body): ApiJson<Regist
         kind: body.kind.unwrap_or_default(),
         description: body.description.unwrap_or_default(),
     };
-    let origin = Origin::SelfRegistration(state.config.instance.registration);
-    let member = accounts::register(&state.db, &registration, origin).await?;
+    let mode = state.config.instance.registration;
+    let member = accounts::register_from(&state.db, &state.limits, client, &registration, mode).await?;
     let json = MemberJson::new(&Links::new(&state.config), &member);
     Ok((StatusCode::CREATED, axum::Json(json)).into_response())
 }

@@ -15,6 +15,7 @@ use crate::domain::message::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::http::AppState;
 use crate::http::auth::ApiMember;
+use crate::http::limits::ClientIp;
 use crate::services::accounts;
 use crate::storage::sessions::SessionKind;
 
@@ -33,14 +34,18 @@ fn required(field: &'static str, value: &Option<String>) -> Result<String, Field
 }
 
 /// Checks the credentials and opens an API session; the answer carries the token, once.
-pub async fn create(State(state): State<AppState>, ApiJson(body): ApiJson<LoginBody>) -> AppResult<Response> {
+pub async fn create(
+    State(state): State<AppState>,
+    ClientIp(client): ClientIp,
+    ApiJson(body): ApiJson<LoginBody>,
+) -> AppResult<Response> {
     let mut errors = FieldErrors::default();
     let username = errors.take(required("username", &body.username));
     let password = errors.take(required("password", &body.password));
     let (Some(username), Some(password)) = (username, password) else {
         return Err(AppError::validation(errors.0));
     };
-    let member = accounts::authenticate(&state.db, &username, &password).await?;
+    let member = accounts::log_in(&state.db, &state.limits, client, &username, &password).await?;
     let token = accounts::open_session(&state.db, &member, SessionKind::Api).await?;
     tracing::info!(member.username = %member.username, "API session opened");
     let json = SessionJson { token, member: MemberJson::new(&Links::new(&state.config), &member) };

@@ -142,7 +142,10 @@ pub async fn render_web_errors(State(state): State<AppState>, request: Request, 
         }
     };
     for (name, value) in response.headers() {
-        if name == axum::http::header::SET_COOKIE || name == axum::http::header::LOCATION {
+        if name == axum::http::header::SET_COOKIE
+            || name == axum::http::header::LOCATION
+            || name == axum::http::header::RETRY_AFTER
+        {
             rendered.headers_mut().append(name.clone(), value.clone());
         }
     }

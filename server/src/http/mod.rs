@@ -17,6 +17,7 @@ pub mod csrf;
 pub mod encoding;
 pub mod errors;
 pub mod lang;
+pub mod limits;
 pub mod security;
 
 /// Largest request body accepted (forms and JSON); larger ones get 413.
@@ -31,6 +32,8 @@ pub struct AppState {
     /// The time zone dates and times are shown in.
     pub zone: crate::i18n::Zone,
     pub federator: crate::services::federation::Federator,
+    /// The rate limiters (logins, registrations, the JSON API).
+    pub limits: Arc<crate::services::limits::Limits>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -45,12 +48,16 @@ impl AppState {
         let federator = crate::services::federation::Federator::new(config.clone(), db.clone());
         // The configuration was validated: an unknown zone stopped start-up with its key named.
         let zone = crate::i18n::Zone::named(&config.instance.timezone).unwrap_or_default();
-        Self { config, db, langs: langs.into(), zone, federator }
+        let limits = Arc::new(crate::services::limits::Limits::new(&config.limits));
+        Self { config, db, langs: langs.into(), zone, federator, limits }
     }
 }
 
 pub fn router(state: AppState) -> Router {
-    let api = crate::api::routes().layer(errors::catch_panics()).layer(middleware::from_fn(errors::render_api_errors));
+    let api = crate::api::routes()
+        .layer(errors::catch_panics())
+        .layer(middleware::from_fn_with_state(state.clone(), limits::limit_api))
+        .layer(middleware::from_fn(errors::render_api_errors));
     let web = crate::web::routes()
         .layer(middleware::from_fn(encoding::refuse_non_utf8_query))
         .layer(errors::catch_panics())

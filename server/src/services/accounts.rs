@@ -1,5 +1,7 @@
 //! Members: registration, login, sessions, approval and roles.
 
+use std::net::IpAddr;
+
 use axum::http::StatusCode;
 
 use crate::config::RegistrationMode;
@@ -10,6 +12,7 @@ use crate::domain::member::{
 };
 use crate::domain::message::FieldErrors;
 use crate::error::{AppError, AppResult};
+use crate::services::limits::Limits;
 use crate::services::passwords;
 use crate::storage::Db;
 use crate::storage::members::{self, InsertMemberError, NewMember};
@@ -36,7 +39,17 @@ pub enum Origin {
     ByAdmin { role: Role },
 }
 
-pub async fn register(db: &Db, input: &Registration, origin: Origin) -> AppResult<Member> {
+/// A registration whose every field parsed: what storing it needs.
+struct ValidRegistration {
+    username: Username,
+    password: NewPassword,
+    display_name: String,
+    kind: MemberKind,
+    description: String,
+}
+
+/// Checks every field of a registration at once.
+fn check_registration(input: &Registration) -> AppResult<ValidRegistration> {
     let mut errors = FieldErrors::default();
     let username = errors.take(Username::parse(&input.username));
     let password = errors.take(NewPassword::parse(&input.password));
@@ -56,6 +69,31 @@ pub async fn register(db: &Db, input: &Registration, origin: Origin) -> AppResul
     else {
         return Err(AppError::validation(errors.0));
     };
+    Ok(ValidRegistration { username, password, display_name, kind, description })
+}
+
+/// Creates a member (by an admin, or for the tests and the sample data: no rate limit).
+pub async fn register(db: &Db, input: &Registration, origin: Origin) -> AppResult<Member> {
+    create(db, check_registration(input)?, origin).await
+}
+
+/// Someone registering from `client`: the form is checked first, so that a form sent back for a
+/// mistake does not count against the address's registration quota; a complete one does, before
+/// its password is hashed.
+pub async fn register_from(
+    db: &Db,
+    limits: &Limits,
+    client: IpAddr,
+    input: &Registration,
+    mode: RegistrationMode,
+) -> AppResult<Member> {
+    let valid = check_registration(input)?;
+    limits.registration(client)?;
+    create(db, valid, Origin::SelfRegistration(mode)).await
+}
+
+async fn create(db: &Db, valid: ValidRegistration, origin: Origin) -> AppResult<Member> {
+    let ValidRegistration { username, password, display_name, kind, description } = valid;
     let (role, status) = match origin {
         Origin::SelfRegistration(RegistrationMode::Open) => (Role::Member, MemberStatus::Active),
         Origin::SelfRegistration(RegistrationMode::Approval) => (Role::Member, MemberStatus::Pending),
@@ -86,6 +124,13 @@ pub async fn register(db: &Db, input: &Registration, origin: Origin) -> AppResul
     }
     tracing::info!(member.id = %id, member.username = %username, member.status = %status, "member registered");
     members::by_id(db, &id).await?.ok_or_else(|| AppError::internal(anyhow::anyhow!("member vanished after insert")))
+}
+
+/// A login from `client`: the rate limits first (a refused attempt costs no hashing), then the
+/// credentials.
+pub async fn log_in(db: &Db, limits: &Limits, client: IpAddr, username: &str, password: &str) -> AppResult<Member> {
+    limits.login(client, Username::parse(username).ok().as_ref())?;
+    authenticate(db, username, password).await
 }
 
 /// Checks a username and password; the error does not say which one was wrong.

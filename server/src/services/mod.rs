@@ -3,5 +3,7 @@
 pub mod accounts;
 pub mod catalogue;
 pub mod federation;
+pub mod limits;
 pub mod listings;
 pub mod passwords;
+pub mod upkeep;

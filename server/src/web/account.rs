@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::header::SET_COOKIE;
+use axum::http::header::{RETRY_AFTER, SET_COOKIE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -17,7 +17,8 @@ use crate::error::{AppError, AppResult};
 use crate::http::AppState;
 use crate::http::auth::{SESSION_COOKIE, clear_session_cookie, session_cookie};
 use crate::http::csrf::{CsrfForm, cookie_value};
-use crate::services::accounts::{self, Origin, Registration};
+use crate::http::limits::ClientIp;
+use crate::services::accounts::{self, Registration};
 use crate::storage::sessions::SessionKind;
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -46,6 +47,8 @@ struct RegisterPage {
     form: RegisterForm,
     kinds: Vec<Choice>,
     errors: FieldMessages,
+    /// Why the form was refused as a whole (too many registrations from this address), or empty.
+    refusal: String,
     approval: bool,
     password_min: usize,
 }
@@ -65,6 +68,7 @@ fn register_page(ctx: PageCtx, state: &AppState, form: RegisterForm, errors: Fie
         ctx,
         form: RegisterForm { password: String::new(), password_confirm: String::new(), ..form },
         errors,
+        refusal: String::new(),
     }
 }
 
@@ -74,6 +78,7 @@ pub async fn register_form(State(state): State<AppState>, ctx: PageCtx) -> AppRe
 
 pub async fn register(
     State(state): State<AppState>,
+    ClientIp(client): ClientIp,
     ctx: PageCtx,
     CsrfForm(form): CsrfForm<RegisterForm>,
 ) -> AppResult<Response> {
@@ -85,9 +90,9 @@ pub async fn register(
         kind: form.kind.clone(),
         description: String::new(),
     };
-    let origin = Origin::SelfRegistration(state.config.instance.registration);
+    let mode = state.config.instance.registration;
     let outcome = if form.password == form.password_confirm {
-        accounts::register(&state.db, &registration, origin).await
+        accounts::register_from(&state.db, &state.limits, client, &registration, mode).await
     } else {
         // Nothing is registered; the username and password are still checked, so that the form
         // reports every problem at once.
@@ -115,8 +120,22 @@ pub async fn register(
             let page = register_page(ctx, &state, form, errors);
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(page)?).into_response())
         }
+        Err(error) if error.status == StatusCode::TOO_MANY_REQUESTS => {
+            // The form comes back as it was, with what to wait for.
+            let refusal = t.msg(&error.message);
+            let page = RegisterPage { refusal, ..register_page(ctx, &state, form, FieldMessages::default()) };
+            Ok(with_retry_after(&error, (error.status, render(page)?).into_response()))
+        }
         Err(error) => Err(error),
     }
+}
+
+/// `response` with the `Retry-After` header `error` asks for, if any.
+fn with_retry_after(error: &AppError, mut response: Response) -> Response {
+    if let Some(value) = error.retry_after_header() {
+        response.headers_mut().insert(RETRY_AFTER, value);
+    }
+    response
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -149,10 +168,11 @@ pub async fn login_form(ctx: PageCtx, Query(params): Query<NextParam>) -> AppRes
 
 pub async fn login(
     State(state): State<AppState>,
+    ClientIp(client): ClientIp,
     ctx: PageCtx,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> AppResult<Response> {
-    match accounts::authenticate(&state.db, &form.username, &form.password).await {
+    match accounts::log_in(&state.db, &state.limits, client, &form.username, &form.password).await {
         Ok(member) => {
             let token = accounts::open_session(&state.db, &member, SessionKind::Web).await?;
             let cookie = HeaderValue::from_str(&session_cookie(&token, state.config.secure_cookies()))
@@ -165,7 +185,7 @@ pub async fn login(
             let message = ctx.t.msg(&error.message);
             let next = safe_next(&form.next).unwrap_or_default().to_owned();
             let page = LoginPage { ctx, username: form.username, next, error: message };
-            Ok((error.status, render(page)?).into_response())
+            Ok(with_retry_after(&error, (error.status, render(page)?).into_response()))
         }
         Err(error) => Err(error),
     }
