@@ -121,7 +121,7 @@ async fn measure(args: &LoginArgs, root: &std::path::Path) -> anyhow::Result<()>
     );
     println!("machine: {}, load average before the run: {}", super::machine(), super::load_average());
     println!(
-        "the server hashes on {} threads (one per core, at most 4), each with one 19 MiB buffer",
+        "the server hashes on {} threads (one per core, at most 4), each hash in 19 MiB given back after it",
         maillage_server::services::passwords::threads()
     );
     let mut results = Vec::new();
