@@ -25,8 +25,9 @@ use crate::services::federation::Federator;
 use crate::storage::federation::INSTANCE;
 use crate::storage::{listings, members};
 
-/// Listings per outbox page.
-const OUTBOX_PAGE: i64 = 50;
+/// Listings per outbox page: as many as Mastodon's outbox pages hold, so that a page anyone may ask
+/// for costs about what a catalogue page costs (each item is a whole `Create` with its proposal).
+const OUTBOX_PAGE: i64 = 20;
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -14,8 +14,8 @@ use maillage_federation::proposal::Proposal;
 use super::Federator;
 use crate::storage::federation as store;
 
-/// At most this many outbox pages are read per backfill.
-const MAX_PAGES: usize = 200;
+/// At most this many outbox pages are read per backfill (10,000 listings from a Maillage peer).
+const MAX_PAGES: usize = 500;
 /// Rounds of a backfill: the first reads the outbox, the others retry what failed for a passing
 /// reason, after these pauses.
 const RETRY_PAUSES: [Duration; 4] =
