@@ -11,8 +11,8 @@ use std::sync::Arc;
 use anyhow::Context;
 use maillage_server::app::{RunningServer, serve};
 use maillage_server::domain::ids::new_id;
-use maillage_server::http::AppState;
 use maillage_server::sample::{self, DEMO_PASSWORD, PROFILES, Profile, SeedReport};
+use maillage_server::state::AppState;
 use maillage_server::storage::Db;
 use tokio::net::TcpListener;
 

@@ -9,7 +9,8 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::config::Config;
-use crate::http::{AppState, router};
+use crate::router::router;
+use crate::state::AppState;
 use crate::storage::Db;
 
 /// A running instance. Dropping it leaves the server running until the process ends; call `stop`

@@ -9,8 +9,10 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod i18n;
+pub mod router;
 pub mod sample;
 pub mod services;
+pub mod state;
 pub mod storage;
 pub mod web;
 

@@ -20,8 +20,8 @@ use serde_json::Value;
 
 use crate::domain::ids::is_valid_id;
 use crate::domain::member::{MemberStatus, Username};
-use crate::http::AppState;
 use crate::services::federation::Federator;
+use crate::state::AppState;
 use crate::storage::federation::INSTANCE;
 use crate::storage::{listings, members};
 

@@ -8,10 +8,10 @@ use serde::Deserialize;
 use super::json::ApiJson;
 use super::views::{Links, MemberJson};
 use crate::error::AppResult;
-use crate::http::AppState;
 use crate::http::auth::ApiMember;
 use crate::http::limits::ClientIp;
 use crate::services::accounts::{self, Registration};
+use crate::state::AppState;
 
 /// Missing strings count as empty, so that the service reports every missing field at once.
 #[derive(Debug, Default, Deserialize)]

@@ -9,9 +9,9 @@ use super::json::ApiQuery;
 use super::views::{Links, MemberJson, MemberList};
 use crate::domain::member::{MemberStatus, Role, Username};
 use crate::error::{AppError, AppResult};
-use crate::http::AppState;
 use crate::http::auth::ApiAdmin;
 use crate::services::accounts;
+use crate::state::AppState;
 
 /// The most members one listing returns.
 pub const MEMBERS_LIMIT: i64 = 1000;

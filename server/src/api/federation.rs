@@ -10,9 +10,9 @@ use serde::{Deserialize, Serialize};
 use super::json::ApiJson;
 use super::views::rfc3339;
 use crate::error::{AppError, AppResult};
-use crate::http::AppState;
 use crate::http::auth::{ApiAdmin, ApiMember};
 use crate::services::federation::{FollowView, PeerView};
+use crate::state::AppState;
 
 #[derive(Debug, Serialize)]
 pub struct DeliveryJson {

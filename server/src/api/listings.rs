@@ -12,11 +12,11 @@ use super::listing_body::{ListingPatch, NewListing};
 use super::views::{Links, ListingJson, ListingPage};
 use crate::domain::listing::ListingDraft;
 use crate::error::{AppError, AppResult};
-use crate::http::AppState;
 use crate::http::auth::{ApiCaller, ApiMember};
 use crate::i18n::Tr;
 use crate::services::catalogue::{self, CatalogueParams};
 use crate::services::listings;
+use crate::state::AppState;
 
 /// The search parameters `GET /listings` accepts; any other is refused, so that a misspelt filter
 /// does not silently return everything.

@@ -10,11 +10,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, delete, get, patch, post};
 use axum::{Router, middleware};
 
-use crate::http::AppState;
+use crate::state::AppState;
 
 mod accounts;
 mod admin;
 mod categories;
+pub mod errors;
 mod federation;
 mod json;
 mod listing_body;

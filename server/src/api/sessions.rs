@@ -13,10 +13,10 @@ use super::views::{Links, MemberJson, SessionJson};
 use crate::domain::FieldError;
 use crate::domain::message::FieldErrors;
 use crate::error::{AppError, AppResult};
-use crate::http::AppState;
 use crate::http::auth::ApiMember;
 use crate::http::limits::ClientIp;
 use crate::services::accounts;
+use crate::state::AppState;
 use crate::storage::sessions::SessionKind;
 
 #[derive(Debug, Default, Deserialize)]

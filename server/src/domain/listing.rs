@@ -118,11 +118,6 @@ impl PriceCents {
     pub fn cents(self) -> i64 {
         self.0
     }
-
-    /// "12.50" — the decimal form used in edit forms.
-    pub fn as_decimal(self) -> String {
-        format!("{}.{:02}", self.0 / 100, self.0 % 100)
-    }
 }
 
 /// Parses a date given as input (a form, the API, another server): `YYYY-MM-DD` with a four-digit

@@ -5,25 +5,12 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::AppState;
-use super::csrf::cookie_value;
+use super::cookies::{SESSION_COOKIE, cookie_value};
 use crate::domain::member::Member;
 use crate::error::AppError;
 use crate::services::accounts;
+use crate::state::AppState;
 use crate::storage::sessions::SessionKind;
-
-pub const SESSION_COOKIE: &str = "maillage_session";
-
-/// The session cookie for a new login (HttpOnly, SameSite=Lax, Secure over https).
-pub fn session_cookie(token: &str, secure: bool) -> String {
-    let secure = if secure { "; Secure" } else { "" };
-    let max_age = accounts::WEB_SESSION_DAYS * 24 * 3600;
-    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
-}
-
-pub fn clear_session_cookie() -> String {
-    format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
-}
 
 /// The member logged in to the web UI, if any. Looked up once per request.
 #[derive(Debug, Clone)]

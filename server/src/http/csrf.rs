@@ -14,18 +14,19 @@
 //! page's forms carry the new one.
 
 use axum::extract::{FromRequest, FromRequestParts, Request, State};
-use axum::http::header::{COOKIE, SET_COOKIE};
+use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
-use super::AppState;
-use super::auth::{SESSION_COOKIE, Viewer};
+use super::auth::Viewer;
+use super::cookies::{SESSION_COOKIE, cookie_value};
 use crate::config::Config;
 use crate::domain::ids::{hex, new_token};
 use crate::error::AppError;
+use crate::state::AppState;
 
 /// The anonymous token's cookie over plain http (local development and tests).
 pub const CSRF_COOKIE: &str = "maillage_csrf";
@@ -37,17 +38,6 @@ pub const CSRF_FIELD: &str = "csrf";
 /// extension. Pages take the token to show from [`page_token`].
 #[derive(Debug, Clone)]
 pub struct CsrfToken(pub String);
-
-pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(n, _)| *n == name)
-        .map(|(_, v)| v.to_owned())
-}
 
 /// The name of the anonymous token's cookie on this instance.
 pub fn cookie_name(config: &Config) -> &'static str {
@@ -156,7 +146,7 @@ mod tests {
     #[test]
     fn pages_show_the_session_token_only_to_members() {
         let mut headers = HeaderMap::new();
-        headers.insert(COOKIE, HeaderValue::from_static("lang=fr; maillage_session=abc"));
+        headers.insert(axum::http::header::COOKIE, HeaderValue::from_static("lang=fr; maillage_session=abc"));
         let anonymous = CsrfToken("f".repeat(64));
         assert_eq!(page_token(&headers, Some(&anonymous), true), session_form_token("abc"));
         // An expired session leaves a cookie but no member: the anonymous token.

@@ -8,8 +8,8 @@ use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::Response;
 
-use super::AppState;
 use crate::i18n::{LANG_COOKIE, Lang, Tr, Zone, negotiate};
+use crate::state::AppState;
 
 /// Middleware: picks the language, stores it in the request, and remembers a `?lang=` choice in a
 /// cookie.

@@ -10,8 +10,8 @@ use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::AppState;
 use crate::services::limits::Limits;
+use crate::state::AppState;
 
 /// The client's address, as far as we can believe it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -254,15 +254,6 @@ pub async fn remove_followers_on<'c, E: Executor<'c, Database = Any>>(
     Ok(())
 }
 
-/// The follow id of a follower (to answer it later).
-pub async fn follower_follow_id(db: &Db, local_actor: &str, follower: &str) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT follow_id FROM followers WHERE local_actor = $1 AND follower = $2")
-        .bind(local_actor)
-        .bind(follower)
-        .fetch_optional(&db.pool)
-        .await
-}
-
 /// Distinct inboxes of the accepted followers of the given local actors; with `peers_only`, only
 /// followers that are the instance actors of peers we exchange with.
 pub async fn follower_inboxes<'c, E: Executor<'c, Database = Any>>(

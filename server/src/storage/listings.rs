@@ -140,13 +140,6 @@ pub async fn by_id<'c, E: Executor<'c, Database = Any>>(conn: E, id: &str) -> Re
     row.as_ref().map(from_row).transpose()
 }
 
-/// A listing received from another instance, by its ActivityPub id.
-pub async fn by_ap_id(db: &Db, ap_id: &str) -> Result<Option<Listing>, sqlx::Error> {
-    let row =
-        sqlx::query(AssertSqlSafe(format!("{SELECT} WHERE l.ap_id = $1"))).bind(ap_id).fetch_optional(&db.pool).await?;
-    row.as_ref().map(from_row).transpose()
-}
-
 /// Where a remote listing comes from.
 pub struct RemoteSource<'a> {
     pub origin: &'a str,

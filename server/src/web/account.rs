@@ -14,11 +14,11 @@ use crate::config::RegistrationMode;
 use crate::domain::FieldError;
 use crate::domain::member::{MemberKind, MemberStatus, NewPassword, Username};
 use crate::error::{AppError, AppResult};
-use crate::http::AppState;
-use crate::http::auth::{SESSION_COOKIE, clear_session_cookie, session_cookie};
-use crate::http::csrf::{CsrfForm, cookie_value};
+use crate::http::cookies::{SESSION_COOKIE, clear_session_cookie, cookie_value, session_cookie};
+use crate::http::csrf::CsrfForm;
 use crate::http::limits::ClientIp;
 use crate::services::accounts::{self, Registration};
+use crate::state::AppState;
 use crate::storage::sessions::SessionKind;
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -10,10 +10,10 @@ use super::views::{ListingView, date};
 use super::{FormAdmin, PageCtx, done};
 use crate::domain::member::{Member, MemberStatus, Role};
 use crate::error::{AppError, AppResult};
-use crate::http::AppState;
 use crate::http::auth::SignedInAdmin;
 use crate::http::csrf::CsrfForm;
 use crate::services::{accounts, catalogue, listings};
+use crate::state::AppState;
 use crate::storage;
 
 #[derive(Template)]

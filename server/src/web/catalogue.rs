@@ -10,8 +10,8 @@ use super::views::ListingView;
 use crate::domain::category::CATEGORIES;
 use crate::domain::listing::{Mode, Purpose};
 use crate::error::{AppError, AppResult};
-use crate::http::AppState;
 use crate::services::catalogue::{self, CatalogueParams};
+use crate::state::AppState;
 
 #[derive(Template)]
 #[template(path = "catalogue.html")]

@@ -13,11 +13,11 @@ use super::views::{ListingView, amount, decimal};
 use super::{FormAuthor, PageCtx, done};
 use crate::domain::listing::{ListingInput, ListingStatus, Mode, NumberInput, PriceInput, Purpose, Unit, Visibility};
 use crate::error::{AppError, AppResult};
-use crate::http::AppState;
 use crate::http::auth::SignedIn;
 use crate::http::csrf::CsrfForm;
 use crate::i18n::Tr;
 use crate::services::listings;
+use crate::state::AppState;
 
 #[derive(Template)]
 #[template(path = "listing.html")]

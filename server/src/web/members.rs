@@ -14,10 +14,10 @@ use crate::domain::FieldError;
 use crate::domain::geo::Location;
 use crate::domain::member::{Member, MemberStatus};
 use crate::error::{AppError, AppResult};
-use crate::http::AppState;
 use crate::http::auth::SignedIn;
 use crate::http::csrf::CsrfForm;
 use crate::services::{accounts, catalogue};
+use crate::state::AppState;
 
 #[derive(Template)]
 #[template(path = "profile.html")]

@@ -8,16 +8,17 @@ use axum::routing::{get, post};
 
 use crate::domain::member::Member;
 use crate::error::AppError;
-use crate::http::AppState;
 use crate::http::auth::Viewer;
 use crate::http::csrf::{self, CsrfToken};
 use crate::i18n::{Lang, Tr};
+use crate::state::AppState;
 
 mod account;
 mod admin;
 mod assets;
 mod catalogue;
 mod confirm;
+pub mod errors;
 mod forms;
 mod listings;
 mod members;

@@ -13,10 +13,10 @@ use super::views::date;
 use super::{FormAdmin, FormAuthor, PageCtx, done};
 use crate::domain::link::WebLink;
 use crate::error::{AppError, AppResult};
-use crate::http::AppState;
 use crate::http::auth::{SignedIn, SignedInAdmin};
 use crate::http::csrf::CsrfForm;
 use crate::services::federation::{PeerState, PeerView};
+use crate::state::AppState;
 
 /// A peer as the admin page shows it, with the actions that apply.
 struct PeerRow {

@@ -1,8 +1,6 @@
 //! In-process tests of the API: real router, real SQLite database in a temporary directory, requests
 //! sent with `tower::ServiceExt::oneshot`. End-to-end tests over real HTTP live in `tests/`.
 
-#![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
-
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -15,8 +13,9 @@ use tower::ServiceExt;
 use crate::config::Config;
 use crate::domain::ids::new_id;
 use crate::domain::member::Role;
-use crate::http::{AppState, router};
+use crate::router::router;
 use crate::services::accounts::{self, Origin, Registration};
+use crate::state::AppState;
 use crate::storage::Db;
 use crate::storage::sessions::SessionKind;
 
