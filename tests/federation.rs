@@ -471,7 +471,8 @@ async fn duplicated_and_replayed_activities_count_once() {
     // The Create, as A sent it, is queued again twice (a sender that retries after a crash would).
     let federator = &a.server.state.federator;
     let id = listing["id"].as_str().unwrap();
-    let stored = maillage_server::storage::listings::by_id(&a.db().pool, id).await.unwrap().unwrap();
+    let stored =
+        maillage_server::storage::listings::by_id(&mut a.db().conn().await.unwrap(), id).await.unwrap().unwrap();
     let create = maillage_federation::activities::write_listing(
         federator.urls(),
         "create-once",
@@ -481,16 +482,20 @@ async fn duplicated_and_replayed_activities_count_once() {
     let create = create.to_string();
     queue_again(&a, "again-1", &create, &domain(&b)).await;
     queue_again(&a, "again-2", &create, &domain(&b)).await;
-    eventually("A's queue is empty", || async { maillage_server::storage::outbox::queued(a.db()).await.unwrap() == 0 })
-        .await;
+    eventually("A's queue is empty", || async {
+        maillage_server::storage::outbox::queued(&mut a.db().conn().await.unwrap()).await.unwrap() == 0
+    })
+    .await;
     assert_eq!(peer_titles(&b).await, ["Tondeuse"], "still one listing");
     // Then the listing is deleted on A, and the old Create replayed once more after the Delete.
     let path = format!("/api/v1/listings/{}", listing["id"].as_str().unwrap());
     assert_eq!(a.api().token(&alice).delete(&path).await.status, StatusCode::NO_CONTENT);
     eventually("the deletion reaches B", || async { peer_titles(&b).await.is_empty() }).await;
     queue_again(&a, "again-3", &create, &domain(&b)).await;
-    eventually("A's queue is empty", || async { maillage_server::storage::outbox::queued(a.db()).await.unwrap() == 0 })
-        .await;
+    eventually("A's queue is empty", || async {
+        maillage_server::storage::outbox::queued(&mut a.db().conn().await.unwrap()).await.unwrap() == 0
+    })
+    .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(peer_titles(&b).await.is_empty(), "a replayed Create does not bring a deleted listing back");
     let _ = titles;

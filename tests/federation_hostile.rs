@@ -133,7 +133,10 @@ async fn links_from_other_servers_that_are_not_web_links_are_dropped() {
     let account = format!("eve@{}", stand_in.domain);
     let reply = b.api().token(&carla).post("/api/v1/follows", &json!({ "account": account })).await;
     assert_eq!(reply.status, StatusCode::ACCEPTED, "{reply:?}");
-    let kept = maillage_server::storage::federation::remote_actor(b.db(), &eve).await.unwrap().unwrap();
+    let kept = maillage_server::storage::remote_actors::remote_actor(&mut b.db().conn().await.unwrap(), &eve)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(kept.page, None, "the javascript: profile link is dropped");
     let follows = b.api().token(&carla).get("/api/v1/follows").await;
     assert!(!follows.text.to_ascii_lowercase().contains("javascript"), "{follows:?}");
@@ -209,7 +212,8 @@ async fn an_activity_a_server_always_refuses_does_not_hold_back_the_next_ones() 
     eventually("the next listing gets through", || async { names(&stand_in).contains(&"Annonce saine".to_owned()) })
         .await;
     eventually("the poisoned one is given up", || async { queued(&a).await == 0 }).await;
-    let status = maillage_server::storage::outbox::status(a.db(), &stand_in.domain).await.unwrap();
+    let status =
+        maillage_server::storage::outbox::status(&mut a.db().conn().await.unwrap(), &stand_in.domain).await.unwrap();
     assert!(
         status.last_error.as_deref().is_some_and(|e| e.contains("given up")),
         "the admin page says it was given up: {status:?}"
@@ -307,7 +311,8 @@ async fn a_peer_that_is_back_gets_its_deliveries_without_waiting_for_its_slot() 
     a.listing(&alice, listing_body("Pendant la panne", json!({}))).await;
     let b_domain = format!("localhost:{}", b.port);
     eventually("A saw B fail", || async {
-        maillage_server::storage::outbox::status(a.db(), &b_domain).await.unwrap().failures > 0
+        maillage_server::storage::outbox::status(&mut a.db().conn().await.unwrap(), &b_domain).await.unwrap().failures
+            > 0
     })
     .await;
     // As after hours of failures: the next attempt is an hour away.
@@ -319,7 +324,7 @@ async fn a_peer_that_is_back_gets_its_deliveries_without_waiting_for_its_slot() 
         .await
         .unwrap();
     // What failed is said plainly on the admin page (it is no signature problem).
-    let status = maillage_server::storage::outbox::status(a.db(), &b_domain).await.unwrap();
+    let status = maillage_server::storage::outbox::status(&mut a.db().conn().await.unwrap(), &b_domain).await.unwrap();
     let last_error = status.last_error.unwrap_or_default();
     assert!(last_error.contains("connection refused") && !last_error.contains("signature"), "{last_error}");
     let b = b.resume().await;

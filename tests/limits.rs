@@ -294,9 +294,16 @@ async fn expired_sessions_are_removed_by_the_upkeep() {
     let instance = TestInstance::start().await;
     let member = instance.create_member("alice", Role::Member).await;
     let now = maillage_server::domain::ids::now_ms();
-    sessions::insert(instance.db(), &"e".repeat(64), &member.id, SessionKind::Web, now - 10_000, now - 1)
-        .await
-        .unwrap();
+    sessions::insert(
+        &mut instance.db().conn().await.unwrap(),
+        &"e".repeat(64),
+        &member.id,
+        SessionKind::Web,
+        now - 10_000,
+        now - 1,
+    )
+    .await
+    .unwrap();
     let live = instance.api_token("alice").await;
     let count = |instance: &TestInstance| {
         let pool = instance.db().pool.clone();

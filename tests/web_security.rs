@@ -16,7 +16,7 @@ use maillage_server::domain::ids::now_ms;
 use maillage_server::domain::listing::{ListingDraft, ListingInput};
 use maillage_server::domain::member::Role;
 use maillage_server::storage;
-use maillage_server::storage::federation::FollowRow;
+use maillage_server::storage::follows::FollowRow;
 use maillage_server::storage::listings::RemoteSource;
 use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode};
@@ -53,7 +53,9 @@ async fn store_remote_listing(instance: &TestInstance, title: &str, author: &str
     let draft = ListingDraft::parse(&input).unwrap();
     let ap_id = format!("https://remote.example/listings/{}", title.replace(' ', "-"));
     let source = RemoteSource { origin: "remote.example", ap_id: &ap_id, author, page };
-    storage::listings::upsert_remote(instance.db(), &source, &draft, now_ms(), now_ms()).await.unwrap();
+    storage::listings::upsert_remote(&mut instance.db().conn().await.unwrap(), &source, &draft, now_ms(), now_ms())
+        .await
+        .unwrap();
 }
 
 /// Every `href` of a page.
@@ -82,7 +84,7 @@ async fn links_from_other_servers_never_run_script() {
     let fair =
         remote_actor("https://remote.example/users/fair", "fair", "Fair Play", Some("https://remote.example/@fair"));
     for actor in [&eve, &mallory, &fair] {
-        storage::federation::save_remote_actor(instance.db(), actor).await.unwrap();
+        storage::remote_actors::save_remote_actor(&mut instance.db().conn().await.unwrap(), actor).await.unwrap();
     }
     store_remote_listing(&instance, "Perceuse piégée", eve.id.as_str(), "javascript:alert(2)").await;
     store_remote_listing(&instance, "Perceuse masquée", mallory.id.as_str(), "JavaScript:alert(4)").await;
@@ -123,7 +125,7 @@ async fn links_from_other_servers_never_run_script() {
             follow_id: format!("https://local.example/follows/{}", actor.username),
             state: "accepted".to_owned(),
         };
-        storage::federation::save_follow(&instance.db().pool, &row, now_ms()).await.unwrap();
+        storage::follows::save_follow(&mut instance.db().conn().await.unwrap(), &row, now_ms()).await.unwrap();
     }
     let follows = admin.get("/follows").await;
     assert_eq!(follows.status, StatusCode::OK, "{follows:?}");

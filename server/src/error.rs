@@ -1,5 +1,6 @@
-//! The one error type of the HTTP layer: a status and a safe, translatable message for the client; the
-//! internal cause is logged once, here, and never sent.
+//! The one error vocabulary of the services, from which both the HTTP error (a status and a safe,
+//! translatable message; the internal cause is logged once, here, and never sent) and the inbox's
+//! error (`PortError`, in `services::federation::inbound`) are made.
 
 use std::sync::Arc;
 
@@ -7,6 +8,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use crate::domain::{FieldError, Message};
+
+/// The message argument that says why another server's activity is refused.
+const REASON: &str = "reason";
 
 #[derive(Debug)]
 pub struct AppError {
@@ -34,6 +38,26 @@ pub struct PublicError {
 impl AppError {
     pub fn new(status: StatusCode, code: &'static str, key: &'static str) -> Self {
         Self { status, code, message: Message::new(key), fields: Vec::new(), retry_after: None, internal: None }
+    }
+
+    /// Something another server sent that we do not take (400, for good), with the reason it is told.
+    pub fn refused(reason: impl std::fmt::Display) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "refused", "error.refused").with_arg(REASON, reason)
+    }
+
+    /// Something another server may not do (403), with the reason it is told.
+    pub fn forbidden_because(reason: impl std::fmt::Display) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", "error.forbidden_because").with_arg(REASON, reason)
+    }
+
+    /// Why another server's activity is refused, when it was said ([`AppError::refused`]).
+    pub fn reason(&self) -> Option<&str> {
+        self.message.args.iter().find(|(name, _)| *name == REASON).map(|(_, reason)| reason.as_str())
+    }
+
+    /// The internal cause, when there is one (for logs, and for other servers' retries).
+    pub fn cause(&self) -> Option<&anyhow::Error> {
+        self.internal.as_ref()
     }
 
     pub fn bad_request(key: &'static str) -> Self {
@@ -110,6 +134,20 @@ impl AppError {
 
     pub fn public(&self) -> PublicError {
         PublicError { status: self.status, code: self.code, message: self.message.clone(), fields: self.fields.clone() }
+    }
+}
+
+/// For logs: the code, the reason told to another server, the internal cause.
+impl std::fmt::Display for AppError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code)?;
+        if let Some(reason) = self.reason() {
+            write!(f, ": {reason}")?;
+        }
+        if let Some(cause) = &self.internal {
+            write!(f, ": {cause:#}")?;
+        }
+        Ok(())
     }
 }
 

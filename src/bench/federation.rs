@@ -27,9 +27,8 @@ use anyhow::{Context, bail};
 use maillage_server::domain::ids::new_id;
 use maillage_server::domain::member::Role;
 use maillage_server::services::accounts::{self, Origin, Registration};
-use maillage_server::services::federation::PeerState;
 use maillage_server::storage::sessions::SessionKind;
-use maillage_server::storage::{federation as peering, outbox};
+use maillage_server::storage::{outbox, peers as peering};
 use tracing::instrument::WithSubscriber;
 
 use instance::Instance;
@@ -182,7 +181,7 @@ async fn run_phases(
     let inbox = phases::replay(client, b, signed, args.concurrency).await?;
     let stored = {
         let db = b.db().await?;
-        let stored = maillage_server::storage::listings::count_from_origin(&db, &a.domain()).await?;
+        let stored = maillage_server::storage::listings::count_from_origin(&mut *db.conn().await?, &a.domain()).await?;
         db.close().await;
         stored
     };
@@ -285,9 +284,10 @@ async fn peer_with_all(client: &reqwest::Client, a: &Instance, token: &str, peer
     loop {
         let mut settled = true;
         for (i, db) in dbs.iter().enumerate() {
-            let rows = peering::peers(db).await?;
-            let peered = rows.iter().filter(|p| PeerState::of(p) == PeerState::Peered).count();
-            settled &= peered == if i == 0 { peers.len() } else { 1 } && outbox::queued(db).await? == 0;
+            let rows = peering::peers(&mut *db.conn().await?).await?;
+            let peered = rows.iter().filter(|p| p.is_peered()).count();
+            settled &=
+                peered == if i == 0 { peers.len() } else { 1 } && outbox::queued(&mut *db.conn().await?).await? == 0;
         }
         if settled {
             break;

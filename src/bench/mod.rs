@@ -137,7 +137,7 @@ async fn seed_and_measure(args: &BenchArgs, root: &Path, database_url: &str) -> 
 
     let db = Db::open(database_url, root).await?;
     db.migrate().await?;
-    let existing = usize::try_from(listings::count(&db).await?).unwrap_or(0);
+    let existing = usize::try_from(listings::count(&mut *db.conn().await?).await?).unwrap_or(0);
     if existing >= args.listings {
         println!("seed: reusing the {existing} listings already there");
     } else {

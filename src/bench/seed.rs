@@ -138,7 +138,7 @@ pub async fn give_keys(db: &Db) -> anyhow::Result<usize> {
     let mut given = 0;
     let mut pair = None;
     loop {
-        let ids = maillage_server::storage::federation::members_without_keys(db, 500).await?;
+        let ids = maillage_server::storage::keys::members_without_keys(&mut *db.conn().await?, 500).await?;
         if ids.is_empty() {
             return Ok(given);
         }
@@ -147,8 +147,8 @@ pub async fn give_keys(db: &Db) -> anyhow::Result<usize> {
         }
         let Some(pair) = &pair else { continue };
         for id in ids {
-            maillage_server::storage::federation::insert_keys(
-                db,
+            maillage_server::storage::keys::insert_keys(
+                &mut *db.conn().await?,
                 &id,
                 &pair.public_key_pem,
                 &pair.private_key_pem,
@@ -181,9 +181,9 @@ pub async fn give_followers(db: &Db, count: usize) -> anyhow::Result<()> {
             id,
         };
         let follow_id = format!("{}#follow", actor.id);
-        maillage_server::storage::federation::add_follower(
-            &mut *tx,
-            maillage_server::storage::federation::INSTANCE,
+        maillage_server::storage::followers::add_follower(
+            &mut tx,
+            maillage_server::storage::keys::INSTANCE,
             &actor,
             &follow_id,
             "accepted",
@@ -226,7 +226,9 @@ pub async fn seed(db: &Db, member_count: usize, listing_count: usize) -> anyhow:
             status: MemberStatus::Active,
             now: now - 400 * DAY_MS,
         };
-        members::insert(db, &member).await.map_err(|e| anyhow::anyhow!("inserting bench member {i}: {e:?}"))?;
+        members::insert(&mut *db.conn().await?, &member)
+            .await
+            .map_err(|e| anyhow::anyhow!("inserting bench member {i}: {e:?}"))?;
         member_ids.push(id);
     }
 
@@ -257,7 +259,9 @@ pub async fn seed(db: &Db, member_count: usize, listing_count: usize) -> anyhow:
                     .iter()
                     .map(|(id, member, draft, created)| (id.as_str(), member.as_str(), draft, *created))
                     .collect();
-                listings::insert_many(&db, &borrowed).await.context("inserting a batch of listings")?;
+                let mut tx = db.begin_write().await.context("starting a batch of listings")?;
+                listings::insert_many(&mut tx, &borrowed).await.context("inserting a batch of listings")?;
+                tx.commit().await.context("committing a batch of listings")?;
             }
             anyhow::Ok(())
         }));

@@ -102,7 +102,7 @@ pub async fn peered_pair() -> (TestInstance, String, TestInstance, String) {
 
 /// Deliveries still queued on `instance`.
 pub async fn queued(instance: &TestInstance) -> i64 {
-    maillage_server::storage::outbox::queued(instance.db()).await.unwrap()
+    maillage_server::storage::outbox::queued(&mut instance.db().conn().await.unwrap()).await.unwrap()
 }
 
 // ---- signing as another server would -----------------------------------------------------------
@@ -149,7 +149,7 @@ impl Signing {
     /// As one of `instance`'s members would sign (its key, read from storage).
     pub async fn as_member(instance: &TestInstance, username: &str) -> Self {
         let member = maillage_server::services::accounts::find(instance.db(), username).await.unwrap().unwrap();
-        let (_, private) = maillage_server::storage::federation::keys(instance.db(), &member.id)
+        let (_, private) = maillage_server::storage::keys::keys(&mut instance.db().conn().await.unwrap(), &member.id)
             .await
             .unwrap()
             .unwrap_or_else(|| panic!("{username} has no key pair yet"));

@@ -18,12 +18,9 @@ use maillage_federation::{ACTIVITY_JSON, FederationError, activities, context, n
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::domain::ids::is_valid_id;
-use crate::domain::member::{MemberStatus, Username};
 use crate::services::federation::Federator;
 use crate::state::AppState;
-use crate::storage::federation::INSTANCE;
-use crate::storage::{listings, members};
+use crate::storage::keys::INSTANCE;
 
 /// Listings per outbox page: as many as Mastodon's outbox pages hold, so that a page anyone may ask
 /// for costs about what a catalogue page costs (each item is a whole `Create` with its proposal).
@@ -143,20 +140,12 @@ async fn member_document(state: &AppState, username: &str) -> Response {
 }
 
 async fn listing_document(state: &AppState, id: &str) -> Response {
-    if !is_valid_id(id) {
-        return not_found();
-    }
-    match listings::by_id(&state.db.pool, id).await {
-        // Only public listings are served to anyone who asks; the others travel to peers only.
-        Ok(Some(listing))
-            if listing.origin.is_none()
-                && listing.content.visibility == crate::domain::listing::Visibility::Public
-                && listing.content.status != crate::domain::listing::ListingStatus::Closed =>
-        {
+    match state.federator.served_listing(id).await {
+        Ok(Some(listing)) => {
             let proposal = state.federator.proposal(&listing);
             activity_json(context::with_context(serde_json::to_value(proposal).unwrap_or(Value::Null)))
         }
-        Ok(_) => not_found(),
+        Ok(None) => not_found(),
         Err(e) => internal(e),
     }
 }
@@ -322,7 +311,10 @@ async fn instance_outbox(
     let id = maillage_federation::urls::outbox_of(&state.federator.urls().instance_actor());
     // A peer reading it (a signed fetch by its instance actor) also gets the listings for peers.
     let with_peers = match signer {
-        Some(actor) => is_peer_instance(&state, &actor).await,
+        Some(actor) => match state.federator.reads_as_peer(&actor).await {
+            Ok(peer) => peer,
+            Err(e) => return internal(e),
+        },
         None => false,
     };
     outbox(&state, id, None, with_peers, &query).await
@@ -360,7 +352,7 @@ async fn outbox(
         Ok(OutboxPart::Page { before }) => before,
         Err(refused) => return refused.into_response(),
     };
-    let items = match listings::local_public(&state.db, member_id, with_peers, before, OUTBOX_PAGE + 1).await {
+    let items = match state.federator.outbox_listings(member_id, with_peers, before, OUTBOX_PAGE + 1).await {
         Ok(items) => items,
         Err(e) => return internal(e),
     };
@@ -371,16 +363,6 @@ async fn outbox(
     let activities_json: Vec<Value> =
         page.iter().map(|(_, listing)| activities::outbox_create(urls, &state.federator.proposal(listing))).collect();
     activity_json(activities::collection_page(&outbox_page_url(&id, before), &id, activities_json, next))
-}
-
-/// Whether `actor` is the instance actor of a peer we exchange with.
-async fn is_peer_instance(state: &AppState, actor: &maillage_federation::RemoteActor) -> bool {
-    match crate::storage::federation::peer(&state.db.pool, &actor.domain).await {
-        Ok(Some(peer)) => {
-            !peer.blocked && peer.incoming == "accepted" && peer.actor_id.as_deref() == Some(actor.id.as_str())
-        }
-        _ => false,
-    }
 }
 
 async fn instance_followers(State(state): State<AppState>, _: Authorized) -> Response {
@@ -406,8 +388,14 @@ async fn followers(state: &AppState, id: url::Url, local_actor: &str) -> Respons
 }
 
 async fn active_member(state: &AppState, username: &str) -> Option<crate::domain::member::Member> {
-    let username = Username::parse(username).ok()?;
-    members::by_username(&state.db, &username).await.ok().flatten().filter(|m| m.status == MemberStatus::Active)
+    // A failure to read the member is logged, and answered as if there were none.
+    match state.federator.active_member(username).await {
+        Ok(member) => member,
+        Err(error) => {
+            tracing::error!(%error, "looking up a member for an ActivityPub request");
+            None
+        }
+    }
 }
 
 async fn inbox(State(state): State<AppState>, request: Request<Body>) -> Response {

@@ -37,6 +37,7 @@ macro_rules! string_enum {
     };
 }
 
+pub mod actor;
 pub mod address;
 pub mod category;
 pub mod geo;
@@ -45,6 +46,7 @@ pub mod link;
 pub mod listing;
 pub mod member;
 pub mod message;
+pub mod peering;
 pub mod text;
 
 pub use message::{FieldError, Message};

@@ -14,7 +14,10 @@ use crate::storage::{self, Db};
 
 /// The members and listings stored.
 async fn counts(db: &Db) -> (i64, i64) {
-    (storage::members::count(db).await.expect("members"), storage::listings::count(db).await.expect("listings"))
+    (
+        storage::members::count(&mut db.conn().await.expect("a connection")).await.expect("members"),
+        storage::listings::count(&mut db.conn().await.expect("a connection")).await.expect("listings"),
+    )
 }
 
 fn member_count(profile: &Profile) -> usize {

@@ -114,7 +114,7 @@ async fn create(db: &Db, valid: ValidRegistration, origin: Origin) -> AppResult<
         status,
         now,
     };
-    match members::insert(db, &new).await {
+    match members::insert(&mut *db.conn().await?, &new).await {
         Ok(()) => {}
         Err(InsertMemberError::UsernameTaken) => {
             return Err(AppError::validation(vec![crate::domain::FieldError::new("username", "error.username_taken")])
@@ -123,7 +123,9 @@ async fn create(db: &Db, valid: ValidRegistration, origin: Origin) -> AppResult<
         Err(InsertMemberError::Database(e)) => return Err(e.into()),
     }
     tracing::info!(member.id = %id, member.username = %username, member.status = %status, "member registered");
-    members::by_id(db, &id).await?.ok_or_else(|| AppError::internal(anyhow::anyhow!("member vanished after insert")))
+    members::by_id(&mut *db.conn().await?, &id)
+        .await?
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("member vanished after insert")))
 }
 
 /// A login from `client`: the rate limits first (a refused attempt costs no hashing), then the
@@ -140,7 +142,7 @@ pub async fn authenticate(db: &Db, username: &str, password: &str) -> AppResult<
         passwords::verify_nothing(password.to_owned()).await?;
         return Err(invalid());
     };
-    let Some((member, hash)) = members::credentials(db, &username).await? else {
+    let Some((member, hash)) = members::credentials(&mut *db.conn().await?, &username).await? else {
         passwords::verify_nothing(password.to_owned()).await?;
         return Err(invalid());
     };
@@ -166,7 +168,7 @@ pub async fn open_session(db: &Db, member: &Member, kind: SessionKind) -> AppRes
         SessionKind::Web => WEB_SESSION_DAYS,
         SessionKind::Api => API_TOKEN_DAYS,
     };
-    sessions::insert(db, &token, &member.id, kind, now, now + days * DAY_MS).await?;
+    sessions::insert(&mut *db.conn().await?, &token, &member.id, kind, now, now + days * DAY_MS).await?;
     Ok(token)
 }
 
@@ -175,20 +177,20 @@ pub async fn member_for_token(db: &Db, token: &str, kind: SessionKind) -> AppRes
     if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Ok(None);
     }
-    let Some(member_id) = sessions::member_id(db, token, kind, now_ms()).await? else {
+    let Some(member_id) = sessions::member_id(&mut *db.conn().await?, token, kind, now_ms()).await? else {
         return Ok(None);
     };
-    Ok(members::by_id(db, &member_id).await?.filter(|m| m.status == MemberStatus::Active))
+    Ok(members::by_id(&mut *db.conn().await?, &member_id).await?.filter(|m| m.status == MemberStatus::Active))
 }
 
 pub async fn close_session(db: &Db, token: &str) -> AppResult<()> {
-    sessions::delete(db, token).await?;
+    sessions::delete(&mut *db.conn().await?, token).await?;
     Ok(())
 }
 
 pub async fn find(db: &Db, username: &str) -> AppResult<Option<Member>> {
     match Username::parse(username) {
-        Ok(username) => Ok(members::by_username(db, &username).await?),
+        Ok(username) => Ok(members::by_username(&mut *db.conn().await?, &username).await?),
         Err(_) => Ok(None),
     }
 }
@@ -201,7 +203,7 @@ async fn find_required(db: &Db, username: &str) -> AppResult<Member> {
 pub async fn approve(db: &Db, username: &str) -> AppResult<Member> {
     let member = find_required(db, username).await?;
     if member.status == MemberStatus::Pending {
-        members::set_status(db, &member.id, MemberStatus::Active, now_ms()).await?;
+        members::set_status(&mut *db.conn().await?, &member.id, MemberStatus::Active, now_ms()).await?;
         tracing::info!(member.username = %member.username, "member approved");
     }
     find_required(db, username).await
@@ -210,8 +212,8 @@ pub async fn approve(db: &Db, username: &str) -> AppResult<Member> {
 /// Admin: refuses a pending member, or disables an active one; their sessions end at once.
 pub async fn disable(db: &Db, username: &str) -> AppResult<Member> {
     let member = find_required(db, username).await?;
-    members::set_status(db, &member.id, MemberStatus::Disabled, now_ms()).await?;
-    sessions::delete_for_member(db, &member.id).await?;
+    members::set_status(&mut *db.conn().await?, &member.id, MemberStatus::Disabled, now_ms()).await?;
+    sessions::delete_for_member(&mut *db.conn().await?, &member.id).await?;
     tracing::info!(member.username = %member.username, "member disabled");
     find_required(db, username).await
 }
@@ -219,13 +221,13 @@ pub async fn disable(db: &Db, username: &str) -> AppResult<Member> {
 /// Admin: re-enables a disabled member.
 pub async fn enable(db: &Db, username: &str) -> AppResult<Member> {
     let member = find_required(db, username).await?;
-    members::set_status(db, &member.id, MemberStatus::Active, now_ms()).await?;
+    members::set_status(&mut *db.conn().await?, &member.id, MemberStatus::Active, now_ms()).await?;
     find_required(db, username).await
 }
 
 pub async fn set_role(db: &Db, username: &str, role: Role) -> AppResult<Member> {
     let member = find_required(db, username).await?;
-    members::set_role(db, &member.id, role, now_ms()).await?;
+    members::set_role(&mut *db.conn().await?, &member.id, role, now_ms()).await?;
     tracing::info!(member.username = %member.username, member.role = %role, "member role changed");
     find_required(db, username).await
 }
@@ -235,8 +237,8 @@ pub async fn reset_password(db: &Db, username: &str, password: &str) -> AppResul
     let member = find_required(db, username).await?;
     let password = NewPassword::parse(password).map_err(AppError::field)?;
     let hash = passwords::hash(password.expose().to_owned()).await?;
-    members::set_password_hash(db, &member.id, &hash, now_ms()).await?;
-    sessions::delete_for_member(db, &member.id).await?;
+    members::set_password_hash(&mut *db.conn().await?, &member.id, &hash, now_ms()).await?;
+    sessions::delete_for_member(&mut *db.conn().await?, &member.id).await?;
     Ok(())
 }
 
@@ -255,19 +257,44 @@ pub async fn update_profile(
     let (Some(display_name), Some(description), Some(location)) = (display_name, description, location) else {
         return Err(AppError::validation(errors.0));
     };
-    members::update_profile(db, &member.id, &display_name, &description, location.as_ref(), now_ms()).await?;
+    members::update_profile(
+        &mut *db.conn().await?,
+        &member.id,
+        &display_name,
+        &description,
+        location.as_ref(),
+        now_ms(),
+    )
+    .await?;
     find_required(db, member.username.as_str()).await
 }
 
+/// The figures of the administration overview: members, members waiting for approval, and the
+/// listings of this instance.
+#[derive(Debug, Clone, Copy)]
+pub struct Overview {
+    pub members: i64,
+    pub pending: usize,
+    pub listings: i64,
+}
+
+pub async fn overview(db: &Db) -> AppResult<Overview> {
+    let mut conn = db.conn().await?;
+    let members = members::count(&mut conn).await?;
+    let pending = members::list(&mut conn, Some(MemberStatus::Pending), 500).await?.len();
+    let listings = crate::storage::listings::count_local(&mut conn).await?;
+    Ok(Overview { members, pending, listings })
+}
+
 pub async fn pending(db: &Db) -> AppResult<Vec<Member>> {
-    Ok(members::list(db, Some(MemberStatus::Pending), 500).await?)
+    Ok(members::list(&mut *db.conn().await?, Some(MemberStatus::Pending), 500).await?)
 }
 
 pub async fn all(db: &Db, limit: i64) -> AppResult<Vec<Member>> {
-    Ok(members::list(db, None, limit).await?)
+    Ok(members::list(&mut *db.conn().await?, None, limit).await?)
 }
 
 /// Admin: members with the given status, oldest first, or all of them when `None`.
 pub async fn with_status(db: &Db, status: Option<MemberStatus>, limit: i64) -> AppResult<Vec<Member>> {
-    Ok(members::list(db, status, limit).await?)
+    Ok(members::list(&mut *db.conn().await?, status, limit).await?)
 }

@@ -178,7 +178,7 @@ pub async fn recent_for_moderation(db: &Db, page: i64) -> AppResult<Results> {
 }
 
 async fn run(db: &Db, query: &CatalogueQuery, page: i64) -> AppResult<Results> {
-    let found = search::catalogue(db, query).await?;
+    let found = search::catalogue(&mut *db.conn().await?, query).await?;
     let items = found
         .items
         .into_iter()

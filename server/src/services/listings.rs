@@ -38,8 +38,8 @@ pub async fn create(fed: &Federator, author: &Member, input: &ListingInput) -> A
     let draft = ListingDraft::parse(input).map_err(AppError::validation)?;
     let id = new_id();
     let mut tx = db.begin_write().await?;
-    listings::insert(&mut *tx, &id, &author.id, &draft, now_ms()).await?;
-    let listing = listings::by_id(&mut *tx, &id).await?.ok_or_else(AppError::not_found)?;
+    listings::insert(&mut tx, &id, &author.id, &draft, now_ms()).await?;
+    let listing = listings::by_id(&mut tx, &id).await?.ok_or_else(AppError::not_found)?;
     let queued = fed.queue_listing_change(&mut tx, None, Some(&listing)).await?;
     tx.commit().await?;
     if queued {
@@ -57,7 +57,7 @@ where
 {
     let mut tx = fed.db().begin_write().await?;
     let done = change(&mut tx).await?;
-    let after = if done { listings::by_id(&mut *tx, &before.id).await? } else { None };
+    let after = if done { listings::by_id(&mut tx, &before.id).await? } else { None };
     let queued = fed.queue_listing_change(&mut tx, Some(before), after.as_ref()).await?;
     tx.commit().await?;
     if queued {
@@ -71,7 +71,7 @@ pub async fn get(db: &Db, id: &str, viewer: Option<&Member>) -> AppResult<Listin
     if !is_valid_id(id) {
         return Err(AppError::not_found());
     }
-    match listings::by_id(&db.pool, id).await? {
+    match listings::by_id(&mut *db.conn().await?, id).await? {
         Some(listing) if visible_to(&listing, viewer) => Ok(listing),
         _ => Err(AppError::not_found()),
     }
@@ -107,7 +107,7 @@ pub async fn set_status(fed: &Federator, id: &str, member: &Member, status: List
 pub async fn delete(fed: &Federator, id: &str, member: &Member) -> AppResult<()> {
     let listing = get_for_change(fed.db(), id, member, true).await?;
     let mut tx = fed.db().begin_write().await?;
-    listings::delete(&mut *tx, &listing.id).await?;
+    listings::delete(&mut tx, &listing.id).await?;
     let queued = fed.queue_listing_change(&mut tx, Some(&listing), None).await?;
     tx.commit().await?;
     if queued {

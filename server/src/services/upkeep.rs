@@ -34,7 +34,7 @@ pub async fn run(db: Db, limits: Arc<Limits>) {
 
 /// Removes the sessions and API tokens whose time is over.
 pub async fn prune_sessions(db: &Db) {
-    match sessions::delete_expired(db, now_ms()).await {
+    match async { sessions::delete_expired(&mut *db.conn().await?, now_ms()).await }.await {
         Ok(0) => {}
         Ok(removed) => tracing::info!(sessions.removed = removed, "expired sessions removed"),
         // A failed round is tried again at the next one.

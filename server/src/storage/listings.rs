@@ -1,9 +1,8 @@
 //! Listings: insert, update, delete, fetch one. Catalogue queries are in `search.rs`.
 
 use sqlx::any::AnyRow;
-use sqlx::{Any, AssertSqlSafe, Executor, Row};
+use sqlx::{Any, AnyConnection, AssertSqlSafe, Row};
 
-use super::Db;
 use super::members::{decode, location_from_row};
 use crate::domain::category;
 use crate::domain::listing::{
@@ -27,29 +26,28 @@ fn searchable(draft: &ListingDraft) -> String {
     search_form(&format!("{} {}", draft.title, draft.description))
 }
 
-pub async fn insert<'c, E: Executor<'c, Database = Any>>(
-    conn: E,
+pub async fn insert(
+    conn: &mut AnyConnection,
     id: &str,
     member_id: &str,
     draft: &ListingDraft,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    insert_query(id, member_id, draft, now).execute(conn).await?;
+    insert_query(id, member_id, draft, now).execute(&mut *conn).await?;
     Ok(())
 }
 
 /// A listing to insert in bulk: id, author's member id, content, creation time (unix ms).
 pub type NewListing<'a> = (&'a str, &'a str, &'a ListingDraft, i64);
 
-/// Inserts many listings in one transaction: all of them or, on error, none. For seeding and imports,
-/// where one transaction per row would spend most of its time committing. After a large import,
-/// run `Db::optimize` so that SQLite's planner knows the table's new size.
-pub async fn insert_many(db: &Db, listings: &[NewListing<'_>]) -> Result<(), sqlx::Error> {
-    let mut tx = db.begin_write().await?;
+/// Inserts many listings. For seeding and imports, run in one transaction (all of them or, on
+/// error, none), where one transaction per row would spend most of its time committing. After a
+/// large import, run `Db::optimize` so that SQLite's planner knows the table's new size.
+pub async fn insert_many(conn: &mut AnyConnection, listings: &[NewListing<'_>]) -> Result<(), sqlx::Error> {
     for (id, member_id, draft, created_at) in listings {
-        insert_query(id, member_id, draft, *created_at).execute(&mut *tx).await?;
+        insert_query(id, member_id, draft, *created_at).execute(&mut *conn).await?;
     }
-    tx.commit().await
+    Ok(())
 }
 
 fn insert_query(
@@ -98,12 +96,7 @@ fn bind_content<'q>(
 }
 
 /// Replaces a listing's content; returns whether it exists.
-pub async fn update<'c, E: Executor<'c, Database = Any>>(
-    conn: E,
-    id: &str,
-    draft: &ListingDraft,
-    now: i64,
-) -> Result<bool, sqlx::Error> {
+pub async fn update(conn: &mut AnyConnection, id: &str, draft: &ListingDraft, now: i64) -> Result<bool, sqlx::Error> {
     let query = sqlx::query(
         "UPDATE listings SET purpose = $1, mode = $2, category = $3, title = $4, description = $5, \
          quantity_milli = $6, unit = $7, price_cents = $8, location_name = $9, latitude = CAST($10 AS DOUBLE PRECISION), \
@@ -111,12 +104,12 @@ pub async fn update<'c, E: Executor<'c, Database = Any>>(
          available_from = $12, available_until = $13, status = $14, visibility = $15, search_text = $16, \
          updated_at = $17 WHERE id = $18",
     );
-    let done = bind_content(query, draft).bind(now).bind(id).execute(conn).await?;
+    let done = bind_content(query, draft).bind(now).bind(id).execute(&mut *conn).await?;
     Ok(done.rows_affected() > 0)
 }
 
-pub async fn set_status<'c, E: Executor<'c, Database = Any>>(
-    conn: E,
+pub async fn set_status(
+    conn: &mut AnyConnection,
     id: &str,
     status: ListingStatus,
     now: i64,
@@ -125,18 +118,19 @@ pub async fn set_status<'c, E: Executor<'c, Database = Any>>(
         .bind(status.as_str())
         .bind(now)
         .bind(id)
-        .execute(conn)
+        .execute(&mut *conn)
         .await?;
     Ok(done.rows_affected() > 0)
 }
 
-pub async fn delete<'c, E: Executor<'c, Database = Any>>(conn: E, id: &str) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("DELETE FROM listings WHERE id = $1").bind(id).execute(conn).await?;
+pub async fn delete(conn: &mut AnyConnection, id: &str) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM listings WHERE id = $1").bind(id).execute(&mut *conn).await?;
     Ok(done.rows_affected() > 0)
 }
 
-pub async fn by_id<'c, E: Executor<'c, Database = Any>>(conn: E, id: &str) -> Result<Option<Listing>, sqlx::Error> {
-    let row = sqlx::query(AssertSqlSafe(format!("{SELECT} WHERE l.id = $1"))).bind(id).fetch_optional(conn).await?;
+pub async fn by_id(conn: &mut AnyConnection, id: &str) -> Result<Option<Listing>, sqlx::Error> {
+    let row =
+        sqlx::query(AssertSqlSafe(format!("{SELECT} WHERE l.id = $1"))).bind(id).fetch_optional(&mut *conn).await?;
     row.as_ref().map(from_row).transpose()
 }
 
@@ -162,7 +156,7 @@ pub enum RemoteChange {
 /// `source.author` is its author. One statement: a read then a write in one SQLite transaction
 /// could fail on a concurrent writer.
 pub async fn upsert_remote(
-    db: &Db,
+    conn: &mut AnyConnection,
     source: &RemoteSource<'_>,
     draft: &ListingDraft,
     created_at: i64,
@@ -191,56 +185,55 @@ pub async fn upsert_remote(
         .bind(source.ap_id)
         .bind(source.author)
         .bind(source.page)
-        .execute(&db.pool)
+        .execute(&mut *conn)
         .await?;
     if done.rows_affected() > 0 {
         return Ok(RemoteChange::Done);
     }
     // The row exists and was left alone: it is someone else's.
-    Ok(if held(db, source.ap_id).await? { RemoteChange::OtherAuthor } else { RemoteChange::Absent })
+    Ok(if held(&mut *conn, source.ap_id).await? { RemoteChange::OtherAuthor } else { RemoteChange::Absent })
 }
 
 /// Removes a remote listing, if it came from `origin` and `author` wrote it.
-pub async fn delete_remote(db: &Db, origin: &str, ap_id: &str, author: &str) -> Result<RemoteChange, sqlx::Error> {
+pub async fn delete_remote(
+    conn: &mut AnyConnection,
+    origin: &str,
+    ap_id: &str,
+    author: &str,
+) -> Result<RemoteChange, sqlx::Error> {
     let done = sqlx::query("DELETE FROM listings WHERE origin = $1 AND ap_id = $2 AND remote_author = $3")
         .bind(origin)
         .bind(ap_id)
         .bind(author)
-        .execute(&db.pool)
+        .execute(&mut *conn)
         .await?;
     if done.rows_affected() > 0 {
         return Ok(RemoteChange::Done);
     }
-    Ok(if held(db, ap_id).await? { RemoteChange::OtherAuthor } else { RemoteChange::Absent })
+    Ok(if held(&mut *conn, ap_id).await? { RemoteChange::OtherAuthor } else { RemoteChange::Absent })
 }
 
 /// Whether a remote listing with this ActivityPub id is stored.
-async fn held(db: &Db, ap_id: &str) -> Result<bool, sqlx::Error> {
+async fn held(conn: &mut AnyConnection, ap_id: &str) -> Result<bool, sqlx::Error> {
     let n: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM listings WHERE ap_id = $1").bind(ap_id).fetch_one(&db.pool).await?;
+        sqlx::query_scalar("SELECT COUNT(*) FROM listings WHERE ap_id = $1").bind(ap_id).fetch_one(&mut *conn).await?;
     Ok(n > 0)
 }
 
 /// Removes every listing received from `origin` (unpeering, blocking).
-pub async fn delete_from_origin<'c, E: Executor<'c, Database = Any>>(
-    conn: E,
-    origin: &str,
-) -> Result<u64, sqlx::Error> {
-    let done = sqlx::query("DELETE FROM listings WHERE origin = $1").bind(origin).execute(conn).await?;
+pub async fn delete_from_origin(conn: &mut AnyConnection, origin: &str) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM listings WHERE origin = $1").bind(origin).execute(&mut *conn).await?;
     Ok(done.rows_affected())
 }
 
 /// Removes every listing of a remote author (a follow that ended).
-pub async fn delete_by_remote_author<'c, E: Executor<'c, Database = Any>>(
-    conn: E,
-    author: &str,
-) -> Result<u64, sqlx::Error> {
-    let done = sqlx::query("DELETE FROM listings WHERE remote_author = $1").bind(author).execute(conn).await?;
+pub async fn delete_by_remote_author(conn: &mut AnyConnection, author: &str) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM listings WHERE remote_author = $1").bind(author).execute(&mut *conn).await?;
     Ok(done.rows_affected())
 }
 
-pub async fn count_from_origin(db: &Db, origin: &str) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM listings WHERE origin = $1").bind(origin).fetch_one(&db.pool).await
+pub async fn count_from_origin(conn: &mut AnyConnection, origin: &str) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM listings WHERE origin = $1").bind(origin).fetch_one(&mut *conn).await
 }
 
 /// One page of an outbox: open listings of our members, newest first, each with its `seq` (the key
@@ -253,7 +246,7 @@ pub async fn count_from_origin(db: &Db, origin: &str) -> Result<i64, sqlx::Error
 /// however many listings are closed, private or from other instances. With both visibilities the
 /// two short lists are merged by the outer query.
 pub async fn local_public(
-    db: &Db,
+    conn: &mut AnyConnection,
     member_id: Option<&str>,
     with_peers: bool,
     before: Option<i64>,
@@ -264,7 +257,7 @@ pub async fn local_public(
     if let Some(member_id) = member_id {
         query = query.bind(member_id);
     }
-    let rows = query.fetch_all(&db.pool).await?;
+    let rows = query.fetch_all(&mut *conn).await?;
     rows.iter().map(|row| Ok((row.try_get("seq")?, from_row(row)?))).collect()
 }
 
@@ -283,12 +276,12 @@ pub(super) fn outbox_sql(one_member: bool, with_peers: bool) -> String {
 }
 
 /// Our members' listings (not those received from other instances).
-pub async fn count_local(db: &Db) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM listings WHERE origin IS NULL").fetch_one(&db.pool).await
+pub async fn count_local(conn: &mut AnyConnection) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM listings WHERE origin IS NULL").fetch_one(&mut *conn).await
 }
 
-pub async fn count(db: &Db) -> Result<i64, sqlx::Error> {
-    sqlx::query("SELECT COUNT(*) AS n FROM listings").fetch_one(&db.pool).await?.try_get("n")
+pub async fn count(conn: &mut AnyConnection) -> Result<i64, sqlx::Error> {
+    sqlx::query("SELECT COUNT(*) AS n FROM listings").fetch_one(&mut *conn).await?.try_get("n")
 }
 
 pub(super) fn from_row(row: &AnyRow) -> Result<Listing, sqlx::Error> {

@@ -1,9 +1,9 @@
 //! Members and their credentials.
 
+use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
-use super::Db;
 use crate::domain::geo::{Location, Point};
 use crate::domain::member::{Member, MemberKind, MemberStatus, Role, Username};
 
@@ -32,7 +32,7 @@ pub enum InsertMemberError {
     Database(#[from] sqlx::Error),
 }
 
-pub async fn insert(db: &Db, member: &NewMember<'_>) -> Result<(), InsertMemberError> {
+pub async fn insert(conn: &mut AnyConnection, member: &NewMember<'_>) -> Result<(), InsertMemberError> {
     let point = member.location.and_then(|l| l.point);
     let result = sqlx::query(
         "INSERT INTO members (id, username, kind, display_name, description, location_name, latitude, longitude, \
@@ -52,7 +52,7 @@ pub async fn insert(db: &Db, member: &NewMember<'_>) -> Result<(), InsertMemberE
     .bind(member.role.as_str())
     .bind(member.status.as_str())
     .bind(member.now)
-    .execute(&db.pool)
+    .execute(&mut *conn)
     .await;
     match result {
         Ok(_) => Ok(()),
@@ -61,27 +61,30 @@ pub async fn insert(db: &Db, member: &NewMember<'_>) -> Result<(), InsertMemberE
     }
 }
 
-pub async fn by_id(db: &Db, id: &str) -> Result<Option<Member>, sqlx::Error> {
+pub async fn by_id(conn: &mut AnyConnection, id: &str) -> Result<Option<Member>, sqlx::Error> {
     let row = sqlx::query(AssertSqlSafe(format!("SELECT {COLUMNS} FROM members WHERE id = $1")))
         .bind(id)
-        .fetch_optional(&db.pool)
+        .fetch_optional(&mut *conn)
         .await?;
     row.as_ref().map(from_row).transpose()
 }
 
-pub async fn by_username(db: &Db, username: &Username) -> Result<Option<Member>, sqlx::Error> {
+pub async fn by_username(conn: &mut AnyConnection, username: &Username) -> Result<Option<Member>, sqlx::Error> {
     let row = sqlx::query(AssertSqlSafe(format!("SELECT {COLUMNS} FROM members WHERE username = $1")))
         .bind(username.as_str())
-        .fetch_optional(&db.pool)
+        .fetch_optional(&mut *conn)
         .await?;
     row.as_ref().map(from_row).transpose()
 }
 
 /// The member and their password hash, for logging in.
-pub async fn credentials(db: &Db, username: &Username) -> Result<Option<(Member, String)>, sqlx::Error> {
+pub async fn credentials(
+    conn: &mut AnyConnection,
+    username: &Username,
+) -> Result<Option<(Member, String)>, sqlx::Error> {
     let row = sqlx::query(AssertSqlSafe(format!("SELECT {COLUMNS}, password_hash FROM members WHERE username = $1")))
         .bind(username.as_str())
-        .fetch_optional(&db.pool)
+        .fetch_optional(&mut *conn)
         .await?;
     match row {
         Some(row) => Ok(Some((from_row(&row)?, row.try_get("password_hash")?))),
@@ -90,7 +93,11 @@ pub async fn credentials(db: &Db, username: &Username) -> Result<Option<(Member,
 }
 
 /// Members with the given status, oldest first (the approval queue) or all when `None`.
-pub async fn list(db: &Db, status: Option<MemberStatus>, limit: i64) -> Result<Vec<Member>, sqlx::Error> {
+pub async fn list(
+    conn: &mut AnyConnection,
+    status: Option<MemberStatus>,
+    limit: i64,
+) -> Result<Vec<Member>, sqlx::Error> {
     let rows = match status {
         Some(status) => {
             sqlx::query(AssertSqlSafe(format!(
@@ -98,57 +105,62 @@ pub async fn list(db: &Db, status: Option<MemberStatus>, limit: i64) -> Result<V
             )))
             .bind(status.as_str())
             .bind(limit)
-            .fetch_all(&db.pool)
+            .fetch_all(&mut *conn)
             .await?
         }
         None => {
             sqlx::query(AssertSqlSafe(format!("SELECT {COLUMNS} FROM members ORDER BY created_at LIMIT $1")))
                 .bind(limit)
-                .fetch_all(&db.pool)
+                .fetch_all(&mut *conn)
                 .await?
         }
     };
     rows.iter().map(from_row).collect()
 }
 
-pub async fn count(db: &Db) -> Result<i64, sqlx::Error> {
-    sqlx::query("SELECT COUNT(*) AS n FROM members").fetch_one(&db.pool).await?.try_get("n")
+pub async fn count(conn: &mut AnyConnection) -> Result<i64, sqlx::Error> {
+    sqlx::query("SELECT COUNT(*) AS n FROM members").fetch_one(&mut *conn).await?.try_get("n")
 }
 
 /// Sets a member's status; returns whether the member exists.
-pub async fn set_status(db: &Db, id: &str, status: MemberStatus, now: i64) -> Result<bool, sqlx::Error> {
+pub async fn set_status(
+    conn: &mut AnyConnection,
+    id: &str,
+    status: MemberStatus,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
     let done = sqlx::query("UPDATE members SET status = $1, updated_at = $2 WHERE id = $3")
         .bind(status.as_str())
         .bind(now)
         .bind(id)
-        .execute(&db.pool)
+        .execute(&mut *conn)
         .await?;
     Ok(done.rows_affected() > 0)
 }
 
-pub async fn set_role(db: &Db, id: &str, role: Role, now: i64) -> Result<bool, sqlx::Error> {
+pub async fn set_role(conn: &mut AnyConnection, id: &str, role: Role, now: i64) -> Result<bool, sqlx::Error> {
     let done = sqlx::query("UPDATE members SET role = $1, updated_at = $2 WHERE id = $3")
         .bind(role.as_str())
         .bind(now)
         .bind(id)
-        .execute(&db.pool)
+        .execute(&mut *conn)
         .await?;
     Ok(done.rows_affected() > 0)
 }
 
-pub async fn set_password_hash(db: &Db, id: &str, hash: &str, now: i64) -> Result<bool, sqlx::Error> {
+pub async fn set_password_hash(conn: &mut AnyConnection, id: &str, hash: &str, now: i64) -> Result<bool, sqlx::Error> {
     let done = sqlx::query("UPDATE members SET password_hash = $1, updated_at = $2 WHERE id = $3")
         .bind(hash)
         .bind(now)
         .bind(id)
-        .execute(&db.pool)
+        .execute(&mut *conn)
         .await?;
     Ok(done.rows_affected() > 0)
 }
 
 /// Profile fields a member edits.
 pub async fn update_profile(
-    db: &Db,
+    conn: &mut AnyConnection,
     id: &str,
     display_name: &str,
     description: &str,
@@ -167,7 +179,7 @@ pub async fn update_profile(
     .bind(super::nullable_real(point.map(|p| p.longitude)))
     .bind(now)
     .bind(id)
-    .execute(&db.pool)
+    .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected() > 0)
 }

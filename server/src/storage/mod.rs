@@ -8,15 +8,21 @@ use std::time::Duration;
 
 use anyhow::Context;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyConnection, AnyPool, Connection, Executor};
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor};
 
-pub mod federation;
+pub mod followers;
+pub mod follows;
+pub mod keys;
 pub mod listings;
 pub mod members;
 mod migrate;
 pub mod outbox;
+pub mod peers;
 #[cfg(test)]
 mod plans;
+pub mod receptions;
+pub mod remote_actors;
 pub mod search;
 pub mod sessions;
 pub mod stats;
@@ -42,6 +48,14 @@ impl Backend {
             None
         }
     }
+}
+
+/// A connection of the pool, for storage calls that are not part of a transaction.
+pub type PooledConn = PoolConnection<Any>;
+
+/// Which backend a connection talks to (for the few statements whose dialects differ).
+pub fn backend_of(conn: &AnyConnection) -> Backend {
+    if conn.backend_name().eq_ignore_ascii_case("postgresql") { Backend::Postgres } else { Backend::Sqlite }
 }
 
 /// The database: a connection pool and which backend it talks to.
@@ -179,6 +193,14 @@ impl Db {
                 }
             }
         })
+    }
+
+    /// A connection of the pool, to run storage functions on outside a transaction. Every storage
+    /// function takes the connection it runs on, `&mut AnyConnection`: this one (`&mut
+    /// db.conn().await?`) or a transaction (`&mut tx`), so that any of them can be part of a
+    /// transaction that its caller opened.
+    pub async fn conn(&self) -> Result<PooledConn, sqlx::Error> {
+        self.pool.acquire().await
     }
 
     pub async fn close(&self) {

@@ -2,10 +2,9 @@
 //! change that caused them, and the per-instance delivery state the worker keeps.
 
 use maillage_federation::queue::Delivery;
+
 use sqlx::{AnyConnection, Row};
 use url::Url;
-
-use super::Db;
 
 /// Queues one activity for the given inboxes (`(inbox, domain)` pairs). Inside the caller's
 /// transaction: the activity is sent if and only if the change commits.
@@ -46,7 +45,12 @@ pub async fn enqueue(
 
 /// Deliveries ready to go, oldest first, skipping blocked domains, domains waiting for their next
 /// attempt, and the `busy` ones.
-pub async fn due(db: &Db, now: i64, busy: &[String], limit: usize) -> Result<Vec<Delivery>, sqlx::Error> {
+pub async fn due(
+    conn: &mut AnyConnection,
+    now: i64,
+    busy: &[String],
+    limit: usize,
+) -> Result<Vec<Delivery>, sqlx::Error> {
     let mut busy_clause = String::new();
     if !busy.is_empty() {
         let placeholders: Vec<String> = (0..busy.len()).map(|i| format!("${}", i + 3)).collect();
@@ -65,7 +69,7 @@ pub async fn due(db: &Db, now: i64, busy: &[String], limit: usize) -> Result<Vec
     for domain in busy {
         query = query.bind(domain);
     }
-    let rows = query.fetch_all(&db.pool).await?;
+    let rows = query.fetch_all(&mut *conn).await?;
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         let inbox: String = row.try_get("inbox")?;
@@ -89,18 +93,23 @@ pub async fn due(db: &Db, now: i64, busy: &[String], limit: usize) -> Result<Vec
 /// Removes a delivery the inbox answered (and its activity once no delivery is left). The domain is
 /// alive either way (its failures are forgotten); it took the activity (recorded as its last
 /// success) or refused it for good (`refused`, recorded as its last error, for the admin page).
-pub async fn delivered(db: &Db, delivery: &Delivery, now: i64, refused: Option<&str>) -> Result<(), sqlx::Error> {
-    let mut tx = db.begin_write().await?;
+/// Its statements belong together: run it in a transaction.
+pub async fn delivered(
+    conn: &mut AnyConnection,
+    delivery: &Delivery,
+    now: i64,
+    refused: Option<&str>,
+) -> Result<(), sqlx::Error> {
     let seq: Option<i64> = sqlx::query_scalar("DELETE FROM deliveries WHERE id = $1 RETURNING outbox_seq")
         .bind(delivery.id)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut *conn)
         .await?;
     if let Some(seq) = seq {
         sqlx::query(
             "DELETE FROM outbox WHERE seq = $1 AND NOT EXISTS (SELECT 1 FROM deliveries WHERE outbox_seq = $1)",
         )
         .bind(seq)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
     }
     let query = match refused {
@@ -121,12 +130,12 @@ pub async fn delivered(db: &Db, delivery: &Delivery, now: i64, refused: Option<&
         .bind(now)
         .bind(why.chars().take(500).collect::<String>()),
     };
-    query.execute(&mut *tx).await?;
-    tx.commit().await
+    query.execute(&mut *conn).await?;
+    Ok(())
 }
 
 pub async fn failed(
-    db: &Db,
+    conn: &mut AnyConnection,
     domain: &str,
     error: &str,
     now: i64,
@@ -147,16 +156,16 @@ pub async fn failed(
     .bind(retry_at)
     .bind(error)
     .bind(i64::from(dead))
-    .execute(&db.pool)
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }
 
 /// One more failed attempt of a delivery.
-pub async fn attempt_failed(db: &Db, delivery_id: i64) -> Result<(), sqlx::Error> {
+pub async fn attempt_failed(conn: &mut AnyConnection, delivery_id: i64) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE deliveries SET attempts = attempts + 1 WHERE id = $1")
         .bind(delivery_id)
-        .execute(&db.pool)
+        .execute(&mut *conn)
         .await?;
     Ok(())
 }
@@ -164,7 +173,7 @@ pub async fn attempt_failed(db: &Db, delivery_id: i64) -> Result<(), sqlx::Error
 /// Domains with deliveries waiting for an attempt after `later_than`, not probed since
 /// `probed_before`, with their instance actor when they are a peer.
 pub async fn waiting(
-    db: &Db,
+    conn: &mut AnyConnection,
     later_than: i64,
     probed_before: i64,
 ) -> Result<Vec<(String, Option<String>)>, sqlx::Error> {
@@ -176,30 +185,30 @@ pub async fn waiting(
     )
     .bind(later_than)
     .bind(probed_before)
-    .fetch_all(&db.pool)
+    .fetch_all(&mut *conn)
     .await?;
     rows.iter().map(|row| Ok((row.try_get("domain")?, row.try_get("actor_id")?))).collect()
 }
 
 /// Records a probe of a waiting domain; when it answered, its deliveries are due at once.
-pub async fn probed(db: &Db, domain: &str, now: i64, answered: bool) -> Result<(), sqlx::Error> {
+pub async fn probed(conn: &mut AnyConnection, domain: &str, now: i64, answered: bool) -> Result<(), sqlx::Error> {
     let sql = if answered {
         "UPDATE delivery_state SET last_probe_at = $2, next_attempt_at = NULL, dead = 0 WHERE domain = $1"
     } else {
         "UPDATE delivery_state SET last_probe_at = $2 WHERE domain = $1"
     };
-    sqlx::query(sql).bind(domain).bind(now).execute(&db.pool).await?;
+    sqlx::query(sql).bind(domain).bind(now).execute(&mut *conn).await?;
     Ok(())
 }
 
 /// The domain is alive (it sent us something, or an admin asked): try its deliveries now.
-pub async fn retry_now(db: &Db, domain: &str) -> Result<bool, sqlx::Error> {
+pub async fn retry_now(conn: &mut AnyConnection, domain: &str) -> Result<bool, sqlx::Error> {
     // Read first: this runs for every activity received, and an UPDATE, even of no row, would take
     // SQLite's write lock each time.
     let waiting: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM delivery_state WHERE domain = $1 AND next_attempt_at IS NOT NULL")
             .bind(domain)
-            .fetch_one(&db.pool)
+            .fetch_one(&mut *conn)
             .await?;
     if waiting == 0 {
         return Ok(false);
@@ -208,7 +217,7 @@ pub async fn retry_now(db: &Db, domain: &str) -> Result<bool, sqlx::Error> {
         "UPDATE delivery_state SET next_attempt_at = NULL, dead = 0 WHERE domain = $1 AND next_attempt_at IS NOT NULL",
     )
     .bind(domain)
-    .execute(&db.pool)
+    .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected() > 0)
 }
@@ -234,17 +243,17 @@ pub struct DeliveryStatus {
     pub dead: bool,
 }
 
-pub async fn status(db: &Db, domain: &str) -> Result<DeliveryStatus, sqlx::Error> {
+pub async fn status(conn: &mut AnyConnection, domain: &str) -> Result<DeliveryStatus, sqlx::Error> {
     let queued: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM deliveries WHERE domain = $1")
         .bind(domain)
-        .fetch_one(&db.pool)
+        .fetch_one(&mut *conn)
         .await?;
     let row = sqlx::query(
         "SELECT failures, next_attempt_at, last_success_at, last_error, last_error_at, dead FROM delivery_state \
          WHERE domain = $1",
     )
     .bind(domain)
-    .fetch_optional(&db.pool)
+    .fetch_optional(&mut *conn)
     .await?;
     let mut status = DeliveryStatus { queued, ..DeliveryStatus::default() };
     if let Some(row) = row {
@@ -259,22 +268,22 @@ pub async fn status(db: &Db, domain: &str) -> Result<DeliveryStatus, sqlx::Error
 }
 
 /// Deliveries waiting, in all (for the bench and tests).
-pub async fn queued(db: &Db) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM deliveries").fetch_one(&db.pool).await
+pub async fn queued(conn: &mut AnyConnection) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM deliveries").fetch_one(&mut *conn).await
 }
 
 /// Delivery to the servers that are not peers (followers elsewhere in the fediverse): domain and
 /// state, the ones with something queued or failing first.
-pub async fn other_domains(db: &Db) -> Result<Vec<(String, DeliveryStatus)>, sqlx::Error> {
+pub async fn other_domains(conn: &mut AnyConnection) -> Result<Vec<(String, DeliveryStatus)>, sqlx::Error> {
     let domains: Vec<String> = sqlx::query_scalar(
         "SELECT domain FROM (SELECT domain FROM delivery_state UNION SELECT DISTINCT domain FROM deliveries) d \
          WHERE domain NOT IN (SELECT domain FROM peers) ORDER BY domain LIMIT 200",
     )
-    .fetch_all(&db.pool)
+    .fetch_all(&mut *conn)
     .await?;
     let mut out = Vec::with_capacity(domains.len());
     for domain in domains {
-        let status = status(db, &domain).await?;
+        let status = status(&mut *conn, &domain).await?;
         out.push((domain, status));
     }
     out.sort_by_key(|(_, s)| (s.queued == 0, s.failures == 0));

@@ -10,9 +10,10 @@
 use sqlx::AssertSqlSafe;
 
 use super::listings::{SELECT, from_row};
-use super::{Backend, Db};
+use super::{Backend, backend_of};
 use crate::domain::geo::Point;
 use crate::domain::listing::{Listing, ListingStatus, Mode, Purpose, Visibility};
+use sqlx::AnyConnection;
 
 /// Whose listings: this instance's members', peered instances', or both.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,7 +99,7 @@ pub struct Page {
     pub has_more: bool,
 }
 
-pub async fn catalogue(db: &Db, query: &CatalogueQuery) -> Result<Page, sqlx::Error> {
+pub async fn catalogue(conn: &mut AnyConnection, query: &CatalogueQuery) -> Result<Page, sqlx::Error> {
     let mut b = Builder { conditions: Vec::new(), params: Vec::new() };
     let statuses: Vec<&'static str> = query.statuses.iter().map(|s| s.as_str()).collect();
     b.literal_in("l.status", &statuses);
@@ -122,7 +123,7 @@ pub async fn catalogue(db: &Db, query: &CatalogueQuery) -> Result<Page, sqlx::Er
     let mut from = SELECT.to_owned();
     let mut order = "l.seq DESC".to_owned();
     if !query.terms.is_empty() {
-        match db.backend {
+        match backend_of(conn) {
             Backend::Sqlite => {
                 let expression: Vec<String> = query.terms.iter().map(|t| format!("\"{t}\"*")).collect();
                 let p = b.param(Param::Text(expression.join(" ")));
@@ -174,7 +175,7 @@ pub async fn catalogue(db: &Db, query: &CatalogueQuery) -> Result<Page, sqlx::Er
             Param::Int(v) => q.bind(v),
         };
     }
-    let rows = q.fetch_all(&db.pool).await?;
+    let rows = q.fetch_all(&mut *conn).await?;
     let mut items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
     let has_more = items.len() as i64 > query.limit;
     items.truncate(usize::try_from(query.limit).unwrap_or(0));

@@ -2,9 +2,9 @@
 //! that a copy of the database does not let anyone log in.
 
 use sha2::{Digest, Sha256};
+use sqlx::AnyConnection;
 use sqlx::Row;
 
-use super::Db;
 use crate::domain::ids::hex;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,7 +27,7 @@ pub fn token_hash(token: &str) -> String {
 }
 
 pub async fn insert(
-    db: &Db,
+    conn: &mut AnyConnection,
     token: &str,
     member_id: &str,
     kind: SessionKind,
@@ -42,33 +42,38 @@ pub async fn insert(
     .bind(kind.as_str())
     .bind(now)
     .bind(expires_at)
-    .execute(&db.pool)
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }
 
 /// The member id behind a live token of the given kind.
-pub async fn member_id(db: &Db, token: &str, kind: SessionKind, now: i64) -> Result<Option<String>, sqlx::Error> {
+pub async fn member_id(
+    conn: &mut AnyConnection,
+    token: &str,
+    kind: SessionKind,
+    now: i64,
+) -> Result<Option<String>, sqlx::Error> {
     let row = sqlx::query("SELECT member_id FROM sessions WHERE token_hash = $1 AND kind = $2 AND expires_at > $3")
         .bind(token_hash(token))
         .bind(kind.as_str())
         .bind(now)
-        .fetch_optional(&db.pool)
+        .fetch_optional(&mut *conn)
         .await?;
     row.map(|r| r.try_get("member_id")).transpose()
 }
 
-pub async fn delete(db: &Db, token: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash(token)).execute(&db.pool).await?;
+pub async fn delete(conn: &mut AnyConnection, token: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash(token)).execute(&mut *conn).await?;
     Ok(())
 }
 
 /// Logs a member out everywhere (when disabled, or after a password change).
-pub async fn delete_for_member(db: &Db, member_id: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM sessions WHERE member_id = $1").bind(member_id).execute(&db.pool).await?;
+pub async fn delete_for_member(conn: &mut AnyConnection, member_id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sessions WHERE member_id = $1").bind(member_id).execute(&mut *conn).await?;
     Ok(())
 }
 
-pub async fn delete_expired(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(&db.pool).await?.rows_affected())
+pub async fn delete_expired(conn: &mut AnyConnection, now: i64) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(&mut *conn).await?.rows_affected())
 }

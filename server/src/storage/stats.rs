@@ -1,8 +1,7 @@
 //! Usage figures (NodeInfo).
 
+use sqlx::AnyConnection;
 use sqlx::Row;
-
-use super::Db;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Usage {
@@ -24,7 +23,7 @@ pub(super) const LOCAL_POSTS: &str =
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
 /// A member counts as active in a period when they signed in or changed a listing during it.
-pub async fn usage(db: &Db, now: i64) -> Result<Usage, sqlx::Error> {
+pub async fn usage(conn: &mut AnyConnection, now: i64) -> Result<Usage, sqlx::Error> {
     let active = |since: i64| {
         sqlx::query_scalar::<_, i64>(
             "SELECT COUNT(*) FROM members m WHERE m.status = 'active' AND (\
@@ -32,16 +31,15 @@ pub async fn usage(db: &Db, now: i64) -> Result<Usage, sqlx::Error> {
              EXISTS (SELECT 1 FROM listings l WHERE l.member_id = m.id AND l.updated_at >= $1))",
         )
         .bind(since)
-        .fetch_one(&db.pool)
     };
     let members: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE status = 'active'").fetch_one(&db.pool).await?;
-    let active_month = active(now - 30 * DAY_MS).await?;
-    let active_halfyear = active(now - 182 * DAY_MS).await?;
-    let listings: i64 = sqlx::query_scalar(LOCAL_POSTS).fetch_one(&db.pool).await?;
+        sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE status = 'active'").fetch_one(&mut *conn).await?;
+    let active_month = active(now - 30 * DAY_MS).fetch_one(&mut *conn).await?;
+    let active_halfyear = active(now - 182 * DAY_MS).fetch_one(&mut *conn).await?;
+    let listings: i64 = sqlx::query_scalar(LOCAL_POSTS).fetch_one(&mut *conn).await?;
     let rows =
         sqlx::query("SELECT DISTINCT mode FROM listings WHERE origin IS NULL AND status <> 'closed' ORDER BY mode")
-            .fetch_all(&db.pool)
+            .fetch_all(&mut *conn)
             .await?;
     let modes = rows.iter().map(|r| r.try_get::<String, _>("mode")).collect::<Result<_, _>>()?;
     Ok(Usage { members, active_month, active_halfyear, listings, modes })

@@ -14,7 +14,6 @@ use crate::http::auth::SignedInAdmin;
 use crate::http::csrf::CsrfForm;
 use crate::services::{accounts, catalogue, listings};
 use crate::state::AppState;
-use crate::storage;
 
 #[derive(Template)]
 #[template(path = "admin/overview.html")]
@@ -30,9 +29,7 @@ pub async fn overview(
     SignedInAdmin(_): SignedInAdmin,
     ctx: PageCtx,
 ) -> AppResult<Html<String>> {
-    let members = storage::members::count(&state.db).await?;
-    let pending = accounts::pending(&state.db).await?.len();
-    let listings = storage::listings::count_local(&state.db).await?;
+    let accounts::Overview { members, pending, listings } = accounts::overview(&state.db).await?;
     render(OverviewPage { ctx, members, pending, listings })
 }
 

@@ -108,7 +108,9 @@ async fn peers_page(state: &AppState, ctx: PageCtx, domain: String, error: Strin
             crate::config::PeeringPolicy::Allowlist => "allowlist",
         }
     ));
-    let others = crate::storage::outbox::other_domains(&state.db)
+    let others = state
+        .federator
+        .other_domains()
         .await?
         .into_iter()
         .map(|(domain, d)| OtherRow {

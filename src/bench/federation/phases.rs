@@ -62,7 +62,7 @@ pub async fn publish_offline(a: &Instance, author: &str, count: usize) -> anyhow
         listings::create(&federator, &member, &input).await.map_err(|e| anyhow::anyhow!("listing {i}: {e:?}"))?;
     }
     let seconds = started.elapsed().as_secs_f64();
-    let queued = usize::try_from(outbox::queued(&db).await?).unwrap_or(0);
+    let queued = usize::try_from(outbox::queued(&mut *db.conn().await?).await?).unwrap_or(0);
     db.close().await;
     Ok(Published { queued, seconds })
 }
@@ -135,13 +135,13 @@ pub async fn drain(a: &mut Instance, sinks: &[Sink], expected: usize) -> anyhow:
     let per_peer = sinks.iter().map(|s| (s.count(), s.span().map_or(Duration::ZERO, |(f, l)| l - f))).collect();
     a.ready().await?;
     // A deletes each delivery once the 202 is in: the last ones go a moment after they arrive.
-    let mut left = outbox::queued(&db).await?;
+    let mut left = outbox::queued(&mut *db.conn().await?).await?;
     for _ in 0..100 {
         if left == 0 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
-        left = outbox::queued(&db).await?;
+        left = outbox::queued(&mut *db.conn().await?).await?;
     }
     db.close().await;
     Ok(Outbound {

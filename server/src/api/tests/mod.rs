@@ -133,7 +133,7 @@ impl TestApp {
     }
 
     pub async fn count_listings(&self) -> i64 {
-        crate::storage::listings::count(&self.state.db).await.unwrap()
+        crate::storage::listings::count(&mut self.state.db.conn().await.unwrap()).await.unwrap()
     }
 }
 

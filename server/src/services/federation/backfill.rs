@@ -12,7 +12,7 @@ use maillage_federation::FederationError;
 use maillage_federation::proposal::Proposal;
 
 use super::Federator;
-use crate::storage::federation as store;
+use crate::storage::remote_actors;
 
 /// At most this many outbox pages are read per backfill (10,000 listings from a Maillage peer).
 const MAX_PAGES: usize = 500;
@@ -60,7 +60,7 @@ impl Federator {
         let proposals = match pending {
             Some(proposals) => proposals,
             None => {
-                let actor = store::remote_instance_actor(self.db(), domain)
+                let actor = remote_actors::remote_instance_actor(&mut *self.db().conn().await?, domain)
                     .await?
                     .ok_or_else(|| anyhow::anyhow!("no instance actor known for {domain}"))?;
                 let outbox = actor.outbox.clone().ok_or_else(|| anyhow::anyhow!("{domain} has no outbox"))?;

@@ -8,52 +8,79 @@ use maillage_federation::vocab::ActorKind;
 use maillage_federation::{Inbound, LocalActor, Port, PortError, RemoteActor, activities};
 use url::Url;
 
+use axum::http::StatusCode;
+
 use super::Federator;
 use crate::config::PeeringPolicy;
+use crate::domain::actor::OurActor;
 use crate::domain::ids::{new_id, now_ms};
 use crate::domain::listing::{ListingDraft, ListingInput, NumberInput, PriceInput};
-use crate::storage::federation::{self as store, INSTANCE};
+use crate::domain::peering::{Incoming, Peering};
+use crate::error::{AppError, AppResult};
+use crate::storage::keys::INSTANCE;
+use crate::storage::{followers, follows, peers, receptions, remote_actors};
 use crate::storage::{listings, outbox};
 
-fn storage(error: impl std::fmt::Display) -> PortError {
-    PortError::new(error)
+/// The one place where a service's error becomes the inbox's: a refusal the sender is told of, or
+/// our own failure (a 500, which the sender retries).
+impl From<AppError> for PortError {
+    fn from(error: AppError) -> Self {
+        let reason = error.reason().unwrap_or(error.code).to_owned();
+        if error.status == StatusCode::FORBIDDEN {
+            PortError::Forbidden(reason)
+        } else if error.status.is_client_error() {
+            PortError::Refused(reason)
+        } else {
+            PortError::Storage(error.cause().map_or(reason, |cause| format!("{cause:#}")))
+        }
+    }
 }
 
 #[async_trait]
 impl Port for Federator {
     async fn local_actor(&self, username: &str) -> Result<Option<LocalActor>, PortError> {
-        Federator::local_actor(self, username).await.map_err(storage)
+        Ok(Federator::local_actor(self, username).await.map_err(AppError::from)?)
     }
 
     async fn remote_actor(&self, id: &Url) -> Result<Option<RemoteActor>, PortError> {
-        store::remote_actor(self.db(), id.as_str()).await.map_err(storage)
+        Ok(self.stored_actor(id).await?)
     }
 
     async fn save_remote_actor(&self, actor: &RemoteActor) -> Result<(), PortError> {
-        store::save_remote_actor(self.db(), actor).await.map_err(storage)
+        Ok(remote_actors::save_remote_actor(&mut *self.conn().await?, actor).await.map_err(AppError::from)?)
     }
 
     async fn is_blocked(&self, domain: &str) -> Result<bool, PortError> {
-        store::is_blocked(self.db(), domain).await.map_err(storage)
+        Ok(peers::is_blocked(&mut *self.conn().await?, domain).await.map_err(AppError::from)?)
     }
 
     async fn already_received(&self, activity_id: &Url) -> Result<bool, PortError> {
-        store::already_received(self.db(), activity_id.as_str()).await.map_err(storage)
+        Ok(receptions::already_received(&mut *self.conn().await?, activity_id.as_str())
+            .await
+            .map_err(AppError::from)?)
     }
 
     async fn record_reception(&self, activity_id: &Url) -> Result<(), PortError> {
-        store::record_reception(self.db(), activity_id.as_str(), now_ms()).await.map_err(storage)
+        let mut conn = self.conn().await?;
+        Ok(receptions::record_reception(&mut conn, activity_id.as_str(), now_ms()).await.map_err(AppError::from)?)
     }
 
     async fn server_answered(&self, domain: &str) -> Result<(), PortError> {
         // A server that talks to us is up: deliveries waiting for it go now.
-        if outbox::retry_now(self.db(), domain).await.map_err(storage)? {
+        if outbox::retry_now(&mut *self.conn().await?, domain).await.map_err(AppError::from)? {
             self.wake();
         }
         Ok(())
     }
 
     async fn receive(&self, event: Inbound) -> Result<(), PortError> {
+        Ok(self.apply(event).await?)
+    }
+}
+
+impl Federator {
+    /// Routes a received event to what it does.
+    async fn apply(&self, event: Inbound) -> AppResult<()> {
         match event {
             Inbound::FollowRequested { follow_id, follower, target } => {
                 self.follow_requested(&follow_id, &follower, &target).await
@@ -70,11 +97,8 @@ impl Port for Federator {
             }
         }
     }
-}
 
-impl Federator {
-    async fn follow_requested(&self, follow_id: &Url, follower: &RemoteActor, target: &Url) -> Result<(), PortError> {
-        let db = self.db();
+    async fn follow_requested(&self, follow_id: &Url, follower: &RemoteActor, target: &Url) -> AppResult<()> {
         if *target == self.urls().instance_actor() {
             if follower.kind == ActorKind::Application {
                 return self.peering_requested(follow_id, follower).await;
@@ -82,20 +106,13 @@ impl Federator {
             // Anyone may follow the instance to see its new listings.
             return self.accept_follower(INSTANCE, &self.urls().domain(), follow_id, follower).await;
         }
-        let Some(username) = self.urls().local_username(target) else {
-            return Err(PortError::refused("no such actor here"));
+        let Some(OurActor::Member { id: member_id, username }) = self.our_actor_at(target).await? else {
+            return Err(AppError::refused("no such member here"));
         };
-        let Some(actor) = self.member_actor(username).await.map_err(storage)? else {
-            return Err(PortError::refused("no such member here"));
+        // Only an active member has an actor to follow.
+        let Some(actor) = self.member_actor(username.as_str()).await? else {
+            return Err(AppError::refused("no such member here"));
         };
-        let member_id = crate::storage::members::by_username(
-            db,
-            &crate::domain::member::Username::parse(username).map_err(|_| PortError::refused("bad username"))?,
-        )
-        .await
-        .map_err(storage)?
-        .map(|m| m.id)
-        .ok_or_else(|| PortError::refused("no such member here"))?;
         self.accept_follower(&member_id, &actor.username, follow_id, follower).await
     }
 
@@ -106,34 +123,30 @@ impl Federator {
         signer: &str,
         follow_id: &Url,
         follower: &RemoteActor,
-    ) -> Result<(), PortError> {
+    ) -> AppResult<()> {
         let actor_url = if local_actor == INSTANCE { self.urls().instance_actor() } else { self.urls().member(signer) };
         let id = new_id();
         let accept = activities::answer_follow(self.urls(), &id, &actor_url, follow_id, &follower.id, true);
-        let mut tx = self.db().begin_write().await.map_err(storage)?;
-        store::add_follower(&mut *tx, local_actor, follower, follow_id.as_str(), "accepted", now_ms())
-            .await
-            .map_err(storage)?;
-        self.queue_to(&mut tx, &id, signer, &accept, follower.delivery_inbox()).await.map_err(storage)?;
-        tx.commit().await.map_err(storage)?;
+        let mut tx = self.db().begin_write().await?;
+        followers::add_follower(&mut tx, local_actor, follower, follow_id.as_str(), "accepted", now_ms()).await?;
+        self.queue_to(&mut tx, &id, signer, &accept, follower.delivery_inbox()).await?;
+        tx.commit().await?;
         self.wake();
         tracing::info!(follower = %follower.id, local_actor, "follower accepted");
         Ok(())
     }
 
     /// Another instance's actor asks to peer: accepted, refused or left for an admin, by policy.
-    async fn peering_requested(&self, follow_id: &Url, follower: &RemoteActor) -> Result<(), PortError> {
-        let db = self.db();
+    async fn peering_requested(&self, follow_id: &Url, follower: &RemoteActor) -> AppResult<()> {
         let now = now_ms();
-        let existing = store::peer(&db.pool, &follower.domain).await.map_err(storage)?;
-        let mut peer = existing.clone().unwrap_or_else(|| super::peers::new_peer(&follower.domain, now));
-        peer.actor_id = Some(follower.id.to_string());
-        peer.incoming_follow = Some(follow_id.to_string());
+        let existing = peers::peer(&mut *self.conn().await?, &follower.domain).await?;
+        let mut peer = existing.clone().unwrap_or_else(|| Peering::new(&follower.domain, now));
+        peer.asked_by(follower.id.as_str(), follow_id.as_str());
         peer.updated_at = now;
         let policy = self.config().federation.policy;
-        let we_asked = peer.outgoing != "none";
+        let we_asked = peer.we_asked();
         let listed = self.config().federation.allowlist.iter().any(|d| d.eq_ignore_ascii_case(&follower.domain));
-        let decision = if peer.incoming == "accepted" || we_asked {
+        let decision = if peer.incoming == Incoming::Accepted || we_asked {
             Decision::Accept
         } else {
             match policy {
@@ -145,13 +158,13 @@ impl Federator {
         };
         match decision {
             Decision::Wait => {
-                peer.incoming = "pending".into();
-                store::save_peer(&db.pool, &peer).await.map_err(storage)?;
+                peer.wait_for_approval();
+                peers::save_peer(&mut *self.conn().await?, &peer).await?;
                 tracing::info!(domain = %peer.domain, "peering request waits for an admin");
                 Ok(())
             }
             Decision::Reject => {
-                peer.incoming = "rejected".into();
+                peer.refuse_them();
                 let id = new_id();
                 let reject = activities::answer_follow(
                     self.urls(),
@@ -161,87 +174,65 @@ impl Federator {
                     &follower.id,
                     false,
                 );
-                let mut tx = db.begin_write().await.map_err(storage)?;
-                store::save_peer(&mut *tx, &peer).await.map_err(storage)?;
-                self.queue_to(&mut tx, &id, &self.urls().domain(), &reject, follower.delivery_inbox())
-                    .await
-                    .map_err(storage)?;
-                tx.commit().await.map_err(storage)?;
+                let mut tx = self.db().begin_write().await?;
+                peers::save_peer(&mut tx, &peer).await?;
+                self.queue_to(&mut tx, &id, &self.urls().domain(), &reject, follower.delivery_inbox()).await?;
+                tx.commit().await?;
                 self.wake();
                 tracing::info!(domain = %peer.domain, "peering request refused (not on the allowlist)");
                 Ok(())
             }
-            Decision::Accept => self.accept_peer_row(peer, follower).await.map_err(storage),
+            Decision::Accept => self.accept_peer_row(peer, follower).await,
         }
     }
 
-    async fn unfollowed(&self, follower: &Url, target: &Url) -> Result<(), PortError> {
-        let db = self.db();
-        let local = if *target == self.urls().instance_actor() {
-            INSTANCE.to_owned()
-        } else {
-            let Some(username) = self.urls().local_username(target) else { return Ok(()) };
-            match crate::domain::member::Username::parse(username) {
-                Ok(u) => match crate::storage::members::by_username(db, &u).await.map_err(storage)? {
-                    Some(m) => m.id,
-                    None => return Ok(()),
-                },
-                Err(_) => return Ok(()),
-            }
-        };
-        store::remove_follower(&db.pool, &local, follower.as_str()).await.map_err(storage)?;
+    async fn unfollowed(&self, follower: &Url, target: &Url) -> AppResult<()> {
+        // An undo of a follow of no actor of ours: nothing to apply it to.
+        let Some(local) = self.our_actor_at(target).await? else { return Ok(()) };
+        let local = local.key().to_owned();
+        followers::remove_follower(&mut *self.conn().await?, &local, follower.as_str()).await?;
         if local == INSTANCE
             && let Some(domain) = domain_of(follower)
-            && let Some(mut peer) = store::peer(&db.pool, &domain).await.map_err(storage)?
+            && let Some(mut peer) = peers::peer(&mut *self.conn().await?, &domain).await?
             && peer.actor_id.as_deref() == Some(follower.as_str())
         {
-            peer.incoming = "none".into();
-            peer.incoming_follow = None;
+            peer.they_left();
             peer.updated_at = now_ms();
-            store::save_peer(&db.pool, &peer).await.map_err(storage)?;
+            peers::save_peer(&mut *self.conn().await?, &peer).await?;
             tracing::info!(%domain, "peer stopped following us");
         }
         Ok(())
     }
 
-    async fn follow_answered(&self, actor: &Url, follower: Option<&Url>, accepted: bool) -> Result<(), PortError> {
-        let db = self.db();
+    async fn follow_answered(&self, actor: &Url, follower: Option<&Url>, accepted: bool) -> AppResult<()> {
         let local_actor = match follower {
             None => None,
-            Some(url) if *url == self.urls().instance_actor() => Some(INSTANCE.to_owned()),
-            Some(url) => {
-                match self.urls().local_username(url).and_then(|u| crate::domain::member::Username::parse(u).ok()) {
-                    // An answer to a follow by no member of ours: nothing to apply it to.
-                    Some(username) => {
-                        match crate::storage::members::by_username(db, &username).await.map_err(storage)? {
-                            Some(member) => Some(member.id),
-                            None => return Ok(()),
-                        }
-                    }
-                    None => return Ok(()),
-                }
-            }
+            Some(url) => match self.our_actor_at(url).await? {
+                Some(ours) => Some(ours.key().to_owned()),
+                // An answer to a follow by no actor of ours: nothing to apply it to.
+                None => return Ok(()),
+            },
         };
-        store::answer_follows(db, actor.as_str(), local_actor.as_deref(), accepted).await.map_err(storage)?;
+        follows::answer_follows(&mut *self.conn().await?, actor.as_str(), local_actor.as_deref(), accepted).await?;
         if !accepted {
-            self.drop_listings_no_longer_followed(actor).await.map_err(storage)?;
+            self.drop_listings_no_longer_followed(actor).await?;
         }
         if follower.is_some() && local_actor.as_deref() != Some(INSTANCE) {
             return Ok(());
         }
         let Some(domain) = domain_of(actor) else { return Ok(()) };
-        let Some(mut peer) = store::peer(&db.pool, &domain).await.map_err(storage)? else { return Ok(()) };
-        if peer.actor_id.as_deref() != Some(actor.as_str()) || peer.outgoing == "none" {
+        let Some(mut peer) = peers::peer(&mut *self.conn().await?, &domain).await? else { return Ok(()) };
+        if peer.actor_id.as_deref() != Some(actor.as_str()) || !peer.we_asked() {
             return Ok(());
         }
-        peer.outgoing = if accepted { "accepted" } else { "rejected" }.into();
+        peer.answered(accepted);
         peer.updated_at = now_ms();
-        store::save_peer(&db.pool, &peer).await.map_err(storage)?;
+        peers::save_peer(&mut *self.conn().await?, &peer).await?;
         if accepted {
             tracing::info!(%domain, "peering accepted: fetching their listings");
             self.spawn_backfill(domain);
         } else {
-            let removed = listings::delete_from_origin(&db.pool, &domain).await.map_err(storage)?;
+            let removed = listings::delete_from_origin(&mut *self.conn().await?, &domain).await?;
             tracing::info!(%domain, removed, "peering refused or ended by the other side");
         }
         Ok(())
@@ -249,21 +240,23 @@ impl Federator {
 
     /// A `Delete` of a listing: only its author may (another actor of the same server is refused
     /// with a 403, and the listing stays). A `Delete` of something we do not hold is nothing to do.
-    async fn listing_deleted(&self, actor: &Url, object: &Url) -> Result<(), PortError> {
+    async fn listing_deleted(&self, actor: &Url, object: &Url) -> AppResult<()> {
         let origin = domain_of(actor).unwrap_or_default();
-        match listings::delete_remote(self.db(), &origin, object.as_str(), actor.as_str()).await.map_err(storage)? {
+        match listings::delete_remote(&mut *self.conn().await?, &origin, object.as_str(), actor.as_str()).await? {
             listings::RemoteChange::Done | listings::RemoteChange::Absent => Ok(()),
-            listings::RemoteChange::OtherAuthor => {
-                Err(PortError::forbidden(format!("{actor} may not delete {object}: it is another actor's listing")))
-            }
+            listings::RemoteChange::OtherAuthor => Err(AppError::forbidden_because(format!(
+                "{actor} may not delete {object}: it is another actor's listing"
+            ))),
         }
     }
 
     /// After a follow ends: the author's listings leave the catalogue unless we still take them.
-    pub(super) async fn drop_listings_no_longer_followed(&self, author: &Url) -> Result<(), sqlx::Error> {
-        let Some(actor) = store::remote_actor(self.db(), author.as_str()).await? else { return Ok(()) };
+    pub(super) async fn drop_listings_no_longer_followed(&self, author: &Url) -> AppResult<()> {
+        let Some(actor) = remote_actors::remote_actor(&mut *self.conn().await?, author.as_str()).await? else {
+            return Ok(());
+        };
         if !self.wants_listings_of(&actor).await? {
-            let removed = listings::delete_by_remote_author(&self.db().pool, author.as_str()).await?;
+            let removed = listings::delete_by_remote_author(&mut *self.conn().await?, author.as_str()).await?;
             tracing::info!(%author, removed, "listings of an author no longer followed removed");
         }
         Ok(())
@@ -271,20 +264,17 @@ impl Federator {
 
     /// Whether we take listings from this author: from a peer we follow, or followed by a member
     /// (the author, or the author's whole instance).
-    pub(super) async fn wants_listings_of(&self, author: &RemoteActor) -> Result<bool, sqlx::Error> {
-        let db = self.db();
-        if let Some(peer) = store::peer(&db.pool, &author.domain).await?
-            && !peer.blocked
-            && peer.outgoing == "accepted"
-        {
+    pub(super) async fn wants_listings_of(&self, author: &RemoteActor) -> AppResult<bool> {
+        let mut conn = self.conn().await?;
+        if peers::peer(&mut conn, &author.domain).await?.is_some_and(|peer| peer.we_receive()) {
             return Ok(true);
         }
-        Ok(store::is_followed_by_a_member(db, author.id.as_str()).await?
-            || store::instance_followed_by_a_member(db, &author.domain).await?)
+        Ok(follows::is_followed_by_a_member(&mut conn, author.id.as_str()).await?
+            || follows::instance_followed_by_a_member(&mut conn, &author.domain).await?)
     }
 
-    pub(super) async fn listing_upserted(&self, author: &RemoteActor, proposal: &Proposal) -> Result<(), PortError> {
-        if !self.wants_listings_of(author).await.map_err(storage)? {
+    pub(super) async fn listing_upserted(&self, author: &RemoteActor, proposal: &Proposal) -> AppResult<()> {
+        if !self.wants_listings_of(author).await? {
             tracing::debug!(author = %author.id, "listing from an instance we do not peer with: ignored");
             return Ok(());
         }
@@ -312,7 +302,7 @@ impl Federator {
         };
         let draft = ListingDraft::parse(&input).map_err(|errors| {
             let fields: Vec<String> = errors.iter().map(|e| format!("{} ({})", e.field, e.message.key)).collect();
-            PortError::refused(format!("listing {} refused: {}", proposal.id, fields.join(", ")))
+            AppError::refused(format!("listing {} refused: {}", proposal.id, fields.join(", ")))
         })?;
         let created_at = proposal
             .published
@@ -326,12 +316,11 @@ impl Federator {
             author: author.id.as_str(),
             page: &page,
         };
-        match listings::upsert_remote(self.db(), &source, &draft, created_at.min(now_ms()), now_ms())
-            .await
-            .map_err(storage)?
+        match listings::upsert_remote(&mut *self.conn().await?, &source, &draft, created_at.min(now_ms()), now_ms())
+            .await?
         {
             listings::RemoteChange::Done | listings::RemoteChange::Absent => Ok(()),
-            listings::RemoteChange::OtherAuthor => Err(PortError::forbidden(format!(
+            listings::RemoteChange::OtherAuthor => Err(AppError::forbidden_because(format!(
                 "{} may not change {}: it is another actor's listing",
                 author.id, proposal.id
             ))),

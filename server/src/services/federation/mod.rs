@@ -11,18 +11,22 @@ use maillage_federation::{LocalActor, Urls};
 use tokio::sync::Notify;
 
 use crate::config::Config;
+use crate::domain::actor::OurActor;
 use crate::domain::ids::now_ms;
 use crate::domain::member::{Member, MemberKind, MemberStatus, Username};
-use crate::storage::federation::{self as store, INSTANCE};
+use crate::storage::keys::INSTANCE;
 use crate::storage::{Db, members, stats};
+use crate::storage::{keys, receptions};
 
 mod backfill;
+mod documents;
 mod inbound;
 mod outbound;
 pub mod peers;
 mod queue;
 
-pub use peers::{FollowView, PeerState, PeerView};
+pub use crate::domain::peering::PeerState;
+pub use peers::{FollowView, PeerView};
 
 /// The federation side of the instance; cheap to clone.
 #[derive(Clone)]
@@ -84,6 +88,31 @@ impl Federator {
         &self.inner.db
     }
 
+    /// A connection of the pool, for storage calls outside a transaction.
+    pub(crate) async fn conn(&self) -> crate::error::AppResult<crate::storage::PooledConn> {
+        Ok(self.inner.db.conn().await?)
+    }
+
+    /// Which of our actors a URL names: the instance actor, a member (whatever their status), or
+    /// none of ours.
+    pub(crate) async fn our_actor_at(&self, url: &url::Url) -> crate::error::AppResult<Option<OurActor>> {
+        if *url == self.urls().instance_actor() {
+            return Ok(Some(OurActor::Instance));
+        }
+        let Some(username) = self.urls().local_username(url).and_then(|u| Username::parse(u).ok()) else {
+            return Ok(None);
+        };
+        Ok(members::by_username(&mut *self.conn().await?, &username).await?.map(|m| OurActor::of(&m)))
+    }
+
+    /// A remote actor as we last stored it.
+    pub(crate) async fn stored_actor(
+        &self,
+        id: &url::Url,
+    ) -> crate::error::AppResult<Option<maillage_federation::RemoteActor>> {
+        Ok(crate::storage::remote_actors::remote_actor(&mut *self.conn().await?, id.as_str()).await?)
+    }
+
     pub(crate) fn config(&self) -> &Config {
         &self.inner.config
     }
@@ -103,7 +132,7 @@ impl Federator {
         {
             return Ok(usage.clone());
         }
-        let usage = stats::usage(self.db(), now).await?;
+        let usage = stats::usage(&mut *self.db().conn().await?, now).await?;
         *cached = Some((now, usage.clone()));
         Ok(usage)
     }
@@ -153,13 +182,17 @@ impl Federator {
             let now = now_ms();
             if now - last_prune > PRUNE_EVERY_MS {
                 last_prune = now;
-                match store::prune_receptions(self.db(), now - KEEP_RECEPTIONS_MS).await {
+                match async {
+                    receptions::prune_receptions(&mut *self.db().conn().await?, now - KEEP_RECEPTIONS_MS).await
+                }
+                .await
+                {
                     Ok(n) if n > 0 => tracing::info!(forgotten = n, "old received activity ids forgotten"),
                     Ok(_) => {}
                     Err(e) => tracing::error!(error = %e, "pruning received activity ids"),
                 }
             }
-            match store::members_without_keys(self.db(), 16).await {
+            match async { keys::members_without_keys(&mut *self.db().conn().await?, 16).await }.await {
                 Ok(ids) if !ids.is_empty() => {
                     for id in ids {
                         if let Err(e) = self.keys_of(&id).await {
@@ -177,11 +210,18 @@ impl Federator {
 
     /// The key pair of `owner` (a member id, or `INSTANCE`), created on first use.
     async fn keys_of(&self, owner: &str) -> anyhow::Result<(String, String)> {
-        if let Some(pair) = store::keys(self.db(), owner).await? {
+        if let Some(pair) = keys::keys(&mut *self.db().conn().await?, owner).await? {
             return Ok(pair);
         }
         let pair = maillage_federation::keys::generate().await?;
-        Ok(store::insert_keys(self.db(), owner, &pair.public_key_pem, &pair.private_key_pem, now_ms()).await?)
+        Ok(keys::insert_keys(
+            &mut *self.db().conn().await?,
+            owner,
+            &pair.public_key_pem,
+            &pair.private_key_pem,
+            now_ms(),
+        )
+        .await?)
     }
 
     /// The instance actor (`Application`), named after the domain (FEP-d556).
@@ -205,7 +245,7 @@ impl Federator {
 
     /// When the instance actor was created (its key pair's creation).
     async fn instance_since(&self) -> i64 {
-        store::key_created_at(self.db(), INSTANCE).await.ok().flatten().unwrap_or(0)
+        async { keys::key_created_at(&mut *self.db().conn().await?, INSTANCE).await }.await.ok().flatten().unwrap_or(0)
     }
 
     /// A member's actor; `None` unless the member exists and is active.
@@ -213,7 +253,7 @@ impl Federator {
         let Ok(username) = Username::parse(username) else {
             return Ok(None);
         };
-        let Some(member) = members::by_username(self.db(), &username).await? else {
+        let Some(member) = members::by_username(&mut *self.db().conn().await?, &username).await? else {
             return Ok(None);
         };
         if member.status != MemberStatus::Active {

@@ -9,7 +9,8 @@ use url::Url;
 use super::{Federator, rfc3339};
 use crate::domain::ids::{new_id, now_ms};
 use crate::domain::listing::{Listing, ListingStatus, Visibility};
-use crate::storage::federation::{self as store, INSTANCE};
+use crate::storage::followers;
+use crate::storage::keys::INSTANCE;
 use crate::storage::outbox;
 
 /// Whether a listing is sent to other instances: our own, open, and public or for peers.
@@ -91,7 +92,7 @@ impl Federator {
             // Who may have it and is not told of its new content gets a `Delete`.
             let may_have = match after {
                 Some(_) => audience_inboxes(conn, before).await?,
-                None => store::follower_inboxes(&mut *conn, &[before.author.id.as_str(), INSTANCE], false).await?,
+                None => followers::follower_inboxes(&mut *conn, &[before.author.id.as_str(), INSTANCE], false).await?,
             };
             let left_out: Vec<(String, String)> = may_have.into_iter().filter(|i| !told.contains(i)).collect();
             let id = new_id();
@@ -140,7 +141,7 @@ impl Federator {
 async fn audience_inboxes(conn: &mut AnyConnection, listing: &Listing) -> Result<Vec<(String, String)>, sqlx::Error> {
     let peers_only = listing.content.visibility == Visibility::Peers;
     let actors: Vec<&str> = if peers_only { vec![INSTANCE] } else { vec![listing.author.id.as_str(), INSTANCE] };
-    store::follower_inboxes(&mut *conn, &actors, peers_only).await
+    followers::follower_inboxes(&mut *conn, &actors, peers_only).await
 }
 
 fn audience(federator: &Federator, listing: &Listing, author: &Url) -> (Vec<Url>, Vec<Url>) {

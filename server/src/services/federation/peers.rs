@@ -4,65 +4,22 @@
 
 use maillage_federation::activities;
 use maillage_federation::{FederationError, RemoteActor};
-use serde::Serialize;
 
 use super::Federator;
 use crate::domain::address::{InstanceDomain, RemoteAccount};
 use crate::domain::ids::{new_id, now_ms};
 use crate::domain::member::Member;
+use crate::domain::peering::{PeerState, Peering};
 use crate::error::{AppError, AppResult};
-use crate::storage::federation::{self as store, FollowRow, INSTANCE, PeerRow};
 use crate::storage::listings;
 use crate::storage::outbox::{self, DeliveryStatus};
-
-/// A peering's state, as admins see it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PeerState {
-    /// We asked; they have not answered yet.
-    Requested,
-    /// They asked; an admin of ours has to decide.
-    PendingApproval,
-    /// Both follow each other: listings flow both ways.
-    Peered,
-    /// They refused, or ended it.
-    Refused,
-    Blocked,
-    /// Nothing any more (after unpeering).
-    None,
-}
-
-impl PeerState {
-    pub fn of(peer: &PeerRow) -> Self {
-        if peer.blocked {
-            return PeerState::Blocked;
-        }
-        match (peer.outgoing.as_str(), peer.incoming.as_str()) {
-            (_, "pending") => PeerState::PendingApproval,
-            ("accepted", "accepted") => PeerState::Peered,
-            ("rejected", _) | (_, "rejected") => PeerState::Refused,
-            ("requested", _) | ("accepted", _) => PeerState::Requested,
-            (_, "accepted") => PeerState::Requested,
-            _ => PeerState::None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PeerState::Requested => "requested",
-            PeerState::PendingApproval => "pending_approval",
-            PeerState::Peered => "peered",
-            PeerState::Refused => "refused",
-            PeerState::Blocked => "blocked",
-            PeerState::None => "none",
-        }
-    }
-}
+use crate::storage::{followers, follows, peers, remote_actors};
+use crate::storage::{follows::FollowRow, keys::INSTANCE};
 
 /// A peer with its state and how delivery to it goes.
 #[derive(Debug, Clone)]
 pub struct PeerView {
-    pub peer: PeerRow,
+    pub peer: Peering,
     pub state: PeerState,
     pub name: Option<String>,
     pub delivery: DeliveryStatus,
@@ -109,25 +66,31 @@ impl Federator {
         })
     }
 
+    /// The servers we deliver to that are not peers (members' followers and follows), with how
+    /// delivery to each goes.
+    pub async fn other_domains(&self) -> AppResult<Vec<(String, DeliveryStatus)>> {
+        Ok(outbox::other_domains(&mut *self.conn().await?).await?)
+    }
+
     pub async fn peers(&self) -> AppResult<Vec<PeerView>> {
         let mut out = Vec::new();
-        for peer in store::peers(self.db()).await? {
+        for peer in peers::peers(&mut *self.db().conn().await?).await? {
             out.push(self.peer_view(peer).await?);
         }
         Ok(out)
     }
 
-    async fn peer_view(&self, peer: PeerRow) -> AppResult<PeerView> {
+    async fn peer_view(&self, peer: Peering) -> AppResult<PeerView> {
         let db = self.db();
-        let name = store::remote_instance_actor(db, &peer.domain).await?.map(|a| a.name);
-        let delivery = outbox::status(db, &peer.domain).await?;
-        let listings = listings::count_from_origin(db, &peer.domain).await?;
-        Ok(PeerView { state: PeerState::of(&peer), peer, name, delivery, listings })
+        let name = remote_actors::remote_instance_actor(&mut *db.conn().await?, &peer.domain).await?.map(|a| a.name);
+        let delivery = outbox::status(&mut *db.conn().await?, &peer.domain).await?;
+        let listings = listings::count_from_origin(&mut *db.conn().await?, &peer.domain).await?;
+        Ok(PeerView { state: peer.state(), peer, name, delivery, listings })
     }
 
     pub async fn peer(&self, domain: &str) -> AppResult<PeerView> {
         let domain = parse_domain(domain)?;
-        match store::peer(&self.db().pool, &domain).await? {
+        match peers::peer(&mut *self.db().conn().await?, &domain).await? {
             Some(peer) => self.peer_view(peer).await,
             None => Err(AppError::not_found()),
         }
@@ -145,7 +108,7 @@ impl Federator {
             ));
         }
         let db = self.db();
-        let existing = store::peer(&db.pool, &domain).await?;
+        let existing = peers::peer(&mut *db.conn().await?, &domain).await?;
         if existing.as_ref().is_some_and(|p| p.blocked) {
             return Err(AppError::new(axum::http::StatusCode::CONFLICT, "blocked", "error.peer_blocked"));
         }
@@ -158,19 +121,18 @@ impl Federator {
             return Err(unavailable(format!("{domain} names an actor on {}", actor.domain)));
         }
         let now = now_ms();
-        let mut peer = existing.unwrap_or_else(|| new_peer(&domain, now));
+        let mut peer = existing.unwrap_or_else(|| Peering::new(&domain, now));
         peer.actor_id = Some(actor.id.to_string());
         peer.updated_at = now;
         let mut tx = db.begin_write().await?;
-        if peer.outgoing != "accepted" {
-            peer.outgoing = "requested".into();
+        if peer.request() {
             self.queue_follow(&mut tx, INSTANCE, &self.urls().domain(), &actor).await?;
         }
         // They asked first and wait for us: asking back is accepting.
-        if peer.incoming == "pending" {
+        if peer.is_pending() {
             self.queue_accept_peer(&mut tx, &mut peer, &actor).await?;
         }
-        store::save_peer(&mut *tx, &peer).await?;
+        peers::save_peer(&mut tx, &peer).await?;
         tx.commit().await?;
         self.wake();
         tracing::info!(%domain, "peering requested");
@@ -181,26 +143,27 @@ impl Federator {
     pub async fn accept_peering(&self, domain: &str) -> AppResult<PeerView> {
         let domain = parse_domain(domain)?;
         let db = self.db();
-        let peer = store::peer(&db.pool, &domain).await?.ok_or_else(AppError::not_found)?;
-        if peer.incoming != "pending" {
+        let peer = peers::peer(&mut *db.conn().await?, &domain).await?.ok_or_else(AppError::not_found)?;
+        if !peer.is_pending() {
             return Err(AppError::new(axum::http::StatusCode::CONFLICT, "nothing_pending", "error.nothing_pending"));
         }
-        let actor = store::remote_instance_actor(db, &domain).await?.ok_or_else(AppError::not_found)?;
+        let actor = remote_actors::remote_instance_actor(&mut *db.conn().await?, &domain)
+            .await?
+            .ok_or_else(AppError::not_found)?;
         self.accept_peer_row(peer, &actor).await?;
         tracing::info!(%domain, "peering request accepted by an admin");
         self.peer(&domain).await
     }
 
     /// Accepts their follow, and follows them back when we do not yet.
-    pub(super) async fn accept_peer_row(&self, mut peer: PeerRow, actor: &RemoteActor) -> Result<(), sqlx::Error> {
+    pub(super) async fn accept_peer_row(&self, mut peer: Peering, actor: &RemoteActor) -> AppResult<()> {
         let mut tx = self.db().begin_write().await?;
         self.queue_accept_peer(&mut tx, &mut peer, actor).await?;
-        if peer.outgoing == "none" || peer.outgoing == "rejected" {
-            peer.outgoing = "requested".into();
+        if peer.follow_back() {
             self.queue_follow(&mut tx, INSTANCE, &self.urls().domain(), actor).await?;
         }
         peer.updated_at = now_ms();
-        store::save_peer(&mut *tx, &peer).await?;
+        peers::save_peer(&mut tx, &peer).await?;
         tx.commit().await?;
         self.wake();
         Ok(())
@@ -209,7 +172,7 @@ impl Federator {
     async fn queue_accept_peer(
         &self,
         tx: &mut sqlx::AnyConnection,
-        peer: &mut PeerRow,
+        peer: &mut Peering,
         actor: &RemoteActor,
     ) -> Result<(), sqlx::Error> {
         let follow_id = peer.incoming_follow.clone().unwrap_or_else(|| actor.id.to_string());
@@ -217,9 +180,9 @@ impl Federator {
         let id = new_id();
         let accept =
             activities::answer_follow(self.urls(), &id, &self.urls().instance_actor(), &follow_url, &actor.id, true);
-        store::add_follower(&mut *tx, INSTANCE, actor, &follow_id, "accepted", now_ms()).await?;
+        followers::add_follower(&mut *tx, INSTANCE, actor, &follow_id, "accepted", now_ms()).await?;
         self.queue_to(tx, &id, &self.urls().domain(), &accept, actor.delivery_inbox()).await?;
-        peer.incoming = "accepted".into();
+        peer.accept_them();
         Ok(())
     }
 
@@ -239,7 +202,7 @@ impl Federator {
             follow_id: self.urls().activity(&id).to_string(),
             state: "requested".into(),
         };
-        store::save_follow(&mut *tx, &row, now_ms()).await?;
+        follows::save_follow(&mut *tx, &row, now_ms()).await?;
         self.queue_to(tx, &id, signer, &follow, target.delivery_inbox()).await
     }
 
@@ -247,20 +210,22 @@ impl Federator {
     pub async fn reject_peering(&self, domain: &str) -> AppResult<PeerView> {
         let domain = parse_domain(domain)?;
         let db = self.db();
-        let mut peer = store::peer(&db.pool, &domain).await?.ok_or_else(AppError::not_found)?;
-        if peer.incoming != "pending" {
+        let mut peer = peers::peer(&mut *db.conn().await?, &domain).await?.ok_or_else(AppError::not_found)?;
+        if !peer.is_pending() {
             return Err(AppError::new(axum::http::StatusCode::CONFLICT, "nothing_pending", "error.nothing_pending"));
         }
-        let actor = store::remote_instance_actor(db, &domain).await?.ok_or_else(AppError::not_found)?;
+        let actor = remote_actors::remote_instance_actor(&mut *db.conn().await?, &domain)
+            .await?
+            .ok_or_else(AppError::not_found)?;
         let follow_url =
             peer.incoming_follow.as_deref().and_then(|f| url::Url::parse(f).ok()).unwrap_or(actor.id.clone());
         let id = new_id();
         let reject =
             activities::answer_follow(self.urls(), &id, &self.urls().instance_actor(), &follow_url, &actor.id, false);
-        peer.incoming = "rejected".into();
+        peer.refuse_them();
         peer.updated_at = now_ms();
         let mut tx = db.begin_write().await?;
-        store::save_peer(&mut *tx, &peer).await?;
+        peers::save_peer(&mut tx, &peer).await?;
         self.queue_to(&mut tx, &id, &self.urls().domain(), &reject, actor.delivery_inbox()).await?;
         tx.commit().await?;
         self.wake();
@@ -272,21 +237,19 @@ impl Federator {
     pub async fn unpeer(&self, domain: &str) -> AppResult<()> {
         let domain = parse_domain(domain)?;
         let db = self.db();
-        let mut peer = store::peer(&db.pool, &domain).await?.ok_or_else(AppError::not_found)?;
-        let actor = store::remote_instance_actor(db, &domain).await?;
+        let mut peer = peers::peer(&mut *db.conn().await?, &domain).await?.ok_or_else(AppError::not_found)?;
+        let actor = remote_actors::remote_instance_actor(&mut *db.conn().await?, &domain).await?;
         let mut tx = db.begin_write().await?;
         if let Some(actor) = &actor
             && !peer.blocked
         {
             self.queue_end_of_peering(&mut tx, &peer, actor).await?;
         }
-        store::remove_followers_on(&mut *tx, &domain).await?;
-        let removed = listings::delete_from_origin(&mut *tx, &domain).await?;
-        peer.outgoing = "none".into();
-        peer.incoming = "none".into();
-        peer.incoming_follow = None;
+        followers::remove_followers_on(&mut tx, &domain).await?;
+        let removed = listings::delete_from_origin(&mut tx, &domain).await?;
+        peer.end();
         peer.updated_at = now_ms();
-        store::save_peer(&mut *tx, &peer).await?;
+        peers::save_peer(&mut tx, &peer).await?;
         tx.commit().await?;
         self.wake();
         tracing::info!(%domain, removed, "unpeered");
@@ -296,34 +259,34 @@ impl Federator {
     async fn queue_end_of_peering(
         &self,
         tx: &mut sqlx::AnyConnection,
-        peer: &PeerRow,
+        peer: &Peering,
         actor: &RemoteActor,
     ) -> Result<(), sqlx::Error> {
         let signer = self.urls().domain();
         for (id, activity) in self.end_of_peering(peer, actor).await? {
             self.queue_to(tx, &id, &signer, &activity, actor.delivery_inbox()).await?;
         }
-        store::remove_follow(&mut *tx, INSTANCE, actor.id.as_str()).await?;
+        follows::remove_follow(&mut *tx, INSTANCE, actor.id.as_str()).await?;
         Ok(())
     }
 
     /// What tells a peer the peering is over: `Undo` of our `Follow`, `Reject` of theirs.
     async fn end_of_peering(
         &self,
-        peer: &PeerRow,
+        peer: &Peering,
         actor: &RemoteActor,
     ) -> Result<Vec<(String, serde_json::Value)>, sqlx::Error> {
         let me = self.urls().instance_actor();
         let mut out = Vec::new();
-        if peer.outgoing != "none" {
-            let follow_id = store::follow(self.db(), INSTANCE, actor.id.as_str())
+        if peer.we_asked() {
+            let follow_id = follows::follow(&mut *self.db().conn().await?, INSTANCE, actor.id.as_str())
                 .await?
                 .and_then(|f| url::Url::parse(&f.follow_id).ok())
                 .unwrap_or_else(|| self.urls().activity(&new_id()));
             let id = new_id();
             out.push((id.clone(), activities::undo_follow(self.urls(), &id, &me, &follow_id, &actor.id)));
         }
-        if peer.incoming == "accepted" || peer.incoming == "pending" {
+        if peer.they_receive() || peer.is_pending() {
             let follow_url =
                 peer.incoming_follow.as_deref().and_then(|f| url::Url::parse(f).ok()).unwrap_or(actor.id.clone());
             let id = new_id();
@@ -334,10 +297,11 @@ impl Federator {
 
     /// Before a block: tells the peer, directly and once, that the peering is over, so that it
     /// stops showing our listings and stops counting us as a peer (nothing is sent after the block).
-    async fn say_farewell(&self, peer: &PeerRow) {
-        let (Some(federation), Ok(Some(actor))) =
-            (self.federation(), store::remote_instance_actor(self.db(), &peer.domain).await)
-        else {
+    async fn say_farewell(&self, peer: &Peering) {
+        let (Some(federation), Ok(Some(actor))) = (
+            self.federation(),
+            async { remote_actors::remote_instance_actor(&mut *self.db().conn().await?, &peer.domain).await }.await,
+        ) else {
             return;
         };
         let Ok(signer) = self.instance_actor().await else { return };
@@ -354,9 +318,9 @@ impl Federator {
     pub async fn forget(&self, domain: &str) -> AppResult<()> {
         let domain = parse_domain(domain)?;
         let mut tx = self.db().begin_write().await?;
-        store::delete_peer(&mut *tx, &domain).await?;
-        store::remove_followers_on(&mut *tx, &domain).await?;
-        listings::delete_from_origin(&mut *tx, &domain).await?;
+        peers::delete_peer(&mut tx, &domain).await?;
+        followers::remove_followers_on(&mut tx, &domain).await?;
+        listings::delete_from_origin(&mut tx, &domain).await?;
         outbox::drop_deliveries_to(&mut tx, &domain).await?;
         tx.commit().await?;
         tracing::info!(%domain, "peer forgotten");
@@ -371,20 +335,18 @@ impl Federator {
         }
         let db = self.db();
         let now = now_ms();
-        let mut peer = store::peer(&db.pool, &domain).await?.unwrap_or_else(|| new_peer(&domain, now));
+        let mut peer =
+            peers::peer(&mut *db.conn().await?, &domain).await?.unwrap_or_else(|| Peering::new(&domain, now));
         if !peer.blocked {
             self.say_farewell(&peer).await;
         }
         let mut tx = db.begin_write().await?;
-        store::remove_follow(&mut *tx, INSTANCE, peer.actor_id.as_deref().unwrap_or_default()).await?;
-        peer.blocked = true;
-        peer.outgoing = "none".into();
-        peer.incoming = "none".into();
-        peer.incoming_follow = None;
+        follows::remove_follow(&mut tx, INSTANCE, peer.actor_id.as_deref().unwrap_or_default()).await?;
+        peer.block();
         peer.updated_at = now;
-        store::save_peer(&mut *tx, &peer).await?;
-        store::remove_followers_on(&mut *tx, &domain).await?;
-        listings::delete_from_origin(&mut *tx, &domain).await?;
+        peers::save_peer(&mut tx, &peer).await?;
+        followers::remove_followers_on(&mut tx, &domain).await?;
+        listings::delete_from_origin(&mut tx, &domain).await?;
         outbox::drop_deliveries_to(&mut tx, &domain).await?;
         tx.commit().await?;
         tracing::warn!(%domain, "domain blocked");
@@ -394,10 +356,10 @@ impl Federator {
     pub async fn unblock(&self, domain: &str) -> AppResult<PeerView> {
         let domain = parse_domain(domain)?;
         let db = self.db();
-        let mut peer = store::peer(&db.pool, &domain).await?.ok_or_else(AppError::not_found)?;
-        peer.blocked = false;
+        let mut peer = peers::peer(&mut *db.conn().await?, &domain).await?.ok_or_else(AppError::not_found)?;
+        peer.unblock();
         peer.updated_at = now_ms();
-        store::save_peer(&db.pool, &peer).await?;
+        peers::save_peer(&mut *db.conn().await?, &peer).await?;
         tracing::info!(%domain, "domain unblocked");
         self.peer_view(peer).await
     }
@@ -405,7 +367,7 @@ impl Federator {
     /// Tries the deliveries waiting for `domain` now (an admin's "retry").
     pub async fn retry(&self, domain: &str) -> AppResult<PeerView> {
         let domain = parse_domain(domain)?;
-        outbox::retry_now(self.db(), &domain).await?;
+        outbox::retry_now(&mut *self.db().conn().await?, &domain).await?;
         self.wake();
         self.peer(&domain).await
     }
@@ -420,7 +382,7 @@ impl Federator {
         if host == self.urls().domain() {
             return Err(AppError::field(crate::domain::FieldError::new("account", "error.local_account")));
         }
-        if store::is_blocked(self.db(), host).await? {
+        if peers::is_blocked(&mut *self.db().conn().await?, host).await? {
             return Err(AppError::new(axum::http::StatusCode::CONFLICT, "blocked", "error.peer_blocked"));
         }
         let federation = self.running()?;
@@ -429,7 +391,7 @@ impl Federator {
             .await
             .map_err(|e| lookup_failed(e, "account", "error.unknown_account"))?;
         // Already followed: nothing to ask again.
-        if let Some(existing) = store::follow(self.db(), &member.id, actor.id.as_str()).await?
+        if let Some(existing) = follows::follow(&mut *self.db().conn().await?, &member.id, actor.id.as_str()).await?
             && existing.state == "accepted"
         {
             return Ok(FollowView { follow: existing, actor: Some(actor) });
@@ -438,23 +400,25 @@ impl Federator {
         self.queue_follow(&mut tx, &member.id, member.username.as_str(), &actor).await?;
         tx.commit().await?;
         self.wake();
-        let follow = store::follow(self.db(), &member.id, actor.id.as_str()).await?.ok_or_else(AppError::not_found)?;
+        let follow = follows::follow(&mut *self.db().conn().await?, &member.id, actor.id.as_str())
+            .await?
+            .ok_or_else(AppError::not_found)?;
         Ok(FollowView { follow, actor: Some(actor) })
     }
 
     /// Whether `member` follows (or asked to follow) the remote actor `actor_id`.
     pub async fn follows_actor(&self, member: &Member, actor_id: &str) -> AppResult<bool> {
-        Ok(store::follow(self.db(), &member.id, actor_id).await?.is_some())
+        Ok(follows::follow(&mut *self.db().conn().await?, &member.id, actor_id).await?.is_some())
     }
 
     /// Whether `domain`'s listings reach us through peering (it accepted our instance's follow):
     /// following one of its members then adds nothing.
     pub async fn receives_from(&self, domain: &str) -> AppResult<bool> {
-        Ok(store::peer(&self.db().pool, domain).await?.is_some_and(|p| p.outgoing == "accepted" && !p.blocked))
+        Ok(peers::peer(&mut *self.db().conn().await?, domain).await?.is_some_and(|p| p.we_receive()))
     }
 
     pub async fn follows(&self, member: &Member) -> AppResult<Vec<FollowView>> {
-        Ok(store::follows_of(self.db(), &member.id)
+        Ok(follows::follows_of(&mut *self.db().conn().await?, &member.id)
             .await?
             .into_iter()
             .map(|(follow, actor)| FollowView { follow, actor })
@@ -479,7 +443,7 @@ impl Federator {
             let undo = activities::undo_follow(self.urls(), &id, &me, &follow_id, &actor.id);
             self.queue_to(&mut tx, &id, member.username.as_str(), &undo, actor.delivery_inbox()).await?;
         }
-        store::remove_follow(&mut *tx, &member.id, &follow.target).await?;
+        follows::remove_follow(&mut tx, &member.id, &follow.target).await?;
         tx.commit().await?;
         self.wake();
         if let Ok(target) = url::Url::parse(&follow.target) {
@@ -490,20 +454,6 @@ impl Federator {
 
     /// The followers collection's size of one of our actors.
     pub async fn follower_count(&self, local_actor: &str) -> AppResult<i64> {
-        Ok(store::count_followers(self.db(), local_actor).await?)
-    }
-}
-
-/// A peer row for a domain we have no link with yet.
-pub(super) fn new_peer(domain: &str, now: i64) -> PeerRow {
-    PeerRow {
-        domain: domain.to_owned(),
-        actor_id: None,
-        outgoing: "none".into(),
-        incoming: "none".into(),
-        incoming_follow: None,
-        blocked: false,
-        created_at: now,
-        updated_at: now,
+        Ok(followers::count_followers(&mut *self.db().conn().await?, local_actor).await?)
     }
 }

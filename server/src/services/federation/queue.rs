@@ -9,26 +9,35 @@ use crate::storage::outbox;
 
 pub(super) struct Store(pub Federator);
 
+impl Store {
+    async fn conn(&self) -> Result<crate::storage::PooledConn, PortError> {
+        self.0.db().conn().await.map_err(PortError::new)
+    }
+}
+
 #[async_trait]
 impl QueueStore for Store {
     async fn due(&self, now: i64, busy: &[String], limit: usize) -> Result<Vec<Delivery>, PortError> {
-        outbox::due(self.0.db(), now, busy, limit).await.map_err(PortError::new)
+        outbox::due(&mut *self.conn().await?, now, busy, limit).await.map_err(PortError::new)
     }
 
     async fn delivered(&self, delivery: &Delivery, now: i64, refused: Option<&str>) -> Result<(), PortError> {
-        outbox::delivered(self.0.db(), delivery, now, refused).await.map_err(PortError::new)
+        let mut tx = self.0.db().begin_write().await.map_err(PortError::new)?;
+        outbox::delivered(&mut tx, delivery, now, refused).await.map_err(PortError::new)?;
+        tx.commit().await.map_err(PortError::new)
     }
 
     async fn failed(&self, domain: &str, error: &str, now: i64, retry_at: i64, dead: bool) -> Result<(), PortError> {
-        outbox::failed(self.0.db(), domain, error, now, retry_at, dead).await.map_err(PortError::new)
+        outbox::failed(&mut *self.conn().await?, domain, error, now, retry_at, dead).await.map_err(PortError::new)
     }
 
     async fn attempt_failed(&self, delivery: &Delivery) -> Result<(), PortError> {
-        outbox::attempt_failed(self.0.db(), delivery.id).await.map_err(PortError::new)
+        outbox::attempt_failed(&mut *self.conn().await?, delivery.id).await.map_err(PortError::new)
     }
 
     async fn waiting(&self, later_than: i64, probed_before: i64) -> Result<Vec<Waiting>, PortError> {
-        let waiting = outbox::waiting(self.0.db(), later_than, probed_before).await.map_err(PortError::new)?;
+        let waiting =
+            outbox::waiting(&mut *self.conn().await?, later_than, probed_before).await.map_err(PortError::new)?;
         let scheme = if self.0.config().federation.insecure_local_federation { "http" } else { "https" };
         Ok(waiting
             .into_iter()
@@ -43,7 +52,7 @@ impl QueueStore for Store {
     }
 
     async fn probed(&self, domain: &str, now: i64, answered: bool) -> Result<(), PortError> {
-        outbox::probed(self.0.db(), domain, now, answered).await.map_err(PortError::new)?;
+        outbox::probed(&mut *self.conn().await?, domain, now, answered).await.map_err(PortError::new)?;
         if answered {
             self.0.wake();
         }
