@@ -266,7 +266,7 @@ impl Federation {
         let domain = crate::urls::domain_of(outbox);
         let collection = self.fetch_json(outbox).await?;
         let mut items = items_of(&collection);
-        let mut next = collection.get("first").and_then(crate::inbox::value_id);
+        let mut next = collection.get("first").and_then(crate::vocab::value_id);
         let mut pages = 0;
         while let Some(page_url) = next.take() {
             pages += 1;
@@ -282,7 +282,7 @@ impl Federation {
                 }
             };
             items.extend(items_of(&page));
-            next = page.get("next").and_then(crate::inbox::value_id);
+            next = page.get("next").and_then(crate::vocab::value_id);
         }
         Ok(items
             .into_iter()

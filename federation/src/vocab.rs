@@ -1,4 +1,5 @@
-//! Actor documents and the small shapes every document uses.
+//! Actor documents and the small shapes every document uses, and the lenient readers of the
+//! properties other servers write in more than one way (ids, `url`, `to`/`cc`).
 
 use serde::{Deserialize, Deserializer, Serialize};
 use url::Url;
@@ -105,6 +106,15 @@ pub struct Tombstone {
     pub id: Url,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub former_type: Option<String>,
+}
+
+/// An id given as a string, or as an object with an `id` (`actor`, `object`, `first`, `next`...).
+pub fn value_id(value: &serde_json::Value) -> Option<Url> {
+    match value {
+        serde_json::Value::String(s) => Url::parse(s).ok(),
+        serde_json::Value::Object(map) => map.get("id").and_then(|v| v.as_str()).and_then(|s| Url::parse(s).ok()),
+        _ => None,
+    }
 }
 
 /// `url` may be a string, a `Link`, or an array of either: the first `href` wins.
