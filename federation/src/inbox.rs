@@ -14,10 +14,11 @@ use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 use url::Url;
 
+use crate::actors::{FedData, RemoteActorObject};
+use crate::client::Federation;
 use crate::error::FederationError;
 use crate::port::Inbound;
 use crate::proposal::Proposal;
-use crate::send::{FedData, Federation, RemoteActorObject};
 use crate::urls::domain_of;
 use crate::vocab::value_id;
 
