@@ -1,0 +1,444 @@
+//! What goes on the wire, under snapshot: every document and activity Maillage emits, built from
+//! fixed inputs (ids, times, keys: no randomness, no clock) by the crate's public functions, the
+//! way the server builds them. A change to the protocol is then a reviewed diff of
+//! `tests/snapshots/`: `cargo insta review`, or `INSTA_UPDATE=always cargo test -p
+//! maillage-federation --test wire` and `git diff`. With `CI=true` a missing or different snapshot
+//! fails.
+//!
+//! The inputs are those of the examples in `docs/FEDERATION.md` (the demo on `localhost:19181`),
+//! with an unshortened public key.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+
+use insta::assert_json_snapshot;
+use maillage_federation::proposal::{ListingData, Proposal, ProposalParts};
+use maillage_federation::vocab::ActorKind;
+use maillage_federation::{LocalActor, Urls, activities, context, nodeinfo, webfinger};
+use serde_json::Value;
+use url::Url;
+
+// ---- fixed inputs -----------------------------------------------------------------------------------
+
+/// A real 2048-bit RSA public key (of a test account of the demo): fixed, so that the snapshots are.
+const PUBLIC_KEY_PEM: &str = "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA5BSme4W3nLLrE+LqAKsg\ndjxLnv8mqPtU4OEu1Q9Wb9R6DEwzJ0Wlo1vQV+ZVqAq5P0YsZucH5ehUgZAfuJQM\nWJK48bhgbDRwaNf5K19FaG6wlea3CEbXEqSBTuil2UH5QntT1h0AM88r8u2E/W/K\nG+xGd7ipdJYLTHvD4z+rIlxR4M1xarSe0yk3gkSZ0y9tX4/Ep98saCNqlR+7hzng\nofUMQgkzkmfHgFo9dKI31sq2kuGD2E4ZLgI0w9vNHS2TydGYR+duYv0ZYx4kYCyy\ngV+s5MniyZLdBqCjf1z1HKOwrH2DSEh8yij17+Z898XUpIQnYgPgpD0aICh0QK5D\n7QIDAQAB\n-----END PUBLIC KEY-----\n";
+
+const NAME: &str = "La Coop du Prêt — Lille";
+const DESCRIPTION: &str = "Coopérative de prêt d'objets entre voisins de la métropole lilloise. Perceuse, escabeau, appareil à raclette, remorque : empruntez ce qui dort dans les placards des autres plutôt que d'acheter neuf. Pas de notes ni de classements : la confiance vient de l'adhésion à la coopérative.";
+
+fn url(text: &str) -> Url {
+    Url::parse(text).unwrap()
+}
+
+/// Our instance, and the two others of the demo.
+fn urls() -> Urls {
+    Urls::new(url("http://localhost:19181/"))
+}
+
+fn other() -> Urls {
+    Urls::new(url("http://localhost:19182/"))
+}
+
+fn third() -> Urls {
+    Urls::new(url("http://localhost:19183/"))
+}
+
+fn member(username: &str, kind: ActorKind, name: &str, summary: &str, published: &str) -> LocalActor {
+    let urls = urls();
+    LocalActor {
+        id: urls.member(username),
+        kind,
+        username: username.to_owned(),
+        name: name.to_owned(),
+        summary: summary.to_owned(),
+        page: urls.member(username),
+        public_key_pem: PUBLIC_KEY_PEM.to_owned(),
+        private_key_pem: String::new(),
+        manually_approves_followers: false,
+        published: published.to_owned(),
+    }
+}
+
+fn person() -> LocalActor {
+    member(
+        "julien_morel",
+        ActorKind::Person,
+        "Julien Morel",
+        "Cycliste au quotidien et campeur l'été. Je prête mon matériel quand il dort au garage.",
+        "2026-11-23T11:50:04.211Z",
+    )
+}
+
+fn organization() -> LocalActor {
+    member(
+        "jardins_fives",
+        ActorKind::Organization,
+        "Jardins partagés de Fives",
+        "Association de jardiniers amateurs : quarante parcelles à Fives, un compost collectif et des ateliers ouverts à tous le samedi matin.",
+        "2026-11-23T11:50:04.244Z",
+    )
+}
+
+fn instance_actor() -> LocalActor {
+    let urls = urls();
+    LocalActor {
+        id: urls.instance_actor(),
+        kind: ActorKind::Application,
+        username: urls.domain(),
+        name: NAME.to_owned(),
+        summary: DESCRIPTION.to_owned(),
+        page: urls.base().clone(),
+        public_key_pem: PUBLIC_KEY_PEM.to_owned(),
+        private_key_pem: String::new(),
+        manually_approves_followers: false,
+        published: "2026-11-23T11:50:05.038Z".to_owned(),
+    }
+}
+
+/// A priced offer with every optional field: quantity, location with coordinates, dates.
+fn offer_data() -> ListingData {
+    ListingData {
+        purpose: "offer".into(),
+        mode: "sell".into(),
+        category: "materials-wood".into(),
+        title: "Chutes de chêne pour atelier".into(),
+        description: "Chutes de parquet en chêne massif, longueurs de 30 à 80 cm.\n\nÀ prendre sur place, rue Pasteur."
+            .into(),
+        quantity: Some(45.5),
+        unit: "kg".into(),
+        price_cents: Some(1250),
+        location_name: Some("Mons-en-Barœul".into()),
+        latitude: Some(50.642),
+        longitude: Some(3.11),
+        available_from: Some("2026-12-01".into()),
+        available_until: Some("2027-01-31".into()),
+        status: "active".into(),
+    }
+}
+
+/// A need for a service, free, with a place name only.
+fn need_data() -> ListingData {
+    ListingData {
+        purpose: "request".into(),
+        mode: "service".into(),
+        category: "bikes-repair".into(),
+        title: "Cherche aide pour régler un dérailleur".into(),
+        description: "Une heure suffira, je fournis le café.".into(),
+        quantity: Some(1.0),
+        unit: "hour".into(),
+        price_cents: None,
+        location_name: Some("Lille".into()),
+        latitude: None,
+        longitude: None,
+        available_from: None,
+        available_until: None,
+        status: "active".into(),
+    }
+}
+
+/// A loan, as the outbox example shows it.
+fn loan_data() -> ListingData {
+    ListingData {
+        purpose: "offer".into(),
+        mode: "lend".into(),
+        category: "bikes-repair".into(),
+        title: "Vélo cargo biporteur".into(),
+        description: "Biporteur à assistance électrique, caisse en bois pour deux enfants ou 80 kg de courses. Prêt à la journée ou au week-end ; antivol et housse de pluie fournis.".into(),
+        quantity: Some(1.0),
+        unit: "piece".into(),
+        price_cents: None,
+        location_name: Some("Mons-en-Barœul".into()),
+        latitude: Some(50.642),
+        longitude: Some(3.11),
+        available_from: None,
+        available_until: None,
+        status: "active".into(),
+    }
+}
+
+const OFFER: &str = "825f3960b390cae9806d2480d61b0a9e";
+const NEED: &str = "1b0a168a6fa997dc123fb71dd0e2df37";
+const LOAN: &str = "6a2a4c297758c4f4bc014782d0816d55";
+
+/// A proposal as the server builds it (`Federator::proposal`): its id is its page.
+fn proposal(id: &str, data: &ListingData, published: &str, updated: Option<&str>, public: bool) -> Proposal {
+    let urls = urls();
+    let author = person().id;
+    let (to, cc) = if public { activities::public_audience(&author, &urls) } else { activities::peers_audience(&urls) };
+    Proposal::build(ProposalParts {
+        id: urls.listing(id),
+        author,
+        page: urls.listing(id),
+        data,
+        published: published.to_owned(),
+        updated: updated.map(str::to_owned),
+        to,
+        cc,
+    })
+}
+
+fn offer() -> Proposal {
+    proposal(OFFER, &offer_data(), "2026-11-23T11:51:11.568Z", None, true)
+}
+
+fn offer_updated() -> Proposal {
+    let data = ListingData { quantity: Some(30.0), status: "reserved".into(), ..offer_data() };
+    proposal(OFFER, &data, "2026-11-23T11:51:11.568Z", Some("2026-11-23T11:51:29.799Z"), true)
+}
+
+fn need() -> Proposal {
+    proposal(NEED, &need_data(), "2026-11-23T11:51:23.712Z", None, false)
+}
+
+fn loan() -> Proposal {
+    proposal(LOAN, &loan_data(), "2026-11-23T11:50:04.217Z", None, true)
+}
+
+/// A listing's document as served at its URL (`activitypub::listing_document`).
+fn served(proposal: &Proposal) -> Value {
+    context::with_context(serde_json::to_value(proposal).unwrap())
+}
+
+// ---- actors -----------------------------------------------------------------------------------------
+
+#[test]
+fn actor_person() {
+    assert_json_snapshot!("actor_person", activities::actor_json(&person(), &urls()));
+}
+
+#[test]
+fn actor_organization() {
+    assert_json_snapshot!("actor_organization", activities::actor_json(&organization(), &urls()));
+}
+
+#[test]
+fn actor_instance() {
+    assert_json_snapshot!("actor_instance", activities::actor_json(&instance_actor(), &urls()));
+}
+
+// ---- listings ---------------------------------------------------------------------------------------
+
+#[test]
+fn proposal_offer() {
+    assert_json_snapshot!("proposal_offer", served(&offer()));
+}
+
+#[test]
+fn proposal_need() {
+    assert_json_snapshot!("proposal_need", served(&need()));
+}
+
+#[test]
+fn create_public() {
+    let create = activities::write_listing(&urls(), "267172a7fa4c43e22632f1aef90ce93a", &offer(), false);
+    assert_json_snapshot!("create_public", create);
+}
+
+#[test]
+fn create_peers() {
+    let create = activities::write_listing(&urls(), "fb92268967748d9b162a5d01e8e2cf37", &need(), false);
+    assert_json_snapshot!("create_peers", create);
+}
+
+#[test]
+fn update_public() {
+    let update = activities::write_listing(&urls(), "758199cd14e888228449da253dd05344", &offer_updated(), true);
+    assert_json_snapshot!("update_public", update);
+}
+
+#[test]
+fn delete_public() {
+    let urls = urls();
+    let author = person().id;
+    let (to, cc) = activities::public_audience(&author, &urls);
+    let delete =
+        activities::delete_listing(&urls, "ab7a6e7e38fe455f7b5406ae9a8fd8f6", &author, &urls.listing(OFFER), &to, &cc);
+    assert_json_snapshot!("delete_public", delete);
+}
+
+#[test]
+fn delete_peers() {
+    let urls = urls();
+    let author = person().id;
+    let (to, cc) = activities::peers_audience(&urls);
+    let delete =
+        activities::delete_listing(&urls, "0d6c2f4b1e8a49c7b3f5a2e1d9c8b7a6", &author, &urls.listing(NEED), &to, &cc);
+    assert_json_snapshot!("delete_peers", delete);
+}
+
+// ---- follows and peering ----------------------------------------------------------------------------
+
+/// The member of the other instance that ours follows.
+fn atelier_velo() -> Url {
+    other().member("atelier_velo")
+}
+
+const MEMBER_FOLLOW: &str = "41797a6b5a5badf08e15b09fb5a94331";
+const INSTANCE_FOLLOW: &str = "bfb7c00321994b210f783794069500b8";
+
+#[test]
+fn follow_member() {
+    let follow = activities::follow(&urls(), MEMBER_FOLLOW, &person().id, &atelier_velo());
+    assert_json_snapshot!("follow_member", follow);
+}
+
+#[test]
+fn follow_instance() {
+    let urls = urls();
+    let follow = activities::follow(
+        &urls,
+        "9dc4cf9907f92e27b494eef2cd43d1d6",
+        &urls.instance_actor(),
+        &third().instance_actor(),
+    );
+    assert_json_snapshot!("follow_instance", follow);
+}
+
+#[test]
+fn accept_member() {
+    // The other instance's member accepts ours: the `Follow` embedded as received.
+    let accept = activities::answer_follow(
+        &other(),
+        "abae462c7f2eb6775cafbc631e0e1ae7",
+        &atelier_velo(),
+        &urls().activity(MEMBER_FOLLOW),
+        &person().id,
+        true,
+    );
+    assert_json_snapshot!("accept_member", accept);
+}
+
+#[test]
+fn accept_peering() {
+    let urls = urls();
+    let accept = activities::answer_follow(
+        &urls,
+        "86b6f36afa4726c7ddaa5f0d6ad7d041",
+        &urls.instance_actor(),
+        &third().activity("744fed2e82186e05c78ea614c11bae95"),
+        &third().instance_actor(),
+        true,
+    );
+    assert_json_snapshot!("accept_peering", accept);
+}
+
+#[test]
+fn reject_peering() {
+    let urls = urls();
+    let reject = activities::answer_follow(
+        &urls,
+        "084f75ffbaeb4ab812fba01ba7c92067",
+        &urls.instance_actor(),
+        &third().activity("c5a16ed75ca4cfb272bdbabf44085237"),
+        &third().instance_actor(),
+        false,
+    );
+    assert_json_snapshot!("reject_peering", reject);
+}
+
+#[test]
+fn undo_follow_member() {
+    let urls = urls();
+    let undo = activities::undo_follow(
+        &urls,
+        "496161adbca197ffcaf35e87629d06a6",
+        &person().id,
+        &urls.activity(MEMBER_FOLLOW),
+        &atelier_velo(),
+    );
+    assert_json_snapshot!("undo_follow_member", undo);
+}
+
+#[test]
+fn undo_follow_instance() {
+    let urls = urls();
+    let undo = activities::undo_follow(
+        &urls,
+        "52e47f8d5d40fdf3a1b564e91d09943e",
+        &urls.instance_actor(),
+        &urls.activity(INSTANCE_FOLLOW),
+        &third().instance_actor(),
+    );
+    assert_json_snapshot!("undo_follow_instance", undo);
+}
+
+// ---- collections ------------------------------------------------------------------------------------
+
+fn first_page(outbox: &Url) -> Url {
+    url(&format!("{outbox}?page=true"))
+}
+
+#[test]
+fn outbox_collection() {
+    let outbox = maillage_federation::urls::outbox_of(&person().id);
+    assert_json_snapshot!("outbox_collection", activities::collection(&outbox, None, Some(first_page(&outbox))));
+}
+
+#[test]
+fn outbox_page_last() {
+    // A member's outbox, one page, no `next`.
+    let urls = urls();
+    let outbox = maillage_federation::urls::outbox_of(&person().id);
+    let items = vec![activities::outbox_create(&urls, &loan())];
+    assert_json_snapshot!("outbox_page_last", activities::collection_page(&first_page(&outbox), &outbox, items, None));
+}
+
+#[test]
+fn outbox_page_with_next() {
+    // The instance actor's outbox as a peer reads it: public and peers listings, and a `next`.
+    let urls = urls();
+    let outbox = maillage_federation::urls::outbox_of(&urls.instance_actor());
+    let items = vec![activities::outbox_create(&urls, &offer()), activities::outbox_create(&urls, &need())];
+    let next = url(&format!("{outbox}?page=true&before=3121"));
+    assert_json_snapshot!(
+        "outbox_page_with_next",
+        activities::collection_page(&first_page(&outbox), &outbox, items, Some(next))
+    );
+}
+
+#[test]
+fn followers_collection() {
+    let followers = maillage_federation::urls::followers_of(&urls().instance_actor());
+    assert_json_snapshot!("followers_collection", activities::collection(&followers, Some(2), None));
+}
+
+// ---- discovery: WebFinger, NodeInfo, our context ----------------------------------------------------
+
+#[test]
+fn webfinger_member() {
+    let actor = person();
+    let document = webfinger::document(&actor.username, &urls().domain(), &actor.id, &actor.page);
+    assert_json_snapshot!("webfinger_member", document);
+}
+
+#[test]
+fn webfinger_instance() {
+    let urls = urls();
+    let domain = urls.domain();
+    let document = webfinger::document(&domain, &domain, &urls.instance_actor(), urls.base());
+    assert_json_snapshot!("webfinger_instance", document);
+}
+
+#[test]
+fn nodeinfo_links() {
+    assert_json_snapshot!("nodeinfo_links", nodeinfo::discovery(&urls().nodeinfo()));
+}
+
+#[test]
+fn nodeinfo_document() {
+    let usage = nodeinfo::Usage { total_users: 6, active_month: 5, active_halfyear: 5, local_posts: 16 };
+    let languages = ["fr".to_owned(), "en".to_owned()];
+    let meta = nodeinfo::Metadata {
+        name: NAME,
+        description: DESCRIPTION,
+        languages: &languages,
+        open_registrations: true,
+        peering_policy: "open",
+        activities: ["give", "lend", "service", "share", "swap"].map(str::to_owned).to_vec(),
+    };
+    assert_json_snapshot!("nodeinfo_document", nodeinfo::document(&usage, &meta));
+}
+
+#[test]
+fn context_document() {
+    assert_json_snapshot!("context_document", context::document());
+}
