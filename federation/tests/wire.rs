@@ -6,7 +6,8 @@
 //! fails.
 //!
 //! The inputs are those of the examples in `docs/FEDERATION.md` (the demo on `localhost:19181`),
-//! with an unshortened public key.
+//! with an unshortened public key, and a test checks that every JSON example there is one of these
+//! documents. The captures of Maillage in `tests/assets/` are checked at the end of this file.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
@@ -198,249 +199,285 @@ fn served(proposal: &Proposal) -> Value {
     context::with_context(serde_json::to_value(proposal).unwrap())
 }
 
-// ---- actors -----------------------------------------------------------------------------------------
+/// The snapshots, one test each (named as the document), and the table of all of them.
+macro_rules! snapshots {
+    ($($name:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                assert_json_snapshot!(stringify!($name), build::$name());
+            }
+        )*
 
-#[test]
-fn actor_person() {
-    assert_json_snapshot!("actor_person", activities::actor_json(&person(), &urls()));
-}
-
-#[test]
-fn actor_organization() {
-    assert_json_snapshot!("actor_organization", activities::actor_json(&organization(), &urls()));
-}
-
-#[test]
-fn actor_instance() {
-    assert_json_snapshot!("actor_instance", activities::actor_json(&instance_actor(), &urls()));
-}
-
-// ---- listings ---------------------------------------------------------------------------------------
-
-#[test]
-fn proposal_offer() {
-    assert_json_snapshot!("proposal_offer", served(&offer()));
-}
-
-#[test]
-fn proposal_need() {
-    assert_json_snapshot!("proposal_need", served(&need()));
-}
-
-#[test]
-fn create_public() {
-    let create = activities::write_listing(&urls(), "267172a7fa4c43e22632f1aef90ce93a", &offer(), false);
-    assert_json_snapshot!("create_public", create);
-}
-
-#[test]
-fn create_peers() {
-    let create = activities::write_listing(&urls(), "fb92268967748d9b162a5d01e8e2cf37", &need(), false);
-    assert_json_snapshot!("create_peers", create);
-}
-
-#[test]
-fn update_public() {
-    let update = activities::write_listing(&urls(), "758199cd14e888228449da253dd05344", &offer_updated(), true);
-    assert_json_snapshot!("update_public", update);
-}
-
-#[test]
-fn delete_public() {
-    let urls = urls();
-    let author = person().id;
-    let (to, cc) = activities::public_audience(&author, &urls);
-    let delete =
-        activities::delete_listing(&urls, "ab7a6e7e38fe455f7b5406ae9a8fd8f6", &author, &urls.listing(OFFER), &to, &cc);
-    assert_json_snapshot!("delete_public", delete);
-}
-
-#[test]
-fn delete_peers() {
-    let urls = urls();
-    let author = person().id;
-    let (to, cc) = activities::peers_audience(&urls);
-    let delete =
-        activities::delete_listing(&urls, "0d6c2f4b1e8a49c7b3f5a2e1d9c8b7a6", &author, &urls.listing(NEED), &to, &cc);
-    assert_json_snapshot!("delete_peers", delete);
-}
-
-// ---- follows and peering ----------------------------------------------------------------------------
-
-/// The member of the other instance that ours follows.
-fn atelier_velo() -> Url {
-    other().member("atelier_velo")
-}
-
-const MEMBER_FOLLOW: &str = "41797a6b5a5badf08e15b09fb5a94331";
-const INSTANCE_FOLLOW: &str = "bfb7c00321994b210f783794069500b8";
-
-#[test]
-fn follow_member() {
-    let follow = activities::follow(&urls(), MEMBER_FOLLOW, &person().id, &atelier_velo());
-    assert_json_snapshot!("follow_member", follow);
-}
-
-#[test]
-fn follow_instance() {
-    let urls = urls();
-    let follow = activities::follow(
-        &urls,
-        "9dc4cf9907f92e27b494eef2cd43d1d6",
-        &urls.instance_actor(),
-        &third().instance_actor(),
-    );
-    assert_json_snapshot!("follow_instance", follow);
-}
-
-#[test]
-fn accept_member() {
-    // The other instance's member accepts ours: the `Follow` embedded as received.
-    let accept = activities::answer_follow(
-        &other(),
-        "abae462c7f2eb6775cafbc631e0e1ae7",
-        &atelier_velo(),
-        &urls().activity(MEMBER_FOLLOW),
-        &person().id,
-        true,
-    );
-    assert_json_snapshot!("accept_member", accept);
-}
-
-#[test]
-fn accept_peering() {
-    let urls = urls();
-    let accept = activities::answer_follow(
-        &urls,
-        "86b6f36afa4726c7ddaa5f0d6ad7d041",
-        &urls.instance_actor(),
-        &third().activity("744fed2e82186e05c78ea614c11bae95"),
-        &third().instance_actor(),
-        true,
-    );
-    assert_json_snapshot!("accept_peering", accept);
-}
-
-#[test]
-fn reject_peering() {
-    let urls = urls();
-    let reject = activities::answer_follow(
-        &urls,
-        "084f75ffbaeb4ab812fba01ba7c92067",
-        &urls.instance_actor(),
-        &third().activity("c5a16ed75ca4cfb272bdbabf44085237"),
-        &third().instance_actor(),
-        false,
-    );
-    assert_json_snapshot!("reject_peering", reject);
-}
-
-#[test]
-fn undo_follow_member() {
-    let urls = urls();
-    let undo = activities::undo_follow(
-        &urls,
-        "496161adbca197ffcaf35e87629d06a6",
-        &person().id,
-        &urls.activity(MEMBER_FOLLOW),
-        &atelier_velo(),
-    );
-    assert_json_snapshot!("undo_follow_member", undo);
-}
-
-#[test]
-fn undo_follow_instance() {
-    let urls = urls();
-    let undo = activities::undo_follow(
-        &urls,
-        "52e47f8d5d40fdf3a1b564e91d09943e",
-        &urls.instance_actor(),
-        &urls.activity(INSTANCE_FOLLOW),
-        &third().instance_actor(),
-    );
-    assert_json_snapshot!("undo_follow_instance", undo);
-}
-
-// ---- collections ------------------------------------------------------------------------------------
-
-fn first_page(outbox: &Url) -> Url {
-    url(&format!("{outbox}?page=true"))
-}
-
-#[test]
-fn outbox_collection() {
-    let outbox = maillage_federation::urls::outbox_of(&person().id);
-    assert_json_snapshot!("outbox_collection", activities::collection(&outbox, None, Some(first_page(&outbox))));
-}
-
-#[test]
-fn outbox_page_last() {
-    // A member's outbox, one page, no `next`.
-    let urls = urls();
-    let outbox = maillage_federation::urls::outbox_of(&person().id);
-    let items = vec![activities::outbox_create(&urls, &loan())];
-    assert_json_snapshot!("outbox_page_last", activities::collection_page(&first_page(&outbox), &outbox, items, None));
-}
-
-#[test]
-fn outbox_page_with_next() {
-    // The instance actor's outbox as a peer reads it: public and peers listings, and a `next`.
-    let urls = urls();
-    let outbox = maillage_federation::urls::outbox_of(&urls.instance_actor());
-    let items = vec![activities::outbox_create(&urls, &offer()), activities::outbox_create(&urls, &need())];
-    let next = url(&format!("{outbox}?page=true&before=3121"));
-    assert_json_snapshot!(
-        "outbox_page_with_next",
-        activities::collection_page(&first_page(&outbox), &outbox, items, Some(next))
-    );
-}
-
-#[test]
-fn followers_collection() {
-    let followers = maillage_federation::urls::followers_of(&urls().instance_actor());
-    assert_json_snapshot!("followers_collection", activities::collection(&followers, Some(2), None));
-}
-
-// ---- discovery: WebFinger, NodeInfo, our context ----------------------------------------------------
-
-#[test]
-fn webfinger_member() {
-    let actor = person();
-    let document = webfinger::document(&actor.username, &urls().domain(), &actor.id, &actor.page);
-    assert_json_snapshot!("webfinger_member", document);
-}
-
-#[test]
-fn webfinger_instance() {
-    let urls = urls();
-    let domain = urls.domain();
-    let document = webfinger::document(&domain, &domain, &urls.instance_actor(), urls.base());
-    assert_json_snapshot!("webfinger_instance", document);
-}
-
-#[test]
-fn nodeinfo_links() {
-    assert_json_snapshot!("nodeinfo_links", nodeinfo::discovery(&urls().nodeinfo()));
-}
-
-#[test]
-fn nodeinfo_document() {
-    let usage = nodeinfo::Usage { total_users: 6, active_month: 5, active_halfyear: 5, local_posts: 16 };
-    let languages = ["fr".to_owned(), "en".to_owned()];
-    let meta = nodeinfo::Metadata {
-        name: NAME,
-        description: DESCRIPTION,
-        languages: &languages,
-        open_registrations: true,
-        peering_policy: "open",
-        activities: ["give", "lend", "service", "share", "swap"].map(str::to_owned).to_vec(),
+        /// Every document under snapshot, by name.
+        const DOCUMENTS: &[(&str, fn() -> Value)] = &[$((stringify!($name), build::$name)),*];
     };
-    assert_json_snapshot!("nodeinfo_document", nodeinfo::document(&usage, &meta));
 }
 
+snapshots![
+    actor_person,
+    actor_organization,
+    actor_instance,
+    proposal_offer,
+    proposal_need,
+    proposal_loan,
+    create_public,
+    create_peers,
+    update_public,
+    delete_public,
+    delete_peers,
+    follow_member,
+    follow_instance,
+    accept_member,
+    accept_peering,
+    reject_peering,
+    undo_follow_member,
+    undo_follow_instance,
+    outbox_collection,
+    outbox_page_last,
+    outbox_page_with_next,
+    followers_collection,
+    webfinger_member,
+    webfinger_instance,
+    nodeinfo_links,
+    nodeinfo_document,
+    context_document,
+    context_outgoing,
+];
+
+/// How each document is built, the way the server builds it.
+mod build {
+    use super::*;
+
+    // ---- actors -----------------------------------------------------------------------------------------
+
+    pub fn actor_person() -> Value {
+        activities::actor_json(&person(), &urls())
+    }
+
+    pub fn actor_organization() -> Value {
+        activities::actor_json(&organization(), &urls())
+    }
+
+    pub fn actor_instance() -> Value {
+        activities::actor_json(&instance_actor(), &urls())
+    }
+
+    // ---- listings ---------------------------------------------------------------------------------------
+
+    pub fn proposal_offer() -> Value {
+        served(&offer())
+    }
+
+    pub fn proposal_need() -> Value {
+        served(&need())
+    }
+
+    pub fn proposal_loan() -> Value {
+        served(&loan())
+    }
+
+    pub fn create_public() -> Value {
+        activities::write_listing(&urls(), "267172a7fa4c43e22632f1aef90ce93a", &offer(), false)
+    }
+
+    pub fn create_peers() -> Value {
+        activities::write_listing(&urls(), "fb92268967748d9b162a5d01e8e2cf37", &need(), false)
+    }
+
+    pub fn update_public() -> Value {
+        activities::write_listing(&urls(), "758199cd14e888228449da253dd05344", &offer_updated(), true)
+    }
+
+    pub fn delete_public() -> Value {
+        let urls = urls();
+        let author = person().id;
+        let (to, cc) = activities::public_audience(&author, &urls);
+        activities::delete_listing(&urls, "ab7a6e7e38fe455f7b5406ae9a8fd8f6", &author, &urls.listing(OFFER), &to, &cc)
+    }
+
+    pub fn delete_peers() -> Value {
+        let urls = urls();
+        let author = person().id;
+        let (to, cc) = activities::peers_audience(&urls);
+        activities::delete_listing(&urls, "0d6c2f4b1e8a49c7b3f5a2e1d9c8b7a6", &author, &urls.listing(NEED), &to, &cc)
+    }
+
+    // ---- follows and peering ----------------------------------------------------------------------------
+
+    /// The member of the other instance that ours follows.
+    fn atelier_velo() -> Url {
+        other().member("atelier_velo")
+    }
+
+    const MEMBER_FOLLOW: &str = "41797a6b5a5badf08e15b09fb5a94331";
+    const INSTANCE_FOLLOW: &str = "bfb7c00321994b210f783794069500b8";
+
+    pub fn follow_member() -> Value {
+        activities::follow(&urls(), MEMBER_FOLLOW, &person().id, &atelier_velo())
+    }
+
+    pub fn follow_instance() -> Value {
+        let urls = urls();
+        activities::follow(&urls, "9dc4cf9907f92e27b494eef2cd43d1d6", &urls.instance_actor(), &third().instance_actor())
+    }
+
+    pub fn accept_member() -> Value {
+        // The other instance's member accepts ours: the `Follow` embedded as received.
+        activities::answer_follow(
+            &other(),
+            "abae462c7f2eb6775cafbc631e0e1ae7",
+            &atelier_velo(),
+            &urls().activity(MEMBER_FOLLOW),
+            &person().id,
+            true,
+        )
+    }
+
+    pub fn accept_peering() -> Value {
+        let urls = urls();
+        activities::answer_follow(
+            &urls,
+            "86b6f36afa4726c7ddaa5f0d6ad7d041",
+            &urls.instance_actor(),
+            &third().activity("744fed2e82186e05c78ea614c11bae95"),
+            &third().instance_actor(),
+            true,
+        )
+    }
+
+    pub fn reject_peering() -> Value {
+        let urls = urls();
+        activities::answer_follow(
+            &urls,
+            "084f75ffbaeb4ab812fba01ba7c92067",
+            &urls.instance_actor(),
+            &third().activity("c5a16ed75ca4cfb272bdbabf44085237"),
+            &third().instance_actor(),
+            false,
+        )
+    }
+
+    pub fn undo_follow_member() -> Value {
+        let urls = urls();
+        activities::undo_follow(
+            &urls,
+            "496161adbca197ffcaf35e87629d06a6",
+            &person().id,
+            &urls.activity(MEMBER_FOLLOW),
+            &atelier_velo(),
+        )
+    }
+
+    pub fn undo_follow_instance() -> Value {
+        let urls = urls();
+        activities::undo_follow(
+            &urls,
+            "52e47f8d5d40fdf3a1b564e91d09943e",
+            &urls.instance_actor(),
+            &urls.activity(INSTANCE_FOLLOW),
+            &third().instance_actor(),
+        )
+    }
+
+    // ---- collections ------------------------------------------------------------------------------------
+
+    fn first_page(outbox: &Url) -> Url {
+        url(&format!("{outbox}?page=true"))
+    }
+
+    pub fn outbox_collection() -> Value {
+        let outbox = maillage_federation::urls::outbox_of(&person().id);
+        activities::collection(&outbox, None, Some(first_page(&outbox)))
+    }
+
+    pub fn outbox_page_last() -> Value {
+        // A member's outbox, one page, no `next`.
+        let urls = urls();
+        let outbox = maillage_federation::urls::outbox_of(&person().id);
+        let items = vec![activities::outbox_create(&urls, &loan())];
+        activities::collection_page(&first_page(&outbox), &outbox, items, None)
+    }
+
+    pub fn outbox_page_with_next() -> Value {
+        // The instance actor's outbox as a peer reads it: public and peers listings, and a `next`.
+        let urls = urls();
+        let outbox = maillage_federation::urls::outbox_of(&urls.instance_actor());
+        let items = vec![activities::outbox_create(&urls, &offer()), activities::outbox_create(&urls, &need())];
+        let next = url(&format!("{outbox}?page=true&before=3121"));
+        activities::collection_page(&first_page(&outbox), &outbox, items, Some(next))
+    }
+
+    pub fn followers_collection() -> Value {
+        let followers = maillage_federation::urls::followers_of(&urls().instance_actor());
+        activities::collection(&followers, Some(2), None)
+    }
+
+    // ---- discovery: WebFinger, NodeInfo, our context ----------------------------------------------------
+
+    pub fn webfinger_member() -> Value {
+        let actor = person();
+        webfinger::document(&actor.username, &urls().domain(), &actor.id, &actor.page)
+    }
+
+    pub fn webfinger_instance() -> Value {
+        let urls = urls();
+        let domain = urls.domain();
+        webfinger::document(&domain, &domain, &urls.instance_actor(), urls.base())
+    }
+
+    pub fn nodeinfo_links() -> Value {
+        nodeinfo::discovery(&urls().nodeinfo())
+    }
+
+    pub fn nodeinfo_document() -> Value {
+        let usage = nodeinfo::Usage { total_users: 6, active_month: 5, active_halfyear: 5, local_posts: 16 };
+        let languages = ["fr".to_owned(), "en".to_owned()];
+        let meta = nodeinfo::Metadata {
+            name: NAME,
+            description: DESCRIPTION,
+            languages: &languages,
+            open_registrations: true,
+            peering_policy: "open",
+            activities: ["give", "lend", "service", "share", "swap"].map(str::to_owned).to_vec(),
+        };
+        nodeinfo::document(&usage, &meta)
+    }
+
+    pub fn context_document() -> Value {
+        context::document()
+    }
+
+    /// The `@context` of everything we send.
+    pub fn context_outgoing() -> Value {
+        context::outgoing()
+    }
+}
+
+// ---- the examples of docs/FEDERATION.md -------------------------------------------------------------
+
+/// Every JSON example of `docs/FEDERATION.md` is one of the documents under snapshot, once its two
+/// shortenings (`"@context": […]` and the public key) are put back.
 #[test]
-fn context_document() {
-    assert_json_snapshot!("context_document", context::document());
+fn the_examples_of_federation_md_are_documents_under_snapshot() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/FEDERATION.md");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let context = serde_json::to_string(&context::outgoing()).unwrap();
+    let shortened_key = r#""-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEF…\n-----END PUBLIC KEY-----\n""#;
+    let key = serde_json::to_string(PUBLIC_KEY_PEM).unwrap();
+    let documents: Vec<(&str, Value)> = DOCUMENTS.iter().map(|(name, build)| (*name, build())).collect();
+    let mut examples = 0;
+    for block in text.split("```json\n").skip(1) {
+        let block = block.split("\n```").next().unwrap();
+        let json = block.replace("[…]", &context).replace(shortened_key, &key);
+        let example: Value = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}:\n{block}"));
+        assert!(
+            documents.iter().any(|(_, document)| *document == example),
+            "this example of FEDERATION.md is none of the documents under snapshot:\n{block}"
+        );
+        examples += 1;
+    }
+    assert_eq!(examples, 23, "examples found in {}", path.display());
 }
 
 // ---- the captures of Maillage in `tests/assets/` -------------------------------------------------------
