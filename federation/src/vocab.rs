@@ -130,7 +130,7 @@ pub struct WithContext<T> {
     pub document: T,
 }
 
-/// An activity we send: `Create`/`Update` of a [`Proposal`](crate::proposal::Proposal),
+/// An activity we send: `Create`/`Update` of a `Proposal` (`proposal.rs`),
 /// `Delete` of a [`Tombstone`], `Follow` of an actor's id, `Undo`/`Accept`/`Reject` of a
 /// [`FollowObject`]. `published` is that of the listing written (`Create`, `Update`) only.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
