@@ -1,15 +1,19 @@
-//! The documents and activities we send. Every one carries our `@context` (see `context.rs`) and
-//! is documented, with an example, in `docs/FEDERATION.md`.
+//! The documents and activities we send, built as the typed shapes of `vocab.rs` and given as JSON.
+//! Every one carries our `@context` (see `context.rs`), is documented, with an example, in
+//! `docs/FEDERATION.md`, and is under snapshot in `tests/wire.rs`.
 
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 use url::Url;
 
 use crate::PUBLIC;
-use crate::context::with_context;
 use crate::port::LocalActor;
 use crate::proposal::Proposal;
 use crate::urls::{Urls, followers_of, inbox_of, key_id_of, outbox_of};
-use crate::vocab::{ActorDocument, Endpoints, PublicKey};
+use crate::vocab::{
+    Activity, ActivityKind, ActorDocument, Endpoints, FollowObject, OrderedCollection, OrderedCollectionPage,
+    OutboxItem, PublicKey, Tombstone, WithContext,
+};
 
 /// The document of one of our actors.
 pub fn actor_document(actor: &LocalActor, urls: &Urls) -> ActorDocument {
@@ -37,71 +41,82 @@ pub fn actor_document(actor: &LocalActor, urls: &Urls) -> ActorDocument {
 
 /// The actor document as JSON with its context.
 pub fn actor_json(actor: &LocalActor, urls: &Urls) -> Value {
-    with_context(serde_json::to_value(actor_document(actor, urls)).unwrap_or(Value::Null))
+    to_json(&with_context(actor_document(actor, urls)))
 }
 
-fn activity(kind: &str, id: Url, actor: &Url, object: Value, to: &[Url], cc: &[Url]) -> Value {
-    let mut doc = json!({
-        "type": kind,
-        "id": id,
-        "actor": actor,
-        "object": object,
-        "to": to,
-    });
-    if !cc.is_empty() {
-        doc["cc"] = json!(cc);
+/// A document we send, with our `@context` first.
+fn with_context<T>(document: T) -> WithContext<T> {
+    WithContext { context: crate::context::outgoing(), document }
+}
+
+/// A document as JSON. Serialising our types cannot fail (their keys are strings); `Null` stands in
+/// all the same rather than a panic.
+fn to_json(document: &impl Serialize) -> Value {
+    serde_json::to_value(document).unwrap_or(Value::Null)
+}
+
+fn activity<O>(kind: ActivityKind, id: Url, actor: &Url, object: O, to: &[Url], cc: &[Url]) -> Activity<O> {
+    Activity { kind, id, actor: actor.clone(), object, to: to.to_vec(), cc: cc.to_vec(), published: None }
+}
+
+/// `Create` or `Update` of a listing, addressed as the proposal is, dated as it was last written.
+fn listing_activity(id: Url, proposal: &Proposal, update: bool) -> Activity<Proposal> {
+    let kind = if update { ActivityKind::Update } else { ActivityKind::Create };
+    Activity {
+        published: proposal.updated.as_ref().or(proposal.published.as_ref()).cloned(),
+        ..activity(kind, id, &proposal.attributed_to, proposal.clone(), &proposal.to, &proposal.cc)
     }
-    with_context(doc)
 }
 
 /// `Create` (`update == false`) or `Update` of a listing, addressed as the proposal is.
 pub fn write_listing(urls: &Urls, activity_id: &str, proposal: &Proposal, update: bool) -> Value {
-    let mut object = serde_json::to_value(proposal).unwrap_or(Value::Null);
-    if let Value::Object(map) = &mut object {
-        map.remove("@context");
-    }
-    let mut doc = activity(
-        if update { "Update" } else { "Create" },
-        urls.activity(activity_id),
-        &proposal.attributed_to,
-        object,
-        &proposal.to,
-        &proposal.cc,
-    );
-    if let Some(published) = proposal.updated.as_ref().or(proposal.published.as_ref()) {
-        doc["published"] = json!(published);
-    }
-    doc
+    to_json(&with_context(listing_activity(urls.activity(activity_id), proposal, update)))
 }
 
 /// The `Create` of a listing as an outbox shows it: its id is the listing's own URL with `#create`,
 /// stable across readings (the activity that was delivered may be long gone from our queue).
-pub fn outbox_create(urls: &Urls, proposal: &Proposal) -> Value {
-    let mut create = write_listing(urls, "outbox", proposal, false);
-    create["id"] = json!(format!("{}#create", proposal.id));
-    create
+pub fn outbox_create(_urls: &Urls, proposal: &Proposal) -> Value {
+    let mut id = proposal.id.clone();
+    id.set_fragment(Some("create"));
+    let create = listing_activity(id, proposal, false);
+    to_json(&OutboxItem { published: create.published.clone(), activity: Activity { published: None, ..create } })
 }
 
 /// `Delete` of a listing (closed or removed): its id replaced by a `Tombstone`.
 pub fn delete_listing(urls: &Urls, activity_id: &str, author: &Url, object: &Url, to: &[Url], cc: &[Url]) -> Value {
-    let tombstone = json!({ "type": "Tombstone", "id": object, "formerType": "Proposal" });
-    activity("Delete", urls.activity(activity_id), author, tombstone, to, cc)
+    let tombstone =
+        Tombstone { kind: "Tombstone".to_owned(), id: object.clone(), former_type: Some("Proposal".to_owned()) };
+    to_json(&with_context(activity(ActivityKind::Delete, urls.activity(activity_id), author, tombstone, to, cc)))
 }
 
 /// `Follow` of a remote actor by one of ours.
 pub fn follow(urls: &Urls, activity_id: &str, follower: &Url, target: &Url) -> Value {
-    activity("Follow", urls.activity(activity_id), follower, json!(target), std::slice::from_ref(target), &[])
+    let to = std::slice::from_ref(target);
+    to_json(&with_context(activity(
+        ActivityKind::Follow,
+        urls.activity(activity_id),
+        follower,
+        target.clone(),
+        to,
+        &[],
+    )))
 }
 
 /// The `Follow` that an `Accept`, `Reject` or `Undo` carries.
-fn follow_object(follow_id: &Url, follower: &Url, followed: &Url) -> Value {
-    json!({ "type": "Follow", "id": follow_id, "actor": follower, "object": followed })
+fn follow_object(follow_id: &Url, follower: &Url, followed: &Url) -> FollowObject {
+    FollowObject {
+        kind: ActivityKind::Follow,
+        id: follow_id.clone(),
+        actor: follower.clone(),
+        object: followed.clone(),
+    }
 }
 
 /// `Undo` of the `Follow` (by its id) that `follower` sent to `target`.
 pub fn undo_follow(urls: &Urls, activity_id: &str, follower: &Url, follow_id: &Url, target: &Url) -> Value {
     let follow = follow_object(follow_id, follower, target);
-    activity("Undo", urls.activity(activity_id), follower, follow, std::slice::from_ref(target), &[])
+    let to = std::slice::from_ref(target);
+    to_json(&with_context(activity(ActivityKind::Undo, urls.activity(activity_id), follower, follow, to, &[])))
 }
 
 /// `Accept` or `Reject` of a remote `Follow`, which is embedded as received (its id, actor and object).
@@ -114,21 +129,9 @@ pub fn answer_follow(
     accepted: bool,
 ) -> Value {
     let follow = follow_object(follow_id, follower, actor);
-    activity(
-        if accepted { "Accept" } else { "Reject" },
-        urls.activity(activity_id),
-        actor,
-        follow,
-        std::slice::from_ref(follower),
-        &[],
-    )
-}
-
-fn strip_context(mut value: Value) -> Value {
-    if let Value::Object(map) = &mut value {
-        map.remove("@context");
-    }
-    value
+    let kind = if accepted { ActivityKind::Accept } else { ActivityKind::Reject };
+    let to = std::slice::from_ref(follower);
+    to_json(&with_context(activity(kind, urls.activity(activity_id), actor, follow, to, &[])))
 }
 
 /// The audience of a public listing: everyone, and in copy the author's and the instance's followers.
@@ -144,22 +147,14 @@ pub fn peers_audience(urls: &Urls) -> (Vec<Url>, Vec<Url>) {
 
 /// An `OrderedCollection`: its size (`totalItems`) when it is given, and its first page.
 pub fn collection(id: &Url, total: Option<i64>, first: Option<Url>) -> Value {
-    let mut doc = json!({ "type": "OrderedCollection", "id": id });
-    if let Some(total) = total {
-        doc["totalItems"] = json!(total);
-    }
-    if let Some(first) = first {
-        doc["first"] = json!(first);
-    }
-    with_context(doc)
+    let kind = "OrderedCollection".to_owned();
+    to_json(&with_context(OrderedCollection { kind, id: id.clone(), total_items: total, first }))
 }
 
-/// One page of a collection, with the URL of the next one when there is one.
-pub fn collection_page(id: &Url, part_of: &Url, items: Vec<Value>, next: Option<Url>) -> Value {
-    let items: Vec<Value> = items.into_iter().map(strip_context).collect();
-    let mut doc = json!({ "type": "OrderedCollectionPage", "id": id, "partOf": part_of, "orderedItems": items });
-    if let Some(next) = next {
-        doc["next"] = json!(next);
-    }
-    with_context(doc)
+/// One page of a collection (its items as [`outbox_create`] gives them), with the URL of the next
+/// one when there is one.
+pub fn collection_page<T: Serialize>(id: &Url, part_of: &Url, items: Vec<T>, next: Option<Url>) -> Value {
+    let kind = "OrderedCollectionPage".to_owned();
+    let page = OrderedCollectionPage { kind, id: id.clone(), part_of: part_of.clone(), ordered_items: items, next };
+    to_json(&with_context(page))
 }

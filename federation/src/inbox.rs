@@ -14,11 +14,13 @@ use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 use url::Url;
 
+use crate::actors::{FedData, RemoteActorObject};
+use crate::client::Federation;
 use crate::error::FederationError;
 use crate::port::Inbound;
 use crate::proposal::Proposal;
-use crate::send::{FedData, Federation, RemoteActorObject};
 use crate::urls::domain_of;
+use crate::vocab::value_id;
 
 /// Largest activity accepted; larger ones get 413.
 pub const MAX_ACTIVITY_BYTES: usize = 256 * 1024;
@@ -78,14 +80,6 @@ struct Envelope {
 fn id_of<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Url, D::Error> {
     let value = Value::deserialize(deserializer)?;
     value_id(&value).ok_or_else(|| serde::de::Error::custom("expected an id"))
-}
-
-pub fn value_id(value: &Value) -> Option<Url> {
-    match value {
-        Value::String(s) => Url::parse(s).ok(),
-        Value::Object(map) => map.get("id").and_then(|v| v.as_str()).and_then(|s| Url::parse(s).ok()),
-        _ => None,
-    }
 }
 
 const KNOWN: &[&str] = &["Follow", "Accept", "Reject", "Undo", "Create", "Update", "Delete"];

@@ -8,15 +8,19 @@
 //! library stays behind this crate: its betas rename things, and only this crate should notice.
 
 pub mod activities;
+pub mod actors;
+pub mod client;
 pub mod context;
+pub mod deliver;
 pub mod error;
+pub mod fetch;
 pub mod inbox;
 pub mod keys;
 pub mod nodeinfo;
 pub mod port;
 pub mod proposal;
 pub mod queue;
-pub mod send;
+pub mod resolve;
 pub mod signature;
 pub mod signed_fetch;
 pub mod target;
@@ -24,6 +28,8 @@ pub mod urls;
 pub mod vocab;
 pub mod webfinger;
 
+pub use client::{Federation, Options};
+pub use deliver::Sent;
 pub use error::FederationError;
 pub use port::{Inbound, LocalActor, Port, PortError, RemoteActor};
 pub use urls::Urls;

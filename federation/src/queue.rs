@@ -28,8 +28,9 @@ use tokio::sync::Notify;
 use tokio::task::JoinSet;
 use url::Url;
 
+use crate::client::Federation;
+use crate::deliver::Sent;
 use crate::port::{LocalActor, PortError};
-use crate::send::{Federation, Sent};
 
 /// One activity to one inbox.
 #[derive(Debug, Clone)]

@@ -12,9 +12,9 @@ use rsa::pkcs1v15::Pkcs1v15Sign;
 use rsa::pkcs8::DecodePublicKey;
 use sha2::{Digest, Sha256};
 
+use crate::client::Federation;
 use crate::error::FederationError;
 use crate::port::RemoteActor;
-use crate::send::Federation;
 use crate::urls::domain_of;
 
 /// How old a signature may be for the signature library; `signature::check` has refused anything

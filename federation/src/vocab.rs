@@ -1,4 +1,6 @@
-//! Actor documents and the small shapes every document uses.
+//! The shapes of our documents: actor documents, the activities we send and their collections, the
+//! small shapes every document uses (`Place`, `Tombstone`), and the lenient readers of the properties
+//! other servers write in more than one way (ids, `url`, `to`/`cc`).
 
 use serde::{Deserialize, Deserializer, Serialize};
 use url::Url;
@@ -105,6 +107,99 @@ pub struct Tombstone {
     pub id: Url,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub former_type: Option<String>,
+}
+
+/// The activities we send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ActivityKind {
+    Create,
+    Update,
+    Delete,
+    Follow,
+    Undo,
+    Accept,
+    Reject,
+}
+
+/// A document with its `@context` first (ours, `context::outgoing()`, on everything we send).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WithContext<T> {
+    #[serde(rename = "@context")]
+    pub context: serde_json::Value,
+    #[serde(flatten)]
+    pub document: T,
+}
+
+/// An activity we send: `Create`/`Update` of a `Proposal` (`proposal.rs`),
+/// `Delete` of a [`Tombstone`], `Follow` of an actor's id, `Undo`/`Accept`/`Reject` of a
+/// [`FollowObject`]. `published` is that of the listing written (`Create`, `Update`) only.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Activity<O> {
+    #[serde(rename = "type")]
+    pub kind: ActivityKind,
+    pub id: Url,
+    pub actor: Url,
+    pub object: O,
+    pub to: Vec<Url>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cc: Vec<Url>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<String>,
+}
+
+/// The `Follow` that an `Accept`, `Reject` or `Undo` embeds: its id, actor and object, no audience.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FollowObject {
+    #[serde(rename = "type")]
+    pub kind: ActivityKind,
+    pub id: Url,
+    pub actor: Url,
+    pub object: Url,
+}
+
+/// The `Create` of a listing as an outbox page lists it: no `@context`, and `published` first, as
+/// pages have always written it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutboxItem<O> {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<String>,
+    #[serde(flatten)]
+    pub activity: Activity<O>,
+}
+
+/// An `OrderedCollection`: an outbox (its first page) or a followers collection (its size only).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderedCollection {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub id: Url,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_items: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first: Option<Url>,
+}
+
+/// One page of an `OrderedCollection`, with the next one when there is one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderedCollectionPage<T> {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub id: Url,
+    pub part_of: Url,
+    pub ordered_items: Vec<T>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<Url>,
+}
+
+/// An id given as a string, or as an object with an `id` (`actor`, `object`, `first`, `next`...).
+pub fn value_id(value: &serde_json::Value) -> Option<Url> {
+    match value {
+        serde_json::Value::String(s) => Url::parse(s).ok(),
+        serde_json::Value::Object(map) => map.get("id").and_then(|v| v.as_str()).and_then(|s| Url::parse(s).ok()),
+        _ => None,
+    }
 }
 
 /// `url` may be a string, a `Link`, or an array of either: the first `href` wins.

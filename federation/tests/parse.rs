@@ -19,11 +19,13 @@ use std::time::Duration;
 
 use activitypub_federation::traits::{Activity, Object};
 use async_trait::async_trait;
-use maillage_federation::inbox::{InboxActivity, value_id};
+use maillage_federation::actors::RemoteActorObject;
+use maillage_federation::inbox::InboxActivity;
 use maillage_federation::proposal::{ListingData, Proposal};
-use maillage_federation::send::{Federation, Options, RemoteActorObject};
-use maillage_federation::vocab::{ActorDocument, ActorKind};
-use maillage_federation::{FederationError, Inbound, LocalActor, PUBLIC, Port, PortError, RemoteActor, Urls};
+use maillage_federation::vocab::{ActorDocument, ActorKind, value_id};
+use maillage_federation::{
+    Federation, FederationError, Inbound, LocalActor, Options, PUBLIC, Port, PortError, RemoteActor, Urls,
+};
 use serde_json::Value;
 use url::Url;
 

@@ -5,9 +5,8 @@
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use maillage_federation::send::{Federation, Options};
 use maillage_federation::vocab::ActorKind;
-use maillage_federation::{LocalActor, Urls};
+use maillage_federation::{Federation, LocalActor, Options, Urls};
 use tokio::sync::Notify;
 
 use crate::config::Config;

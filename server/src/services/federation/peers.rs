@@ -60,7 +60,7 @@ fn lookup_failed(error: FederationError, field: &'static str, not_found: &'stati
 }
 
 impl Federator {
-    fn running(&self) -> AppResult<&maillage_federation::send::Federation> {
+    fn running(&self) -> AppResult<&maillage_federation::Federation> {
         self.federation().ok_or_else(|| {
             AppError::new(axum::http::StatusCode::CONFLICT, "federation_disabled", "error.federation_disabled")
         })
