@@ -259,7 +259,8 @@ class Account:
         finally:
             _bovine_log.reset(token)
         if owner is None:
-            return key_id, None, f"bovine refused the signature: {lines or 'nothing logged'}"
+            why = lines or "the RSA signature does not verify (bovine logs nothing then)"
+            return key_id, None, f"bovine's verifier returned no owner: {why}"
         if activity is not None and activity.get("actor") != owner:
             return key_id, owner, f"signed by {owner}, not by the activity's actor {activity.get('actor')}"
         return key_id, owner, None
