@@ -177,6 +177,8 @@ step('the catalogue on a phone (390x844)', async () => {
   const width = await phonePage.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(width <= 390, `the page is ${width} px wide on a 390 px screen`);
   await shot(phonePage, '02-catalogue-phone');
+  // What a phone shows first, without scrolling.
+  await phonePage.screenshot({ path: join(shotsDir, '02-catalogue-phone-first-screen.png') });
 });
 
 step('searches a word ("perceuse") and finds the drill', async () => {
