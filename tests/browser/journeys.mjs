@@ -1,0 +1,411 @@
+// Maillage's browser journeys: what a visitor and a member really do, in headless Chromium, on the
+// three instances of `maillage demo` (started by run.sh, which sets the environment read below).
+//
+// Every page is watched throughout: a console error (a CSP violation is one), an uncaught script
+// error, a 5xx answer, a page without its Content-Security-Policy or a sub-resource that fails makes
+// the step that caused it fail. One line per step, then a summary line `journeys: N passed, N failed,
+// N skipped`; the exit code is non-zero when a step failed. The journey stops at its first failure
+// (the steps after it depend on it): they are counted as skipped.
+import assert from 'node:assert/strict';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const basePort = Number(process.env.MAILLAGE_BROWSER_BASE_PORT ?? 18081);
+const executablePath = process.env.MAILLAGE_CHROMIUM ?? '/usr/bin/chromium';
+const shotsDir = process.env.MAILLAGE_BROWSER_SCREENSHOTS ?? new URL('./screenshots', import.meta.url).pathname;
+const headless = process.env.MAILLAGE_BROWSER_HEADED !== '1';
+
+// The demo's instances and accounts (src/demo.rs, server/src/sample/).
+const lending = `http://localhost:${basePort}`; // La Coop du Prêt — Lille, administrator camille
+const bikesDomain = `localhost:${basePort + 1}`; // Atelier Vélo Solidaire de Roubaix, yasmine
+const groceryDomain = `localhost:${basePort + 2}`; // the solidarity grocery, nadia
+const bikes = `http://${bikesDomain}`;
+const grocery = `http://${groceryDomain}`;
+const PASSWORD = 'demo-maillage-2026';
+const FEDERATION_DEADLINE_MS = 30_000;
+
+// A word that no sample listing has, so that the new listing is the only answer to a search for it.
+const stamp = Date.now().toString(36);
+const newTitle = `Scie sauteuse à prêter ${stamp}`;
+const newDescription = `Scie sauteuse Bosch avec trois lames, à prêter pour un week-end (essai navigateur ${stamp}).`;
+const emptyTitleDescription = `Annonce sans titre brouillon${stamp}`;
+
+rmSync(shotsDir, { recursive: true, force: true });
+mkdirSync(shotsDir, { recursive: true });
+
+// --- What every page is watched for -------------------------------------------------------------
+
+/** Problems seen on any watched page since the last step ended. */
+let problems = [];
+/** Pages answered with a 4xx on purpose (a wrong password, a form with errors): `status url`. */
+const clientErrorPages = new Set();
+
+function watch(page, label) {
+  page.on('console', (message) => {
+    if (message.type() !== 'error') return;
+    const where = message.location()?.url ?? '';
+    // Chromium logs a page answered 4xx as a console error: that answer is checked by the step.
+    const status = /^Failed to load resource: the server responded with a status of (4\d\d)\b/.exec(message.text());
+    problems.push(() =>
+      status && clientErrorPages.has(`${status[1]} ${where}`)
+        ? null
+        : `${label}: console error on ${page.url()}: ${message.text()}${where ? ` (${where})` : ''}`);
+  });
+  page.on('pageerror', (error) => problems.push(`${label}: script error on ${page.url()}: ${error.message}`));
+  page.on('requestfailed', (request) => {
+    problems.push(`${label}: request failed: ${request.method()} ${request.url()}: ${request.failure()?.errorText}`);
+  });
+  page.on('response', (response) => {
+    const request = response.request();
+    const status = response.status();
+    const what = `${request.method()} ${response.url()}`;
+    if (status >= 500) {
+      problems.push(`${label}: ${what} answered ${status}`);
+    }
+    if (request.resourceType() === 'document') {
+      if (status >= 400 && status < 500) clientErrorPages.add(`${status} ${response.url()}`);
+      if (status < 300 || status >= 400) {
+        const csp = response.headers()['content-security-policy'];
+        if (!csp || !csp.includes("default-src 'none'")) {
+          problems.push(`${label}: ${what} (${status}) has no Content-Security-Policy (got ${JSON.stringify(csp)})`);
+        }
+      }
+    } else if (status >= 400) {
+      problems.push(`${label}: sub-resource ${what} answered ${status}`);
+    }
+  });
+  return page;
+}
+
+// --- Steps --------------------------------------------------------------------------------------
+
+const results = { passed: 0, failed: 0, skipped: 0 };
+const steps = [];
+function step(name, run) {
+  steps.push({ name, run });
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: join(shotsDir, `${name}.png`), fullPage: true });
+}
+
+/** Clicks `locator` and waits for the page it leads to; returns that page's answer. */
+async function follow(page, locator) {
+  const [response] = await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), locator.click()]);
+  return response;
+}
+
+async function open(page, url) {
+  const response = await page.goto(url, { waitUntil: 'load' });
+  assert.ok(response, `no answer for ${url}`);
+  return response;
+}
+
+async function text(locator) {
+  return (await locator.innerText()).replace(/\s+/g, ' ').trim();
+}
+
+async function cardTitles(page) {
+  return page.locator('ul.cards > li.card h2 a').allInnerTexts();
+}
+
+/** Reloads `url` in `page` until `check()` holds or `ms` have passed; returns whether it held. */
+async function pollUntil(page, url, ms, check) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    await open(page, url);
+    if (await check()) return true;
+    if (Date.now() > deadline) return false;
+    await page.waitForTimeout(1000);
+  }
+}
+
+async function expectLang(page, code) {
+  assert.equal(await page.locator('html').getAttribute('lang'), code, `the page should be in ${code}`);
+}
+
+// --- The journey ----------------------------------------------------------------------------------
+
+const browser = await chromium.launch({ executablePath, headless });
+const desktop = await browser.newContext({ locale: 'fr-FR', viewport: { width: 1280, height: 900 } });
+const phone = await browser.newContext({
+  locale: 'fr-FR',
+  viewport: { width: 390, height: 844 },
+  isMobile: true,
+  hasTouch: true,
+});
+// A missing element fails its step after 10 s, not Playwright's 30.
+desktop.setDefaultTimeout(10_000);
+phone.setDefaultTimeout(10_000);
+const page = watch(await desktop.newPage(), 'desktop');
+const phonePage = watch(await phone.newPage(), 'phone');
+let listingUrl = '';
+let newListingUrl = '';
+let catalogueCount = 0;
+
+step('a visitor opens the catalogue, in French, with listings from here and from both partners', async () => {
+  // Right after peering the partners' listings may still be on their way: wait for them.
+  let cards = [];
+  const ok = await pollUntil(page, `${lending}/`, FEDERATION_DEADLINE_MS, async () => {
+    const origins = await page.locator('ul.cards .badge.origin').allInnerTexts();
+    return origins.some((o) => o.includes(bikesDomain)) && origins.some((o) => o.includes(groceryDomain));
+  });
+  await expectLang(page, 'fr');
+  assert.equal(await text(page.locator('main h1')), 'Annonces');
+  assert.match(await page.title(), /La Coop du Prêt/);
+  cards = await page.locator('ul.cards > li.card').all();
+  assert.ok(cards.length >= 5, `only ${cards.length} listings in the catalogue`);
+  catalogueCount = cards.length;
+  let local = 0;
+  for (const card of cards) {
+    if ((await card.locator('.badge.origin').count()) === 0) local += 1;
+  }
+  assert.ok(local > 0, 'no listing of this cooperative (without an origin label) in the catalogue');
+  assert.ok(ok, `the catalogue does not show listings labelled ${bikesDomain} and ${groceryDomain} within 30 s`);
+  const label = await text(page.locator('ul.cards .badge.origin').first().locator('xpath=..'));
+  assert.match(label, /Coopérative d'origine : /, 'the origin label');
+  assert.equal(await text(page.locator('header nav a[href="/login"]')), 'Se connecter');
+  await shot(page, '01-catalogue');
+});
+
+step('the catalogue on a phone (390x844)', async () => {
+  await open(phonePage, `${lending}/`);
+  await expectLang(phonePage, 'fr');
+  assert.ok((await phonePage.locator('ul.cards > li.card').count()) > 0);
+  // Nothing wider than the screen: no sideways scrolling.
+  const width = await phonePage.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 390, `the page is ${width} px wide on a 390 px screen`);
+  await shot(phonePage, '02-catalogue-phone');
+  // What a phone shows first, without scrolling.
+  await phonePage.screenshot({ path: join(shotsDir, '02-catalogue-phone-first-screen.png') });
+});
+
+step('searches a word ("perceuse") and finds the drill', async () => {
+  await page.locator('#q').fill('perceuse');
+  const response = await follow(page, page.locator('form.search .search-row button[type=submit]'));
+  assert.equal(response.status(), 200);
+  assert.equal(new URL(page.url()).searchParams.get('q'), 'perceuse');
+  const titles = await cardTitles(page);
+  assert.ok(titles.includes('Perceuse-visseuse à prêter'), `search results: ${JSON.stringify(titles)}`);
+  assert.ok(titles.length < catalogueCount, 'the search did not narrow the catalogue');
+  assert.equal(await page.locator('#q').inputValue(), 'perceuse', 'the search box keeps the word');
+  await shot(page, '03-search');
+});
+
+step('opens a listing page', async () => {
+  const response = await follow(page, page.locator('ul.cards h2 a', { hasText: 'Perceuse-visseuse à prêter' }));
+  assert.equal(response.status(), 200);
+  assert.match(new URL(page.url()).pathname, /^\/listings\/[^/]+$/);
+  listingUrl = page.url();
+  assert.equal(await text(page.locator('main h1')), 'Perceuse-visseuse à prêter');
+  assert.match(await text(page.locator('dl.facts')), /Publiée par Mehdi Benali/);
+  assert.match(await page.title(), /^Perceuse-visseuse à prêter · /);
+  await shot(page, '04-listing');
+});
+
+step('switches the language to English, which stays, and back to French', async () => {
+  let response = await follow(page, page.locator('header nav.langs a[hreflang=en]'));
+  assert.equal(response.status(), 200);
+  assert.equal(new URL(page.url()).searchParams.get('lang'), 'en');
+  await expectLang(page, 'en');
+  assert.equal(await text(page.locator('main h1')), 'Perceuse-visseuse à prêter', 'same listing');
+  assert.match(await text(page.locator('dl.facts')), /Published by Mehdi Benali/);
+  assert.equal(await text(page.locator('header nav.langs strong')), 'EN');
+  // The choice is remembered: the catalogue, without ?lang=, is in English.
+  await follow(page, page.locator('header nav a[href="/"]').first());
+  await expectLang(page, 'en');
+  assert.equal(await text(page.locator('main h1')), 'Listings');
+  assert.equal(await text(page.locator('header nav a[href="/login"]')), 'Log in');
+  await shot(page, '05-catalogue-en');
+  response = await follow(page, page.locator('header nav.langs a[hreflang=fr]'));
+  assert.equal(response.status(), 200);
+  await expectLang(page, 'fr');
+  await open(page, listingUrl);
+  await expectLang(page, 'fr');
+  assert.match(await text(page.locator('dl.facts')), /Publiée par/);
+});
+
+step('logs in with a wrong password: an error message, in French', async () => {
+  await follow(page, page.locator('header nav a[href="/login"]'));
+  assert.equal(await text(page.locator('main h1')), 'Se connecter');
+  await page.locator('#username').fill('camille');
+  await page.locator('#password').fill('pas-le-bon-mot-de-passe');
+  const response = await follow(page, page.locator('main form[action="/login"] button[type=submit]'));
+  assert.ok(response.status() >= 400 && response.status() < 500, `a wrong password answered ${response.status()}`);
+  assert.equal(await text(page.locator('main .errors[role=alert]')), 'Identifiant ou mot de passe incorrect.');
+  assert.equal(await page.locator('#username').inputValue(), 'camille', 'the username is kept');
+  assert.equal(await page.locator('#password').inputValue(), '', 'the password is not sent back');
+  assert.equal(await page.locator('header form[action="/logout"]').count(), 0, 'not logged in');
+  await shot(page, '06-login-error');
+});
+
+step('logs in as camille, administrator of the lending library', async () => {
+  await page.locator('#password').fill(PASSWORD);
+  const response = await follow(page, page.locator('main form[action="/login"] button[type=submit]'));
+  assert.equal(response.status(), 200);
+  assert.equal(await page.locator('main .errors').count(), 0);
+  assert.equal(await text(page.locator('header form[action="/logout"] button')), 'Se déconnecter');
+  assert.equal(await text(page.locator('header nav a[href="/listings/new"]')), 'Publier une annonce');
+  assert.equal(await text(page.locator('header nav a[href="/members/camille"]')), 'Mon profil');
+  assert.equal(await page.locator('header nav a[href="/login"]').count(), 0);
+});
+
+step('publishes a listing through the form and sees it on its page', async () => {
+  await follow(page, page.locator('header nav a[href="/listings/new"]'));
+  assert.equal(await text(page.locator('main h1')), 'Publier une annonce');
+  await shot(page, '07-new-listing-form');
+  await page.getByLabel('Titre').fill(newTitle);
+  await page.getByLabel('Description').fill(newDescription);
+  await page.locator('#purpose-offer').check();
+  await page.locator('#mode').selectOption('lend');
+  await page.locator('#category').selectOption('objects-tools-diy');
+  await page.locator('#visibility').selectOption('public');
+  await page.locator('#location_name').fill('Lille Wazemmes');
+  const response = await follow(page, page.locator('main form[action="/listings"] button[type=submit]'));
+  assert.equal(response.status(), 200);
+  const url = new URL(page.url());
+  assert.match(url.pathname, /^\/listings\/[^/]+$/);
+  assert.equal(url.searchParams.get('done'), 'listing_created');
+  newListingUrl = `${url.origin}${url.pathname}`;
+  assert.equal(await text(page.locator('main .notice[role=status]')), 'Votre annonce est publiée.');
+  assert.equal(await text(page.locator('main h1')), newTitle);
+  assert.equal(await text(page.locator('main p.description')), newDescription);
+  assert.match(await text(page.locator('dl.facts')), /Publiée par Camille Lefebvre/);
+  assert.equal(await page.locator('main section.owner-actions').count(), 1, 'its author can manage it');
+  await shot(page, '08-new-listing');
+});
+
+step('finds the new listing in the catalogue, as a listing of this cooperative', async () => {
+  await open(page, `${lending}/`);
+  const card = page.locator('ul.cards > li.card', { hasText: newTitle });
+  assert.equal(await card.count(), 1, 'the new listing is on the first page of the catalogue');
+  assert.equal(await card.locator('.badge.origin').count(), 0, 'no origin label: it is from here');
+  assert.equal(new URL(await card.locator('h2 a').getAttribute('href'), lending).pathname, new URL(newListingUrl).pathname);
+  await open(page, `${lending}/?q=${encodeURIComponent(stamp)}`);
+  assert.deepEqual(await cardTitles(page), [newTitle]);
+});
+
+step(`the new listing reaches the partners' catalogues (${bikesDomain}, ${groceryDomain}) within 30 s`, async () => {
+  const partner = watch(await desktop.newPage(), 'partner');
+  try {
+    for (const [origin, name] of [[bikes, 'bikes'], [grocery, 'grocery']]) {
+      const url = `${origin}/?q=${encodeURIComponent(stamp)}`;
+      const arrived = await pollUntil(partner, url, FEDERATION_DEADLINE_MS, async () =>
+        (await cardTitles(partner)).includes(newTitle));
+      assert.ok(arrived, `${newTitle} is not in ${url} after 30 s`);
+      const card = partner.locator('ul.cards > li.card', { hasText: newTitle });
+      assert.match(await text(card.locator('.badge.origin')), new RegExp(`localhost:${basePort}\\b`));
+      await shot(partner, `09-partner-catalogue-${name}`);
+    }
+    // Its page there names where it comes from.
+    await follow(partner, partner.locator('ul.cards h2 a', { hasText: newTitle }));
+    assert.equal(await text(partner.locator('main h1')), newTitle);
+    assert.match(await text(partner.locator('dl.facts')), /Coopérative d'origine La Coop du Prêt/);
+  } finally {
+    await partner.close();
+  }
+});
+
+step('submits the new-listing form with an empty title: the error summary, and nothing created', async () => {
+  await open(page, `${lending}/listings/new`);
+  await page.getByLabel('Description').fill(emptyTitleDescription);
+  await page.locator('#category').selectOption('objects-tools-diy');
+  const response = await follow(page, page.locator('main form[action="/listings"] button[type=submit]'));
+  assert.equal(response.status(), 422);
+  const summary = page.locator('main .errors[role=alert]');
+  assert.match(await text(summary), /^Certains champs sont à corriger\./);
+  const link = summary.locator('a[href="#title"]');
+  assert.equal(await text(link), 'Titre', 'the summary links to the title field');
+  assert.match(await text(summary.locator('li', { has: page.locator('a[href="#title"]') })), /Ce champ est obligatoire\./);
+  assert.equal(await page.locator('#title').getAttribute('aria-invalid'), 'true');
+  assert.equal(await page.locator('#description').inputValue(), emptyTitleDescription, 'what was typed is kept');
+  assert.equal(await page.locator('#category').inputValue(), 'objects-tools-diy');
+  await shot(page, '10-form-error');
+  // Following the summary's link puts the focus on the field.
+  await link.click();
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'title');
+  await open(page, `${lending}/?q=brouillon${stamp}`);
+  assert.equal(await page.locator('ul.cards > li.card').count(), 0, 'a listing was created without a title');
+  assert.equal(await text(page.locator('main p.notice')), 'Aucune annonce ne correspond à cette recherche.');
+});
+
+step("the administrator's /admin/peers page lists both partners, peered", async () => {
+  await follow(page, page.locator('header nav a[href="/admin"]'));
+  assert.equal(await text(page.locator('main h1')), 'Administration');
+  await open(page, `${lending}/admin/peers`);
+  assert.equal(await text(page.locator('main h1')), 'Coopératives partenaires');
+  const rows = page.locator('main table tbody tr');
+  for (const domain of [bikesDomain, groceryDomain]) {
+    const row = rows.filter({ hasText: domain });
+    assert.equal(await row.count(), 1, `${domain} is not listed`);
+    assert.equal(await text(row.locator('td').nth(1)), 'appairée', `${domain}'s state`);
+  }
+  await shot(page, '11-admin-peers');
+  // The same page on a phone, logged in there too.
+  await open(phonePage, `${lending}/login?next=/admin/peers`);
+  await phonePage.locator('#username').fill('camille');
+  await phonePage.locator('#password').fill(PASSWORD);
+  await follow(phonePage, phonePage.locator('main form[action="/login"] button[type=submit]'));
+  assert.equal(new URL(phonePage.url()).pathname, '/admin/peers');
+  assert.equal(await phonePage.locator('main table tbody tr').count(), await rows.count());
+  const width = await phonePage.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 390, `the peers page is ${width} px wide on a 390 px screen`);
+  await shot(phonePage, '12-admin-peers-phone');
+});
+
+step('logs out', async () => {
+  const response = await follow(page, page.locator('header form[action="/logout"] button'));
+  assert.equal(response.status(), 200);
+  assert.equal(await page.locator('header form[action="/logout"]').count(), 0);
+  assert.equal(await text(page.locator('header nav a[href="/login"]')), 'Se connecter');
+  // The member's pages are closed again.
+  await open(page, `${lending}/listings/new`);
+  assert.equal(await page.locator('main form[action="/listings"]').count(), 0, 'the new-listing form is still shown');
+  await shot(page, '13-logged-out');
+});
+
+// --- Run ------------------------------------------------------------------------------------------
+
+let stopped = false;
+for (const { name, run } of steps) {
+  if (stopped) {
+    results.skipped += 1;
+    console.log(`skip  ${name}`);
+    continue;
+  }
+  problems = [];
+  const started = Date.now();
+  let error;
+  try {
+    await run();
+    // Let late console messages of the step's last page arrive.
+    await page.waitForTimeout(50);
+  } catch (caught) {
+    error = caught;
+  }
+  const seen = problems.map((p) => (typeof p === 'function' ? p() : p)).filter(Boolean);
+  problems = [];
+  const ms = Date.now() - started;
+  if (!error && seen.length === 0) {
+    results.passed += 1;
+    console.log(`ok    ${name} (${ms} ms)`);
+    continue;
+  }
+  results.failed += 1;
+  stopped = true;
+  console.log(`FAIL  ${name} (${ms} ms)`);
+  if (error) console.log(`      ${String(error.message ?? error).split('\n').join('\n      ')}`);
+  for (const problem of seen) console.log(`      ${problem}`);
+  console.log(`      at ${page.url()}`);
+  try {
+    await shot(page, 'failure');
+    console.log(`      screenshot: ${join(shotsDir, 'failure.png')}`);
+  } catch {
+    // The page may be gone.
+  }
+}
+await browser.close();
+console.log(`screenshots: ${shotsDir}`);
+console.log(`journeys: ${results.passed} passed, ${results.failed} failed, ${results.skipped} skipped`);
+process.exitCode = results.failed > 0 || results.passed !== steps.length ? 1 : 0;
