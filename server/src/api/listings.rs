@@ -10,8 +10,7 @@ use serde::Deserialize;
 use super::json::{ApiJson, ApiQuery};
 use super::listing_body::{ListingPatch, NewListing};
 use super::views::{Links, ListingJson, ListingPage};
-use crate::domain::listing::ListingDraft;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::http::auth::{ApiCaller, ApiMember};
 use crate::i18n::Tr;
 use crate::services::catalogue::{self, CatalogueParams};
@@ -124,19 +123,7 @@ pub async fn update(
     Path(id): Path<String>,
     ApiJson(patch): ApiJson<ListingPatch>,
 ) -> AppResult<Json<ListingJson>> {
-    let listing = listings::get(&state.db, &id, Some(&member)).await?;
-    if !listings::can_edit(&listing, &member) {
-        return Err(AppError::forbidden());
-    }
-    let mut input = listing.to_input();
-    let mut errors = patch.apply(&mut input);
-    if let Err(invalid) = ListingDraft::parse(&input) {
-        errors.extend(invalid);
-    }
-    if !errors.is_empty() {
-        return Err(AppError::validation(errors));
-    }
-    let updated = listings::update(&state.federator, &id, &member, &input).await?;
+    let updated = listings::edit(&state.federator, &id, &member, |input| patch.apply(input)).await?;
     Ok(Json(ListingJson::new(&Links::new(&state.config), t, &updated, None)))
 }
 

@@ -3,7 +3,7 @@
 use crate::domain::FieldError;
 use crate::domain::category;
 use crate::domain::geo::{Point, parse_radius};
-use crate::domain::listing::{Listing, ListingStatus, Mode, Purpose};
+use crate::domain::listing::{Listing, ListingStatus, Mode, Purpose, Visibility};
 use crate::domain::member::Member;
 use crate::domain::message::FieldErrors;
 use crate::domain::text::search_terms;
@@ -139,27 +139,20 @@ pub async fn search(db: &Db, params: &CatalogueParams, viewer: Option<&Member>) 
 pub async fn by_member(db: &Db, member: &Member, viewer: Option<&Member>, page: i64) -> AppResult<Results> {
     let own = viewer.is_some_and(|v| v.id == member.id);
     let statuses = if own { ListingStatus::ALL.to_vec() } else { vec![ListingStatus::Active, ListingStatus::Reserved] };
-    let query = CatalogueQuery {
-        terms: Vec::new(),
-        purpose: None,
-        mode: None,
-        categories: Vec::new(),
-        near: None,
-        radius_km: None,
-        sort: Sort::Newest,
-        scope: Scope::All,
-        member_id: Some(member.id.clone()),
-        statuses,
-        visibilities: visibilities_for(viewer),
-        offset: (page.clamp(1, MAX_PAGE) - 1) * PER_PAGE_DEFAULT,
-        limit: PER_PAGE_DEFAULT,
-    };
+    let mut query = newest(statuses, visibilities_for(viewer), page, PER_PAGE_DEFAULT);
+    query.member_id = Some(member.id.clone());
     run(db, &query, page).await
 }
 
 /// The most recent listings of every status and visibility, for moderators.
 pub async fn recent_for_moderation(db: &Db, page: i64) -> AppResult<Results> {
-    let query = CatalogueQuery {
+    let query = newest(ListingStatus::ALL.to_vec(), Visibility::ALL.to_vec(), page, PER_PAGE_MAX);
+    run(db, &query, page).await
+}
+
+/// Every listing of these statuses and visibilities, newest first, one page of them.
+fn newest(statuses: Vec<ListingStatus>, visibilities: Vec<Visibility>, page: i64, per_page: i64) -> CatalogueQuery {
+    CatalogueQuery {
         terms: Vec::new(),
         purpose: None,
         mode: None,
@@ -169,12 +162,11 @@ pub async fn recent_for_moderation(db: &Db, page: i64) -> AppResult<Results> {
         sort: Sort::Newest,
         scope: Scope::All,
         member_id: None,
-        statuses: ListingStatus::ALL.to_vec(),
-        visibilities: crate::domain::listing::Visibility::ALL.to_vec(),
-        offset: (page.clamp(1, MAX_PAGE) - 1) * PER_PAGE_MAX,
-        limit: PER_PAGE_MAX,
-    };
-    run(db, &query, page).await
+        statuses,
+        visibilities,
+        offset: (page.clamp(1, MAX_PAGE) - 1) * per_page,
+        limit: per_page,
+    }
 }
 
 async fn run(db: &Db, query: &CatalogueQuery, page: i64) -> AppResult<Results> {

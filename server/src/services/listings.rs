@@ -1,5 +1,6 @@
 //! Listings: who may see, create, edit, close and delete them.
 
+use crate::domain::FieldError;
 use crate::domain::ids::{is_valid_id, new_id, now_ms};
 use crate::domain::listing::{Listing, ListingDraft, ListingInput, ListingStatus, Visibility};
 use crate::domain::member::Member;
@@ -86,8 +87,33 @@ async fn get_for_change(db: &Db, id: &str, member: &Member, allow_moderator: boo
 
 /// Replaces the listing's content with `input`, validated as a whole.
 pub async fn update(fed: &Federator, id: &str, member: &Member, input: &ListingInput) -> AppResult<Listing> {
+    edit(fed, id, member, |content| {
+        *content = input.clone();
+        Vec::new()
+    })
+    .await
+}
+
+/// Changes a listing with `edit`, which is given its content as input and returns the errors of what
+/// it could not read (a patch's fields); the result is validated as a whole, and nothing changes
+/// unless all of it is valid. Only its author may.
+pub async fn edit(
+    fed: &Federator,
+    id: &str,
+    member: &Member,
+    edit: impl FnOnce(&mut ListingInput) -> Vec<FieldError>,
+) -> AppResult<Listing> {
     let listing = get_for_change(fed.db(), id, member, false).await?;
-    let draft = ListingDraft::parse(input).map_err(AppError::validation)?;
+    let mut input = listing.to_input();
+    let mut errors = edit(&mut input);
+    let draft = match ListingDraft::parse(&input) {
+        Ok(draft) if errors.is_empty() => draft,
+        Ok(_) => return Err(AppError::validation(errors)),
+        Err(invalid) => {
+            errors.extend(invalid);
+            return Err(AppError::validation(errors));
+        }
+    };
     let updated =
         change(fed, &listing, async |conn| listings::update(conn, &listing.id, &draft, now_ms()).await).await?;
     tracing::info!(listing.id = %listing.id, "listing updated");
