@@ -1,43 +1,102 @@
-//! The instance's upkeep: a background task that removes expired sessions and lets the rate
-//! limiters forget the clients they no longer need to remember. Started by `app::serve`, whether or
-//! not the instance federates, and stopped with the server.
+//! The instance's periodic work, in one place: each job runs at start-up and then on its own
+//! interval, as a background task started by `app::serve` and stopped with the server. A failed
+//! round is logged and tried again at the next one. New periodic work (overdue loans, reminders) is
+//! one more entry in [`start`].
+//!
+//! The delivery worker is not here: it runs all the time, woken by each commit that queues an
+//! activity (`services::federation`, `maillage_federation::queue`).
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::domain::ids::now_ms;
+use crate::error::AppResult;
+use crate::services::federation::Federator;
 use crate::services::limits::Limits;
-use crate::storage::Db;
-use crate::storage::sessions;
+use crate::storage::{Db, MAINTENANCE_INTERVAL, sessions};
 
 /// How often the rate limiters drop the keys whose quota is full again.
 const LIMITS_EVERY: Duration = Duration::from_secs(60);
+/// How often expired sessions and API tokens are removed.
+const SESSIONS_EVERY: Duration = Duration::from_secs(3600);
+/// How often received activity ids past their keeping time are forgotten.
+const RECEPTIONS_EVERY: Duration = Duration::from_secs(3600);
+/// How often members without a key pair are looked for (new members get theirs within this time,
+/// or on first use).
+const KEYS_EVERY: Duration = Duration::from_secs(5);
 
-/// Expired sessions are removed at start-up and then once every this many rounds (an hour).
-const SESSIONS_EVERY_ROUNDS: u32 = 60;
-
-/// Runs until aborted.
-pub async fn run(db: Db, limits: Arc<Limits>) {
-    let mut ticks = tokio::time::interval(LIMITS_EVERY);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut round: u32 = 0;
-    loop {
-        // The first tick is immediate: expired sessions go at start-up.
-        ticks.tick().await;
-        if round.is_multiple_of(SESSIONS_EVERY_ROUNDS) {
-            prune_sessions(&db).await;
+/// Starts every periodic job; returns their tasks (aborted on shutdown).
+pub fn start(db: &Db, limits: &Arc<Limits>, federator: &Federator) -> Vec<tokio::task::JoinHandle<()>> {
+    let mut jobs = Vec::new();
+    let db_ = db.clone();
+    jobs.push(every("removing expired sessions", SESSIONS_EVERY, true, move || prune_sessions(db_.clone())));
+    let limits = limits.clone();
+    jobs.push(every("forgetting rate-limited clients", LIMITS_EVERY, true, move || {
+        let limits = limits.clone();
+        async move {
+            limits.retain_recent();
+            Ok(())
         }
-        round = round.wrapping_add(1);
-        limits.retain_recent();
+    }));
+    // Start-up has just brought the planner statistics up to date: the first round is an interval on.
+    let db_ = db.clone();
+    jobs.push(every("updating the query planner's statistics", MAINTENANCE_INTERVAL, false, move || {
+        let db = db_.clone();
+        async move { Ok(db.optimize().await?) }
+    }));
+    if federator.enabled() {
+        let fed = federator.clone();
+        jobs.push(every("forgetting old received activity ids", RECEPTIONS_EVERY, true, move || {
+            let fed = fed.clone();
+            async move {
+                let forgotten = fed.prune_receptions().await?;
+                if forgotten > 0 {
+                    tracing::info!(forgotten, "old received activity ids forgotten");
+                }
+                Ok(())
+            }
+        }));
+        let fed = federator.clone();
+        jobs.push(every("generating members' key pairs", KEYS_EVERY, true, move || {
+            let fed = fed.clone();
+            async move {
+                fed.generate_missing_keys().await?;
+                Ok(())
+            }
+        }));
     }
+    jobs
+}
+
+/// Runs `job` every `interval` (the first time at once when `at_start`), for as long as the task
+/// lives; a round that fails is logged with `name`.
+fn every<F, Fut>(name: &'static str, interval: Duration, at_start: bool, job: F) -> tokio::task::JoinHandle<()>
+where
+    F: Fn() -> Fut + Send + 'static,
+    Fut: Future<Output = AppResult<()>> + Send,
+{
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(interval);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        if !at_start {
+            // The first tick of an interval is immediate.
+            ticks.tick().await;
+        }
+        loop {
+            ticks.tick().await;
+            if let Err(error) = job().await {
+                tracing::warn!(job = name, %error, "periodic work failed; it is tried again at the next round");
+            }
+        }
+    })
 }
 
 /// Removes the sessions and API tokens whose time is over.
-pub async fn prune_sessions(db: &Db) {
-    match async { sessions::delete_expired(&mut *db.conn().await?, now_ms()).await }.await {
-        Ok(0) => {}
-        Ok(removed) => tracing::info!(sessions.removed = removed, "expired sessions removed"),
-        // A failed round is tried again at the next one.
-        Err(error) => tracing::warn!(%error, "removing expired sessions failed"),
+async fn prune_sessions(db: Db) -> AppResult<()> {
+    let removed = sessions::delete_expired(&mut *db.conn().await?, now_ms()).await?;
+    if removed > 0 {
+        tracing::info!(sessions.removed = removed, "expired sessions removed");
     }
+    Ok(())
 }

@@ -29,7 +29,7 @@ pub mod stats;
 #[cfg(test)]
 pub(crate) mod tests;
 
-/// How often a running server refreshes SQLite's planner statistics (`Db::spawn_maintenance`).
+/// How often a running server refreshes SQLite's planner statistics (`services::upkeep`).
 pub const MAINTENANCE_INTERVAL: Duration = Duration::from_secs(3600);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -157,7 +157,7 @@ impl Db {
     /// it guessed a scan of every local listing. `ANALYZE` when the database has no statistics
     /// for the listings yet (a new database, or one from a version that never ran it), otherwise
     /// `PRAGMA optimize`, which analyses again, within a bounded effort, only the tables that have
-    /// changed enough since. Run after migrations (at start-up), by [`Db::spawn_maintenance`], and
+    /// changed enough since. Run after migrations (at start-up), by the periodic work (`services::upkeep`), and
     /// after bulk inserts. On PostgreSQL, autovacuum keeps the statistics: nothing to do.
     pub async fn optimize(&self) -> Result<(), sqlx::Error> {
         if self.backend != Backend::Sqlite {
@@ -175,24 +175,6 @@ impl Db {
         let statement = if analysed { "PRAGMA optimize = 0x10002" } else { "ANALYZE" };
         sqlx::raw_sql(statement).execute(&self.pool).await?;
         Ok(())
-    }
-
-    /// Runs [`Db::optimize`] every [`MAINTENANCE_INTERVAL`], for as long as the server runs
-    /// (SQLite advises it for connections that stay open: ours do, in the pool).
-    pub fn spawn_maintenance(&self) -> tokio::task::JoinHandle<()> {
-        let db = self.clone();
-        tokio::spawn(async move {
-            let mut interval = tokio::time::interval(MAINTENANCE_INTERVAL);
-            interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            // The first tick is now, and start-up has just optimized.
-            interval.tick().await;
-            loop {
-                interval.tick().await;
-                if let Err(error) = db.optimize().await {
-                    tracing::warn!(%error, "updating the query planner's statistics failed");
-                }
-            }
-        })
     }
 
     /// A connection of the pool, to run storage functions on outside a transaction. Every storage

@@ -142,7 +142,7 @@ impl Federator {
     }
 
     /// Creates the instance actor's key if needed, sets up the federation client, and spawns the
-    /// delivery worker and the key generator. Returns the background tasks (aborted on shutdown).
+    /// delivery worker. Returns the background tasks (aborted on shutdown).
     pub async fn start(&self) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
         if !self.enabled() {
             return Ok(Vec::new());
@@ -169,41 +169,27 @@ impl Federator {
                 ..Default::default()
             },
         ));
-        let keys = tokio::spawn(self.clone().upkeep());
-        Ok(vec![worker, keys])
+        Ok(vec![worker])
     }
 
-    /// Background upkeep: gives every active member a key pair, off the request path (a key takes
-    /// ~0.25 s of CPU), and forgets old received activity ids.
-    async fn upkeep(self) {
-        let mut last_prune = 0;
+    /// Forgets received activity ids older than [`KEEP_RECEPTIONS_MS`] (periodic work, `upkeep`).
+    pub(crate) async fn prune_receptions(&self) -> crate::error::AppResult<u64> {
+        Ok(receptions::prune_receptions(&mut *self.conn().await?, now_ms() - KEEP_RECEPTIONS_MS).await?)
+    }
+
+    /// Gives every active member without one a key pair, off the request path (a key takes ~0.25 s
+    /// of CPU); returns how many were made (periodic work, `upkeep`).
+    pub(crate) async fn generate_missing_keys(&self) -> crate::error::AppResult<usize> {
+        let mut made = 0;
         loop {
-            let now = now_ms();
-            if now - last_prune > PRUNE_EVERY_MS {
-                last_prune = now;
-                match async {
-                    receptions::prune_receptions(&mut *self.db().conn().await?, now - KEEP_RECEPTIONS_MS).await
-                }
-                .await
-                {
-                    Ok(n) if n > 0 => tracing::info!(forgotten = n, "old received activity ids forgotten"),
-                    Ok(_) => {}
-                    Err(e) => tracing::error!(error = %e, "pruning received activity ids"),
-                }
+            let ids = keys::members_without_keys(&mut *self.conn().await?, 16).await?;
+            if ids.is_empty() {
+                return Ok(made);
             }
-            match async { keys::members_without_keys(&mut *self.db().conn().await?, 16).await }.await {
-                Ok(ids) if !ids.is_empty() => {
-                    for id in ids {
-                        if let Err(e) = self.keys_of(&id).await {
-                            tracing::error!(error = %e, "generating a member's key pair");
-                        }
-                    }
-                    continue;
-                }
-                Ok(_) => {}
-                Err(e) => tracing::error!(error = %e, "looking for members without keys"),
+            for id in ids {
+                self.keys_of(&id).await?;
+                made += 1;
             }
-            tokio::time::sleep(Duration::from_secs(5)).await;
         }
     }
 
@@ -296,7 +282,6 @@ pub const USAGE_FOR_MS: i64 = 60 * 1000;
 /// Received activity ids are kept this long to recognise duplicates and replays: well beyond the
 /// hour a signature stays valid, and the retries of any sender.
 const KEEP_RECEPTIONS_MS: i64 = 30 * 24 * 3600 * 1000;
-const PRUNE_EVERY_MS: i64 = 3600 * 1000;
 
 /// Unix milliseconds as RFC 3339 (`2026-11-23T10:00:00Z`).
 pub fn rfc3339(ms: i64) -> String {
