@@ -436,3 +436,33 @@ async fn listings_for_members_only_are_hidden_from_visitors() {
     assert_eq!(instance.api().token(&token).titles(&[("q", "stockage")]).await, ["Local de stockage partagé"]);
     instance.stop().await;
 }
+
+/// A search whose matches fill a page, then the pages after it: on PostgreSQL the first pages come
+/// from the newest listings tested one by one, and a page they do not fill from the text index
+/// (`storage::search`); both give the same matches, newest first, and nothing else.
+#[tokio::test]
+async fn search_results_page_newest_first_to_the_last_match() {
+    let instance = TestInstance::start().await;
+    let token = instance.member_with_token("camille", maillage_server::domain::member::Role::Member).await;
+    publish_four(&instance, &token).await;
+    let mut expected = Vec::new();
+    for n in 1..=5 {
+        let title = format!("Tondeuse numéro {n}");
+        instance.listing(&token, listing_body(&title, json!({}))).await;
+        expected.push(title);
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    expected.reverse();
+    let api = instance.api();
+    let mut seen = Vec::new();
+    for page in 1..=3 {
+        let reply = api.search(&[("q", "tondeuse"), ("per_page", "2"), ("page", &page.to_string())]).await;
+        assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+        let json = reply.json();
+        seen.extend(titles(&json));
+        assert_eq!(json["has_more"], page < 3, "page {page}: {json}");
+    }
+    assert_eq!(seen, expected, "every match, newest first, once");
+    assert_eq!(api.titles(&[("q", "tondeuse velo")]).await, Vec::<String>::new());
+    instance.stop().await;
+}
