@@ -12,7 +12,6 @@ use axum::http::StatusCode;
 
 use super::Federator;
 use crate::config::PeeringPolicy;
-use crate::domain::actor::OurActor;
 use crate::domain::ids::{new_id, now_ms};
 use crate::domain::listing::{ListingDraft, ListingInput, NumberInput, PriceInput};
 use crate::domain::peering::{Incoming, Peering};
@@ -106,14 +105,15 @@ impl Federator {
             // Anyone may follow the instance to see its new listings.
             return self.accept_follower(INSTANCE, &self.urls().domain(), follow_id, follower).await;
         }
-        let Some(OurActor::Member { id: member_id, username }) = self.our_actor_at(target).await? else {
-            return Err(AppError::refused("no such member here"));
-        };
         // Only an active member has an actor to follow.
-        let Some(actor) = self.member_actor(username.as_str()).await? else {
+        let member = match self.urls().local_username(target) {
+            Some(username) => self.active_member(username).await?,
+            None => None,
+        };
+        let Some(member) = member else {
             return Err(AppError::refused("no such member here"));
         };
-        self.accept_follower(&member_id, &actor.username, follow_id, follower).await
+        self.accept_follower(&member.id, member.username.as_str(), follow_id, follower).await
     }
 
     /// Records an accepted follower and queues the `Accept`.
