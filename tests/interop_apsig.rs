@@ -18,34 +18,22 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
-
+use common::python_peer::{
+    FEDERATION_TIMEOUT, Library, PythonPeer, allow_loopback_peers, assert_verified, poll, unsigned_fetch,
+};
 use common::{TestInstance, listing_body};
-use maillage_server::config::Config;
 use maillage_server::domain::member::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-/// How long federation may take to do something a user waits for (a delivery goes through Maillage's
-/// persistent queue: polled, not pushed).
-const FEDERATION_TIMEOUT: Duration = Duration::from_secs(15);
-
-/// How long Python may take to import apsig, make its key and listen.
-const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// The command that installs what this test needs.
-const INSTALL: &str = "bash tests/interop/apsig/install.sh";
+/// The library this file federates with.
+const APSIG: Library = Library { name: "apsig", python: "3.10+" };
 
 #[tokio::test]
 async fn an_apsig_server_follows_a_member_and_verifies_what_maillage_signs() {
-    let python = python_or_fail();
     let maillage = TestInstance::start_with(allow_loopback_peers).await;
     let token = maillage.member_with_token("alice", Role::Member).await;
-    let apsig = Apsig::start(&python).await;
+    let apsig = PythonPeer::start(APSIG).await;
     let alice = format!("{}members/alice", maillage.public_url());
 
     // 1. An apsig-signed Follow (rsa-sha256): Maillage verifies it and takes it.
@@ -60,7 +48,7 @@ async fn an_apsig_server_follows_a_member_and_verifies_what_maillage_signs() {
     let accept = apsig
         .wait_for("the Accept of its Follow", |r| r["type"] == "Accept" && r["objectId"] == follow_id.as_str())
         .await;
-    assert_verified(&accept, &format!("{alice}#main-key"));
+    assert_verified("apsig", &accept, &format!("{alice}#main-key"));
     assert_eq!(accept["actor"], alice, "{accept:#}");
 
     // 3. alice publishes a public listing: its Create arrives and verifies with apsig too.
@@ -68,7 +56,7 @@ async fn an_apsig_server_follows_a_member_and_verifies_what_maillage_signs() {
     let listing = maillage.listing(&token, listing_body(title, json!({}))).await;
     let listing_id = listing["id"].as_str().expect("the listing has an id");
     let create = apsig.wait_for("the Create of the listing", |r| r["type"] == "Create" && r["actor"] == alice).await;
-    assert_verified(&create, &format!("{alice}#main-key"));
+    assert_verified("apsig", &create, &format!("{alice}#main-key"));
     assert!(create["objectId"].as_str().is_some_and(|id| id.contains(listing_id)), "another object: {create:#}");
     assert_eq!(create["object"]["name"], title, "{create:#}");
 
@@ -80,10 +68,9 @@ async fn an_apsig_server_follows_a_member_and_verifies_what_maillage_signs() {
 
 #[tokio::test]
 async fn a_member_follows_an_apsig_account_and_both_sides_verify() {
-    let python = python_or_fail();
     let maillage = TestInstance::start_with(allow_loopback_peers).await;
     let token = maillage.member_with_token("bruno", Role::Member).await;
-    let apsig = Apsig::start(&python).await;
+    let apsig = PythonPeer::start(APSIG).await;
     let bruno = format!("{}members/bruno", maillage.public_url());
     let api = maillage.api().token(&token);
 
@@ -98,9 +85,9 @@ async fn a_member_follows_an_apsig_account_and_both_sides_verify() {
             r["method"] == "GET" && r["path"] == "/users/apsig" && r["keyId"] == instance_key.as_str()
         })
         .await;
-    assert_verified(&fetch, &instance_key);
+    assert_verified("apsig", &fetch, &instance_key);
     let follow = apsig.wait_for("bruno's Follow", |r| r["type"] == "Follow" && r["actor"] == bruno).await;
-    assert_verified(&follow, &format!("{bruno}#main-key"));
+    assert_verified("apsig", &follow, &format!("{bruno}#main-key"));
     assert_eq!(follow["objectId"], apsig.actor(), "{follow:#}");
 
     // apsig's server accepts with an apsig-signed Accept, which Maillage verifies: the follow turns
@@ -127,14 +114,13 @@ async fn a_member_follows_an_apsig_account_and_both_sides_verify() {
 
 #[tokio::test]
 async fn under_authorized_fetch_maillage_serves_a_get_signed_by_apsig() {
-    let python = python_or_fail();
     let maillage = TestInstance::start_with(|config| {
         allow_loopback_peers(config);
         config.federation.authorized_fetch = true;
     })
     .await;
     maillage.create_member("carla", Role::Member).await;
-    let apsig = Apsig::start(&python).await;
+    let apsig = PythonPeer::start(APSIG).await;
     let carla = format!("{}members/carla", maillage.public_url());
 
     // Unsigned, the actor document is refused: the 200 below is Maillage verifying apsig's signature.
@@ -151,212 +137,4 @@ async fn under_authorized_fetch_maillage_serves_a_get_signed_by_apsig() {
     apsig.assert_all_verified().await;
     apsig.stop();
     maillage.stop().await;
-}
-
-/// Lets this instance federate with a peer on loopback over plain http (the apsig server).
-fn allow_loopback_peers(config: &mut Config) {
-    config.federation.insecure_local_federation = true;
-}
-
-/// Asserts that apsig verified `request`, signed `rsa-sha256` with the key `key_id`.
-#[track_caller]
-fn assert_verified(request: &Value, key_id: &str) {
-    assert_eq!(request["verified"], true, "apsig refused Maillage's signature: {request:#}");
-    assert_eq!(request["algorithm"], "rsa-sha256", "{request:#}");
-    assert_eq!(request["keyId"], key_id, "{request:#}");
-    if request["method"] == "POST" {
-        assert_eq!(request["status"], 202, "{request:#}");
-    }
-}
-
-/// The Python of the virtual environment holding apsig; fails with the install command when it is
-/// missing (never skips: a test that cannot run must not look like one that passed).
-fn python_or_fail() -> PathBuf {
-    let dir = apsig_dir();
-    let python = dir.join(".venv/bin/python");
-    let missing = if !python.is_file() {
-        format!("no Python virtual environment at {}", dir.join(".venv").display())
-    } else if !dir.join(".venv/requirements.installed").is_file() {
-        format!("apsig is not installed in {}", dir.join(".venv").display())
-    } else {
-        return python;
-    };
-    panic!(
-        "the apsig interoperability test cannot run: {missing}. Install Python 3.10+ with venv, then apsig: `{INSTALL}`"
-    );
-}
-
-fn apsig_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/apsig")
-}
-
-/// The status of an unsigned GET of `url` that asks for ActivityPub JSON.
-async fn unsigned_fetch(url: &str) -> StatusCode {
-    let request = reqwest::Client::new().get(url).header(reqwest::header::ACCEPT, "application/activity+json");
-    request.send().await.expect("GET of the actor").status()
-}
-
-/// The apsig server: a Python child process, killed when this is dropped (also when the test
-/// panics, in which case the end of its log is printed).
-struct Apsig {
-    child: Child,
-    origin: String,
-    log: Arc<Mutex<Vec<String>>>,
-    client: reqwest::Client,
-}
-
-/// The apsig account's username.
-const APSIG_USER: &str = "apsig";
-
-impl Apsig {
-    async fn start(python: &Path) -> Self {
-        let mut child = Command::new(python)
-            .arg("-u")
-            .arg("server.py")
-            .arg("0")
-            .arg(APSIG_USER)
-            .current_dir(apsig_dir())
-            .env("PYTHONDONTWRITEBYTECODE", "1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("starting {}: {e}; install with `{INSTALL}`", python.display()));
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
-        collect_lines(child.stdout.take().expect("piped stdout"), &log, Some(ready_tx));
-        collect_lines(child.stderr.take().expect("piped stderr"), &log, None);
-        let mut apsig = Self { child, origin: String::new(), log, client: reqwest::Client::new() };
-        match tokio::time::timeout(STARTUP_TIMEOUT, ready_rx).await {
-            Ok(Ok(origin)) => apsig.origin = origin,
-            Ok(Err(_)) => panic!("the apsig server stopped before it was ready:\n{}", apsig.log_tail(100)),
-            Err(_) => panic!("the apsig server was not ready after {STARTUP_TIMEOUT:?}:\n{}", apsig.log_tail(100)),
-        }
-        apsig
-    }
-
-    /// `apsig@localhost:PORT`.
-    fn handle(&self) -> String {
-        format!("{APSIG_USER}@{}", self.origin.trim_start_matches("http://"))
-    }
-
-    /// The account's actor id.
-    fn actor(&self) -> String {
-        format!("{}/users/{APSIG_USER}", self.origin)
-    }
-
-    async fn get(&self, path: &str) -> Value {
-        let response = self.client.get(format!("{}{path}", self.origin)).send().await.expect("apsig control API");
-        response.json().await.expect("the control API answers JSON")
-    }
-
-    async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        let response =
-            self.client.post(format!("{}{path}", self.origin)).json(&body).send().await.expect("apsig control API");
-        (response.status(), response.json().await.expect("the control API answers JSON"))
-    }
-
-    /// Every inbox POST and signed GET the server received, with apsig's verdict.
-    async fn received(&self) -> Vec<Value> {
-        self.get("/_test/received").await["items"].as_array().cloned().unwrap_or_default()
-    }
-
-    /// Every signed request the server made, with the answer.
-    async fn sent(&self) -> Vec<Value> {
-        self.get("/_test/sent").await["items"].as_array().cloned().unwrap_or_default()
-    }
-
-    /// The first received request that `matches`, waiting for it; fails with what the server saw.
-    async fn wait_for(&self, what: &str, matches: impl Fn(&Value) -> bool) -> Value {
-        let found = poll(FEDERATION_TIMEOUT, || async { self.received().await.into_iter().find(|r| matches(r)) }).await;
-        match found {
-            Some(request) => request,
-            None => panic!("the apsig server never received {what}\n{}", self.report().await),
-        }
-    }
-
-    /// Asserts that apsig verified every signed request it received, and that there was one.
-    async fn assert_all_verified(&self) {
-        let received = self.received().await;
-        let refused: Vec<&Value> = received.iter().filter(|r| r["verified"] != true).collect();
-        assert!(refused.is_empty(), "apsig refused some of Maillage's signatures: {refused:#?}");
-        assert!(!received.is_empty(), "the apsig server received nothing signed");
-        let seen: Vec<String> = received
-            .iter()
-            .map(|r| {
-                let text = |key: &str| r[key].as_str().unwrap_or("-").to_owned();
-                format!("{} {} {} ({})", text("method"), text("type"), text("path"), text("signedHeaders"))
-            })
-            .collect();
-        report(&format!("apsig verified {} signed requests: {}", received.len(), seen.join("; ")));
-    }
-
-    /// Everything the apsig server saw and did, for failure messages.
-    async fn report(&self) -> String {
-        format!("--- apsig received:\n{:#?}\n--- apsig sent:\n{:#?}\n", self.received().await, self.sent().await)
-    }
-
-    fn log_tail(&self, lines: usize) -> String {
-        let log = self.log.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        log[log.len().saturating_sub(lines)..].join("\n")
-    }
-
-    fn stop(self) {
-        drop(self);
-    }
-}
-
-impl Drop for Apsig {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        if std::thread::panicking() {
-            eprintln!("--- the end of the apsig server's log:\n{}", self.log_tail(150));
-        }
-    }
-}
-
-/// A finding worth seeing in every run, written straight to the terminal (the test harness hides
-/// what `println!` prints in a passing test).
-fn report(line: &str) {
-    let _ = writeln!(std::io::stderr(), "interop_apsig: {line}");
-}
-
-/// Reads `stream` line by line into `log` on a thread of its own; the first `ready ORIGIN` line is
-/// sent to `ready`.
-fn collect_lines(
-    stream: impl Read + Send + 'static,
-    log: &Arc<Mutex<Vec<String>>>,
-    mut ready: Option<tokio::sync::oneshot::Sender<String>>,
-) {
-    let log = Arc::clone(log);
-    std::thread::spawn(move || {
-        for line in BufReader::new(stream).lines() {
-            let Ok(line) = line else { break };
-            if let Some(origin) = line.strip_prefix("ready ")
-                && let Some(ready) = ready.take()
-            {
-                let _ = ready.send(origin.trim().to_owned());
-            }
-            log.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(line);
-        }
-    });
-}
-
-/// Calls `check` every 100 ms until it gives something or `timeout` has passed.
-async fn poll<T, F, Fut>(timeout: Duration, check: F) -> Option<T>
-where
-    F: Fn() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let deadline = tokio::time::Instant::now() + timeout;
-    loop {
-        if let Some(found) = check().await {
-            return Some(found);
-        }
-        if tokio::time::Instant::now() >= deadline {
-            return None;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }

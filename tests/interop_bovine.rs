@@ -22,34 +22,22 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
-
+use common::python_peer::{
+    FEDERATION_TIMEOUT, Library, PythonPeer, allow_loopback_peers, assert_verified, poll, unsigned_fetch,
+};
 use common::{TestInstance, listing_body};
-use maillage_server::config::Config;
 use maillage_server::domain::member::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-/// How long federation may take to do something a user waits for (a delivery goes through Maillage's
-/// persistent queue: polled, not pushed).
-const FEDERATION_TIMEOUT: Duration = Duration::from_secs(15);
-
-/// How long Python may take to import bovine (pyld, pydantic, aiohttp), make its key and listen.
-const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
-
-/// The command that installs what this test needs.
-const INSTALL: &str = "bash tests/interop/bovine/install.sh";
+/// The library this file federates with.
+const BOVINE: Library = Library { name: "bovine", python: "3.11+" };
 
 #[tokio::test]
 async fn a_bovine_server_follows_a_member_and_verifies_what_maillage_signs() {
-    let python = python_or_fail();
     let maillage = TestInstance::start_with(allow_loopback_peers).await;
     let token = maillage.member_with_token("alice", Role::Member).await;
-    let bovine = Bovine::start(&python).await;
+    let bovine = PythonPeer::start(BOVINE).await;
     let alice = format!("{}members/alice", maillage.public_url());
 
     // 1. A bovine-signed Follow (rsa-sha256, a lower-case `sha-256=` Digest): Maillage verifies it
@@ -75,7 +63,7 @@ async fn a_bovine_server_follows_a_member_and_verifies_what_maillage_signs() {
     let accept = bovine
         .wait_for("the Accept of its Follow", |r| r["type"] == "Accept" && r["objectId"] == follow_id.as_str())
         .await;
-    assert_verified(&accept, &format!("{alice}#main-key"));
+    assert_verified("bovine", &accept, &format!("{alice}#main-key"));
     assert_eq!(accept["actor"], alice, "{accept:#}");
     assert_eq!(accept["owner"], alice, "bovine's verifier names the key's owner: {accept:#}");
     let parsed = &accept["parsed"];
@@ -90,13 +78,13 @@ async fn a_bovine_server_follows_a_member_and_verifies_what_maillage_signs() {
     let listing = maillage.listing(&token, listing_body(title, json!({ "description": description }))).await;
     let listing_id = listing["id"].as_str().expect("the listing has an id");
     let create = bovine.wait_for("the Create of the listing", |r| r["type"] == "Create" && r["actor"] == alice).await;
-    assert_verified(&create, &format!("{alice}#main-key"));
+    assert_verified("bovine", &create, &format!("{alice}#main-key"));
     assert!(create["objectId"].as_str().is_some_and(|id| id.contains(listing_id)), "another object: {create:#}");
     let parsed = &create["parsed"];
     assert!(parsed["error"].is_null(), "bovine could not parse the Create: {create:#}");
     let object = &parsed["object"];
     assert!(object.is_object(), "bovine's object_for_create found no object: {create:#}");
-    report(&format!("bovine parsed the listing as type {} (JSON-LD compacted to about:bovine)", object["type"]));
+    bovine.say(&format!("bovine parsed the listing as type {} (JSON-LD compacted to about:bovine)", object["type"]));
     assert_eq!(object["id"], create["objectId"], "{create:#}");
     // bovine compacts to its own context (about:bovine), which knows the ActivityStreams terms and
     // not the Valueflows ones: `Proposal` comes out as its full IRI, `Note` as `Note`. So a reader
@@ -114,17 +102,16 @@ async fn a_bovine_server_follows_a_member_and_verifies_what_maillage_signs() {
     assert_eq!(object["attributedTo"], alice, "{create:#}");
 
     // Every signed request Maillage made (its fetch of bovine's actor included) verified.
-    bovine.assert_all_verified().await;
+    assert_all_verified(&bovine).await;
     bovine.stop();
     maillage.stop().await;
 }
 
 #[tokio::test]
 async fn a_member_follows_a_bovine_account_and_both_sides_verify() {
-    let python = python_or_fail();
     let maillage = TestInstance::start_with(allow_loopback_peers).await;
     let token = maillage.member_with_token("bruno", Role::Member).await;
-    let bovine = Bovine::start(&python).await;
+    let bovine = PythonPeer::start(BOVINE).await;
     let bruno = format!("{}members/bruno", maillage.public_url());
     let api = maillage.api().token(&token);
 
@@ -139,9 +126,9 @@ async fn a_member_follows_a_bovine_account_and_both_sides_verify() {
             r["method"] == "GET" && r["path"] == "/users/bovine" && r["keyId"] == instance_key.as_str()
         })
         .await;
-    assert_verified(&fetch, &instance_key);
+    assert_verified("bovine", &fetch, &instance_key);
     let follow = bovine.wait_for("bruno's Follow", |r| r["type"] == "Follow" && r["actor"] == bruno).await;
-    assert_verified(&follow, &format!("{bruno}#main-key"));
+    assert_verified("bovine", &follow, &format!("{bruno}#main-key"));
     assert_eq!(follow["objectId"], bovine.actor(), "{follow:#}");
     assert_eq!(follow["parsed"]["type"], "Follow", "what bovine's parser made of it: {follow:#}");
     assert_eq!(follow["parsed"]["objectId"], bovine.actor(), "{follow:#}");
@@ -163,21 +150,20 @@ async fn a_member_follows_a_bovine_account_and_both_sides_verify() {
     let delivered = sent.iter().find(|s| s["method"] == "POST" && s["url"] == format!("{bruno}/inbox"));
     assert!(delivered.is_some_and(|s| s["status"] == 202), "the Accept was not answered 202: {sent:#?}");
 
-    bovine.assert_all_verified().await;
+    assert_all_verified(&bovine).await;
     bovine.stop();
     maillage.stop().await;
 }
 
 #[tokio::test]
 async fn under_authorized_fetch_maillage_serves_a_get_signed_by_bovine() {
-    let python = python_or_fail();
     let maillage = TestInstance::start_with(|config| {
         allow_loopback_peers(config);
         config.federation.authorized_fetch = true;
     })
     .await;
     maillage.create_member("carla", Role::Member).await;
-    let bovine = Bovine::start(&python).await;
+    let bovine = PythonPeer::start(BOVINE).await;
     let carla = format!("{}members/carla", maillage.public_url());
 
     // Unsigned, the actor document is refused: the 200 below is Maillage verifying bovine's signature.
@@ -201,219 +187,16 @@ async fn under_authorized_fetch_maillage_serves_a_get_signed_by_bovine() {
     let fetch = bovine
         .wait_for("Maillage's signed GET of the actor", |r| r["method"] == "GET" && r["keyId"] == instance_key.as_str())
         .await;
-    assert_verified(&fetch, &instance_key);
-    bovine.assert_all_verified().await;
+    assert_verified("bovine", &fetch, &instance_key);
+    assert_all_verified(&bovine).await;
     bovine.stop();
     maillage.stop().await;
 }
 
-/// Lets this instance federate with a peer on loopback over plain http (the bovine server).
-fn allow_loopback_peers(config: &mut Config) {
-    config.federation.insecure_local_federation = true;
-}
-
-/// Asserts that bovine verified `request`, signed `rsa-sha256` with the key `key_id`.
-#[track_caller]
-fn assert_verified(request: &Value, key_id: &str) {
-    assert_eq!(request["verified"], true, "bovine refused Maillage's signature: {request:#}");
-    assert_eq!(request["algorithm"], "rsa-sha256", "{request:#}");
-    assert_eq!(request["keyId"], key_id, "{request:#}");
-    if request["method"] == "POST" {
-        assert_eq!(request["status"], 202, "{request:#}");
-    }
-}
-
-/// The Python of the virtual environment holding bovine; fails with the install command when it is
-/// missing (never skips: a test that cannot run must not look like one that passed).
-fn python_or_fail() -> PathBuf {
-    let dir = bovine_dir();
-    let python = dir.join(".venv/bin/python");
-    let missing = if !python.is_file() {
-        format!("no Python virtual environment at {}", dir.join(".venv").display())
-    } else if !dir.join(".venv/requirements.installed").is_file() {
-        format!("bovine is not installed in {}", dir.join(".venv").display())
-    } else {
-        return python;
-    };
-    panic!(
-        "the bovine interoperability test cannot run: {missing}. Install Python 3.11+ with venv, then bovine: `{INSTALL}`"
-    );
-}
-
-fn bovine_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/bovine")
-}
-
-/// The status of an unsigned GET of `url` that asks for ActivityPub JSON.
-async fn unsigned_fetch(url: &str) -> StatusCode {
-    let request = reqwest::Client::new().get(url).header(reqwest::header::ACCEPT, "application/activity+json");
-    request.send().await.expect("GET of the actor").status()
-}
-
-/// The bovine server: a Python child process, killed when this is dropped (also when the test
-/// panics, in which case the end of its log is printed).
-struct Bovine {
-    child: Child,
-    origin: String,
-    log: Arc<Mutex<Vec<String>>>,
-    client: reqwest::Client,
-}
-
-/// The bovine account's username.
-const BOVINE_USER: &str = "bovine";
-
-impl Bovine {
-    async fn start(python: &Path) -> Self {
-        let mut child = Command::new(python)
-            .arg("-u")
-            .arg("server.py")
-            .arg("0")
-            .arg(BOVINE_USER)
-            .current_dir(bovine_dir())
-            .env("PYTHONDONTWRITEBYTECODE", "1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("starting {}: {e}; install with `{INSTALL}`", python.display()));
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
-        collect_lines(child.stdout.take().expect("piped stdout"), &log, Some(ready_tx));
-        collect_lines(child.stderr.take().expect("piped stderr"), &log, None);
-        let mut bovine = Self { child, origin: String::new(), log, client: reqwest::Client::new() };
-        match tokio::time::timeout(STARTUP_TIMEOUT, ready_rx).await {
-            Ok(Ok(origin)) => bovine.origin = origin,
-            Ok(Err(_)) => panic!("the bovine server stopped before it was ready:\n{}", bovine.log_tail(100)),
-            Err(_) => panic!("the bovine server was not ready after {STARTUP_TIMEOUT:?}:\n{}", bovine.log_tail(100)),
-        }
-        bovine
-    }
-
-    /// `bovine@localhost:PORT`.
-    fn handle(&self) -> String {
-        format!("{BOVINE_USER}@{}", self.origin.trim_start_matches("http://"))
-    }
-
-    /// The account's actor id.
-    fn actor(&self) -> String {
-        format!("{}/users/{BOVINE_USER}", self.origin)
-    }
-
-    async fn get(&self, path: &str) -> Value {
-        let response = self.client.get(format!("{}{path}", self.origin)).send().await.expect("bovine control API");
-        response.json().await.expect("the control API answers JSON")
-    }
-
-    async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        let response =
-            self.client.post(format!("{}{path}", self.origin)).json(&body).send().await.expect("bovine control API");
-        (response.status(), response.json().await.expect("the control API answers JSON"))
-    }
-
-    /// Every inbox POST and signed GET the server received, with bovine's verdict (and, for a
-    /// verified POST, what bovine's parser made of it).
-    async fn received(&self) -> Vec<Value> {
-        self.get("/_test/received").await["items"].as_array().cloned().unwrap_or_default()
-    }
-
-    /// Every signed request the server made, with the answer.
-    async fn sent(&self) -> Vec<Value> {
-        self.get("/_test/sent").await["items"].as_array().cloned().unwrap_or_default()
-    }
-
-    /// The first received request that `matches`, waiting for it; fails with what the server saw.
-    async fn wait_for(&self, what: &str, matches: impl Fn(&Value) -> bool) -> Value {
-        let found = poll(FEDERATION_TIMEOUT, || async { self.received().await.into_iter().find(|r| matches(r)) }).await;
-        match found {
-            Some(request) => request,
-            None => panic!("the bovine server never received {what}\n{}", self.report().await),
-        }
-    }
-
-    /// Asserts that bovine verified every signed request it received, and that there was one.
-    async fn assert_all_verified(&self) {
-        let received = self.received().await;
-        let refused: Vec<&Value> = received.iter().filter(|r| r["verified"] != true).collect();
-        assert!(refused.is_empty(), "bovine refused some of Maillage's signatures: {refused:#?}");
-        assert!(!received.is_empty(), "the bovine server received nothing signed");
-        let seen: Vec<String> = received
-            .iter()
-            .map(|r| {
-                let text = |key: &str| r[key].as_str().unwrap_or("-").to_owned();
-                format!("{} {} {} ({})", text("method"), text("type"), text("path"), text("signedHeaders"))
-            })
-            .collect();
-        report(&format!("bovine verified {} signed requests: {}", received.len(), seen.join("; ")));
-        let contexts = self.get("/_test/contexts").await;
-        report(&format!("JSON-LD contexts bovine asked for and was given empty (offline): {}", contexts["stubbed"]));
-    }
-
-    /// Everything the bovine server saw and did, for failure messages.
-    async fn report(&self) -> String {
-        format!("--- bovine received:\n{:#?}\n--- bovine sent:\n{:#?}\n", self.received().await, self.sent().await)
-    }
-
-    fn log_tail(&self, lines: usize) -> String {
-        let log = self.log.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        log[log.len().saturating_sub(lines)..].join("\n")
-    }
-
-    fn stop(self) {
-        drop(self);
-    }
-}
-
-impl Drop for Bovine {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        if std::thread::panicking() {
-            eprintln!("--- the end of the bovine server's log:\n{}", self.log_tail(150));
-        }
-    }
-}
-
-/// A finding worth seeing in every run, written straight to the terminal (the test harness hides
-/// what `println!` prints in a passing test).
-fn report(line: &str) {
-    let _ = writeln!(std::io::stderr(), "interop_bovine: {line}");
-}
-
-/// Reads `stream` line by line into `log` on a thread of its own; the first `ready ORIGIN` line is
-/// sent to `ready`.
-fn collect_lines(
-    stream: impl Read + Send + 'static,
-    log: &Arc<Mutex<Vec<String>>>,
-    mut ready: Option<tokio::sync::oneshot::Sender<String>>,
-) {
-    let log = Arc::clone(log);
-    std::thread::spawn(move || {
-        for line in BufReader::new(stream).lines() {
-            let Ok(line) = line else { break };
-            if let Some(origin) = line.strip_prefix("ready ")
-                && let Some(ready) = ready.take()
-            {
-                let _ = ready.send(origin.trim().to_owned());
-            }
-            log.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(line);
-        }
-    });
-}
-
-/// Calls `check` every 100 ms until it gives something or `timeout` has passed.
-async fn poll<T, F, Fut>(timeout: Duration, check: F) -> Option<T>
-where
-    F: Fn() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let deadline = tokio::time::Instant::now() + timeout;
-    loop {
-        if let Some(found) = check().await {
-            return Some(found);
-        }
-        if tokio::time::Instant::now() >= deadline {
-            return None;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+/// Asserts that bovine verified every signed request it received, and says which JSON-LD contexts it
+/// asked for (given empty: the server is offline).
+async fn assert_all_verified(bovine: &PythonPeer) {
+    bovine.assert_all_verified().await;
+    let contexts = bovine.get("/_test/contexts").await;
+    bovine.say(&format!("JSON-LD contexts bovine asked for and was given empty (offline): {}", contexts["stubbed"]));
 }

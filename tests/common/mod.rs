@@ -9,6 +9,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, reason = "a test rig fails loudly")]
 
 pub mod fed;
+pub mod python_peer;
 
 use std::path::{Path, PathBuf};
 
