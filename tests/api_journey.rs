@@ -291,6 +291,16 @@ async fn nearest_first_gives_distances_in_order() {
     // From Lille the order turns round.
     let from_lille = api.titles(&[("near", "50.63,3.06"), ("sort", "nearest")]).await;
     assert_eq!(from_lille, [VELO, PERCEUSE, COURS, PALETTES]);
+
+    // With words, nearest first too, page by page (« cours » is in one title and, as « courses », in
+    // the other's description).
+    for (near, first, second) in [("43.30,5.37", COURS, VELO), ("50.63,3.06", VELO, COURS)] {
+        for (page, title) in [("1", first), ("2", second)] {
+            let query = [("q", "cours"), ("near", near), ("sort", "nearest"), ("per_page", "1"), ("page", page)];
+            assert_eq!(api.titles(&query).await, [title], "near {near}, page {page}");
+        }
+    }
+    assert_eq!(api.titles(&[("q", "cours"), ("near", "50.63,3.06"), ("sort", "nearest")]).await, [VELO, COURS]);
     instance.stop().await;
 }
 

@@ -151,3 +151,31 @@ async fn web_sessions_survive_a_restart() {
     assert!(!text.contains("href=\"/members/dominique\""), "any session cookie logs in: {text}");
     instance.stop().await;
 }
+
+/// The text index is written with each listing, not queued for a later merge: on PostgreSQL its
+/// GIN index has no pending list (which every search scanned: 3.4 ms instead of 0.3 ms per word at
+/// 100,000 listings, migration 0005); on SQLite the full-text table holds the words at once.
+#[tokio::test]
+async fn the_search_index_is_written_with_each_listing() {
+    let instance = TestInstance::start().await;
+    let token = instance.member_with_token("camille", Role::Member).await;
+    instance.listing(&token, listing_body("Remorque à vélo", json!({"description": "Charge utile 40 kg"}))).await;
+    let pool = &instance.db().pool;
+    if instance.on_postgres() {
+        let options: Option<String> = sqlx::query_scalar(
+            "SELECT array_to_string(reloptions, ',') FROM pg_class WHERE relname = 'listings_search_vector'",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        assert_eq!(options.as_deref(), Some("fastupdate=off"), "the search index keeps a pending list");
+    } else {
+        let indexed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM listings_fts WHERE listings_fts MATCH 'remorque'")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        assert_eq!(indexed, 1, "the listing's words are not in the full-text table");
+    }
+    assert_eq!(instance.api().titles(&[("q", "remorque")]).await, ["Remorque à vélo"]);
+    instance.stop().await;
+}

@@ -191,9 +191,17 @@ async fn measure(args: &BenchArgs, server: &Server) -> anyhow::Result<()> {
             .map(|(kind, q)| (format!("{q:?} ({kind})"), format!("/api/v1/listings?q={}", encode(q))))
             .collect(),
     );
-    // Warm-up: the database's pages into memory, connections opened, as on a server that has been up.
-    load::closed_loop(&client, base, catalogue.clone(), 4, Duration::from_secs(1)).await?;
-    load::closed_loop(&client, base, search_api.clone(), 4, Duration::from_secs(1)).await?;
+    // Warm-up, as on a server that has been up a while: the database's pages in memory, and every
+    // connection of the pool opened, with the statements of each measured page prepared on it. With
+    // fewer clients than connections, the first requests of a phase on a new PostgreSQL connection
+    // (10 to 40 ms each: its caches are empty) were the phase's p99.
+    for paths in [&catalogue, &search_page, &search_api] {
+        load::closed_loop(&client, base, paths.clone(), args.concurrency, Duration::from_secs(2)).await?;
+    }
+    println!(
+        "warm-up: 2 s of the catalogue, search page and search API each, {} clients, not counted",
+        args.concurrency
+    );
 
     println!(
         "\n{:<40} {:>8} {:>8} {:>8} {:>8} {:>9} {:>7} {:>14}",

@@ -39,6 +39,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../../migrations/sqlite/0004_delivery_attempts.sql"),
         postgres: include_str!("../../../migrations/postgres/0004_delivery_attempts.sql"),
     },
+    Migration {
+        version: 5,
+        name: "search_index_without_pending_list",
+        sqlite: include_str!("../../../migrations/sqlite/0005_search_index_without_pending_list.sql"),
+        postgres: include_str!("../../../migrations/postgres/0005_search_index_without_pending_list.sql"),
+    },
 ];
 
 pub async fn run(db: &Db) -> anyhow::Result<()> {
