@@ -12,6 +12,7 @@ use anyhow::Context;
 use maillage_server::app::{RunningServer, serve};
 use maillage_server::domain::ids::new_id;
 use maillage_server::sample::{self, DEMO_PASSWORD, PROFILES, Profile, SeedReport};
+use maillage_server::services::Services;
 use maillage_server::state::AppState;
 use maillage_server::storage::Db;
 use tokio::net::TcpListener;
@@ -126,7 +127,7 @@ async fn start(profile: &'static Profile, data_root: &Path, listener: TcpListene
         .with_context(|| format!("opening the database of {}", profile.name))?;
     let seeded = async {
         db.migrate().await?;
-        sample::seed(&db, profile).await
+        sample::seed(&Services::new(Arc::new(config.clone()), db.clone()), profile).await
     }
     .await;
     let report = match seeded {
@@ -148,7 +149,7 @@ async fn start(profile: &'static Profile, data_root: &Path, listener: TcpListene
 /// then waits (20 s at most) until every pair is peered; returns whether they all are.
 async fn peer_with_each_other(started: &[Started]) -> bool {
     // A demo run again on other ports: the instances' former addresses are gone for good.
-    let domains: Vec<String> = started.iter().map(|s| s.server.state.config.domain.clone()).collect();
+    let domains: Vec<String> = started.iter().map(|s| s.server.state.config().domain.clone()).collect();
     for instance in started {
         for peer in instance.server.state.federator.peers().await.unwrap_or_default() {
             if !domains.contains(&peer.peer.domain) {
@@ -158,9 +159,9 @@ async fn peer_with_each_other(started: &[Started]) -> bool {
     }
     for (i, asking) in started.iter().enumerate() {
         for other in &started[i + 1..] {
-            let domain = other.server.state.config.domain.clone();
+            let domain = other.server.state.config().domain.clone();
             if let Err(error) = asking.server.state.federator.request_peering(&domain).await {
-                say(&format!("peering {} → {domain}: {error:?}\n", asking.server.state.config.domain));
+                say(&format!("peering {} → {domain}: {error:?}\n", asking.server.state.config().domain));
             }
         }
     }
@@ -216,7 +217,7 @@ fn banner(started: &[Started], data_root: &Path, base_port: u16) -> String {
     for (n, instance) in started.iter().enumerate() {
         let profile = instance.profile;
         line(format!("{}. {}", n + 1, profile.name));
-        line(format!("   {}", instance.server.state.config.public_url()));
+        line(format!("   {}", instance.server.state.config().public_url()));
         line(format!("   admin : {}", profile.admin.username));
         if let Some(member) = profile.members.first() {
             line(format!("   membre / member : {}", member.username));

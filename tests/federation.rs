@@ -469,14 +469,14 @@ async fn duplicated_and_replayed_activities_count_once() {
     eventually("delivered", || async { peer_titles(&b).await == ["Tondeuse"] }).await;
 
     // The Create, as A sent it, is queued again twice (a sender that retries after a crash would).
-    let federator = &a.server.state.federator;
+    let urls = a.server.state.services.urls();
     let id = listing["id"].as_str().unwrap();
     let stored =
         maillage_server::storage::listings::by_id(&mut a.db().conn().await.unwrap(), id).await.unwrap().unwrap();
     let create = maillage_federation::activities::write_listing(
-        federator.urls(),
+        urls,
         "create-once",
-        &federator.proposal(&stored),
+        &maillage_server::services::federation::outbound::proposal(urls, &stored),
         false,
     );
     let create = create.to_string();

@@ -35,7 +35,7 @@ impl RunningServer {
             let _ = shutdown.send(());
         }
         (&mut self.task).await.context("server task")?.context("server")?;
-        self.state.db.close().await;
+        self.state.db().close().await;
         Ok(())
     }
 
@@ -67,7 +67,7 @@ pub async fn start_on(config: Config, listener: TcpListener) -> anyhow::Result<R
 pub async fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<RunningServer> {
     let addr = listener.local_addr().context("listener address")?;
     let mut background = state.federator.start().await.context("starting federation")?;
-    background.extend(crate::services::upkeep::start(&state.db, &state.limits, &state.federator));
+    background.extend(crate::services::upkeep::start(state.db(), &state.limits, &state.federator));
     let (shutdown, on_shutdown) = oneshot::channel::<()>();
     // The peer's address is what the rate limits count, unless a trusted proxy forwards another.
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
@@ -78,6 +78,6 @@ pub async fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<Run
             })
             .await
     });
-    tracing::info!(%addr, url = %state.config.public_url(), "listening");
+    tracing::info!(%addr, url = %state.config().public_url(), "listening");
     Ok(RunningServer { addr, state, shutdown: Some(shutdown), task, background })
 }

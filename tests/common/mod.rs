@@ -179,7 +179,7 @@ impl TestInstance {
     }
 
     pub fn db(&self) -> &Db {
-        &self.server.state.db
+        self.server.state.db()
     }
 
     /// How many listings are stored, whatever their status or visibility (to check that a rejected

@@ -18,7 +18,7 @@ use maillage_federation::{ACTIVITY_JSON, FederationError, activities, context, n
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::services::federation::Federator;
+use crate::services::federation::{Federator, outbound};
 use crate::state::AppState;
 use crate::storage::keys::INSTANCE;
 
@@ -104,7 +104,7 @@ async fn reader(
     headers: &HeaderMap,
     need_signer: bool,
 ) -> Result<Option<maillage_federation::RemoteActor>, Response> {
-    let required = state.config.federation.authorized_fetch;
+    let required = state.config().federation.authorized_fetch;
     let check = required || (need_signer && headers.contains_key("signature"));
     if !check {
         return Ok(None);
@@ -142,7 +142,7 @@ async fn member_document(state: &AppState, username: &str) -> Response {
 async fn listing_document(state: &AppState, id: &str) -> Response {
     match state.federator.served_listing(id).await {
         Ok(Some(listing)) => {
-            let proposal = state.federator.proposal(&listing);
+            let proposal = outbound::proposal(state.services.urls(), &listing);
             activity_json(context::with_context(serde_json::to_value(proposal).unwrap_or(Value::Null)))
         }
         Ok(None) => not_found(),
@@ -189,7 +189,7 @@ async fn nodeinfo_discovery(State(state): State<AppState>) -> Response {
 async fn nodeinfo_document(State(state): State<AppState>) -> Response {
     match usage(&state).await {
         Ok((usage, activities)) => {
-            let config = &state.config;
+            let config = state.config();
             let policy = match config.federation.policy {
                 crate::config::PeeringPolicy::Open => "open",
                 crate::config::PeeringPolicy::Approval => "approval",
@@ -361,7 +361,7 @@ async fn outbox(
     let next = page.last().filter(|_| more).map(|(seq, _)| outbox_page_url(&id, Some(*seq)));
     let urls = state.federator.urls();
     let activities_json: Vec<Value> =
-        page.iter().map(|(_, listing)| activities::outbox_create(urls, &state.federator.proposal(listing))).collect();
+        page.iter().map(|(_, listing)| activities::outbox_create(urls, &outbound::proposal(urls, listing))).collect();
     activity_json(activities::collection_page(&outbox_page_url(&id, before), &id, activities_json, next))
 }
 

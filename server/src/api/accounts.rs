@@ -37,13 +37,13 @@ pub async fn create(
         kind: body.kind.unwrap_or_default(),
         description: body.description.unwrap_or_default(),
     };
-    let mode = state.config.instance.registration;
-    let member = accounts::register_from(&state.db, &state.limits, client, &registration, mode).await?;
-    let json = MemberJson::new(&Links::new(&state.config), &member);
+    let mode = state.config().instance.registration;
+    let member = accounts::register_from(state.db(), &state.limits, client, &registration, mode).await?;
+    let json = MemberJson::new(&Links::new(state.config()), &member);
     Ok((StatusCode::CREATED, axum::Json(json)).into_response())
 }
 
 /// The member the bearer token belongs to.
 pub async fn me(State(state): State<AppState>, ApiMember(member): ApiMember) -> axum::Json<MemberJson> {
-    axum::Json(MemberJson::new(&Links::new(&state.config), &member))
+    axum::Json(MemberJson::new(&Links::new(state.config()), &member))
 }

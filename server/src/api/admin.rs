@@ -34,8 +34,8 @@ pub async fn members(
         Some(status) => Some(MemberStatus::parse(status).map_err(AppError::field)?),
         None => None,
     };
-    let members = accounts::with_status(&state.db, status, MEMBERS_LIMIT).await?;
-    let links = Links::new(&state.config);
+    let members = accounts::with_status(state.db(), status, MEMBERS_LIMIT).await?;
+    let links = Links::new(state.config());
     Ok(Json(MemberList { items: members.iter().map(|m| MemberJson::new(&links, m)).collect() }))
 }
 
@@ -47,7 +47,7 @@ pub async fn act(
     ApiAdmin(admin): ApiAdmin,
     Path((username, action)): Path<(String, String)>,
 ) -> AppResult<Json<MemberJson>> {
-    let db = &state.db;
+    let db = state.db();
     let is_self = Username::parse(&username).is_ok_and(|u| u == admin.username);
     if is_self && matches!(action.as_str(), "disable" | "demote") {
         return Err(AppError::new(StatusCode::CONFLICT, "cannot_change_self", "error.forbidden"));
@@ -61,5 +61,5 @@ pub async fn act(
         _ => return Err(AppError::not_found()),
     };
     tracing::info!(admin = %admin.username, member.username = %member.username, action, "admin action");
-    Ok(Json(MemberJson::new(&Links::new(&state.config), &member)))
+    Ok(Json(MemberJson::new(&Links::new(state.config()), &member)))
 }

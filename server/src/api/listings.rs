@@ -84,8 +84,8 @@ pub async fn search(
     t: Tr,
     ApiQuery(query): ApiQuery<SearchQuery>,
 ) -> AppResult<Json<ListingPage>> {
-    let results = catalogue::search(&state.db, &query.params(), caller.as_ref()).await?;
-    let links = Links::new(&state.config);
+    let results = catalogue::search(state.db(), &query.params(), caller.as_ref()).await?;
+    let links = Links::new(state.config());
     let items = results.items.iter().map(|f| ListingJson::new(&links, t, &f.listing, f.distance_km)).collect();
     let next = results.has_more.then(|| query.page_url(&links, results.page + 1));
     Ok(Json(ListingPage { items, page: results.page, per_page: results.per_page, has_more: results.has_more, next }))
@@ -97,8 +97,8 @@ pub async fn create(
     t: Tr,
     ApiJson(body): ApiJson<NewListing>,
 ) -> AppResult<Response> {
-    let listing = listings::create(&state.federator, &member, &body.into_input()).await?;
-    let links = Links::new(&state.config);
+    let listing = listings::create(&state.services, &member, &body.into_input()).await?;
+    let links = Links::new(state.config());
     let location = links.api(&format!("listings/{}", listing.id));
     let json = ListingJson::new(&links, t, &listing, None);
     Ok((StatusCode::CREATED, [(LOCATION, location)], Json(json)).into_response())
@@ -110,8 +110,8 @@ pub async fn get(
     t: Tr,
     Path(id): Path<String>,
 ) -> AppResult<Json<ListingJson>> {
-    let listing = listings::get(&state.db, &id, caller.as_ref()).await?;
-    Ok(Json(ListingJson::new(&Links::new(&state.config), t, &listing, None)))
+    let listing = listings::get(state.db(), &id, caller.as_ref()).await?;
+    Ok(Json(ListingJson::new(&Links::new(state.config()), t, &listing, None)))
 }
 
 /// Changes the fields given; the listing is validated as a whole, and nothing changes unless all
@@ -123,8 +123,8 @@ pub async fn update(
     Path(id): Path<String>,
     ApiJson(patch): ApiJson<ListingPatch>,
 ) -> AppResult<Json<ListingJson>> {
-    let updated = listings::edit(&state.federator, &id, &member, |input| patch.apply(input)).await?;
-    Ok(Json(ListingJson::new(&Links::new(&state.config), t, &updated, None)))
+    let updated = listings::edit(&state.services, &id, &member, |input| patch.apply(input)).await?;
+    Ok(Json(ListingJson::new(&Links::new(state.config()), t, &updated, None)))
 }
 
 /// Deletes a listing: its author, or a moderator or admin removing it.
@@ -133,6 +133,6 @@ pub async fn delete(
     ApiMember(member): ApiMember,
     Path(id): Path<String>,
 ) -> AppResult<StatusCode> {
-    listings::delete(&state.federator, &id, &member).await?;
+    listings::delete(&state.services, &id, &member).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -45,10 +45,10 @@ pub async fn create(
     let (Some(username), Some(password)) = (username, password) else {
         return Err(AppError::validation(errors.0));
     };
-    let member = accounts::log_in(&state.db, &state.limits, client, &username, &password).await?;
-    let token = accounts::open_session(&state.db, &member, SessionKind::Api).await?;
+    let member = accounts::log_in(state.db(), &state.limits, client, &username, &password).await?;
+    let token = accounts::open_session(state.db(), &member, SessionKind::Api).await?;
     tracing::info!(member.username = %member.username, "API session opened");
-    let json = SessionJson { token, member: MemberJson::new(&Links::new(&state.config), &member) };
+    let json = SessionJson { token, member: MemberJson::new(&Links::new(state.config()), &member) };
     Ok((StatusCode::CREATED, axum::Json(json)).into_response())
 }
 
@@ -76,6 +76,6 @@ impl FromRequestParts<AppState> for CurrentSession {
 }
 
 pub async fn close(State(state): State<AppState>, session: CurrentSession) -> AppResult<StatusCode> {
-    accounts::close_session(&state.db, &session.token).await?;
+    accounts::close_session(state.db(), &session.token).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -24,7 +24,7 @@ impl FromRequestParts<AppState> for Viewer {
             return Ok(viewer.clone());
         }
         let member = match cookie_value(&parts.headers, SESSION_COOKIE) {
-            Some(token) => accounts::member_for_token(&state.db, &token, SessionKind::Web).await?,
+            Some(token) => accounts::member_for_token(state.db(), &token, SessionKind::Web).await?,
             None => None,
         };
         let viewer = Viewer(member);
@@ -84,7 +84,7 @@ impl FromRequestParts<AppState> for ApiCaller {
             .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
             .map(str::trim)
             .ok_or_else(AppError::unauthorized)?;
-        match accounts::member_for_token(&state.db, token, SessionKind::Api).await? {
+        match accounts::member_for_token(state.db(), token, SessionKind::Api).await? {
             Some(member) => Ok(ApiCaller(Some(member))),
             None => Err(AppError::unauthorized()),
         }

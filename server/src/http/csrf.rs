@@ -65,13 +65,13 @@ pub fn page_token(headers: &HeaderMap, anonymous: Option<&CsrfToken>, signed_in:
 
 /// Middleware: makes sure the browser has an anonymous CSRF cookie, and tells handlers its value.
 pub async fn ensure_cookie(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    let name = cookie_name(&state.config);
+    let name = cookie_name(state.config());
     let existing = cookie_value(request.headers(), name).filter(|t| valid_token(t));
     let token = existing.clone().unwrap_or_else(new_token);
     request.extensions_mut().insert(CsrfToken(token.clone()));
     let mut response = next.run(request).await;
     if existing.is_none() {
-        let secure = if state.config.secure_cookies() { "; Secure" } else { "" };
+        let secure = if state.config().secure_cookies() { "; Secure" } else { "" };
         let cookie = format!("{name}={token}; Path=/; HttpOnly; SameSite=Strict{secure}");
         if let Ok(value) = HeaderValue::from_str(&cookie) {
             response.headers_mut().append(SET_COOKIE, value);
@@ -98,7 +98,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
         let Viewer(viewer) = Viewer::from_request_parts(&mut parts, state).await?;
         let expected = match viewer {
             Some(_) => cookie_value(&parts.headers, SESSION_COOKIE).map(|session| session_form_token(&session)),
-            None => cookie_value(&parts.headers, cookie_name(&state.config)).filter(|t| valid_token(t)),
+            None => cookie_value(&parts.headers, cookie_name(state.config())).filter(|t| valid_token(t)),
         };
         let request = Request::from_parts(parts, body);
         let body = axum::body::Bytes::from_request(request, state).await.map_err(|rejection| {

@@ -16,7 +16,7 @@ use crate::domain::member::{Member, Role};
 use crate::error::AppError;
 use crate::i18n::{Lang, render};
 use crate::services::accounts::{self, Origin, Registration};
-use crate::services::{catalogue, listings};
+use crate::services::{Services, catalogue, listings};
 use crate::storage::Db;
 
 /// What a seeding did.
@@ -28,16 +28,16 @@ pub struct SeedReport {
     pub listings_created: usize,
 }
 
-/// Inserts `profile`'s members and listings into `db` (migrated), unless it holds them already.
-pub async fn seed(db: &Db, profile: &Profile) -> anyhow::Result<SeedReport> {
+/// Inserts `profile`'s members and listings into the (migrated) database, unless it holds them
+/// already. Seeding comes before any peering or follower: the listings' `Create`s go nowhere.
+pub async fn seed(services: &Services, profile: &Profile) -> anyhow::Result<SeedReport> {
+    let db = services.db();
     let mut report = SeedReport::default();
     if accounts::find(db, profile.admin.username).await.map_err(explain)?.is_some() {
         report.already_seeded = true;
         return Ok(report);
     }
     let today = OffsetDateTime::now_utc().date();
-    // Seeding comes before any peering or follower: there is nothing to send.
-    let federator = crate::services::federation::Federator::offline(db.clone());
     // In reverse, so that the catalogue (newest first) shows the listings in the order written.
     for sample in profile.members.iter().rev().chain(std::iter::once(&profile.admin)) {
         let role = if sample.username == profile.admin.username { Role::Admin } else { Role::Member };
@@ -50,7 +50,7 @@ pub async fn seed(db: &Db, profile: &Profile) -> anyhow::Result<SeedReport> {
         };
         let existing = titles(db, &member).await?;
         for listing in sample.listings.iter().rev().filter(|l| !existing.contains(l.title)) {
-            listings::create(&federator, &member, &listing.input(&sample.place, today))
+            listings::create(services, &member, &listing.input(&sample.place, today))
                 .await
                 .map_err(explain)
                 .with_context(|| format!("seeding listing {:?} of {}", listing.title, sample.username))?;

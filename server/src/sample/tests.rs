@@ -20,6 +20,11 @@ async fn counts(db: &Db) -> (i64, i64) {
     )
 }
 
+/// The services over a test database, with the default configuration.
+fn services(db: &Db) -> crate::services::Services {
+    crate::services::Services::new(std::sync::Arc::new(crate::config::Config::default()), db.clone())
+}
+
 fn member_count(profile: &Profile) -> usize {
     profile.members.len() + 1
 }
@@ -94,7 +99,7 @@ async fn seeding_creates_everything_once() {
         let t = TempSqlite::migrated().await;
         let expected_listings = profile.listings().count();
 
-        let report = seed(&t.db, profile).await.expect("seeding");
+        let report = seed(&services(&t.db), profile).await.expect("seeding");
         assert_eq!(
             report,
             SeedReport {
@@ -127,7 +132,7 @@ async fn seeding_creates_everything_once() {
             }
         }
 
-        let again = seed(&t.db, profile).await.expect("seeding again");
+        let again = seed(&services(&t.db), profile).await.expect("seeding again");
         assert_eq!(again, SeedReport { already_seeded: true, members_created: 0, listings_created: 0 });
         assert_eq!(counts(&t.db).await, (member_count(profile) as i64, expected_listings as i64), "duplicates");
         t.close().await;
@@ -155,15 +160,11 @@ async fn an_interrupted_seeding_resumes() {
     )
     .await
     .expect("registering");
-    listings::create(
-        &crate::services::federation::Federator::offline(t.db.clone()),
-        &member,
-        &first.listings[0].input(&first.place, date!(2026 - 11 - 23)),
-    )
-    .await
-    .expect("one listing");
+    listings::create(&services(&t.db), &member, &first.listings[0].input(&first.place, date!(2026 - 11 - 23)))
+        .await
+        .expect("one listing");
 
-    let report = seed(&t.db, profile).await.expect("resuming");
+    let report = seed(&services(&t.db), profile).await.expect("resuming");
     let total = profile.listings().count();
     assert_eq!((report.members_created, report.listings_created), (member_count(profile) - 1, total - 1));
     assert_eq!(counts(&t.db).await, (member_count(profile) as i64, total as i64));

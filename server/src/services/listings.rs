@@ -5,7 +5,8 @@ use crate::domain::ids::{is_valid_id, new_id, now_ms};
 use crate::domain::listing::{Listing, ListingDraft, ListingInput, ListingStatus, Visibility};
 use crate::domain::member::Member;
 use crate::error::{AppError, AppResult};
-use crate::services::federation::Federator;
+use crate::services::Services;
+use crate::services::federation::outbound;
 use crate::storage::{Db, listings};
 
 /// Who may see a listing: public ones everyone, the others members of this instance (and, once
@@ -34,36 +35,29 @@ pub fn can_delete(listing: &Listing, member: &Member) -> bool {
 }
 
 /// Creates a listing and, in the same transaction, queues its `Create` for other instances.
-pub async fn create(fed: &Federator, author: &Member, input: &ListingInput) -> AppResult<Listing> {
-    let db = fed.db();
+pub async fn create(services: &Services, author: &Member, input: &ListingInput) -> AppResult<Listing> {
     let draft = ListingDraft::parse(input).map_err(AppError::validation)?;
     let id = new_id();
-    let mut tx = db.begin_write().await?;
+    let mut tx = services.write().await?;
     listings::insert(&mut tx, &id, &author.id, &draft, now_ms()).await?;
     let listing = listings::by_id(&mut tx, &id).await?.ok_or_else(AppError::not_found)?;
-    let queued = fed.queue_listing_change(&mut tx, None, Some(&listing)).await?;
+    outbound::listing_changed(services, &mut tx, None, Some(&listing)).await?;
     tx.commit().await?;
-    if queued {
-        fed.wake();
-    }
     tracing::info!(listing.id = %id, member.username = %author.username, "listing created");
     Ok(listing)
 }
 
 /// Applies `change` to a listing inside a transaction that also queues what the change means for
 /// other instances.
-async fn change<F>(fed: &Federator, before: &Listing, change: F) -> AppResult<Listing>
+async fn change<F>(services: &Services, before: &Listing, change: F) -> AppResult<Listing>
 where
     F: AsyncFnOnce(&mut sqlx::AnyConnection) -> Result<bool, sqlx::Error>,
 {
-    let mut tx = fed.db().begin_write().await?;
+    let mut tx = services.write().await?;
     let done = change(&mut tx).await?;
     let after = if done { listings::by_id(&mut tx, &before.id).await? } else { None };
-    let queued = fed.queue_listing_change(&mut tx, Some(before), after.as_ref()).await?;
+    outbound::listing_changed(services, &mut tx, Some(before), after.as_ref()).await?;
     tx.commit().await?;
-    if queued {
-        fed.wake();
-    }
     after.ok_or_else(AppError::not_found)
 }
 
@@ -86,8 +80,8 @@ async fn get_for_change(db: &Db, id: &str, member: &Member, allow_moderator: boo
 }
 
 /// Replaces the listing's content with `input`, validated as a whole.
-pub async fn update(fed: &Federator, id: &str, member: &Member, input: &ListingInput) -> AppResult<Listing> {
-    edit(fed, id, member, |content| {
+pub async fn update(services: &Services, id: &str, member: &Member, input: &ListingInput) -> AppResult<Listing> {
+    edit(services, id, member, |content| {
         *content = input.clone();
         Vec::new()
     })
@@ -98,12 +92,12 @@ pub async fn update(fed: &Federator, id: &str, member: &Member, input: &ListingI
 /// it could not read (a patch's fields); the result is validated as a whole, and nothing changes
 /// unless all of it is valid. Only its author may.
 pub async fn edit(
-    fed: &Federator,
+    services: &Services,
     id: &str,
     member: &Member,
     edit: impl FnOnce(&mut ListingInput) -> Vec<FieldError>,
 ) -> AppResult<Listing> {
-    let listing = get_for_change(fed.db(), id, member, false).await?;
+    let listing = get_for_change(services.db(), id, member, false).await?;
     let mut input = listing.to_input();
     let mut errors = edit(&mut input);
     let draft = match ListingDraft::parse(&input) {
@@ -115,30 +109,28 @@ pub async fn edit(
         }
     };
     let updated =
-        change(fed, &listing, async |conn| listings::update(conn, &listing.id, &draft, now_ms()).await).await?;
+        change(services, &listing, async |conn| listings::update(conn, &listing.id, &draft, now_ms()).await).await?;
     tracing::info!(listing.id = %listing.id, "listing updated");
     Ok(updated)
 }
 
-pub async fn set_status(fed: &Federator, id: &str, member: &Member, status: ListingStatus) -> AppResult<Listing> {
-    let listing = get_for_change(fed.db(), id, member, false).await?;
+pub async fn set_status(services: &Services, id: &str, member: &Member, status: ListingStatus) -> AppResult<Listing> {
+    let listing = get_for_change(services.db(), id, member, false).await?;
     let updated =
-        change(fed, &listing, async |conn| listings::set_status(conn, &listing.id, status, now_ms()).await).await?;
+        change(services, &listing, async |conn| listings::set_status(conn, &listing.id, status, now_ms()).await)
+            .await?;
     tracing::info!(listing.id = %listing.id, listing.status = %status, "listing status changed");
     Ok(updated)
 }
 
 /// Deletes a listing: its author, or a moderator or admin removing it. A listing from another
 /// instance can be removed from our catalogue by a moderator (it comes back if its author edits it).
-pub async fn delete(fed: &Federator, id: &str, member: &Member) -> AppResult<()> {
-    let listing = get_for_change(fed.db(), id, member, true).await?;
-    let mut tx = fed.db().begin_write().await?;
+pub async fn delete(services: &Services, id: &str, member: &Member) -> AppResult<()> {
+    let listing = get_for_change(services.db(), id, member, true).await?;
+    let mut tx = services.write().await?;
     listings::delete(&mut tx, &listing.id).await?;
-    let queued = fed.queue_listing_change(&mut tx, Some(&listing), None).await?;
+    outbound::listing_changed(services, &mut tx, Some(&listing), None).await?;
     tx.commit().await?;
-    if queued {
-        fed.wake();
-    }
     if listing.author.id == member.id {
         tracing::info!(listing.id = %listing.id, "listing deleted by its author");
     } else {

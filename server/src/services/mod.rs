@@ -3,7 +3,10 @@
 pub mod accounts;
 pub mod catalogue;
 pub mod federation;
+mod handle;
 pub mod limits;
 pub mod listings;
 pub mod passwords;
 pub mod upkeep;
+
+pub use handle::{Services, Write};

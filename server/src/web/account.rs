@@ -63,7 +63,7 @@ fn register_page(ctx: PageCtx, state: &AppState, form: RegisterForm, errors: Fie
     let kind = if form.kind.is_empty() { "person" } else { form.kind.as_str() };
     RegisterPage {
         kinds: enum_choices(ctx.t, "kind", MemberKind::ALL.iter().map(|k| k.as_str()), kind),
-        approval: state.config.instance.registration == RegistrationMode::Approval,
+        approval: state.config().instance.registration == RegistrationMode::Approval,
         password_min: NewPassword::MIN,
         ctx,
         form: RegisterForm { password: String::new(), password_confirm: String::new(), ..form },
@@ -90,9 +90,9 @@ pub async fn register(
         kind: form.kind.clone(),
         description: String::new(),
     };
-    let mode = state.config.instance.registration;
+    let mode = state.config().instance.registration;
     let outcome = if form.password == form.password_confirm {
-        accounts::register_from(&state.db, &state.limits, client, &registration, mode).await
+        accounts::register_from(state.db(), &state.limits, client, &registration, mode).await
     } else {
         // Nothing is registered; the username and password are still checked, so that the form
         // reports every problem at once.
@@ -105,8 +105,8 @@ pub async fn register(
     };
     match outcome {
         Ok(member) if member.status == MemberStatus::Active => {
-            let token = accounts::open_session(&state.db, &member, SessionKind::Web).await?;
-            let cookie = HeaderValue::from_str(&session_cookie(&token, state.config.secure_cookies()))
+            let token = accounts::open_session(state.db(), &member, SessionKind::Web).await?;
+            let cookie = HeaderValue::from_str(&session_cookie(&token, state.config().secure_cookies()))
                 .map_err(AppError::internal)?;
             let mut response = Redirect::to("/").into_response();
             response.headers_mut().append(SET_COOKIE, cookie);
@@ -172,10 +172,10 @@ pub async fn login(
     ctx: PageCtx,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> AppResult<Response> {
-    match accounts::log_in(&state.db, &state.limits, client, &form.username, &form.password).await {
+    match accounts::log_in(state.db(), &state.limits, client, &form.username, &form.password).await {
         Ok(member) => {
-            let token = accounts::open_session(&state.db, &member, SessionKind::Web).await?;
-            let cookie = HeaderValue::from_str(&session_cookie(&token, state.config.secure_cookies()))
+            let token = accounts::open_session(state.db(), &member, SessionKind::Web).await?;
+            let cookie = HeaderValue::from_str(&session_cookie(&token, state.config().secure_cookies()))
                 .map_err(AppError::internal)?;
             let mut response = Redirect::to(safe_next(&form.next).unwrap_or("/")).into_response();
             response.headers_mut().append(SET_COOKIE, cookie);
@@ -197,7 +197,7 @@ pub async fn logout(
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> AppResult<Response> {
     if let Some(token) = cookie_value(&headers, SESSION_COOKIE) {
-        accounts::close_session(&state.db, &token).await?;
+        accounts::close_session(state.db(), &token).await?;
     }
     let mut response = Redirect::to("/").into_response();
     let cookie = HeaderValue::from_str(&clear_session_cookie()).map_err(AppError::internal)?;

@@ -29,7 +29,7 @@ pub async fn overview(
     SignedInAdmin(_): SignedInAdmin,
     ctx: PageCtx,
 ) -> AppResult<Html<String>> {
-    let accounts::Overview { members, pending, listings } = accounts::overview(&state.db).await?;
+    let accounts::Overview { members, pending, listings } = accounts::overview(state.db()).await?;
     render(OverviewPage { ctx, members, pending, listings })
 }
 
@@ -76,8 +76,8 @@ fn actions_for(member: &Member, admin: &Member) -> Vec<(&'static str, &'static s
 async fn members_page(state: &AppState, admin: &Member, ctx: PageCtx, error: String) -> AppResult<MembersPage> {
     let t = ctx.t;
     // Pending members first: they are the ones waiting for something.
-    let mut all = accounts::pending(&state.db).await?;
-    all.extend(accounts::all(&state.db, 1000).await?.into_iter().filter(|m| m.status != MemberStatus::Pending));
+    let mut all = accounts::pending(state.db()).await?;
+    all.extend(accounts::all(state.db(), 1000).await?.into_iter().filter(|m| m.status != MemberStatus::Pending));
     let rows = all
         .into_iter()
         .map(|member| MemberRow {
@@ -115,11 +115,11 @@ pub async fn member_action(
         return Ok((StatusCode::CONFLICT, render(page)?).into_response());
     }
     match action.as_str() {
-        "approve" => accounts::approve(&state.db, &username).await?,
-        "disable" => accounts::disable(&state.db, &username).await?,
-        "enable" => accounts::enable(&state.db, &username).await?,
-        "promote" => accounts::set_role(&state.db, &username, Role::Admin).await?,
-        "demote" => accounts::set_role(&state.db, &username, Role::Member).await?,
+        "approve" => accounts::approve(state.db(), &username).await?,
+        "disable" => accounts::disable(state.db(), &username).await?,
+        "enable" => accounts::enable(state.db(), &username).await?,
+        "promote" => accounts::set_role(state.db(), &username, Role::Admin).await?,
+        "demote" => accounts::set_role(state.db(), &username, Role::Member).await?,
         _ => return Err(AppError::not_found()),
     };
     Ok(done("/admin/members", "member_updated").into_response())
@@ -138,7 +138,7 @@ pub async fn listings_page(
     SignedInAdmin(_): SignedInAdmin,
     ctx: PageCtx,
 ) -> AppResult<Html<String>> {
-    let results = catalogue::recent_for_moderation(&state.db, 1).await?;
+    let results = catalogue::recent_for_moderation(state.db(), 1).await?;
     let items = results.items.iter().map(|f| ListingView::new(ctx.t, &f.listing, None)).collect();
     render(ListingsPage { ctx, items, limit: results.per_page })
 }
@@ -149,6 +149,6 @@ pub async fn remove_listing(
     Path(id): Path<String>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> AppResult<Redirect> {
-    listings::delete(&state.federator, &id, &admin).await?;
+    listings::delete(&state.services, &id, &admin).await?;
     Ok(done("/admin/listings", "listing_removed"))
 }

@@ -66,7 +66,7 @@ pub async fn page(
             params.near = Some(format!("{},{}", home.latitude, home.longitude));
         }
     }
-    let (items, page, has_more, errors) = match catalogue::search(&state.db, &params, ctx.viewer.as_ref()).await {
+    let (items, page, has_more, errors) = match catalogue::search(state.db(), &params, ctx.viewer.as_ref()).await {
         Ok(results) => {
             let items = results.items.iter().map(|f| ListingView::new(t, &f.listing, f.distance_km)).collect();
             (items, results.page, results.has_more, FieldMessages::default())

@@ -49,7 +49,7 @@ pub async fn render_web_errors(State(state): State<AppState>, request: Request, 
     if let Some(token) = session {
         // An error while looking the member up leaves the page anonymous: it is an error page already.
         ctx.viewer =
-            crate::services::accounts::member_for_token(&state.db, &token, SessionKind::Web).await.ok().flatten();
+            crate::services::accounts::member_for_token(state.db(), &token, SessionKind::Web).await.ok().flatten();
         if ctx.viewer.is_some() {
             // The member's own token, for the logout button of the menu.
             ctx.csrf = csrf::session_form_token(&token);

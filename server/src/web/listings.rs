@@ -32,7 +32,7 @@ struct ListingPage {
 }
 
 pub async fn show(State(state): State<AppState>, ctx: PageCtx, Path(id): Path<String>) -> AppResult<Html<String>> {
-    let listing = listings::get(&state.db, &id, ctx.viewer.as_ref()).await?;
+    let listing = listings::get(state.db(), &id, ctx.viewer.as_ref()).await?;
     let (can_edit, can_remove) = match &ctx.viewer {
         Some(viewer) => (
             listings::can_edit(&listing, viewer),
@@ -210,7 +210,7 @@ pub async fn create(
     ctx: PageCtx,
     CsrfForm(form): CsrfForm<ListingForm>,
 ) -> AppResult<Response> {
-    match listings::create(&state.federator, &member, &form.to_input(None)).await {
+    match listings::create(&state.services, &member, &form.to_input(None)).await {
         Ok(listing) => Ok(done(&format!("/listings/{}", listing.id), "listing_created").into_response()),
         Err(error) if !error.fields.is_empty() => {
             let errors = FieldMessages::new(ctx.t, &error.fields, FIELDS);
@@ -227,7 +227,7 @@ pub async fn edit_form(
     ctx: PageCtx,
     Path(id): Path<String>,
 ) -> AppResult<Html<String>> {
-    let listing = listings::get(&state.db, &id, Some(&member)).await?;
+    let listing = listings::get(state.db(), &id, Some(&member)).await?;
     if !listings::can_edit(&listing, &member) {
         return Err(AppError::forbidden());
     }
@@ -242,10 +242,10 @@ pub async fn update(
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm<ListingForm>,
 ) -> AppResult<Response> {
-    let listing = listings::get(&state.db, &id, Some(&member)).await?;
+    let listing = listings::get(state.db(), &id, Some(&member)).await?;
     // The edit form does not show the status; keep the current one.
     let status = Some(listing.content.status.as_str().to_owned());
-    match listings::update(&state.federator, &id, &member, &form.to_input(status)).await {
+    match listings::update(&state.services, &id, &member, &form.to_input(status)).await {
         Ok(listing) => Ok(done(&format!("/listings/{}", listing.id), "listing_saved").into_response()),
         Err(error) if !error.fields.is_empty() => {
             let errors = FieldMessages::new(ctx.t, &error.fields, FIELDS);
@@ -269,7 +269,7 @@ pub async fn set_status(
     CsrfForm(form): CsrfForm<StatusForm>,
 ) -> AppResult<Redirect> {
     let status = ListingStatus::parse(&form.status).map_err(AppError::field)?;
-    listings::set_status(&state.federator, &id, &member, status).await?;
+    listings::set_status(&state.services, &id, &member, status).await?;
     let notice = match status {
         ListingStatus::Active => "listing_reopened",
         ListingStatus::Reserved => "listing_reserved",
@@ -296,7 +296,7 @@ pub async fn delete_confirm(
     Path(id): Path<String>,
     Query(from): Query<ConfirmFrom>,
 ) -> AppResult<Html<String>> {
-    let listing = listings::get(&state.db, &id, Some(&member)).await?;
+    let listing = listings::get(state.db(), &id, Some(&member)).await?;
     if !listings::can_delete(&listing, &member) {
         return Err(AppError::forbidden());
     }
@@ -324,8 +324,8 @@ pub async fn delete(
     Path(id): Path<String>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> AppResult<Redirect> {
-    let listing = listings::get(&state.db, &id, Some(&member)).await?;
-    listings::delete(&state.federator, &id, &member).await?;
+    let listing = listings::get(state.db(), &id, Some(&member)).await?;
+    listings::delete(&state.services, &id, &member).await?;
     if listing.author.id == member.id {
         Ok(done(&format!("/members/{}", member.username), "listing_deleted"))
     } else {

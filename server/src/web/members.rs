@@ -45,7 +45,7 @@ pub struct PageParam {
 }
 
 async fn find_active(state: &AppState, username: &str, viewer: Option<&Member>) -> AppResult<Member> {
-    match accounts::find(&state.db, username).await? {
+    match accounts::find(state.db(), username).await? {
         // Pending and disabled members have no public profile, except for admins.
         Some(member) if member.status == MemberStatus::Active || viewer.is_some_and(Member::is_admin) => Ok(member),
         _ => Err(AppError::not_found()),
@@ -60,12 +60,12 @@ pub async fn profile(
 ) -> AppResult<Html<String>> {
     let member = find_active(&state, &username, ctx.viewer.as_ref()).await?;
     let page = params.page.as_deref().and_then(|p| p.parse::<i64>().ok()).unwrap_or(1).clamp(1, 1000);
-    let results = catalogue::by_member(&state.db, &member, ctx.viewer.as_ref(), page).await?;
+    let results = catalogue::by_member(state.db(), &member, ctx.viewer.as_ref(), page).await?;
     let t = ctx.t;
     let items = results.items.iter().map(|f| ListingView::new(t, &f.listing, None)).collect();
     let base = format!("/members/{}", member.username);
     render(ProfilePage {
-        handle: format!("@{}@{}", member.username, state.config.domain),
+        handle: format!("@{}@{}", member.username, state.config().domain),
         kind: t.t(&format!("kind.{}", member.kind)),
         place: member.location.as_ref().map(|l| l.name.clone()).filter(|n| !n.is_empty()),
         since: date(t, member.created_at),
@@ -149,7 +149,7 @@ pub async fn update(
         let lon = parse_coordinate("location.longitude", &form.longitude)?;
         Location::parse(Some(&form.location_name), lat, lon)
     });
-    match accounts::update_profile(&state.db, &member, &form.display_name, &form.description, location).await {
+    match accounts::update_profile(state.db(), &member, &form.display_name, &form.description, location).await {
         Ok(member) => Ok(done(&format!("/members/{}", member.username), "profile_saved").into_response()),
         Err(error) if !error.fields.is_empty() => {
             let errors = FieldMessages::new(ctx.t, &error.fields, FIELDS);

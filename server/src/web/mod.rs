@@ -113,8 +113,8 @@ impl PageCtx {
     pub fn anonymous(state: &AppState, t: Tr, csrf: String, path: String) -> Self {
         Self {
             t,
-            instance_name: state.config.instance.name.clone(),
-            instance_description: state.config.instance.description.clone(),
+            instance_name: state.config().instance.name.clone(),
+            instance_description: state.config().instance.description.clone(),
             langs: state.langs.to_vec(),
             viewer: None,
             csrf,

@@ -102,7 +102,7 @@ async fn peers_page(state: &AppState, ctx: PageCtx, domain: String, error: Strin
         .collect();
     let policy = t.t(&format!(
         "peers.policy_{}",
-        match state.config.federation.policy {
+        match state.config().federation.policy {
             crate::config::PeeringPolicy::Open => "open",
             crate::config::PeeringPolicy::Approval => "approval",
             crate::config::PeeringPolicy::Allowlist => "allowlist",

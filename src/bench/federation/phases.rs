@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use maillage_server::domain::listing::{ListingInput, NumberInput};
-use maillage_server::services::{accounts, federation::Federator, listings};
+use maillage_server::services::{Services, accounts, listings};
 use maillage_server::storage::outbox;
 
 use super::instance::Instance;
@@ -30,7 +30,7 @@ pub struct Published {
 /// configuration: each queues its `Create` for every peer in the transaction that writes it.
 pub async fn publish_offline(a: &Instance, author: &str, count: usize) -> anyhow::Result<Published> {
     let db = a.db().await?;
-    let federator = Federator::new(Arc::new(a.config()?), db.clone());
+    let services = Services::new(Arc::new(a.config()?), db.clone());
     let member = accounts::find(&db, author)
         .await
         .map_err(|e| anyhow::anyhow!("finding the author: {e:?}"))?
@@ -59,7 +59,7 @@ pub async fn publish_offline(a: &Instance, author: &str, count: usize) -> anyhow
             status: None,
             visibility: Some("public".to_owned()),
         };
-        listings::create(&federator, &member, &input).await.map_err(|e| anyhow::anyhow!("listing {i}: {e:?}"))?;
+        listings::create(&services, &member, &input).await.map_err(|e| anyhow::anyhow!("listing {i}: {e:?}"))?;
     }
     let seconds = started.elapsed().as_secs_f64();
     let queued = usize::try_from(outbox::queued(&mut *db.conn().await?).await?).unwrap_or(0);

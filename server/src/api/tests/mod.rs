@@ -128,12 +128,12 @@ impl TestApp {
             kind: "person".to_owned(),
             description: String::new(),
         };
-        let member = accounts::register(&self.state.db, &registration, Origin::ByAdmin { role }).await.unwrap();
-        accounts::open_session(&self.state.db, &member, SessionKind::Api).await.unwrap()
+        let member = accounts::register(self.state.db(), &registration, Origin::ByAdmin { role }).await.unwrap();
+        accounts::open_session(self.state.db(), &member, SessionKind::Api).await.unwrap()
     }
 
     pub async fn count_listings(&self) -> i64 {
-        crate::storage::listings::count(&mut self.state.db.conn().await.unwrap()).await.unwrap()
+        crate::storage::listings::count(&mut self.state.db().conn().await.unwrap()).await.unwrap()
     }
 }
 

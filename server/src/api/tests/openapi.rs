@@ -175,12 +175,12 @@ async fn response_examples_have_the_shape_of_real_answers() {
     let peer =
         app.json(Method::POST, "/api/v1/admin/peers/blocked.example.org/block", Some(&admin), &json!({})).await.json();
     let follow_row = crate::storage::follows::FollowRow {
-        local_actor: crate::services::accounts::find(&app.state.db, "camille").await.unwrap().unwrap().id,
+        local_actor: crate::services::accounts::find(app.state.db(), "camille").await.unwrap().unwrap().id,
         target: "https://atelier-velo.example.org/members/lea".to_owned(),
         follow_id: "https://maillage.example.org/activities/1".to_owned(),
         state: "requested".to_owned(),
     };
-    crate::storage::follows::save_follow(&mut app.state.db.conn().await.unwrap(), &follow_row, 0).await.unwrap();
+    crate::storage::follows::save_follow(&mut app.state.db().conn().await.unwrap(), &follow_row, 0).await.unwrap();
     let follows = app.get("/api/v1/follows", Some(&token)).await.json();
 
     let doc = doc();

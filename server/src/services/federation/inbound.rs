@@ -127,11 +127,10 @@ impl Federator {
         let actor_url = if local_actor == INSTANCE { self.urls().instance_actor() } else { self.urls().member(signer) };
         let id = new_id();
         let accept = activities::answer_follow(self.urls(), &id, &actor_url, follow_id, &follower.id, true);
-        let mut tx = self.db().begin_write().await?;
+        let mut tx = self.services().write().await?;
         followers::add_follower(&mut tx, local_actor, follower, follow_id.as_str(), "accepted", now_ms()).await?;
-        self.queue_to(&mut tx, &id, signer, &accept, follower.delivery_inbox()).await?;
+        tx.publish_to(&id, signer, &accept, follower.delivery_inbox()).await?;
         tx.commit().await?;
-        self.wake();
         tracing::info!(follower = %follower.id, local_actor, "follower accepted");
         Ok(())
     }
@@ -174,11 +173,10 @@ impl Federator {
                     &follower.id,
                     false,
                 );
-                let mut tx = self.db().begin_write().await?;
+                let mut tx = self.services().write().await?;
                 peers::save_peer(&mut tx, &peer).await?;
-                self.queue_to(&mut tx, &id, &self.urls().domain(), &reject, follower.delivery_inbox()).await?;
+                tx.publish_to(&id, &self.urls().domain(), &reject, follower.delivery_inbox()).await?;
                 tx.commit().await?;
-                self.wake();
                 tracing::info!(domain = %peer.domain, "peering request refused (not on the allowlist)");
                 Ok(())
             }

@@ -2,17 +2,17 @@
 //! calls for what it receives, the activities our changes cause (queued in the same transaction),
 //! peering and follows, and the background tasks (delivery worker, backfill).
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use maillage_federation::vocab::ActorKind;
 use maillage_federation::{Federation, LocalActor, Options, Urls};
-use tokio::sync::Notify;
 
 use crate::config::Config;
 use crate::domain::actor::OurActor;
 use crate::domain::ids::now_ms;
 use crate::domain::member::{Member, MemberKind, MemberStatus, Username};
+use crate::services::Services;
 use crate::storage::keys::INSTANCE;
 use crate::storage::{Db, members, stats};
 use crate::storage::{keys, receptions};
@@ -20,27 +20,22 @@ use crate::storage::{keys, receptions};
 mod backfill;
 mod documents;
 mod inbound;
-mod outbound;
+pub mod outbound;
 pub mod peers;
 mod queue;
 
 pub use crate::domain::peering::PeerState;
 pub use peers::{FollowView, PeerView};
 
-/// The federation side of the instance; cheap to clone.
+/// The federation side of the instance: the port the `federation` crate calls for what it
+/// receives, our actors and their keys, peering and follows; cheap to clone.
 #[derive(Clone)]
 pub struct Federator {
     inner: Arc<Inner>,
 }
 
 struct Inner {
-    db: Db,
-    config: Arc<Config>,
-    urls: Urls,
-    /// Notified after each commit that queued deliveries.
-    wake: Arc<Notify>,
-    /// Set by `start` (it needs the instance actor's key, which needs the database).
-    federation: OnceLock<Federation>,
+    services: Services,
     /// NodeInfo's usage figures and when they were counted: anyone may ask for them, and counting
     /// costs milliseconds at 100,000 listings, so they are counted at most once a minute.
     usage: tokio::sync::Mutex<Option<(i64, stats::Usage)>>,
@@ -48,48 +43,34 @@ struct Inner {
 
 impl std::fmt::Debug for Federator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Federator").field("domain", &self.inner.urls.domain()).finish_non_exhaustive()
+        f.debug_struct("Federator").field("domain", &self.urls().domain()).finish_non_exhaustive()
     }
 }
 
 impl Federator {
-    pub fn new(config: Arc<Config>, db: Db) -> Self {
-        let urls = Urls::new(config.public_url());
-        Self {
-            inner: Arc::new(Inner {
-                db,
-                config,
-                urls,
-                wake: Arc::new(Notify::new()),
-                federation: OnceLock::new(),
-                usage: tokio::sync::Mutex::new(None),
-            }),
-        }
+    pub fn new(services: Services) -> Self {
+        Self { inner: Arc::new(Inner { services, usage: tokio::sync::Mutex::new(None) }) }
     }
 
-    /// A federator that federates nothing: for seeding sample data and imports before an instance
-    /// has peers or followers (nothing would be sent anyway).
-    pub fn offline(db: Db) -> Self {
-        let mut config = Config::default();
-        config.federation.enabled = false;
-        Self::new(Arc::new(config), db)
+    pub fn services(&self) -> &Services {
+        &self.inner.services
     }
 
     pub fn urls(&self) -> &Urls {
-        &self.inner.urls
+        self.services().urls()
     }
 
     pub fn enabled(&self) -> bool {
-        self.inner.config.federation.enabled
+        self.services().federates()
     }
 
-    pub(crate) fn db(&self) -> &Db {
-        &self.inner.db
+    fn db(&self) -> &Db {
+        self.services().db()
     }
 
     /// A connection of the pool, for storage calls outside a transaction.
     pub(crate) async fn conn(&self) -> crate::error::AppResult<crate::storage::PooledConn> {
-        Ok(self.inner.db.conn().await?)
+        self.services().conn().await
     }
 
     /// Which of our actors a URL names: the instance actor, a member (whatever their status), or
@@ -113,12 +94,12 @@ impl Federator {
     }
 
     pub(crate) fn config(&self) -> &Config {
-        &self.inner.config
+        self.services().config()
     }
 
     /// The running federation, once started.
     pub(crate) fn federation(&self) -> Option<&Federation> {
-        self.inner.federation.get()
+        self.services().federation()
     }
 
     /// The usage figures NodeInfo publishes, counted at most once every [`USAGE_FOR_MS`]; concurrent
@@ -136,9 +117,9 @@ impl Federator {
         Ok(usage)
     }
 
-    /// Wakes the delivery worker (after a commit that queued deliveries).
+    /// Wakes the delivery worker (deliveries became due outside a transaction that queued them).
     pub fn wake(&self) {
-        self.inner.wake.notify_one();
+        self.services().wake();
     }
 
     /// Creates the instance actor's key if needed, sets up the federation client, and spawns the
@@ -150,22 +131,22 @@ impl Federator {
         let instance = self.instance_actor().await?;
         let federation = Federation::new(
             Arc::new(self.clone()),
-            self.inner.urls.clone(),
+            self.urls().clone(),
             &instance,
             Options {
-                insecure_local: self.inner.config.federation.insecure_local_federation,
+                insecure_local: self.config().federation.insecure_local_federation,
                 request_timeout: Duration::from_secs(10),
             },
         )
         .await?;
-        let _ = self.inner.federation.set(federation.clone());
+        self.services().set_federation(federation.clone());
         let store: Arc<dyn maillage_federation::queue::QueueStore> = Arc::new(queue::Store(self.clone()));
         let worker = tokio::spawn(maillage_federation::queue::run(
             federation,
             store,
-            self.inner.wake.clone(),
+            self.services().wake_signal(),
             maillage_federation::queue::QueueOptions {
-                attempts_before_skipping: i64::from(self.inner.config.federation.delivery_attempts),
+                attempts_before_skipping: i64::from(self.config().federation.delivery_attempts),
                 ..Default::default()
             },
         ));
@@ -212,7 +193,7 @@ impl Federator {
     /// The instance actor (`Application`), named after the domain (FEP-d556).
     pub async fn instance_actor(&self) -> anyhow::Result<LocalActor> {
         let (public_key_pem, private_key_pem) = self.keys_of(INSTANCE).await?;
-        let config = &self.inner.config;
+        let config = self.config();
         Ok(LocalActor {
             id: self.urls().instance_actor(),
             kind: ActorKind::Application,

@@ -1,17 +1,18 @@
 //! The activities our own changes cause. Each is queued inside the transaction of the change, so
 //! that it is sent if and only if the change is committed.
 
+use maillage_federation::Urls;
 use maillage_federation::activities;
 use maillage_federation::proposal::{ListingData, Proposal, ProposalParts};
 use sqlx::AnyConnection;
 use url::Url;
 
-use super::{Federator, rfc3339};
-use crate::domain::ids::{new_id, now_ms};
+use super::rfc3339;
+use crate::domain::ids::new_id;
 use crate::domain::listing::{Listing, ListingStatus, Visibility};
+use crate::services::{Services, Write};
 use crate::storage::followers;
 use crate::storage::keys::INSTANCE;
-use crate::storage::outbox;
 
 /// Whether a listing is sent to other instances: our own, open, and public or for peers.
 pub fn is_federated(listing: &Listing) -> bool {
@@ -42,98 +43,65 @@ pub fn listing_data(listing: &Listing) -> ListingData {
     }
 }
 
-impl Federator {
-    /// A listing as a FEP-0837 proposal.
-    pub fn proposal(&self, listing: &Listing) -> Proposal {
-        let urls = self.urls();
-        let author = urls.member(&listing.author.username);
-        let (to, cc) = audience(self, listing, &author);
-        let page = urls.listing(&listing.id);
-        let data = listing_data(listing);
-        Proposal::build(ProposalParts {
-            id: page.clone(),
-            author,
-            page,
-            data: &data,
-            published: rfc3339(listing.created_at),
-            updated: (listing.updated_at > listing.created_at).then(|| rfc3339(listing.updated_at)),
-            to,
-            cc,
-        })
-    }
+/// A listing as a FEP-0837 proposal.
+pub fn proposal(urls: &Urls, listing: &Listing) -> Proposal {
+    let author = urls.member(&listing.author.username);
+    let (to, cc) = audience(urls, listing, &author);
+    let page = urls.listing(&listing.id);
+    let data = listing_data(listing);
+    Proposal::build(ProposalParts {
+        id: page.clone(),
+        author,
+        page,
+        data: &data,
+        published: rfc3339(listing.created_at),
+        updated: (listing.updated_at > listing.created_at).then(|| rfc3339(listing.updated_at)),
+        to,
+        cc,
+    })
+}
 
-    /// Queues what a listing's change means for other instances: `Create` when it becomes
-    /// federated, `Update` while it stays so, `Delete` when it stops being (closed, hidden,
-    /// deleted). Every server that may hold a copy hears of the change: those that can no longer see
-    /// the listing (a public listing made partners-only leaves its author's followers) get a
-    /// `Delete`; and when the listing stops being federated, the `Delete` goes to every follower of
-    /// the author and of the instance, whatever its audience was (a copy may have reached them while
-    /// it was public). Returns whether anything was queued (then `wake` after the commit).
-    pub async fn queue_listing_change(
-        &self,
-        conn: &mut AnyConnection,
-        before: Option<&Listing>,
-        after: Option<&Listing>,
-    ) -> Result<bool, sqlx::Error> {
-        if !self.enabled() {
-            return Ok(false);
-        }
-        let before = before.filter(|l| is_federated(l));
-        let after = after.filter(|l| is_federated(l));
-        let mut queued = false;
-        let mut told: Vec<(String, String)> = Vec::new();
-        if let Some(after) = after {
-            let id = new_id();
-            let activity = activities::write_listing(self.urls(), &id, &self.proposal(after), before.is_some());
-            told = audience_inboxes(conn, after).await?;
-            queued |= self.queue_to_inboxes(conn, &id, after, &activity, &told).await?;
-        }
-        if let Some(before) = before {
-            // Who may have it and is not told of its new content gets a `Delete`.
-            let may_have = match after {
-                Some(_) => audience_inboxes(conn, before).await?,
-                None => followers::follower_inboxes(&mut *conn, &[before.author.id.as_str(), INSTANCE], false).await?,
-            };
-            let left_out: Vec<(String, String)> = may_have.into_iter().filter(|i| !told.contains(i)).collect();
-            let id = new_id();
-            let author = self.urls().member(&before.author.username);
-            let (to, cc) = audience(self, before, &author);
-            let object = self.urls().listing(&before.id);
-            let delete = activities::delete_listing(self.urls(), &id, &author, &object, &to, &cc);
-            queued |= self.queue_to_inboxes(conn, &id, before, &delete, &left_out).await?;
-        }
-        Ok(queued)
+/// Queues, in the change's transaction, what a listing's change means for other instances:
+/// `Create` when it becomes federated, `Update` while it stays so, `Delete` when it stops being
+/// (closed, hidden, deleted). Every server that may hold a copy hears of the change: those that can
+/// no longer see the listing (a public listing made partners-only leaves its author's followers)
+/// get a `Delete`; and when the listing stops being federated, the `Delete` goes to every follower
+/// of the author and of the instance, whatever its audience was (a copy may have reached them while
+/// it was public).
+pub async fn listing_changed(
+    services: &Services,
+    tx: &mut Write,
+    before: Option<&Listing>,
+    after: Option<&Listing>,
+) -> Result<(), sqlx::Error> {
+    if !services.federates() {
+        return Ok(());
     }
-
-    async fn queue_to_inboxes(
-        &self,
-        conn: &mut AnyConnection,
-        activity_id: &str,
-        listing: &Listing,
-        activity: &serde_json::Value,
-        inboxes: &[(String, String)],
-    ) -> Result<bool, sqlx::Error> {
-        if inboxes.is_empty() {
-            return Ok(false);
-        }
-        outbox::enqueue(conn, activity_id, &listing.author.username, &activity.to_string(), inboxes, now_ms()).await?;
-        Ok(true)
+    let urls = services.urls();
+    let before = before.filter(|l| is_federated(l));
+    let after = after.filter(|l| is_federated(l));
+    let mut told: Vec<(String, String)> = Vec::new();
+    if let Some(after) = after {
+        let id = new_id();
+        let activity = activities::write_listing(urls, &id, &proposal(urls, after), before.is_some());
+        told = audience_inboxes(tx, after).await?;
+        tx.publish(&id, &after.author.username, &activity, &told).await?;
     }
-
-    /// Queues one activity signed by `signer` (a username, or the domain for the instance actor) to
-    /// one inbox.
-    pub(crate) async fn queue_to(
-        &self,
-        conn: &mut AnyConnection,
-        activity_id: &str,
-        signer: &str,
-        activity: &serde_json::Value,
-        inbox: &Url,
-    ) -> Result<(), sqlx::Error> {
-        let domain = maillage_federation::urls::domain_of(inbox).unwrap_or_default();
-        outbox::enqueue(conn, activity_id, signer, &activity.to_string(), &[(inbox.to_string(), domain)], now_ms())
-            .await
+    if let Some(before) = before {
+        // Who may have it and is not told of its new content gets a `Delete`.
+        let may_have = match after {
+            Some(_) => audience_inboxes(tx, before).await?,
+            None => followers::follower_inboxes(tx, &[before.author.id.as_str(), INSTANCE], false).await?,
+        };
+        let left_out: Vec<(String, String)> = may_have.into_iter().filter(|i| !told.contains(i)).collect();
+        let id = new_id();
+        let author = urls.member(&before.author.username);
+        let (to, cc) = audience(urls, before, &author);
+        let object = urls.listing(&before.id);
+        let delete = activities::delete_listing(urls, &id, &author, &object, &to, &cc);
+        tx.publish(&id, &before.author.username, &delete, &left_out).await?;
     }
+    Ok(())
 }
 
 /// The inboxes a federated listing goes to: for a public one, its author's followers and the
@@ -144,9 +112,9 @@ async fn audience_inboxes(conn: &mut AnyConnection, listing: &Listing) -> Result
     followers::follower_inboxes(&mut *conn, &actors, peers_only).await
 }
 
-fn audience(federator: &Federator, listing: &Listing, author: &Url) -> (Vec<Url>, Vec<Url>) {
+fn audience(urls: &Urls, listing: &Listing, author: &Url) -> (Vec<Url>, Vec<Url>) {
     match listing.content.visibility {
-        Visibility::Public => activities::public_audience(author, federator.urls()),
-        _ => activities::peers_audience(federator.urls()),
+        Visibility::Public => activities::public_audience(author, urls),
+        _ => activities::peers_audience(urls),
     }
 }

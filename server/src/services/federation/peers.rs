@@ -11,6 +11,7 @@ use crate::domain::ids::{new_id, now_ms};
 use crate::domain::member::Member;
 use crate::domain::peering::{PeerState, Peering};
 use crate::error::{AppError, AppResult};
+use crate::services::Write;
 use crate::storage::listings;
 use crate::storage::outbox::{self, DeliveryStatus};
 use crate::storage::{followers, follows, peers, remote_actors};
@@ -124,7 +125,7 @@ impl Federator {
         let mut peer = existing.unwrap_or_else(|| Peering::new(&domain, now));
         peer.actor_id = Some(actor.id.to_string());
         peer.updated_at = now;
-        let mut tx = db.begin_write().await?;
+        let mut tx = self.services().write().await?;
         if peer.request() {
             self.queue_follow(&mut tx, INSTANCE, &self.urls().domain(), &actor).await?;
         }
@@ -134,7 +135,6 @@ impl Federator {
         }
         peers::save_peer(&mut tx, &peer).await?;
         tx.commit().await?;
-        self.wake();
         tracing::info!(%domain, "peering requested");
         self.peer_view(peer).await
     }
@@ -157,7 +157,7 @@ impl Federator {
 
     /// Accepts their follow, and follows them back when we do not yet.
     pub(super) async fn accept_peer_row(&self, mut peer: Peering, actor: &RemoteActor) -> AppResult<()> {
-        let mut tx = self.db().begin_write().await?;
+        let mut tx = self.services().write().await?;
         self.queue_accept_peer(&mut tx, &mut peer, actor).await?;
         if peer.follow_back() {
             self.queue_follow(&mut tx, INSTANCE, &self.urls().domain(), actor).await?;
@@ -165,13 +165,12 @@ impl Federator {
         peer.updated_at = now_ms();
         peers::save_peer(&mut tx, &peer).await?;
         tx.commit().await?;
-        self.wake();
         Ok(())
     }
 
     async fn queue_accept_peer(
         &self,
-        tx: &mut sqlx::AnyConnection,
+        tx: &mut Write,
         peer: &mut Peering,
         actor: &RemoteActor,
     ) -> Result<(), sqlx::Error> {
@@ -181,14 +180,14 @@ impl Federator {
         let accept =
             activities::answer_follow(self.urls(), &id, &self.urls().instance_actor(), &follow_url, &actor.id, true);
         followers::add_follower(&mut *tx, INSTANCE, actor, &follow_id, "accepted", now_ms()).await?;
-        self.queue_to(tx, &id, &self.urls().domain(), &accept, actor.delivery_inbox()).await?;
+        tx.publish_to(&id, &self.urls().domain(), &accept, actor.delivery_inbox()).await?;
         peer.accept_them();
         Ok(())
     }
 
     async fn queue_follow(
         &self,
-        tx: &mut sqlx::AnyConnection,
+        tx: &mut Write,
         local_actor: &str,
         signer: &str,
         target: &RemoteActor,
@@ -203,7 +202,7 @@ impl Federator {
             state: "requested".into(),
         };
         follows::save_follow(&mut *tx, &row, now_ms()).await?;
-        self.queue_to(tx, &id, signer, &follow, target.delivery_inbox()).await
+        tx.publish_to(&id, signer, &follow, target.delivery_inbox()).await
     }
 
     /// Refuses a pending request.
@@ -224,11 +223,10 @@ impl Federator {
             activities::answer_follow(self.urls(), &id, &self.urls().instance_actor(), &follow_url, &actor.id, false);
         peer.refuse_them();
         peer.updated_at = now_ms();
-        let mut tx = db.begin_write().await?;
+        let mut tx = self.services().write().await?;
         peers::save_peer(&mut tx, &peer).await?;
-        self.queue_to(&mut tx, &id, &self.urls().domain(), &reject, actor.delivery_inbox()).await?;
+        tx.publish_to(&id, &self.urls().domain(), &reject, actor.delivery_inbox()).await?;
         tx.commit().await?;
-        self.wake();
         self.peer_view(peer).await
     }
 
@@ -239,7 +237,7 @@ impl Federator {
         let db = self.db();
         let mut peer = peers::peer(&mut *db.conn().await?, &domain).await?.ok_or_else(AppError::not_found)?;
         let actor = remote_actors::remote_instance_actor(&mut *db.conn().await?, &domain).await?;
-        let mut tx = db.begin_write().await?;
+        let mut tx = self.services().write().await?;
         if let Some(actor) = &actor
             && !peer.blocked
         {
@@ -251,20 +249,19 @@ impl Federator {
         peer.updated_at = now_ms();
         peers::save_peer(&mut tx, &peer).await?;
         tx.commit().await?;
-        self.wake();
         tracing::info!(%domain, removed, "unpeered");
         Ok(())
     }
 
     async fn queue_end_of_peering(
         &self,
-        tx: &mut sqlx::AnyConnection,
+        tx: &mut Write,
         peer: &Peering,
         actor: &RemoteActor,
     ) -> Result<(), sqlx::Error> {
         let signer = self.urls().domain();
         for (id, activity) in self.end_of_peering(peer, actor).await? {
-            self.queue_to(tx, &id, &signer, &activity, actor.delivery_inbox()).await?;
+            tx.publish_to(&id, &signer, &activity, actor.delivery_inbox()).await?;
         }
         follows::remove_follow(&mut *tx, INSTANCE, actor.id.as_str()).await?;
         Ok(())
@@ -317,7 +314,7 @@ impl Federator {
     /// its followers, its listings, what was queued for it.
     pub async fn forget(&self, domain: &str) -> AppResult<()> {
         let domain = parse_domain(domain)?;
-        let mut tx = self.db().begin_write().await?;
+        let mut tx = self.services().write().await?;
         peers::delete_peer(&mut tx, &domain).await?;
         followers::remove_followers_on(&mut tx, &domain).await?;
         listings::delete_from_origin(&mut tx, &domain).await?;
@@ -340,7 +337,7 @@ impl Federator {
         if !peer.blocked {
             self.say_farewell(&peer).await;
         }
-        let mut tx = db.begin_write().await?;
+        let mut tx = self.services().write().await?;
         follows::remove_follow(&mut tx, INSTANCE, peer.actor_id.as_deref().unwrap_or_default()).await?;
         peer.block();
         peer.updated_at = now;
@@ -396,10 +393,9 @@ impl Federator {
         {
             return Ok(FollowView { follow: existing, actor: Some(actor) });
         }
-        let mut tx = self.db().begin_write().await?;
+        let mut tx = self.services().write().await?;
         self.queue_follow(&mut tx, &member.id, member.username.as_str(), &actor).await?;
         tx.commit().await?;
-        self.wake();
         let follow = follows::follow(&mut *self.db().conn().await?, &member.id, actor.id.as_str())
             .await?
             .ok_or_else(AppError::not_found)?;
@@ -435,17 +431,16 @@ impl Federator {
         let Some(FollowView { follow, actor }) = found else {
             return Err(AppError::not_found());
         };
-        let mut tx = self.db().begin_write().await?;
+        let mut tx = self.services().write().await?;
         if let Some(actor) = actor {
             let me = self.urls().member(member.username.as_str());
             let follow_id = url::Url::parse(&follow.follow_id).unwrap_or_else(|_| self.urls().activity(&new_id()));
             let id = new_id();
             let undo = activities::undo_follow(self.urls(), &id, &me, &follow_id, &actor.id);
-            self.queue_to(&mut tx, &id, member.username.as_str(), &undo, actor.delivery_inbox()).await?;
+            tx.publish_to(&id, member.username.as_str(), &undo, actor.delivery_inbox()).await?;
         }
         follows::remove_follow(&mut tx, &member.id, &follow.target).await?;
         tx.commit().await?;
-        self.wake();
         if let Ok(target) = url::Url::parse(&follow.target) {
             self.drop_listings_no_longer_followed(&target).await?;
         }
