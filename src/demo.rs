@@ -12,7 +12,7 @@ use anyhow::Context;
 use maillage_server::app::{RunningServer, serve};
 use maillage_server::domain::ids::new_id;
 use maillage_server::sample::{self, DEMO_PASSWORD, PROFILES, Profile, SeedReport};
-use maillage_server::services::Services;
+use maillage_server::services::{Services, peering};
 use maillage_server::state::AppState;
 use maillage_server::storage::Db;
 use tokio::net::TcpListener;
@@ -151,16 +151,16 @@ async fn peer_with_each_other(started: &[Started]) -> bool {
     // A demo run again on other ports: the instances' former addresses are gone for good.
     let domains: Vec<String> = started.iter().map(|s| s.server.state.config().domain.clone()).collect();
     for instance in started {
-        for peer in instance.server.state.federator.peers().await.unwrap_or_default() {
+        for peer in peering::peers(&instance.server.state.services).await.unwrap_or_default() {
             if !domains.contains(&peer.peer.domain) {
-                let _ = instance.server.state.federator.forget(&peer.peer.domain).await;
+                let _ = peering::forget(&instance.server.state.services, &peer.peer.domain).await;
             }
         }
     }
     for (i, asking) in started.iter().enumerate() {
         for other in &started[i + 1..] {
             let domain = other.server.state.config().domain.clone();
-            if let Err(error) = asking.server.state.federator.request_peering(&domain).await {
+            if let Err(error) = peering::request(&asking.server.state.services, &domain).await {
                 say(&format!("peering {} → {domain}: {error:?}\n", asking.server.state.config().domain));
             }
         }
@@ -169,7 +169,7 @@ async fn peer_with_each_other(started: &[Started]) -> bool {
     while tokio::time::Instant::now() < deadline {
         let mut all = true;
         for instance in started {
-            let peers = instance.server.state.federator.peers().await.unwrap_or_default();
+            let peers = peering::peers(&instance.server.state.services).await.unwrap_or_default();
             let peered = peers.iter().filter(|p| p.state == maillage_server::services::federation::PeerState::Peered);
             all &= peered.count() + 1 >= started.len();
         }

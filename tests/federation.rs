@@ -509,7 +509,7 @@ async fn queue_again(from: &TestInstance, key: &str, activity: &str, to_domain: 
     let now = maillage_server::domain::ids::now_ms();
     let inbox = (format!("http://{to_domain}/inbox"), to_domain.to_owned());
     maillage_server::storage::outbox::enqueue(&mut conn, key, "alice", activity, &[inbox], now).await.unwrap();
-    from.server.state.federator.wake();
+    from.server.state.services.wake();
 }
 
 #[tokio::test]

@@ -57,7 +57,10 @@ fn activity(kind: &str, id: &str, actor: &str, object: Value) -> Value {
 /// A member of `instance` with a key pair already made (so that tests can sign as them).
 async fn member_with_key(instance: &TestInstance, username: &str) -> String {
     let token = instance.member_with_token(username, Role::Member).await;
-    instance.server.state.federator.member_actor(username).await.unwrap().unwrap();
+    maillage_server::services::federation::actors::member_actor(&instance.server.state.services, username)
+        .await
+        .unwrap()
+        .unwrap();
     token
 }
 

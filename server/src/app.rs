@@ -67,7 +67,7 @@ pub async fn start_on(config: Config, listener: TcpListener) -> anyhow::Result<R
 pub async fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<RunningServer> {
     let addr = listener.local_addr().context("listener address")?;
     let mut background = state.federator.start().await.context("starting federation")?;
-    background.extend(crate::services::upkeep::start(state.db(), &state.limits, &state.federator));
+    background.extend(crate::services::upkeep::start(&state.services, &state.limits));
     let (shutdown, on_shutdown) = oneshot::channel::<()>();
     // The peer's address is what the rate limits count, unless a trusted proxy forwards another.
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();

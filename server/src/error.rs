@@ -1,6 +1,6 @@
 //! The one error vocabulary of the services, from which both the HTTP error (a status and a safe,
 //! translatable message; the internal cause is logged once, here, and never sent) and the inbox's
-//! error (`PortError`, in `services::federation::inbound`) are made.
+//! error (`PortError`, in `services::inbox`) are made.
 
 use std::sync::Arc;
 

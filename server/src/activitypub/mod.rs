@@ -18,7 +18,8 @@ use maillage_federation::{ACTIVITY_JSON, FederationError, activities, context, n
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::services::federation::{Federator, outbound};
+use crate::services::federation::{Federator, actors, documents, outbound};
+use crate::services::follows;
 use crate::state::AppState;
 use crate::storage::keys::INSTANCE;
 
@@ -75,7 +76,7 @@ fn internal(error: impl std::fmt::Display) -> Response {
 /// Serves the ActivityPub document of a member (`/members/NAME`) or a listing (`/listings/ID`) to
 /// clients that ask for one; everything else goes on to the web pages.
 pub async fn negotiate(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if request.method() != Method::GET || !state.federator.enabled() || !wants_activity_json(request.headers()) {
+    if request.method() != Method::GET || !state.services.federates() || !wants_activity_json(request.headers()) {
         return next.run(request).await;
     }
     let path = request.uri().path().to_owned();
@@ -109,7 +110,7 @@ async fn reader(
     if !check {
         return Ok(None);
     }
-    let Some(federation) = state.federator.federation() else {
+    let Some(federation) = state.services.federation() else {
         return if required { Err(not_found()) } else { Ok(None) };
     };
     match maillage_federation::signed_fetch::verify(federation, method, uri, headers).await {
@@ -132,15 +133,15 @@ impl FromRequestParts<AppState> for Authorized {
 }
 
 async fn member_document(state: &AppState, username: &str) -> Response {
-    match state.federator.member_actor(username).await {
-        Ok(Some(actor)) => activity_json(activities::actor_json(&actor, state.federator.urls())),
+    match actors::member_actor(&state.services, username).await {
+        Ok(Some(actor)) => activity_json(activities::actor_json(&actor, state.services.urls())),
         Ok(None) => not_found(),
         Err(e) => internal(e),
     }
 }
 
 async fn listing_document(state: &AppState, id: &str) -> Response {
-    match state.federator.served_listing(id).await {
+    match documents::served_listing(&state.services, id).await {
         Ok(Some(listing)) => {
             let proposal = outbound::proposal(state.services.urls(), &listing);
             activity_json(context::with_context(serde_json::to_value(proposal).unwrap_or(Value::Null)))
@@ -156,23 +157,23 @@ struct WebfingerQuery {
 }
 
 async fn webfinger_handler(State(state): State<AppState>, Query(query): Query<WebfingerQuery>) -> Response {
-    let federator = &state.federator;
-    if !federator.enabled() {
+    let services = &state.services;
+    if !services.federates() {
         return not_found();
     }
     let Some(resource) = query.resource.filter(|r| !r.trim().is_empty()) else {
         return FederationError::BadRequest("the resource parameter is required".into()).into_response();
     };
-    let Some(username) = webfinger::requested_username(&resource, federator.urls()) else {
+    let Some(username) = webfinger::requested_username(&resource, services.urls()) else {
         return not_found();
     };
-    let urls = federator.urls();
+    let urls = services.urls();
     let domain = urls.domain();
     if username.eq_ignore_ascii_case(&domain) {
         let actor = urls.instance_actor();
         return json_with_type(webfinger::document(&domain, &domain, &actor, urls.base()), "application/jrd+json");
     }
-    match federator.member_actor(&username).await {
+    match actors::member_actor(services, &username).await {
         Ok(Some(actor)) => json_with_type(
             webfinger::document(&actor.username, &domain, &actor.id, &actor.page),
             "application/jrd+json",
@@ -183,7 +184,7 @@ async fn webfinger_handler(State(state): State<AppState>, Query(query): Query<We
 }
 
 async fn nodeinfo_discovery(State(state): State<AppState>) -> Response {
-    json_with_type(nodeinfo::discovery(&state.federator.urls().nodeinfo()), "application/json")
+    json_with_type(nodeinfo::discovery(&state.services.urls().nodeinfo()), "application/json")
 }
 
 async fn nodeinfo_document(State(state): State<AppState>) -> Response {
@@ -230,11 +231,11 @@ async fn context_document() -> Response {
 }
 
 async fn instance_actor(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if !wants_activity_json(&headers) || !state.federator.enabled() {
+    if !wants_activity_json(&headers) || !state.services.federates() {
         return Redirect::to("/").into_response();
     }
-    match state.federator.instance_actor().await {
-        Ok(actor) => activity_json(activities::actor_json(&actor, state.federator.urls())),
+    match actors::instance_actor(&state.services).await {
+        Ok(actor) => activity_json(activities::actor_json(&actor, state.services.urls())),
         Err(e) => internal(e),
     }
 }
@@ -308,10 +309,10 @@ async fn instance_outbox(
         Ok(signer) => signer,
         Err(refused) => return refused,
     };
-    let id = maillage_federation::urls::outbox_of(&state.federator.urls().instance_actor());
+    let id = maillage_federation::urls::outbox_of(&state.services.urls().instance_actor());
     // A peer reading it (a signed fetch by its instance actor) also gets the listings for peers.
     let with_peers = match signer {
-        Some(actor) => match state.federator.reads_as_peer(&actor).await {
+        Some(actor) => match documents::reads_as_peer(&state.services, &actor).await {
             Ok(peer) => peer,
             Err(e) => return internal(e),
         },
@@ -327,7 +328,7 @@ async fn member_outbox(
     Query(query): Query<PageQuery>,
 ) -> Response {
     let Some(member) = active_member(&state, &username).await else { return not_found() };
-    let id = maillage_federation::urls::outbox_of(&state.federator.urls().member(member.username.as_str()));
+    let id = maillage_federation::urls::outbox_of(&state.services.urls().member(member.username.as_str()));
     outbox(&state, id, Some(&member.id), false, &query).await
 }
 
@@ -342,7 +343,7 @@ async fn outbox(
     with_peers: bool,
     query: &PageQuery,
 ) -> Response {
-    if !state.federator.enabled() {
+    if !state.services.federates() {
         return not_found();
     }
     let before = match OutboxPart::parse(query) {
@@ -352,36 +353,37 @@ async fn outbox(
         Ok(OutboxPart::Page { before }) => before,
         Err(refused) => return refused.into_response(),
     };
-    let items = match state.federator.outbox_listings(member_id, with_peers, before, OUTBOX_PAGE + 1).await {
+    let items = match documents::outbox_listings(&state.services, member_id, with_peers, before, OUTBOX_PAGE + 1).await
+    {
         Ok(items) => items,
         Err(e) => return internal(e),
     };
     let more = items.len() as i64 > OUTBOX_PAGE;
     let page = &items[..items.len().min(OUTBOX_PAGE as usize)];
     let next = page.last().filter(|_| more).map(|(seq, _)| outbox_page_url(&id, Some(*seq)));
-    let urls = state.federator.urls();
+    let urls = state.services.urls();
     let activities_json: Vec<Value> =
         page.iter().map(|(_, listing)| activities::outbox_create(urls, &outbound::proposal(urls, listing))).collect();
     activity_json(activities::collection_page(&outbox_page_url(&id, before), &id, activities_json, next))
 }
 
 async fn instance_followers(State(state): State<AppState>, _: Authorized) -> Response {
-    let id = maillage_federation::urls::followers_of(&state.federator.urls().instance_actor());
+    let id = maillage_federation::urls::followers_of(&state.services.urls().instance_actor());
     followers(&state, id, INSTANCE).await
 }
 
 async fn member_followers(State(state): State<AppState>, _: Authorized, Path(username): Path<String>) -> Response {
     let Some(member) = active_member(&state, &username).await else { return not_found() };
-    let id = maillage_federation::urls::followers_of(&state.federator.urls().member(member.username.as_str()));
+    let id = maillage_federation::urls::followers_of(&state.services.urls().member(member.username.as_str()));
     followers(&state, id, &member.id).await
 }
 
 /// A followers collection: its size only (who follows whom is not published).
 async fn followers(state: &AppState, id: url::Url, local_actor: &str) -> Response {
-    if !state.federator.enabled() {
+    if !state.services.federates() {
         return not_found();
     }
-    match state.federator.follower_count(local_actor).await {
+    match follows::follower_count(&state.services, local_actor).await {
         Ok(total) => activity_json(activities::collection(&id, Some(total), None)),
         Err(e) => e.into_response(),
     }
@@ -389,7 +391,7 @@ async fn followers(state: &AppState, id: url::Url, local_actor: &str) -> Respons
 
 async fn active_member(state: &AppState, username: &str) -> Option<crate::domain::member::Member> {
     // A failure to read the member is logged, and answered as if there were none.
-    match state.federator.active_member(username).await {
+    match documents::active_member(&state.services, username).await {
         Ok(member) => member,
         Err(error) => {
             tracing::error!(%error, "looking up a member for an ActivityPub request");
@@ -410,7 +412,7 @@ async fn member_inbox(State(state): State<AppState>, Path(username): Path<String
 }
 
 async fn receive(federator: &Federator, request: Request<Body>) -> Response {
-    let Some(federation) = federator.federation() else {
+    let Some(federation) = federator.services().federation() else {
         return not_found();
     };
     match maillage_federation::inbox::receive(federation, request).await {

@@ -11,7 +11,8 @@ use super::json::ApiJson;
 use super::views::rfc3339;
 use crate::error::{AppError, AppResult};
 use crate::http::auth::{ApiAdmin, ApiMember};
-use crate::services::federation::{FollowView, PeerView};
+use crate::services::follows::{self, FollowView};
+use crate::services::peering::{self, PeerView};
 use crate::state::AppState;
 
 #[derive(Debug, Serialize)]
@@ -77,7 +78,7 @@ pub struct PeerRequest {
 }
 
 pub async fn peers(State(state): State<AppState>, ApiAdmin(_admin): ApiAdmin) -> AppResult<Json<PeerList>> {
-    let peers = state.federator.peers().await?;
+    let peers = peering::peers(&state.services).await?;
     Ok(Json(PeerList { items: peers.iter().map(PeerJson::new).collect() }))
 }
 
@@ -87,7 +88,7 @@ pub async fn request(
     ApiAdmin(admin): ApiAdmin,
     ApiJson(body): ApiJson<PeerRequest>,
 ) -> AppResult<Response> {
-    let view = state.federator.request_peering(&body.domain).await?;
+    let view = peering::request(&state.services, &body.domain).await?;
     tracing::info!(admin = %admin.username, domain = %view.peer.domain, "peering requested");
     Ok((StatusCode::ACCEPTED, Json(PeerJson::new(&view))).into_response())
 }
@@ -97,7 +98,7 @@ pub async fn peer(
     ApiAdmin(_admin): ApiAdmin,
     Path(domain): Path<String>,
 ) -> AppResult<Json<PeerJson>> {
-    Ok(Json(PeerJson::new(&state.federator.peer(&domain).await?)))
+    Ok(Json(PeerJson::new(&peering::peer(&state.services, &domain).await?)))
 }
 
 /// `accept` or `reject` a pending request, `block` or `unblock` a domain, `retry` deliveries now.
@@ -106,13 +107,13 @@ pub async fn act(
     ApiAdmin(admin): ApiAdmin,
     Path((domain, action)): Path<(String, String)>,
 ) -> AppResult<Json<PeerJson>> {
-    let federator = &state.federator;
+    let services = &state.services;
     let view = match action.as_str() {
-        "accept" => federator.accept_peering(&domain).await?,
-        "reject" => federator.reject_peering(&domain).await?,
-        "block" => federator.block(&domain).await?,
-        "unblock" => federator.unblock(&domain).await?,
-        "retry" => federator.retry(&domain).await?,
+        "accept" => peering::accept(services, &domain).await?,
+        "reject" => peering::reject(services, &domain).await?,
+        "block" => peering::block(services, &domain).await?,
+        "unblock" => peering::unblock(services, &domain).await?,
+        "retry" => peering::retry(services, &domain).await?,
         _ => return Err(AppError::not_found()),
     };
     tracing::info!(admin = %admin.username, domain = %view.peer.domain, action, "peer action");
@@ -125,7 +126,7 @@ pub async fn unpeer(
     ApiAdmin(admin): ApiAdmin,
     Path(domain): Path<String>,
 ) -> AppResult<StatusCode> {
-    state.federator.unpeer(&domain).await?;
+    peering::unpeer(&state.services, &domain).await?;
     tracing::info!(admin = %admin.username, %domain, "unpeered");
     Ok(StatusCode::NO_CONTENT)
 }
@@ -169,12 +170,12 @@ pub async fn follow(
     ApiMember(member): ApiMember,
     ApiJson(body): ApiJson<FollowRequest>,
 ) -> AppResult<Response> {
-    let view = state.federator.follow(&member, &body.account).await?;
+    let view = follows::follow(&state.services, &member, &body.account).await?;
     Ok((StatusCode::ACCEPTED, Json(FollowJson::new(&view))).into_response())
 }
 
 pub async fn follows(State(state): State<AppState>, ApiMember(member): ApiMember) -> AppResult<Json<FollowList>> {
-    let follows = state.federator.follows(&member).await?;
+    let follows = follows::of_member(&state.services, &member).await?;
     Ok(Json(FollowList { items: follows.iter().map(FollowJson::new).collect() }))
 }
 
@@ -183,6 +184,6 @@ pub async fn unfollow(
     ApiMember(member): ApiMember,
     Path(account): Path<String>,
 ) -> AppResult<StatusCode> {
-    state.federator.unfollow(&member, &account).await?;
+    follows::unfollow(&state.services, &member, &account).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -81,6 +81,17 @@ impl Services {
         self.inner.federation.get()
     }
 
+    /// The running federation client, or a 409 saying that federation is off.
+    pub fn running(&self) -> AppResult<&Federation> {
+        self.federation().ok_or_else(|| {
+            crate::error::AppError::new(
+                axum::http::StatusCode::CONFLICT,
+                "federation_disabled",
+                "error.federation_disabled",
+            )
+        })
+    }
+
     /// Records the started federation client (once; a second call changes nothing).
     pub(crate) fn set_federation(&self, federation: Federation) {
         let _ = self.inner.federation.set(federation);

@@ -3,10 +3,14 @@
 pub mod accounts;
 pub mod catalogue;
 pub mod federation;
+pub mod follows;
 mod handle;
+mod inbox;
 pub mod limits;
 pub mod listings;
 pub mod passwords;
+pub mod peering;
+pub mod remote_listings;
 pub mod upkeep;
 
 pub use handle::{Services, Write};

@@ -12,8 +12,8 @@ use std::time::Duration;
 
 use crate::domain::ids::now_ms;
 use crate::error::AppResult;
-use crate::services::federation::Federator;
 use crate::services::limits::Limits;
+use crate::services::{Services, federation};
 use crate::storage::{Db, MAINTENANCE_INTERVAL, sessions};
 
 /// How often the rate limiters drop the keys whose quota is full again.
@@ -27,8 +27,9 @@ const RECEPTIONS_EVERY: Duration = Duration::from_secs(3600);
 const KEYS_EVERY: Duration = Duration::from_secs(5);
 
 /// Starts every periodic job; returns their tasks (aborted on shutdown).
-pub fn start(db: &Db, limits: &Arc<Limits>, federator: &Federator) -> Vec<tokio::task::JoinHandle<()>> {
+pub fn start(services: &Services, limits: &Arc<Limits>) -> Vec<tokio::task::JoinHandle<()>> {
     let mut jobs = Vec::new();
+    let db = services.db();
     let db_ = db.clone();
     jobs.push(every("removing expired sessions", SESSIONS_EVERY, true, move || prune_sessions(db_.clone())));
     let limits = limits.clone();
@@ -45,23 +46,23 @@ pub fn start(db: &Db, limits: &Arc<Limits>, federator: &Federator) -> Vec<tokio:
         let db = db_.clone();
         async move { Ok(db.optimize().await?) }
     }));
-    if federator.enabled() {
-        let fed = federator.clone();
+    if services.federates() {
+        let services_ = services.clone();
         jobs.push(every("forgetting old received activity ids", RECEPTIONS_EVERY, true, move || {
-            let fed = fed.clone();
+            let services = services_.clone();
             async move {
-                let forgotten = fed.prune_receptions().await?;
+                let forgotten = federation::prune_receptions(&services).await?;
                 if forgotten > 0 {
                     tracing::info!(forgotten, "old received activity ids forgotten");
                 }
                 Ok(())
             }
         }));
-        let fed = federator.clone();
+        let services_ = services.clone();
         jobs.push(every("generating members' key pairs", KEYS_EVERY, true, move || {
-            let fed = fed.clone();
+            let services = services_.clone();
             async move {
-                fed.generate_missing_keys().await?;
+                federation::actors::generate_missing_keys(&services).await?;
                 Ok(())
             }
         }));

@@ -16,7 +16,7 @@ use crate::error::{AppError, AppResult};
 use crate::http::auth::SignedIn;
 use crate::http::csrf::CsrfForm;
 use crate::i18n::Tr;
-use crate::services::listings;
+use crate::services::{follows, listings};
 use crate::state::AppState;
 
 #[derive(Template)]
@@ -41,8 +41,8 @@ pub async fn show(State(state): State<AppState>, ctx: PageCtx, Path(id): Path<St
         None => (false, false),
     };
     let follow_author = match (&ctx.viewer, &listing.origin) {
-        (Some(viewer), Some(origin)) if !state.federator.receives_from(&origin.domain).await? => {
-            let following = state.federator.follows_actor(viewer, &listing.author.id).await?;
+        (Some(viewer), Some(origin)) if !follows::receives_from(&state.services, &origin.domain).await? => {
+            let following = follows::follows_actor(&state.services, viewer, &listing.author.id).await?;
             Some((listing.author.username.clone(), following))
         }
         _ => None,

@@ -15,7 +15,9 @@ use crate::domain::link::WebLink;
 use crate::error::{AppError, AppResult};
 use crate::http::auth::{SignedIn, SignedInAdmin};
 use crate::http::csrf::CsrfForm;
-use crate::services::federation::{PeerState, PeerView};
+use crate::services::federation::PeerState;
+use crate::services::follows;
+use crate::services::peering::{self, PeerView};
 use crate::state::AppState;
 
 /// A peer as the admin page shows it, with the actions that apply.
@@ -76,7 +78,7 @@ struct PeersPage {
 
 async fn peers_page(state: &AppState, ctx: PageCtx, domain: String, error: String) -> AppResult<PeersPage> {
     let t = ctx.t;
-    let peers = state.federator.peers().await?;
+    let peers = peering::peers(&state.services).await?;
     let when = |ms: Option<i64>| {
         ms.map(|ms| t.t1("peers.at", "date", &date(t, ms)).replace("{time}", &t.zone.time_of_day(ms)))
             .unwrap_or_default()
@@ -108,9 +110,7 @@ async fn peers_page(state: &AppState, ctx: PageCtx, domain: String, error: Strin
             crate::config::PeeringPolicy::Allowlist => "allowlist",
         }
     ));
-    let others = state
-        .federator
-        .other_domains()
+    let others = peering::other_domains(&state.services)
         .await?
         .into_iter()
         .map(|(domain, d)| OtherRow {
@@ -157,7 +157,7 @@ pub async fn request(
     ctx: PageCtx,
     CsrfForm(form): CsrfForm<PeerForm>,
 ) -> AppResult<Response> {
-    match state.federator.request_peering(&form.domain).await {
+    match peering::request(&state.services, &form.domain).await {
         Ok(_) => Ok(done("/admin/peers", "peering_requested").into_response()),
         // What the admin can act on (a bad domain, an unreachable instance...) shows on the page.
         Err(error) if error.code != "internal_error" => with_error(&state, ctx, form.domain, error).await,
@@ -176,7 +176,7 @@ pub async fn confirm(
         return Ok(Redirect::to("/admin/peers").into_response());
     }
     // Only a domain we know of: the page names it.
-    let peer = state.federator.peer(&domain).await?;
+    let peer = peering::peer(&state.services, &domain).await?;
     let (heading, message, button) = match (action.as_str(), peer.state) {
         ("unpeer", PeerState::Requested) => ("confirm.withdraw", "confirm.withdraw_message", "peers.withdraw"),
         ("unpeer", _) => ("confirm.unpeer", "confirm.unpeer_message", "peers.unpeer"),
@@ -206,14 +206,14 @@ pub async fn act(
     Path((domain, action)): Path<(String, String)>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> AppResult<Response> {
-    let federator = &state.federator;
+    let services = &state.services;
     let (result, notice) = match action.as_str() {
-        "accept" => (federator.accept_peering(&domain).await.map(|_| ()), "peering_accepted"),
-        "reject" => (federator.reject_peering(&domain).await.map(|_| ()), "peering_refused"),
-        "block" => (federator.block(&domain).await.map(|_| ()), "peer_blocked"),
-        "unblock" => (federator.unblock(&domain).await.map(|_| ()), "peer_unblocked"),
-        "retry" => (federator.retry(&domain).await.map(|_| ()), "peer_retry"),
-        "unpeer" => (federator.unpeer(&domain).await, "peering_ended"),
+        "accept" => (peering::accept(services, &domain).await.map(|_| ()), "peering_accepted"),
+        "reject" => (peering::reject(services, &domain).await.map(|_| ()), "peering_refused"),
+        "block" => (peering::block(services, &domain).await.map(|_| ()), "peer_blocked"),
+        "unblock" => (peering::unblock(services, &domain).await.map(|_| ()), "peer_unblocked"),
+        "retry" => (peering::retry(services, &domain).await.map(|_| ()), "peer_retry"),
+        "unpeer" => (peering::unpeer(services, &domain).await, "peering_ended"),
         _ => return Err(AppError::not_found()),
     };
     match result {
@@ -247,9 +247,7 @@ struct FollowsPage {
 async fn follows_page(state: &AppState, ctx: PageCtx, account: String, error: String) -> AppResult<FollowsPage> {
     let t = ctx.t;
     let Some(member) = ctx.viewer.clone() else { return Err(AppError::unauthorized()) };
-    let rows = state
-        .federator
-        .follows(&member)
+    let rows = follows::of_member(&state.services, &member)
         .await?
         .into_iter()
         .map(|f| FollowRow {
@@ -278,7 +276,7 @@ pub async fn follow(
     ctx: PageCtx,
     CsrfForm(form): CsrfForm<FollowForm>,
 ) -> AppResult<Response> {
-    match state.federator.follow(&member, &form.account).await {
+    match follows::follow(&state.services, &member, &form.account).await {
         Ok(view) if view.follow.state == "accepted" => Ok(done("/follows", "already_following").into_response()),
         Ok(_) => Ok(done("/follows", "followed").into_response()),
         Err(error) if error.code != "internal_error" => {
@@ -299,6 +297,6 @@ pub async fn unfollow(
     FormAuthor(member): FormAuthor,
     CsrfForm(form): CsrfForm<FollowForm>,
 ) -> AppResult<Redirect> {
-    state.federator.unfollow(&member, &form.account).await?;
+    follows::unfollow(&state.services, &member, &form.account).await?;
     Ok(done("/follows", "unfollowed"))
 }

@@ -3,51 +3,47 @@
 
 use maillage_federation::RemoteActor;
 
-use super::Federator;
 use crate::domain::listing::{Listing, ListingStatus, Visibility};
 use crate::domain::member::{Member, MemberStatus, Username};
 use crate::error::AppResult;
+use crate::services::Services;
 use crate::storage::{listings, members, peers};
 
-impl Federator {
-    /// A listing served as a document to anyone who asks: ours, public and open. The others travel
-    /// to peers only, in activities.
-    pub async fn served_listing(&self, id: &str) -> AppResult<Option<Listing>> {
-        if !crate::domain::ids::is_valid_id(id) {
-            return Ok(None);
-        }
-        let listing = listings::by_id(&mut *self.conn().await?, id).await?;
-        Ok(listing.filter(|l| {
-            l.origin.is_none()
-                && l.content.visibility == Visibility::Public
-                && l.content.status != ListingStatus::Closed
-        }))
+/// A listing served as a document to anyone who asks: ours, public and open. The others travel
+/// to peers only, in activities.
+pub async fn served_listing(services: &Services, id: &str) -> AppResult<Option<Listing>> {
+    if !crate::domain::ids::is_valid_id(id) {
+        return Ok(None);
     }
+    let listing = listings::by_id(&mut *services.conn().await?, id).await?;
+    Ok(listing.filter(|l| {
+        l.origin.is_none() && l.content.visibility == Visibility::Public && l.content.status != ListingStatus::Closed
+    }))
+}
 
-    /// An active member by username: the only members with an actor, an inbox and collections.
-    pub async fn active_member(&self, username: &str) -> AppResult<Option<Member>> {
-        let Ok(username) = Username::parse(username) else {
-            return Ok(None);
-        };
-        let member = members::by_username(&mut *self.conn().await?, &username).await?;
-        Ok(member.filter(|m| m.status == MemberStatus::Active))
-    }
+/// An active member by username: the only members with an actor, an inbox and collections.
+pub async fn active_member(services: &Services, username: &str) -> AppResult<Option<Member>> {
+    let Ok(username) = Username::parse(username) else {
+        return Ok(None);
+    };
+    let member = members::by_username(&mut *services.conn().await?, &username).await?;
+    Ok(member.filter(|m| m.status == MemberStatus::Active))
+}
 
-    /// The open public listings of an outbox (the instance's, or one member's), newest first, older
-    /// than the key `before`, with partners-only ones for a peer (`with_peers`); each with its key.
-    pub async fn outbox_listings(
-        &self,
-        member_id: Option<&str>,
-        with_peers: bool,
-        before: Option<i64>,
-        limit: i64,
-    ) -> AppResult<Vec<(i64, Listing)>> {
-        Ok(listings::local_public(&mut *self.conn().await?, member_id, with_peers, before, limit).await?)
-    }
+/// The open public listings of an outbox (the instance's, or one member's), newest first, older
+/// than the key `before`, with partners-only ones for a peer (`with_peers`); each with its key.
+pub async fn outbox_listings(
+    services: &Services,
+    member_id: Option<&str>,
+    with_peers: bool,
+    before: Option<i64>,
+    limit: i64,
+) -> AppResult<Vec<(i64, Listing)>> {
+    Ok(listings::local_public(&mut *services.conn().await?, member_id, with_peers, before, limit).await?)
+}
 
-    /// Whether `actor` is the instance actor of a peer that receives our partners-only listings.
-    pub async fn reads_as_peer(&self, actor: &RemoteActor) -> AppResult<bool> {
-        let peer = peers::peer(&mut *self.conn().await?, &actor.domain).await?;
-        Ok(peer.is_some_and(|peer| peer.they_receive() && peer.actor_id.as_deref() == Some(actor.id.as_str())))
-    }
+/// Whether `actor` is the instance actor of a peer that receives our partners-only listings.
+pub async fn reads_as_peer(services: &Services, actor: &RemoteActor) -> AppResult<bool> {
+    let peer = peers::peer(&mut *services.conn().await?, &actor.domain).await?;
+    Ok(peer.is_some_and(|peer| peer.they_receive() && peer.actor_id.as_deref() == Some(actor.id.as_str())))
 }

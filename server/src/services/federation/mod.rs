@@ -1,34 +1,30 @@
-//! Federation as the instance sees it: our actors and their keys, the port the `federation` crate
-//! calls for what it receives, the activities our changes cause (queued in the same transaction),
-//! peering and follows, and the background tasks (delivery worker, backfill).
+//! Federation as the instance sees it: the `Federator`, which the `federation` crate calls for
+//! what it receives (`services::inbox`: the `Port`, which routes to the services) and for the delivery
+//! queue (`queue.rs`), and which starts the delivery worker; our actors and their keys
+//! (`actors.rs`); what our documents may show (`documents.rs`); the activities our listings'
+//! changes cause (`outbound.rs`). Peering, follows and remote listings are services of their own
+//! (`services::peering`, `services::follows`, `services::remote_listings`).
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use maillage_federation::vocab::ActorKind;
-use maillage_federation::{Federation, LocalActor, Options, Urls};
+use maillage_federation::{Federation, FederationError, Options, Urls};
 
 use crate::config::Config;
-use crate::domain::actor::OurActor;
 use crate::domain::ids::now_ms;
-use crate::domain::member::{Member, MemberKind, MemberStatus, Username};
+use crate::error::{AppError, AppResult};
 use crate::services::Services;
-use crate::storage::keys::INSTANCE;
-use crate::storage::{Db, members, stats};
-use crate::storage::{keys, receptions};
+use crate::storage::{Db, receptions, stats};
 
-mod backfill;
-mod documents;
-mod inbound;
+pub mod actors;
+pub mod documents;
 pub mod outbound;
-pub mod peers;
 mod queue;
 
 pub use crate::domain::peering::PeerState;
-pub use peers::{FollowView, PeerView};
 
-/// The federation side of the instance: the port the `federation` crate calls for what it
-/// receives, our actors and their keys, peering and follows; cheap to clone.
+/// What the `federation` crate calls: the inbox's port and the delivery queue's store, over the
+/// services; cheap to clone.
 #[derive(Clone)]
 pub struct Federator {
     inner: Arc<Inner>,
@@ -56,11 +52,11 @@ impl Federator {
         &self.inner.services
     }
 
-    pub fn urls(&self) -> &Urls {
+    fn urls(&self) -> &Urls {
         self.services().urls()
     }
 
-    pub fn enabled(&self) -> bool {
+    fn enabled(&self) -> bool {
         self.services().federates()
     }
 
@@ -68,38 +64,8 @@ impl Federator {
         self.services().db()
     }
 
-    /// A connection of the pool, for storage calls outside a transaction.
-    pub(crate) async fn conn(&self) -> crate::error::AppResult<crate::storage::PooledConn> {
-        self.services().conn().await
-    }
-
-    /// Which of our actors a URL names: the instance actor, a member (whatever their status), or
-    /// none of ours.
-    pub(crate) async fn our_actor_at(&self, url: &url::Url) -> crate::error::AppResult<Option<OurActor>> {
-        if *url == self.urls().instance_actor() {
-            return Ok(Some(OurActor::Instance));
-        }
-        let Some(username) = self.urls().local_username(url).and_then(|u| Username::parse(u).ok()) else {
-            return Ok(None);
-        };
-        Ok(members::by_username(&mut *self.conn().await?, &username).await?.map(|m| OurActor::of(&m)))
-    }
-
-    /// A remote actor as we last stored it.
-    pub(crate) async fn stored_actor(
-        &self,
-        id: &url::Url,
-    ) -> crate::error::AppResult<Option<maillage_federation::RemoteActor>> {
-        Ok(crate::storage::remote_actors::remote_actor(&mut *self.conn().await?, id.as_str()).await?)
-    }
-
-    pub(crate) fn config(&self) -> &Config {
+    fn config(&self) -> &Config {
         self.services().config()
-    }
-
-    /// The running federation, once started.
-    pub(crate) fn federation(&self) -> Option<&Federation> {
-        self.services().federation()
     }
 
     /// The usage figures NodeInfo publishes, counted at most once every [`USAGE_FOR_MS`]; concurrent
@@ -118,7 +84,7 @@ impl Federator {
     }
 
     /// Wakes the delivery worker (deliveries became due outside a transaction that queued them).
-    pub fn wake(&self) {
+    fn wake(&self) {
         self.services().wake();
     }
 
@@ -128,7 +94,7 @@ impl Federator {
         if !self.enabled() {
             return Ok(Vec::new());
         }
-        let instance = self.instance_actor().await?;
+        let instance = actors::instance_actor(self.services()).await?;
         let federation = Federation::new(
             Arc::new(self.clone()),
             self.urls().clone(),
@@ -152,109 +118,30 @@ impl Federator {
         ));
         Ok(vec![worker])
     }
+}
 
-    /// Forgets received activity ids older than [`KEEP_RECEPTIONS_MS`] (periodic work, `upkeep`).
-    pub(crate) async fn prune_receptions(&self) -> crate::error::AppResult<u64> {
-        Ok(receptions::prune_receptions(&mut *self.conn().await?, now_ms() - KEEP_RECEPTIONS_MS).await?)
-    }
+/// Forgets received activity ids older than [`KEEP_RECEPTIONS_MS`] (periodic work, `upkeep`).
+pub(crate) async fn prune_receptions(services: &Services) -> AppResult<u64> {
+    Ok(receptions::prune_receptions(&mut *services.conn().await?, now_ms() - KEEP_RECEPTIONS_MS).await?)
+}
 
-    /// Gives every active member without one a key pair, off the request path (a key takes ~0.25 s
-    /// of CPU); returns how many were made (periodic work, `upkeep`).
-    pub(crate) async fn generate_missing_keys(&self) -> crate::error::AppResult<usize> {
-        let mut made = 0;
-        loop {
-            let ids = keys::members_without_keys(&mut *self.conn().await?, 16).await?;
-            if ids.is_empty() {
-                return Ok(made);
-            }
-            for id in ids {
-                self.keys_of(&id).await?;
-                made += 1;
-            }
+/// What a failed lookup of `field` (a domain or an account) means for the person who typed it.
+pub(crate) fn lookup_failed(error: FederationError, field: &'static str, not_found: &'static str) -> AppError {
+    match error {
+        FederationError::NotFound => AppError::field(crate::domain::FieldError::new(field, not_found)),
+        // Our own rules forbid the address (an IP, a port or http in production): nothing was sent.
+        FederationError::NotAllowed(why) => {
+            tracing::info!(why, field, "address refused before any request");
+            AppError::field(crate::domain::FieldError::new(field, "error.address_not_allowed"))
         }
+        other => unavailable(other),
     }
+}
 
-    /// The key pair of `owner` (a member id, or `INSTANCE`), created on first use.
-    async fn keys_of(&self, owner: &str) -> anyhow::Result<(String, String)> {
-        if let Some(pair) = keys::keys(&mut *self.db().conn().await?, owner).await? {
-            return Ok(pair);
-        }
-        let pair = maillage_federation::keys::generate().await?;
-        Ok(keys::insert_keys(
-            &mut *self.db().conn().await?,
-            owner,
-            &pair.public_key_pem,
-            &pair.private_key_pem,
-            now_ms(),
-        )
-        .await?)
-    }
-
-    /// The instance actor (`Application`), named after the domain (FEP-d556).
-    pub async fn instance_actor(&self) -> anyhow::Result<LocalActor> {
-        let (public_key_pem, private_key_pem) = self.keys_of(INSTANCE).await?;
-        let config = self.config();
-        Ok(LocalActor {
-            id: self.urls().instance_actor(),
-            kind: ActorKind::Application,
-            username: self.urls().domain(),
-            name: config.instance.name.clone(),
-            summary: config.instance.description.clone(),
-            page: self.urls().base().clone(),
-            public_key_pem,
-            private_key_pem,
-            // Peering requests follow the policy; any other account may follow the instance's news.
-            manually_approves_followers: false,
-            published: rfc3339(self.instance_since().await),
-        })
-    }
-
-    /// When the instance actor was created (its key pair's creation).
-    async fn instance_since(&self) -> i64 {
-        async { keys::key_created_at(&mut *self.db().conn().await?, INSTANCE).await }.await.ok().flatten().unwrap_or(0)
-    }
-
-    /// A member's actor; `None` unless the member exists and is active.
-    pub async fn member_actor(&self, username: &str) -> anyhow::Result<Option<LocalActor>> {
-        let Ok(username) = Username::parse(username) else {
-            return Ok(None);
-        };
-        let Some(member) = members::by_username(&mut *self.db().conn().await?, &username).await? else {
-            return Ok(None);
-        };
-        if member.status != MemberStatus::Active {
-            return Ok(None);
-        }
-        Ok(Some(self.actor_of(&member).await?))
-    }
-
-    pub async fn actor_of(&self, member: &Member) -> anyhow::Result<LocalActor> {
-        let (public_key_pem, private_key_pem) = self.keys_of(&member.id).await?;
-        let id = self.urls().member(member.username.as_str());
-        Ok(LocalActor {
-            page: id.clone(),
-            id,
-            kind: match member.kind {
-                MemberKind::Person => ActorKind::Person,
-                MemberKind::Organisation => ActorKind::Organization,
-            },
-            username: member.username.as_str().to_owned(),
-            name: member.display_name.clone(),
-            summary: member.description.clone(),
-            public_key_pem,
-            private_key_pem,
-            manually_approves_followers: false,
-            published: rfc3339(member.created_at),
-        })
-    }
-
-    /// Our actor by username: the instance's domain names the instance actor.
-    pub async fn local_actor(&self, username: &str) -> anyhow::Result<Option<LocalActor>> {
-        if username == self.urls().domain() {
-            return Ok(Some(self.instance_actor().await?));
-        }
-        self.member_actor(username).await
-    }
+/// The other server could not be reached, or refused: a 502 that says so.
+pub(crate) fn unavailable(error: impl std::fmt::Display) -> AppError {
+    tracing::info!(%error, "remote instance unreachable or refused");
+    AppError::new(axum::http::StatusCode::BAD_GATEWAY, "remote_unreachable", "error.remote_unreachable")
 }
 
 /// How long NodeInfo's usage figures are kept before they are counted again.

@@ -2,16 +2,18 @@
 //! that it is sent if and only if the change is committed.
 
 use maillage_federation::Urls;
-use maillage_federation::activities;
 use maillage_federation::proposal::{ListingData, Proposal, ProposalParts};
+use maillage_federation::{RemoteActor, activities};
 use sqlx::AnyConnection;
 use url::Url;
 
 use super::rfc3339;
 use crate::domain::ids::new_id;
+use crate::domain::ids::now_ms;
 use crate::domain::listing::{Listing, ListingStatus, Visibility};
 use crate::services::{Services, Write};
 use crate::storage::followers;
+use crate::storage::follows::{self, FollowRow};
 use crate::storage::keys::INSTANCE;
 
 /// Whether a listing is sent to other instances: our own, open, and public or for peers.
@@ -117,4 +119,27 @@ fn audience(urls: &Urls, listing: &Listing, author: &Url) -> (Vec<Url>, Vec<Url>
         Visibility::Public => activities::public_audience(author, urls),
         _ => activities::peers_audience(urls),
     }
+}
+
+/// Records that one of our actors (`local_actor`: a member's id, or `INSTANCE`) asks to follow
+/// `target`, and publishes its `Follow`, signed by `signer`, in the same transaction.
+pub(crate) async fn follow(
+    services: &Services,
+    tx: &mut Write,
+    local_actor: &str,
+    signer: &str,
+    target: &RemoteActor,
+) -> Result<(), sqlx::Error> {
+    let id = new_id();
+    let follower =
+        if local_actor == INSTANCE { services.urls().instance_actor() } else { services.urls().member(signer) };
+    let follow = activities::follow(services.urls(), &id, &follower, &target.id);
+    let row = FollowRow {
+        local_actor: local_actor.to_owned(),
+        target: target.id.to_string(),
+        follow_id: services.urls().activity(&id).to_string(),
+        state: "requested".into(),
+    };
+    follows::save_follow(&mut *tx, &row, now_ms()).await?;
+    tx.publish_to(&id, signer, &follow, target.delivery_inbox()).await
 }

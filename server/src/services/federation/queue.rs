@@ -60,6 +60,6 @@ impl QueueStore for Store {
     }
 
     async fn signer(&self, username: &str) -> Result<Option<LocalActor>, PortError> {
-        self.0.local_actor(username).await.map_err(PortError::new)
+        super::actors::local_actor(self.0.services(), username).await.map_err(PortError::new)
     }
 }

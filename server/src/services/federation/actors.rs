@@ -1,0 +1,131 @@
+//! Our actors: the instance actor and the members', with their key pairs (made on first use, or
+//! by the periodic job for members who have none), and which of them a URL names.
+
+use maillage_federation::LocalActor;
+use maillage_federation::vocab::ActorKind;
+
+use super::rfc3339;
+use crate::domain::actor::OurActor;
+use crate::domain::ids::now_ms;
+use crate::domain::member::{Member, MemberKind, MemberStatus, Username};
+use crate::services::Services;
+use crate::storage::keys::{self, INSTANCE};
+use crate::storage::members;
+
+/// Which of our actors a URL names: the instance actor, a member (whatever their status), or
+/// none of ours.
+pub(crate) async fn our_actor_at(services: &Services, url: &url::Url) -> crate::error::AppResult<Option<OurActor>> {
+    if *url == services.urls().instance_actor() {
+        return Ok(Some(OurActor::Instance));
+    }
+    let Some(username) = services.urls().local_username(url).and_then(|u| Username::parse(u).ok()) else {
+        return Ok(None);
+    };
+    Ok(members::by_username(&mut *services.conn().await?, &username).await?.map(|m| OurActor::of(&m)))
+}
+
+/// A remote actor as we last stored it.
+pub(crate) async fn stored_actor(
+    services: &Services,
+    id: &url::Url,
+) -> crate::error::AppResult<Option<maillage_federation::RemoteActor>> {
+    Ok(crate::storage::remote_actors::remote_actor(&mut *services.conn().await?, id.as_str()).await?)
+}
+
+/// Gives every active member without one a key pair, off the request path (a key takes ~0.25 s
+/// of CPU); returns how many were made (periodic work, `upkeep`).
+pub(crate) async fn generate_missing_keys(services: &Services) -> crate::error::AppResult<usize> {
+    let mut made = 0;
+    loop {
+        let ids = keys::members_without_keys(&mut *services.conn().await?, 16).await?;
+        if ids.is_empty() {
+            return Ok(made);
+        }
+        for id in ids {
+            keys_of(services, &id).await?;
+            made += 1;
+        }
+    }
+}
+
+/// The key pair of `owner` (a member id, or `INSTANCE`), created on first use.
+async fn keys_of(services: &Services, owner: &str) -> anyhow::Result<(String, String)> {
+    if let Some(pair) = keys::keys(&mut *services.db().conn().await?, owner).await? {
+        return Ok(pair);
+    }
+    let pair = maillage_federation::keys::generate().await?;
+    Ok(keys::insert_keys(
+        &mut *services.db().conn().await?,
+        owner,
+        &pair.public_key_pem,
+        &pair.private_key_pem,
+        now_ms(),
+    )
+    .await?)
+}
+
+/// The instance actor (`Application`), named after the domain (FEP-d556).
+pub async fn instance_actor(services: &Services) -> anyhow::Result<LocalActor> {
+    let (public_key_pem, private_key_pem) = keys_of(services, INSTANCE).await?;
+    let config = services.config();
+    Ok(LocalActor {
+        id: services.urls().instance_actor(),
+        kind: ActorKind::Application,
+        username: services.urls().domain(),
+        name: config.instance.name.clone(),
+        summary: config.instance.description.clone(),
+        page: services.urls().base().clone(),
+        public_key_pem,
+        private_key_pem,
+        // Peering requests follow the policy; any other account may follow the instance's news.
+        manually_approves_followers: false,
+        published: rfc3339(instance_since(services).await),
+    })
+}
+
+/// When the instance actor was created (its key pair's creation).
+async fn instance_since(services: &Services) -> i64 {
+    async { keys::key_created_at(&mut *services.db().conn().await?, INSTANCE).await }.await.ok().flatten().unwrap_or(0)
+}
+
+/// A member's actor; `None` unless the member exists and is active.
+pub async fn member_actor(services: &Services, username: &str) -> anyhow::Result<Option<LocalActor>> {
+    let Ok(username) = Username::parse(username) else {
+        return Ok(None);
+    };
+    let Some(member) = members::by_username(&mut *services.db().conn().await?, &username).await? else {
+        return Ok(None);
+    };
+    if member.status != MemberStatus::Active {
+        return Ok(None);
+    }
+    Ok(Some(actor_of(services, &member).await?))
+}
+
+pub async fn actor_of(services: &Services, member: &Member) -> anyhow::Result<LocalActor> {
+    let (public_key_pem, private_key_pem) = keys_of(services, &member.id).await?;
+    let id = services.urls().member(member.username.as_str());
+    Ok(LocalActor {
+        page: id.clone(),
+        id,
+        kind: match member.kind {
+            MemberKind::Person => ActorKind::Person,
+            MemberKind::Organisation => ActorKind::Organization,
+        },
+        username: member.username.as_str().to_owned(),
+        name: member.display_name.clone(),
+        summary: member.description.clone(),
+        public_key_pem,
+        private_key_pem,
+        manually_approves_followers: false,
+        published: rfc3339(member.created_at),
+    })
+}
+
+/// Our actor by username: the instance's domain names the instance actor.
+pub async fn local_actor(services: &Services, username: &str) -> anyhow::Result<Option<LocalActor>> {
+    if username == services.urls().domain() {
+        return Ok(Some(instance_actor(services).await?));
+    }
+    member_actor(services, username).await
+}
