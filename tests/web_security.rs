@@ -123,7 +123,7 @@ async fn links_from_other_servers_never_run_script() {
             local_actor: camille.id.clone(),
             target: actor.id.to_string(),
             follow_id: format!("https://local.example/follows/{}", actor.username),
-            state: "accepted".to_owned(),
+            state: maillage_server::domain::follow::FollowState::Accepted,
         };
         storage::follows::save_follow(&mut instance.db().conn().await.unwrap(), &row, now_ms()).await.unwrap();
     }

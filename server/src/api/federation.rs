@@ -139,7 +139,7 @@ pub struct FollowJson {
     pub actor: String,
     pub display_name: Option<String>,
     /// `requested`, `accepted` or `rejected`.
-    pub state: String,
+    pub state: &'static str,
 }
 
 impl FollowJson {
@@ -148,7 +148,7 @@ impl FollowJson {
             account: view.actor.as_ref().map_or_else(|| view.follow.target.clone(), |a| a.handle()),
             actor: view.follow.target.clone(),
             display_name: view.actor.as_ref().map(|a| a.name.clone()),
-            state: view.follow.state.clone(),
+            state: view.follow.state.as_str(),
         }
     }
 }

@@ -6,6 +6,7 @@ use maillage_federation::{RemoteActor, activities};
 use url::Url;
 
 use crate::domain::address::RemoteAccount;
+use crate::domain::follow::FollowState;
 use crate::domain::ids::{new_id, now_ms};
 use crate::domain::member::Member;
 use crate::error::{AppError, AppResult};
@@ -42,7 +43,7 @@ pub async fn follow(services: &Services, member: &Member, handle: &str) -> AppRe
         .map_err(|e| lookup_failed(e, "account", "error.unknown_account"))?;
     // Already followed: nothing to ask again.
     if let Some(existing) = follows::follow(&mut *services.db().conn().await?, &member.id, actor.id.as_str()).await?
-        && existing.state == "accepted"
+        && existing.state == FollowState::Accepted
     {
         return Ok(FollowView { follow: existing, actor: Some(actor) });
     }

@@ -6,6 +6,7 @@ use sqlx::{AnyConnection, Row};
 
 use super::keys::INSTANCE;
 use super::remote_actors::{ACTOR_COLUMNS, actor_from_row};
+use crate::domain::follow::FollowState;
 
 /// A follow by one of our actors (a member, or the instance) of a remote actor.
 #[derive(Debug, Clone, PartialEq)]
@@ -13,7 +14,12 @@ pub struct FollowRow {
     pub local_actor: String,
     pub target: String,
     pub follow_id: String,
-    pub state: String,
+    pub state: FollowState,
+}
+
+fn decode_state(row: &sqlx::any::AnyRow) -> Result<FollowState, sqlx::Error> {
+    let text: String = row.try_get("state")?;
+    FollowState::parse(&text).ok_or_else(|| sqlx::Error::Decode(format!("state: unknown follow state {text:?}").into()))
 }
 
 pub async fn save_follow(conn: &mut AnyConnection, follow: &FollowRow, now: i64) -> Result<(), sqlx::Error> {
@@ -24,7 +30,7 @@ pub async fn save_follow(conn: &mut AnyConnection, follow: &FollowRow, now: i64)
     .bind(&follow.local_actor)
     .bind(&follow.target)
     .bind(&follow.follow_id)
-    .bind(&follow.state)
+    .bind(follow.state.as_str())
     .bind(now)
     .execute(&mut *conn)
     .await?;
@@ -48,7 +54,7 @@ pub async fn follow(
             local_actor: r.try_get("local_actor")?,
             target: r.try_get("target")?,
             follow_id: r.try_get("follow_id")?,
-            state: r.try_get("state")?,
+            state: decode_state(&r)?,
         })
     })
     .transpose()
@@ -72,7 +78,7 @@ pub async fn follows_of(
                 local_actor: r.try_get("local_actor")?,
                 target: r.try_get("target")?,
                 follow_id: r.try_get("follow_id")?,
-                state: r.try_get("state")?,
+                state: decode_state(r)?,
             };
             let actor = match r.try_get::<Option<String>, _>("known")? {
                 Some(_) => Some(actor_from_row(r)?),
@@ -91,7 +97,7 @@ pub async fn answer_follows(
     local_actor: Option<&str>,
     accepted: bool,
 ) -> Result<u64, sqlx::Error> {
-    let state = if accepted { "accepted" } else { "rejected" };
+    let state = FollowState::answered(accepted).as_str();
     let done = match local_actor {
         Some(local_actor) => {
             sqlx::query("UPDATE following SET state = $1 WHERE target = $2 AND local_actor = $3 AND state <> $1")

@@ -11,6 +11,7 @@ use super::confirm::ConfirmPage;
 use super::listings::{NoFields, render};
 use super::views::date;
 use super::{FormAdmin, FormAuthor, PageCtx, done};
+use crate::domain::follow::FollowState;
 use crate::domain::link::WebLink;
 use crate::error::{AppError, AppResult};
 use crate::http::auth::{SignedIn, SignedInAdmin};
@@ -277,7 +278,9 @@ pub async fn follow(
     CsrfForm(form): CsrfForm<FollowForm>,
 ) -> AppResult<Response> {
     match follows::follow(&state.services, &member, &form.account).await {
-        Ok(view) if view.follow.state == "accepted" => Ok(done("/follows", "already_following").into_response()),
+        Ok(view) if view.follow.state == FollowState::Accepted => {
+            Ok(done("/follows", "already_following").into_response())
+        }
         Ok(_) => Ok(done("/follows", "followed").into_response()),
         Err(error) if error.code != "internal_error" => {
             let message = match error.fields.first() {

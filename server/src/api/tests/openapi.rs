@@ -178,7 +178,7 @@ async fn response_examples_have_the_shape_of_real_answers() {
         local_actor: crate::services::accounts::find(app.state.db(), "camille").await.unwrap().unwrap().id,
         target: "https://atelier-velo.example.org/members/lea".to_owned(),
         follow_id: "https://maillage.example.org/activities/1".to_owned(),
-        state: "requested".to_owned(),
+        state: crate::domain::follow::FollowState::Requested,
     };
     crate::storage::follows::save_follow(&mut app.state.db().conn().await.unwrap(), &follow_row, 0).await.unwrap();
     let follows = app.get("/api/v1/follows", Some(&token)).await.json();

@@ -8,8 +8,8 @@ use sqlx::AnyConnection;
 use url::Url;
 
 use super::rfc3339;
-use crate::domain::ids::new_id;
-use crate::domain::ids::now_ms;
+use crate::domain::follow::FollowState;
+use crate::domain::ids::{new_id, now_ms};
 use crate::domain::listing::{Listing, ListingStatus, Visibility};
 use crate::services::{Services, Write};
 use crate::storage::followers;
@@ -138,7 +138,7 @@ pub(crate) async fn follow(
         local_actor: local_actor.to_owned(),
         target: target.id.to_string(),
         follow_id: services.urls().activity(&id).to_string(),
-        state: "requested".into(),
+        state: FollowState::Requested,
     };
     follows::save_follow(&mut *tx, &row, now_ms()).await?;
     tx.publish_to(&id, signer, &follow, target.delivery_inbox()).await
