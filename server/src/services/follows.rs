@@ -5,15 +5,15 @@
 use maillage_federation::{RemoteActor, activities};
 use url::Url;
 
+use crate::domain::actor::OurActor;
 use crate::domain::address::RemoteAccount;
 use crate::domain::follow::FollowState;
 use crate::domain::ids::{new_id, now_ms};
 use crate::domain::member::Member;
 use crate::error::{AppError, AppResult};
 use crate::services::Services;
-use crate::services::federation::{lookup_failed, outbound};
+use crate::services::federation::{actors, lookup_failed, outbound};
 use crate::storage::follows::FollowRow;
-use crate::storage::keys::INSTANCE;
 use crate::storage::{followers, follows, peers};
 
 /// One of a member's follows.
@@ -48,7 +48,7 @@ pub async fn follow(services: &Services, member: &Member, handle: &str) -> AppRe
         return Ok(FollowView { follow: existing, actor: Some(actor) });
     }
     let mut tx = services.write().await?;
-    outbound::follow(services, &mut tx, &member.id, member.username.as_str(), &actor).await?;
+    outbound::follow(services, &mut tx, &OurActor::of(member), &actor).await?;
     tx.commit().await?;
     let follow = follows::follow(&mut *services.db().conn().await?, &member.id, actor.id.as_str())
         .await?
@@ -115,7 +115,7 @@ pub(crate) async fn requested(
     if *target == services.urls().instance_actor() {
         // Anyone may follow the instance to see its new listings (another instance's actor asks
         // to peer: `services::peering`).
-        return accept_follower(services, INSTANCE, &services.urls().domain(), follow_id, follower).await;
+        return accept_follower(services, &OurActor::Instance, follow_id, follower).await;
     }
     // Only an active member has an actor to follow.
     let member = match services.urls().local_username(target) {
@@ -125,26 +125,24 @@ pub(crate) async fn requested(
     let Some(member) = member else {
         return Err(AppError::refused("no such member here"));
     };
-    accept_follower(services, &member.id, member.username.as_str(), follow_id, follower).await
+    accept_follower(services, &OurActor::of(&member), follow_id, follower).await
 }
 
 /// Records an accepted follower and queues the `Accept`.
 async fn accept_follower(
     services: &Services,
-    local_actor: &str,
-    signer: &str,
+    ours: &OurActor,
     follow_id: &Url,
     follower: &RemoteActor,
 ) -> AppResult<()> {
-    let actor_url =
-        if local_actor == INSTANCE { services.urls().instance_actor() } else { services.urls().member(signer) };
+    let urls = services.urls();
     let id = new_id();
-    let accept = activities::answer_follow(services.urls(), &id, &actor_url, follow_id, &follower.id, true);
+    let accept = activities::answer_follow(urls, &id, &actors::url_of(urls, ours), follow_id, &follower.id, true);
     let mut tx = services.write().await?;
-    followers::add_follower(&mut tx, local_actor, follower, follow_id.as_str(), "accepted", now_ms()).await?;
-    tx.publish_to(&id, signer, &accept, follower.delivery_inbox()).await?;
+    followers::add_follower(&mut tx, ours.key(), follower, follow_id.as_str(), "accepted", now_ms()).await?;
+    tx.publish_to(&id, &actors::signer_of(urls, ours), &accept, follower.delivery_inbox()).await?;
     tx.commit().await?;
-    tracing::info!(follower = %follower.id, local_actor, "follower accepted");
+    tracing::info!(follower = %follower.id, local_actor = ours.key(), "follower accepted");
     Ok(())
 }
 

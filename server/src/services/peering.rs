@@ -9,6 +9,7 @@ use maillage_federation::urls::domain_of;
 use url::Url;
 
 use crate::config::PeeringPolicy;
+use crate::domain::actor::OurActor;
 use crate::domain::address::InstanceDomain;
 use crate::domain::ids::{new_id, now_ms};
 use crate::domain::peering::{Incoming, PeerState, Peering};
@@ -100,7 +101,7 @@ pub async fn request(services: &Services, domain: &str) -> AppResult<PeerView> {
     peer.updated_at = now;
     let mut tx = services.write().await?;
     if peer.request() {
-        outbound::follow(services, &mut tx, INSTANCE, &services.urls().domain(), &actor).await?;
+        outbound::follow(services, &mut tx, &OurActor::Instance, &actor).await?;
     }
     // They asked first and wait for us: asking back is accepting.
     if peer.is_pending() {
@@ -132,7 +133,7 @@ pub(crate) async fn accept_them(services: &Services, mut peer: Peering, actor: &
     let mut tx = services.write().await?;
     queue_accept(services, &mut tx, &mut peer, actor).await?;
     if peer.follow_back() {
-        outbound::follow(services, &mut tx, INSTANCE, &services.urls().domain(), actor).await?;
+        outbound::follow(services, &mut tx, &OurActor::Instance, actor).await?;
     }
     peer.updated_at = now_ms();
     peers::save_peer(&mut tx, &peer).await?;

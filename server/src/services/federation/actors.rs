@@ -1,8 +1,9 @@
 //! Our actors: the instance actor and the members', with their key pairs (made on first use, or
 //! by the periodic job for members who have none), and which of them a URL names.
 
-use maillage_federation::LocalActor;
 use maillage_federation::vocab::ActorKind;
+use maillage_federation::{LocalActor, Urls};
+use url::Url;
 
 use super::rfc3339;
 use crate::domain::actor::OurActor;
@@ -62,6 +63,23 @@ async fn keys_of(services: &Services, owner: &str) -> anyhow::Result<(String, St
         now_ms(),
     )
     .await?)
+}
+
+/// The URL of one of our actors.
+pub fn url_of(urls: &Urls, actor: &OurActor) -> Url {
+    match actor {
+        OurActor::Instance => urls.instance_actor(),
+        OurActor::Member { username, .. } => urls.member(username.as_str()),
+    }
+}
+
+/// Who signs what one of our actors sends, as the outbox stores it: a member's username, or the
+/// domain for the instance actor (see [`local_actor`]).
+pub fn signer_of(urls: &Urls, actor: &OurActor) -> String {
+    match actor {
+        OurActor::Instance => urls.domain(),
+        OurActor::Member { username, .. } => username.as_str().to_owned(),
+    }
 }
 
 /// The instance actor (`Application`), named after the domain (FEP-d556).

@@ -7,7 +7,8 @@ use maillage_federation::{RemoteActor, activities};
 use sqlx::AnyConnection;
 use url::Url;
 
-use super::rfc3339;
+use super::{actors, rfc3339};
+use crate::domain::actor::OurActor;
 use crate::domain::follow::FollowState;
 use crate::domain::ids::{new_id, now_ms};
 use crate::domain::listing::{Listing, ListingStatus, Visibility};
@@ -121,25 +122,23 @@ fn audience(urls: &Urls, listing: &Listing, author: &Url) -> (Vec<Url>, Vec<Url>
     }
 }
 
-/// Records that one of our actors (`local_actor`: a member's id, or `INSTANCE`) asks to follow
-/// `target`, and publishes its `Follow`, signed by `signer`, in the same transaction.
+/// Records that one of our actors asks to follow `target`, and publishes its `Follow` in the same
+/// transaction.
 pub(crate) async fn follow(
     services: &Services,
     tx: &mut Write,
-    local_actor: &str,
-    signer: &str,
+    ours: &OurActor,
     target: &RemoteActor,
 ) -> Result<(), sqlx::Error> {
+    let urls = services.urls();
     let id = new_id();
-    let follower =
-        if local_actor == INSTANCE { services.urls().instance_actor() } else { services.urls().member(signer) };
-    let follow = activities::follow(services.urls(), &id, &follower, &target.id);
+    let follow = activities::follow(urls, &id, &actors::url_of(urls, ours), &target.id);
     let row = FollowRow {
-        local_actor: local_actor.to_owned(),
+        local_actor: ours.key().to_owned(),
         target: target.id.to_string(),
-        follow_id: services.urls().activity(&id).to_string(),
+        follow_id: urls.activity(&id).to_string(),
         state: FollowState::Requested,
     };
     follows::save_follow(&mut *tx, &row, now_ms()).await?;
-    tx.publish_to(&id, signer, &follow, target.delivery_inbox()).await
+    tx.publish_to(&id, &actors::signer_of(urls, ours), &follow, target.delivery_inbox()).await
 }
