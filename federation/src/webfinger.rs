@@ -1,6 +1,7 @@
 //! WebFinger (RFC 7033) for our members and for the instance (FEP-d556: `acct:DOMAIN@DOMAIN`).
 
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 use url::Url;
 
 use crate::ACTIVITY_JSON;
@@ -21,16 +22,36 @@ pub fn requested_username(resource: &str, urls: &crate::Urls) -> Option<String> 
     urls.local_username(&url).map(str::to_owned)
 }
 
-/// The JRD for an actor.
-pub fn document(username: &str, domain: &str, actor: &Url, page: &Url) -> Value {
-    json!({
-        "subject": format!("acct:{username}@{domain}"),
-        "aliases": if actor == page { vec![actor] } else { vec![actor, page] },
-        "links": [
-            { "rel": "self", "type": ACTIVITY_JSON, "href": actor },
-            { "rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": page }
-        ]
-    })
+/// A WebFinger answer (JRD, RFC 7033 §4.4), as we send it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Jrd {
+    pub subject: String,
+    pub aliases: Vec<Url>,
+    pub links: Vec<JrdLink>,
+}
+
+/// One link of a [`Jrd`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JrdLink {
+    pub rel: &'static str,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub href: Url,
+}
+
+/// The `rel` of the link to an account's web page.
+pub const PROFILE_PAGE_REL: &str = "http://webfinger.net/rel/profile-page";
+
+/// The JRD for an actor: its ActivityPub document and its web page.
+pub fn document(username: &str, domain: &str, actor: &Url, page: &Url) -> Jrd {
+    Jrd {
+        subject: format!("acct:{username}@{domain}"),
+        aliases: if actor == page { vec![actor.clone()] } else { vec![actor.clone(), page.clone()] },
+        links: vec![
+            JrdLink { rel: "self", kind: ACTIVITY_JSON, href: actor.clone() },
+            JrdLink { rel: PROFILE_PAGE_REL, kind: "text/html", href: page.clone() },
+        ],
+    }
 }
 
 /// The actor a WebFinger answer points to: its `self` link of an ActivityPub type
@@ -54,6 +75,7 @@ pub fn actor_link(document: &Value) -> Option<Url> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn the_actor_link_is_the_self_link_of_an_activitypub_type() {

@@ -417,17 +417,17 @@ mod build {
 
     pub fn webfinger_member() -> Value {
         let actor = person();
-        webfinger::document(&actor.username, &urls().domain(), &actor.id, &actor.page)
+        serde_json::to_value(webfinger::document(&actor.username, &urls().domain(), &actor.id, &actor.page)).unwrap()
     }
 
     pub fn webfinger_instance() -> Value {
         let urls = urls();
         let domain = urls.domain();
-        webfinger::document(&domain, &domain, &urls.instance_actor(), urls.base())
+        serde_json::to_value(webfinger::document(&domain, &domain, &urls.instance_actor(), urls.base())).unwrap()
     }
 
     pub fn nodeinfo_links() -> Value {
-        nodeinfo::discovery(&urls().nodeinfo())
+        serde_json::to_value(nodeinfo::discovery(&urls().nodeinfo())).unwrap()
     }
 
     pub fn nodeinfo_document() -> Value {
@@ -441,7 +441,7 @@ mod build {
             peering_policy: "open",
             activities: ["give", "lend", "service", "share", "swap"].map(str::to_owned).to_vec(),
         };
-        nodeinfo::document(&usage, &meta)
+        serde_json::to_value(nodeinfo::document(&usage, &meta)).unwrap()
     }
 
     pub fn context_document() -> Value {

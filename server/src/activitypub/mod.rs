@@ -58,8 +58,11 @@ fn activity_json(value: Value) -> Response {
     response
 }
 
-fn json_with_type(value: Value, content_type: &'static str) -> Response {
-    let mut response = (StatusCode::OK, value.to_string()).into_response();
+fn json_with_type(value: impl serde::Serialize, content_type: &'static str) -> Response {
+    let Ok(body) = serde_json::to_string(&value) else {
+        return FederationError::Internal("a document could not be written as JSON".into()).into_response();
+    };
+    let mut response = (StatusCode::OK, body).into_response();
     response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     response.headers_mut().insert("access-control-allow-origin", HeaderValue::from_static("*"));
     response
