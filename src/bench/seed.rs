@@ -181,12 +181,11 @@ pub async fn give_followers(db: &Db, count: usize) -> anyhow::Result<()> {
             id,
         };
         let follow_id = format!("{}#follow", actor.id);
-        maillage_server::storage::followers::add_follower(
+        maillage_server::storage::followers::add_accepted_follower(
             &mut tx,
             maillage_server::storage::keys::INSTANCE,
             &actor,
             &follow_id,
-            "accepted",
             now_ms(),
         )
         .await?;

@@ -12,7 +12,7 @@ use crate::domain::ids::{new_id, now_ms};
 use crate::domain::member::Member;
 use crate::error::{AppError, AppResult};
 use crate::services::Services;
-use crate::services::federation::{actors, lookup_failed, outbound};
+use crate::services::federation::{actors, blocked, look_up, outbound};
 use crate::storage::follows::FollowRow;
 use crate::storage::{followers, follows, peers};
 
@@ -34,13 +34,9 @@ pub async fn follow(services: &Services, member: &Member, handle: &str) -> AppRe
         return Err(AppError::field(crate::domain::FieldError::new("account", "error.local_account")));
     }
     if peers::is_blocked(&mut *services.db().conn().await?, host).await? {
-        return Err(AppError::new(axum::http::StatusCode::CONFLICT, "blocked", "error.peer_blocked"));
+        return Err(blocked());
     }
-    let federation = services.running()?;
-    let actor = federation
-        .resolve_handle(&format!("{user}@{host}"))
-        .await
-        .map_err(|e| lookup_failed(e, "account", "error.unknown_account"))?;
+    let actor = look_up(services, &format!("{user}@{host}"), "account", "error.unknown_account").await?;
     // Already followed: nothing to ask again.
     if let Some(existing) = follows::follow(&mut *services.db().conn().await?, &member.id, actor.id.as_str()).await?
         && existing.state == FollowState::Accepted
@@ -139,7 +135,7 @@ async fn accept_follower(
     let id = new_id();
     let accept = activities::answer_follow(urls, &id, &actors::url_of(urls, ours), follow_id, &follower.id, true);
     let mut tx = services.write().await?;
-    followers::add_follower(&mut tx, ours.key(), follower, follow_id.as_str(), "accepted", now_ms()).await?;
+    followers::add_accepted_follower(&mut tx, ours.key(), follower, follow_id.as_str(), now_ms()).await?;
     tx.publish_to(&id, &actors::signer_of(urls, ours), &accept, follower.delivery_inbox()).await?;
     tx.commit().await?;
     tracing::info!(follower = %follower.id, local_actor = ours.key(), "follower accepted");

@@ -14,7 +14,7 @@ use crate::domain::address::InstanceDomain;
 use crate::domain::ids::{new_id, now_ms};
 use crate::domain::peering::{Incoming, PeerState, Peering};
 use crate::error::{AppError, AppResult};
-use crate::services::federation::{lookup_failed, outbound, unavailable};
+use crate::services::federation::{blocked, look_up, outbound, unavailable};
 use crate::services::{Services, Write};
 use crate::storage::keys::INSTANCE;
 use crate::storage::outbox::{self, DeliveryStatus};
@@ -85,13 +85,9 @@ pub async fn request(services: &Services, domain: &str) -> AppResult<PeerView> {
     let db = services.db();
     let existing = peers::peer(&mut *db.conn().await?, &domain).await?;
     if existing.as_ref().is_some_and(|p| p.blocked) {
-        return Err(AppError::new(axum::http::StatusCode::CONFLICT, "blocked", "error.peer_blocked"));
+        return Err(blocked());
     }
-    let federation = services.running()?;
-    let actor = federation
-        .resolve_handle(&format!("{domain}@{domain}"))
-        .await
-        .map_err(|e| lookup_failed(e, "domain", "error.not_an_instance"))?;
+    let actor = look_up(services, &format!("{domain}@{domain}"), "domain", "error.not_an_instance").await?;
     if actor.domain != domain {
         return Err(unavailable(format!("{domain} names an actor on {}", actor.domain)));
     }
@@ -158,7 +154,7 @@ async fn queue_accept(
         &actor.id,
         true,
     );
-    followers::add_follower(&mut *tx, INSTANCE, actor, &follow_id, "accepted", now_ms()).await?;
+    followers::add_accepted_follower(&mut *tx, INSTANCE, actor, &follow_id, now_ms()).await?;
     tx.publish_to(&id, &services.urls().domain(), &accept, actor.delivery_inbox()).await?;
     peer.accept_them();
     Ok(())

@@ -3,24 +3,25 @@
 use maillage_federation::RemoteActor;
 use sqlx::{AnyConnection, Row};
 
-pub async fn add_follower(
+/// Records `follower` as an accepted follower of our actor `local_actor` (again: its inbox and
+/// follow id are updated). Every follow of ours is accepted at once; the schema's `pending` state is
+/// for the day an actor of ours approves its followers by hand.
+pub async fn add_accepted_follower(
     conn: &mut AnyConnection,
     local_actor: &str,
     follower: &RemoteActor,
     follow_id: &str,
-    state: &str,
     now: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO followers (local_actor, follower, domain, inbox, state, follow_id, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (local_actor, follower) DO UPDATE SET \
+         VALUES ($1, $2, $3, $4, 'accepted', $5, $6) ON CONFLICT (local_actor, follower) DO UPDATE SET \
          inbox = excluded.inbox, state = excluded.state, follow_id = excluded.follow_id",
     )
     .bind(local_actor)
     .bind(follower.id.as_str())
     .bind(&follower.domain)
     .bind(follower.delivery_inbox().as_str())
-    .bind(state)
     .bind(follow_id)
     .bind(now)
     .execute(&mut *conn)

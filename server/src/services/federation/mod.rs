@@ -125,8 +125,19 @@ pub(crate) async fn prune_receptions(services: &Services) -> AppResult<u64> {
     Ok(receptions::prune_receptions(&mut *services.conn().await?, now_ms() - KEEP_RECEPTIONS_MS).await?)
 }
 
+/// Looks up `handle` (`user@host`) by WebFinger and fetches its actor; a failure is told as an
+/// error of `field` (`not_found` when there is no such actor).
+pub(crate) async fn look_up(
+    services: &Services,
+    handle: &str,
+    field: &'static str,
+    not_found: &'static str,
+) -> AppResult<maillage_federation::RemoteActor> {
+    services.running()?.resolve_handle(handle).await.map_err(|e| lookup_failed(e, field, not_found))
+}
+
 /// What a failed lookup of `field` (a domain or an account) means for the person who typed it.
-pub(crate) fn lookup_failed(error: FederationError, field: &'static str, not_found: &'static str) -> AppError {
+fn lookup_failed(error: FederationError, field: &'static str, not_found: &'static str) -> AppError {
     match error {
         FederationError::NotFound => AppError::field(crate::domain::FieldError::new(field, not_found)),
         // Our own rules forbid the address (an IP, a port or http in production): nothing was sent.
@@ -136,6 +147,11 @@ pub(crate) fn lookup_failed(error: FederationError, field: &'static str, not_fou
         }
         other => unavailable(other),
     }
+}
+
+/// The domain is blocked here: nothing is asked of it, and nothing of it is followed.
+pub(crate) fn blocked() -> AppError {
+    AppError::new(axum::http::StatusCode::CONFLICT, "blocked", "error.peer_blocked")
 }
 
 /// The other server could not be reached, or refused: a 502 that says so.
