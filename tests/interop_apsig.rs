@@ -103,9 +103,9 @@ async fn a_member_follows_an_apsig_account_and_both_sides_verify() {
         let page = api.get("/api/v1/follows").await;
         panic!("the follow never turned accepted: {page:?}\n{}", apsig.report().await);
     }
-    let sent = apsig.sent().await;
-    let delivered = sent.iter().find(|s| s["method"] == "POST" && s["url"] == format!("{bruno}/inbox"));
-    assert!(delivered.is_some_and(|s| s["status"] == 202), "the Accept was not answered 202: {sent:#?}");
+    let inbox = format!("{bruno}/inbox");
+    let delivered = apsig.wait_for_sent("the Accept", |s| s["method"] == "POST" && s["url"] == inbox.as_str()).await;
+    assert_eq!(delivered["status"], 202, "the Accept was not answered 202: {delivered:#}");
 
     apsig.assert_all_verified().await;
     apsig.stop();

@@ -156,6 +156,17 @@ impl PythonPeer {
         self.get("/_test/sent").await["items"].as_array().cloned().unwrap_or_default()
     }
 
+    /// The first signed request the server made that `matches`, waiting for it (the server records
+    /// a request once its answer is back, which may be after Maillage acted on it); fails with what
+    /// the server saw.
+    pub async fn wait_for_sent(&self, what: &str, matches: impl Fn(&Value) -> bool) -> Value {
+        let found = poll(FEDERATION_TIMEOUT, || async { self.sent().await.into_iter().find(|s| matches(s)) }).await;
+        match found {
+            Some(request) => request,
+            None => panic!("the {} server never sent {what}\n{}", self.library.name, self.report().await),
+        }
+    }
+
     /// The first received request that `matches`, waiting for it; fails with what the server saw.
     pub async fn wait_for(&self, what: &str, matches: impl Fn(&Value) -> bool) -> Value {
         let found = poll(FEDERATION_TIMEOUT, || async { self.received().await.into_iter().find(|r| matches(r)) }).await;
