@@ -63,10 +63,6 @@ impl Services {
         &self.inner.config
     }
 
-    pub fn config_arc(&self) -> &Arc<Config> {
-        &self.inner.config
-    }
-
     pub fn urls(&self) -> &Urls {
         &self.inner.urls
     }
