@@ -470,9 +470,9 @@ async fn duplicated_and_replayed_activities_count_once() {
 
     // The Create, as A sent it, is queued again twice (a sender that retries after a crash would).
     let urls = a.server.state.services.urls();
-    let id = listing["id"].as_str().unwrap();
+    let id = maillage_server::domain::ids::ListingId::parse(listing["id"].as_str().unwrap()).unwrap();
     let stored =
-        maillage_server::storage::listings::by_id(&mut a.db().conn().await.unwrap(), id).await.unwrap().unwrap();
+        maillage_server::storage::listings::by_id(&mut a.db().conn().await.unwrap(), &id).await.unwrap().unwrap();
     let create = maillage_federation::activities::write_listing(
         urls,
         "create-once",

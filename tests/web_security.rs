@@ -12,6 +12,7 @@ use std::sync::Arc;
 use common::{PASSWORD, TestInstance, csrf_field, html_text, listing_body};
 use maillage_federation::RemoteActor;
 use maillage_federation::vocab::ActorKind;
+use maillage_server::domain::actor::OurActor;
 use maillage_server::domain::ids::now_ms;
 use maillage_server::domain::listing::{ListingDraft, ListingInput};
 use maillage_server::domain::member::Role;
@@ -120,12 +121,18 @@ async fn links_from_other_servers_never_run_script() {
     let camille = maillage_server::services::accounts::find(instance.db(), "camille").await.unwrap().unwrap();
     for actor in [&eve, &mallory, &fair] {
         let row = FollowRow {
-            local_actor: camille.id.clone(),
             target: actor.id.to_string(),
             follow_id: format!("https://local.example/follows/{}", actor.username),
             state: maillage_server::domain::follow::FollowState::Accepted,
         };
-        storage::follows::save_follow(&mut instance.db().conn().await.unwrap(), &row, now_ms()).await.unwrap();
+        storage::follows::save_follow(
+            &mut instance.db().conn().await.unwrap(),
+            OurActor::of(&camille).key(),
+            &row,
+            now_ms(),
+        )
+        .await
+        .unwrap();
     }
     let follows = admin.get("/follows").await;
     assert_eq!(follows.status, StatusCode::OK, "{follows:?}");

@@ -5,9 +5,10 @@
 use std::time::Instant;
 
 use anyhow::Context;
+use maillage_server::domain::actor::ActorKey;
 use maillage_server::domain::category::{self, Category};
 use maillage_server::domain::geo::{Location, Point};
-use maillage_server::domain::ids::{new_id, now_ms};
+use maillage_server::domain::ids::{ListingId, MemberId, new_id, now_ms};
 use maillage_server::domain::listing::{
     ListingDraft, ListingStatus, Mode, PriceCents, Purpose, Quantity, Unit, Visibility,
 };
@@ -149,7 +150,7 @@ pub async fn give_keys(db: &Db) -> anyhow::Result<usize> {
         for id in ids {
             maillage_server::storage::keys::insert_keys(
                 &mut *db.conn().await?,
-                &id,
+                ActorKey::Member(&id),
                 &pair.public_key_pem,
                 &pair.private_key_pem,
                 now_ms(),
@@ -183,7 +184,7 @@ pub async fn give_followers(db: &Db, count: usize) -> anyhow::Result<()> {
         let follow_id = format!("{}#follow", actor.id);
         maillage_server::storage::followers::add_accepted_follower(
             &mut tx,
-            maillage_server::storage::keys::INSTANCE,
+            ActorKey::Instance,
             &actor,
             &follow_id,
             now_ms(),
@@ -202,9 +203,9 @@ pub async fn seed(db: &Db, member_count: usize, listing_count: usize) -> anyhow:
     let mut rng = rand::rngs::StdRng::seed_from_u64(0x6d61_696c);
     let mut member_ids = Vec::with_capacity(member_count);
     for i in 0..member_count.max(1) {
-        let id = new_id();
-        let username =
-            Username::parse(&format!("bench_{i}_{}", &id[..6])).map_err(|e| anyhow::anyhow!("bench username: {e}"))?;
+        let id = MemberId::new();
+        let username = Username::parse(&format!("bench_{i}_{}", &id.as_str()[..6]))
+            .map_err(|e| anyhow::anyhow!("bench username: {e}"))?;
         let organisation = i.is_multiple_of(5);
         let (city, lat, lon) = *CITIES.choose(&mut rng).context("no cities")?;
         let display_name = if organisation {
@@ -244,20 +245,18 @@ pub async fn seed(db: &Db, member_count: usize, listing_count: usize) -> anyhow:
         tasks.push(tokio::spawn(async move {
             let mut rng = rand::rngs::StdRng::seed_from_u64(writer as u64);
             for range in mine {
-                let rows: Vec<(String, String, ListingDraft, i64)> = range
+                let rows: Vec<(ListingId, MemberId, ListingDraft, i64)> = range
                     .map(|i| {
                         let member = member_ids[rng.random_range(0..member_ids.len())].clone();
                         // Over the last two years, more of them recent, as a living catalogue is, and in
                         // the order they were written, as listings published on the instance are.
                         let age_days = (1.0 - i as f64 / listing_count as f64).powi(2) * 730.0;
                         let created = now - (age_days * DAY_MS as f64) as i64;
-                        (new_id(), member, draft(&mut rng, i, created), created)
+                        (ListingId::new(), member, draft(&mut rng, i, created), created)
                     })
                     .collect();
-                let borrowed: Vec<listings::NewListing<'_>> = rows
-                    .iter()
-                    .map(|(id, member, draft, created)| (id.as_str(), member.as_str(), draft, *created))
-                    .collect();
+                let borrowed: Vec<listings::NewListing<'_>> =
+                    rows.iter().map(|(id, member, draft, created)| (id, member, draft, *created)).collect();
                 let mut tx = db.begin_write().await.context("starting a batch of listings")?;
                 listings::insert_many(&mut tx, &borrowed).await.context("inserting a batch of listings")?;
                 tx.commit().await.context("committing a batch of listings")?;

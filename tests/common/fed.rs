@@ -149,10 +149,13 @@ impl Signing {
     /// As one of `instance`'s members would sign (its key, read from storage).
     pub async fn as_member(instance: &TestInstance, username: &str) -> Self {
         let member = maillage_server::services::accounts::find(instance.db(), username).await.unwrap().unwrap();
-        let (_, private) = maillage_server::storage::keys::keys(&mut instance.db().conn().await.unwrap(), &member.id)
-            .await
-            .unwrap()
-            .unwrap_or_else(|| panic!("{username} has no key pair yet"));
+        let (_, private) = maillage_server::storage::keys::keys(
+            &mut instance.db().conn().await.unwrap(),
+            maillage_server::domain::actor::ActorKey::Member(&member.id),
+        )
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("{username} has no key pair yet"));
         let key_id = format!("{}members/{username}#main-key", instance.public_url());
         Self::new(&key_id, &private)
     }

@@ -18,10 +18,11 @@ use maillage_federation::{ACTIVITY_JSON, FederationError, activities, context, n
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::domain::actor::ActorKey;
+use crate::domain::ids::{ListingId, MemberId};
 use crate::services::federation::{Federator, actors, documents, outbound};
 use crate::services::follows;
 use crate::state::AppState;
-use crate::storage::keys::INSTANCE;
 
 /// Listings per outbox page: as many as Mastodon's outbox pages hold, so that a page anyone may ask
 /// for costs about what a catalogue page costs (each item is a whole `Create` with its proposal).
@@ -144,7 +145,8 @@ async fn member_document(state: &AppState, username: &str) -> Response {
 }
 
 async fn listing_document(state: &AppState, id: &str) -> Response {
-    match documents::served_listing(&state.services, id).await {
+    let Some(id) = ListingId::parse(id) else { return not_found() };
+    match documents::served_listing(&state.services, &id).await {
         Ok(Some(listing)) => {
             let proposal = outbound::proposal(state.services.urls(), &listing);
             activity_json(context::with_context(serde_json::to_value(proposal).unwrap_or(Value::Null)))
@@ -342,7 +344,7 @@ async fn member_outbox(
 async fn outbox(
     state: &AppState,
     id: url::Url,
-    member_id: Option<&str>,
+    member_id: Option<&MemberId>,
     with_peers: bool,
     query: &PageQuery,
 ) -> Response {
@@ -372,17 +374,17 @@ async fn outbox(
 
 async fn instance_followers(State(state): State<AppState>, _: Authorized) -> Response {
     let id = maillage_federation::urls::followers_of(&state.services.urls().instance_actor());
-    followers(&state, id, INSTANCE).await
+    followers(&state, id, ActorKey::Instance).await
 }
 
 async fn member_followers(State(state): State<AppState>, _: Authorized, Path(username): Path<String>) -> Response {
     let Some(member) = active_member(&state, &username).await else { return not_found() };
     let id = maillage_federation::urls::followers_of(&state.services.urls().member(member.username.as_str()));
-    followers(&state, id, &member.id).await
+    followers(&state, id, ActorKey::Member(&member.id)).await
 }
 
 /// A followers collection: its size only (who follows whom is not published).
-async fn followers(state: &AppState, id: url::Url, local_actor: &str) -> Response {
+async fn followers(state: &AppState, id: url::Url, local_actor: ActorKey<'_>) -> Response {
     if !state.services.federates() {
         return not_found();
     }

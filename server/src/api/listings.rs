@@ -1,7 +1,7 @@
 //! Listings: search, publish, read, change, delete.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::http::header::LOCATION;
 use axum::response::{IntoResponse, Response};
@@ -12,6 +12,7 @@ use super::listing_body::{ListingPatch, NewListing};
 use super::views::{Links, ListingJson, ListingPage};
 use crate::error::AppResult;
 use crate::http::auth::{ApiCaller, ApiMember};
+use crate::http::ids::ListingPath;
 use crate::i18n::Tr;
 use crate::services::catalogue::{self, CatalogueParams};
 use crate::services::listings;
@@ -108,7 +109,7 @@ pub async fn get(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
     t: Tr,
-    Path(id): Path<String>,
+    ListingPath(id): ListingPath,
 ) -> AppResult<Json<ListingJson>> {
     let listing = listings::get(state.db(), &id, caller.as_ref()).await?;
     Ok(Json(ListingJson::new(&Links::new(state.config()), t, &listing, None)))
@@ -120,7 +121,7 @@ pub async fn update(
     State(state): State<AppState>,
     ApiMember(member): ApiMember,
     t: Tr,
-    Path(id): Path<String>,
+    ListingPath(id): ListingPath,
     ApiJson(patch): ApiJson<ListingPatch>,
 ) -> AppResult<Json<ListingJson>> {
     let updated = listings::edit(&state.services, &id, &member, |input| patch.apply(input)).await?;
@@ -131,7 +132,7 @@ pub async fn update(
 pub async fn delete(
     State(state): State<AppState>,
     ApiMember(member): ApiMember,
-    Path(id): Path<String>,
+    ListingPath(id): ListingPath,
 ) -> AppResult<StatusCode> {
     listings::delete(&state.services, &id, &member).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -6,6 +6,7 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::config::Config;
 use crate::domain::category::CATEGORIES;
+use crate::domain::ids::{ListingId, MemberId};
 use crate::domain::link::WebLink;
 use crate::domain::listing::{Listing, format_date};
 use crate::domain::member::Member;
@@ -36,7 +37,7 @@ impl Links {
         self.page(&format!("members/{username}"))
     }
 
-    pub fn listing(&self, id: &str) -> String {
+    pub fn listing(&self, id: &ListingId) -> String {
         self.page(&format!("listings/{id}"))
     }
 }
@@ -51,7 +52,7 @@ pub fn rfc3339(ms: i64) -> String {
 
 #[derive(Debug, Serialize)]
 pub struct MemberJson {
-    pub id: String,
+    pub id: MemberId,
     pub username: String,
     pub display_name: String,
     pub kind: &'static str,
@@ -142,7 +143,7 @@ pub struct OriginJson {
 
 #[derive(Debug, Serialize)]
 pub struct ListingJson {
-    pub id: String,
+    pub id: ListingId,
     /// The listing's HTML page.
     pub url: String,
     pub purpose: &'static str,
@@ -244,7 +245,8 @@ mod tests {
     #[test]
     fn links_are_absolute() {
         let links = Links::new(&Config::default());
-        assert_eq!(links.listing("abc"), "http://localhost:8080/listings/abc");
+        let id = crate::domain::ids::ListingId::new();
+        assert_eq!(links.listing(&id), format!("http://localhost:8080/listings/{id}"));
         assert_eq!(links.member("camille"), "http://localhost:8080/members/camille");
         assert_eq!(links.api("listings/abc"), "http://localhost:8080/api/v1/listings/abc");
     }

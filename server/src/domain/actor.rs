@@ -1,16 +1,15 @@
 //! Which of our actors something belongs to: the instance's own actor or a member's (and, next,
 //! a collective's). Keys, followers, follows and the signer of each outgoing activity are stored
-//! under its [`OurActor::key`].
+//! under its [`ActorKey`].
 
+use super::ids::MemberId;
+use super::listing::Listing;
 use super::member::{Member, Username};
-
-/// The storage key of the instance actor (member ids are hex and never start with `@`).
-pub const INSTANCE_KEY: &str = "@instance";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OurActor {
     Instance,
-    Member { id: String, username: Username },
+    Member { id: MemberId, username: Username },
 }
 
 impl OurActor {
@@ -18,14 +17,44 @@ impl OurActor {
         Self::Member { id: member.id.clone(), username: member.username.clone() }
     }
 
+    /// The member of ours who wrote `listing`; `None` for a listing received from another instance.
+    pub fn author_of(listing: &Listing) -> Option<Self> {
+        if listing.origin.is_some() {
+            return None;
+        }
+        let id = MemberId::parse(&listing.author.id)?;
+        Some(Self::Member { id, username: Username::parse(&listing.author.username).ok()? })
+    }
+
     /// The key its keys, followers and follows are stored under.
-    pub fn key(&self) -> &str {
+    pub fn key(&self) -> ActorKey<'_> {
         match self {
-            Self::Instance => INSTANCE_KEY,
-            Self::Member { id, .. } => id,
+            Self::Instance => ActorKey::Instance,
+            Self::Member { id, .. } => ActorKey::Member(id),
         }
     }
 }
+
+/// The storage key of one of our actors: what the tables of keys, followers and follows are keyed
+/// by (their `owner` or `local_actor` column), and all their storage functions take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActorKey<'a> {
+    Instance,
+    Member(&'a MemberId),
+}
+
+impl ActorKey<'_> {
+    /// The key as stored: a member's id, or [`INSTANCE_KEY`].
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Instance => INSTANCE_KEY,
+            Self::Member(id) => id.as_str(),
+        }
+    }
+}
+
+/// The stored key of the instance actor (member ids are hex and never start with `@`).
+pub const INSTANCE_KEY: &str = "@instance";
 
 #[cfg(test)]
 mod tests {
@@ -33,7 +62,9 @@ mod tests {
 
     #[test]
     fn the_instance_key_cannot_be_a_member_id() {
-        assert!(!crate::domain::ids::is_valid_id(INSTANCE_KEY));
-        assert_eq!(OurActor::Instance.key(), INSTANCE_KEY);
+        assert!(MemberId::parse(INSTANCE_KEY).is_none());
+        assert_eq!(OurActor::Instance.key().as_str(), INSTANCE_KEY);
+        let id = MemberId::new();
+        assert_eq!(ActorKey::Member(&id).as_str(), id.as_str());
     }
 }

@@ -9,13 +9,60 @@ pub fn new_id() -> String {
     hex(&bytes)
 }
 
-/// The local id of a listing received from another instance, derived from its ActivityPub id: the
-/// same listing keeps the same address here (`/listings/ID`) when it comes back, after a peering
-/// ended and started again for instance, so that links members shared keep working.
-pub fn id_for_remote(ap_id: &str) -> String {
-    use sha2::{Digest, Sha256};
-    let digest = Sha256::new().chain_update(b"maillage remote listing\n").chain_update(ap_id.as_bytes()).finalize();
-    hex(&digest[..16])
+/// An id of ours that crosses the layers as its own type, so that a member's id is never passed
+/// where a listing's is expected, and whatever holds one knows it is well formed: made new, read
+/// from a request with `parse` (junk is refused before any query), or read back from storage.
+macro_rules! typed_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// A new random id ([`new_id`]).
+            #[allow(clippy::new_without_default)] // a default id would be a random one: say so
+            pub fn new() -> Self {
+                Self(new_id())
+            }
+
+            /// `value` if it is an id as [`new_id`] makes them.
+            pub fn parse(value: &str) -> Option<Self> {
+                is_valid_id(value).then(|| Self(value.to_owned()))
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+typed_id! {
+    /// A member's id.
+    MemberId
+}
+
+typed_id! {
+    /// A listing's id: ours, or the local id of one received from a peer ([`ListingId::for_remote`]).
+    ListingId
+}
+
+impl ListingId {
+    /// The local id of a listing received from another instance, derived from its ActivityPub id:
+    /// the same listing keeps the same address here (`/listings/ID`) when it comes back, after a
+    /// peering ended and started again for instance, so that links members shared keep working.
+    pub fn for_remote(ap_id: &str) -> Self {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::new().chain_update(b"maillage remote listing\n").chain_update(ap_id.as_bytes()).finalize();
+        Self(hex(&digest[..16]))
+    }
 }
 
 /// A new secret token (sessions, CSRF): 32 random bytes, hex-encoded.
@@ -52,10 +99,10 @@ mod tests {
 
     #[test]
     fn a_remote_listing_keeps_its_id() {
-        let a = id_for_remote("https://coop.example/listings/1");
-        assert_eq!(a, id_for_remote("https://coop.example/listings/1"));
-        assert_ne!(a, id_for_remote("https://coop.example/listings/2"));
-        assert!(is_valid_id(&a), "{a}");
+        let a = ListingId::for_remote("https://coop.example/listings/1");
+        assert_eq!(a, ListingId::for_remote("https://coop.example/listings/1"));
+        assert_ne!(a, ListingId::for_remote("https://coop.example/listings/2"));
+        assert_eq!(ListingId::parse(a.as_str()), Some(a));
     }
 
     #[test]
@@ -65,5 +112,16 @@ mod tests {
         assert_ne!(a, b);
         assert!(!is_valid_id("../etc/passwd"));
         assert!(!is_valid_id(&a.to_uppercase()));
+    }
+
+    #[test]
+    fn typed_ids_refuse_what_is_not_an_id() {
+        let id = MemberId::new();
+        assert_eq!(MemberId::parse(id.as_str()), Some(id.clone()));
+        assert_eq!(id.to_string(), id.as_str());
+        for junk in ["", "@instance", "../etc/passwd", &"a".repeat(33), &id.as_str().to_uppercase()] {
+            assert_eq!(MemberId::parse(junk), None, "{junk:?}");
+            assert_eq!(ListingId::parse(junk), None, "{junk:?}");
+        }
     }
 }

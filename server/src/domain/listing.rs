@@ -420,6 +420,14 @@ pub struct Author {
     pub display_name: String,
 }
 
+impl Author {
+    /// Whether this member of ours wrote the listing (a remote author's id is a URL, never a
+    /// member's id).
+    pub fn is(&self, member: &super::ids::MemberId) -> bool {
+        self.id == member.as_str()
+    }
+}
+
 /// Where a listing received from a peered instance comes from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Origin {
@@ -438,7 +446,7 @@ pub struct Origin {
 /// A listing as stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Listing {
-    pub id: String,
+    pub id: super::ids::ListingId,
     /// For a listing from another instance, `username` is `user@host` and `id` the actor's id.
     pub author: Author,
     pub content: ListingDraft,

@@ -108,7 +108,7 @@ mod tests {
 /// A member as stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Member {
-    pub id: String,
+    pub id: super::ids::MemberId,
     pub username: Username,
     pub kind: MemberKind,
     pub display_name: String,

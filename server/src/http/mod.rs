@@ -1,5 +1,5 @@
 //! What web pages, the API and ActivityPub share at the HTTP seam: language, authentication, cookies,
-//! CSRF, the client's address and the API's rate limit, security headers, text encoding, and the
+//! CSRF, ids in paths, the client's address and the API's rate limit, security headers, text encoding, and the
 //! parts of error rendering that do not depend on a surface. The application state is in
 //! `state.rs`, the router that assembles the surfaces in `router.rs`.
 
@@ -8,6 +8,7 @@ pub mod cookies;
 pub mod csrf;
 pub mod encoding;
 pub mod errors;
+pub mod ids;
 pub mod lang;
 pub mod limits;
 pub mod security;

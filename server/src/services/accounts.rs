@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 
 use crate::config::RegistrationMode;
 use crate::domain::geo::Location;
-use crate::domain::ids::{new_id, new_token, now_ms};
+use crate::domain::ids::{MemberId, new_token, now_ms};
 use crate::domain::member::{
     Member, MemberKind, MemberStatus, NewPassword, Role, Username, parse_description, parse_display_name,
 };
@@ -100,7 +100,7 @@ async fn create(db: &Db, valid: ValidRegistration, origin: Origin) -> AppResult<
         Origin::ByAdmin { role } => (role, MemberStatus::Active),
     };
     let password_hash = passwords::hash(password.expose().to_owned()).await?;
-    let id = new_id();
+    let id = MemberId::new();
     let now = now_ms();
     let new = NewMember {
         id: &id,

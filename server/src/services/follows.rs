@@ -5,7 +5,7 @@
 use maillage_federation::{RemoteActor, activities};
 use url::Url;
 
-use crate::domain::actor::OurActor;
+use crate::domain::actor::{ActorKey, OurActor};
 use crate::domain::address::RemoteAccount;
 use crate::domain::follow::FollowState;
 use crate::domain::ids::{new_id, now_ms};
@@ -38,7 +38,8 @@ pub async fn follow(services: &Services, member: &Member, handle: &str) -> AppRe
     }
     let actor = look_up(services, &format!("{user}@{host}"), "account", "error.unknown_account").await?;
     // Already followed: nothing to ask again.
-    if let Some(existing) = follows::follow(&mut *services.db().conn().await?, &member.id, actor.id.as_str()).await?
+    if let Some(existing) =
+        follows::follow(&mut *services.db().conn().await?, ActorKey::Member(&member.id), actor.id.as_str()).await?
         && existing.state == FollowState::Accepted
     {
         return Ok(FollowView { follow: existing, actor: Some(actor) });
@@ -46,7 +47,7 @@ pub async fn follow(services: &Services, member: &Member, handle: &str) -> AppRe
     let mut tx = services.write().await?;
     outbound::follow(services, &mut tx, &OurActor::of(member), &actor).await?;
     tx.commit().await?;
-    let follow = follows::follow(&mut *services.db().conn().await?, &member.id, actor.id.as_str())
+    let follow = follows::follow(&mut *services.db().conn().await?, ActorKey::Member(&member.id), actor.id.as_str())
         .await?
         .ok_or_else(AppError::not_found)?;
     Ok(FollowView { follow, actor: Some(actor) })
@@ -54,7 +55,7 @@ pub async fn follow(services: &Services, member: &Member, handle: &str) -> AppRe
 
 /// Whether `member` follows (or asked to follow) the remote actor `actor_id`.
 pub async fn follows_actor(services: &Services, member: &Member, actor_id: &str) -> AppResult<bool> {
-    Ok(follows::follow(&mut *services.db().conn().await?, &member.id, actor_id).await?.is_some())
+    Ok(follows::follow(&mut *services.db().conn().await?, ActorKey::Member(&member.id), actor_id).await?.is_some())
 }
 
 /// Whether `domain`'s listings reach us through peering (it accepted our instance's follow):
@@ -64,7 +65,7 @@ pub async fn receives_from(services: &Services, domain: &str) -> AppResult<bool>
 }
 
 pub async fn of_member(services: &Services, member: &Member) -> AppResult<Vec<FollowView>> {
-    Ok(follows::follows_of(&mut *services.db().conn().await?, &member.id)
+    Ok(follows::follows_of(&mut *services.db().conn().await?, ActorKey::Member(&member.id))
         .await?
         .into_iter()
         .map(|(follow, actor)| FollowView { follow, actor })
@@ -89,7 +90,7 @@ pub async fn unfollow(services: &Services, member: &Member, handle: &str) -> App
         let undo = activities::undo_follow(services.urls(), &id, &me, &follow_id, &actor.id);
         tx.publish_to(&id, member.username.as_str(), &undo, actor.delivery_inbox()).await?;
     }
-    follows::remove_follow(&mut tx, &member.id, &follow.target).await?;
+    follows::remove_follow(&mut tx, ActorKey::Member(&member.id), &follow.target).await?;
     tx.commit().await?;
     if let Ok(target) = url::Url::parse(&follow.target) {
         crate::services::remote_listings::drop_unfollowed(services, &target).await?;
@@ -98,7 +99,7 @@ pub async fn unfollow(services: &Services, member: &Member, handle: &str) -> App
 }
 
 /// The followers collection's size of one of our actors.
-pub async fn follower_count(services: &Services, local_actor: &str) -> AppResult<i64> {
+pub async fn follower_count(services: &Services, local_actor: ActorKey<'_>) -> AppResult<i64> {
     Ok(followers::count_followers(&mut *services.db().conn().await?, local_actor).await?)
 }
 
@@ -138,15 +139,14 @@ async fn accept_follower(
     followers::add_accepted_follower(&mut tx, ours.key(), follower, follow_id.as_str(), now_ms()).await?;
     tx.publish_to(&id, &actors::signer_of(urls, ours), &accept, follower.delivery_inbox()).await?;
     tx.commit().await?;
-    tracing::info!(follower = %follower.id, local_actor = ours.key(), "follower accepted");
+    tracing::info!(follower = %follower.id, local_actor = ours.key().as_str(), "follower accepted");
     Ok(())
 }
 
 pub(crate) async fn unfollowed(services: &Services, follower: &Url, target: &Url) -> AppResult<()> {
     // An undo of a follow of no actor of ours: nothing to apply it to.
     let Some(local) = crate::services::federation::actors::our_actor_at(services, target).await? else { return Ok(()) };
-    let local = local.key().to_owned();
-    followers::remove_follower(&mut *services.conn().await?, &local, follower.as_str()).await?;
+    followers::remove_follower(&mut *services.conn().await?, local.key(), follower.as_str()).await?;
     Ok(())
 }
 
@@ -159,12 +159,13 @@ pub(crate) async fn answered(
     let local_actor = match follower {
         None => None,
         Some(url) => match crate::services::federation::actors::our_actor_at(services, url).await? {
-            Some(ours) => Some(ours.key().to_owned()),
+            Some(ours) => Some(ours),
             // An answer to a follow by no actor of ours: nothing to apply it to.
             None => return Ok(()),
         },
     };
-    follows::answer_follows(&mut *services.conn().await?, actor.as_str(), local_actor.as_deref(), accepted).await?;
+    let local_actor = local_actor.as_ref().map(OurActor::key);
+    follows::answer_follows(&mut *services.conn().await?, actor.as_str(), local_actor, accepted).await?;
     if !accepted {
         crate::services::remote_listings::drop_unfollowed(services, actor).await?;
     }

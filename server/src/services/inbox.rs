@@ -32,7 +32,7 @@ impl From<AppError> for PortError {
 #[async_trait]
 impl Port for Federator {
     async fn local_actor(&self, username: &str) -> Result<Option<LocalActor>, PortError> {
-        Ok(actors::local_actor(self.services(), username).await.map_err(AppError::from)?)
+        Ok(actors::local_actor(self.services(), username).await?)
     }
 
     async fn remote_actor(&self, id: &Url) -> Result<Option<RemoteActor>, PortError> {

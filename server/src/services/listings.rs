@@ -1,7 +1,7 @@
 //! Listings: who may see, create, edit, close and delete them.
 
 use crate::domain::FieldError;
-use crate::domain::ids::{is_valid_id, new_id, now_ms};
+use crate::domain::ids::{ListingId, now_ms};
 use crate::domain::listing::{Listing, ListingDraft, ListingInput, ListingStatus, Visibility};
 use crate::domain::member::Member;
 use crate::error::{AppError, AppResult};
@@ -27,7 +27,7 @@ pub fn visibilities_for(viewer: Option<&Member>) -> Vec<Visibility> {
 }
 
 pub fn can_edit(listing: &Listing, member: &Member) -> bool {
-    listing.author.id == member.id
+    listing.author.is(&member.id)
 }
 
 pub fn can_delete(listing: &Listing, member: &Member) -> bool {
@@ -37,7 +37,7 @@ pub fn can_delete(listing: &Listing, member: &Member) -> bool {
 /// Creates a listing and, in the same transaction, queues its `Create` for other instances.
 pub async fn create(services: &Services, author: &Member, input: &ListingInput) -> AppResult<Listing> {
     let draft = ListingDraft::parse(input).map_err(AppError::validation)?;
-    let id = new_id();
+    let id = ListingId::new();
     let mut tx = services.write().await?;
     listings::insert(&mut tx, &id, &author.id, &draft, now_ms()).await?;
     let listing = listings::by_id(&mut tx, &id).await?.ok_or_else(AppError::not_found)?;
@@ -62,10 +62,7 @@ where
 }
 
 /// A listing the viewer may see; "not found" otherwise, so that hidden listings do not leak.
-pub async fn get(db: &Db, id: &str, viewer: Option<&Member>) -> AppResult<Listing> {
-    if !is_valid_id(id) {
-        return Err(AppError::not_found());
-    }
+pub async fn get(db: &Db, id: &ListingId, viewer: Option<&Member>) -> AppResult<Listing> {
     match listings::by_id(&mut *db.conn().await?, id).await? {
         Some(listing) if visible_to(&listing, viewer) => Ok(listing),
         _ => Err(AppError::not_found()),
@@ -73,14 +70,14 @@ pub async fn get(db: &Db, id: &str, viewer: Option<&Member>) -> AppResult<Listin
 }
 
 /// A listing its author (or a moderator, for deletion) may change.
-async fn get_for_change(db: &Db, id: &str, member: &Member, allow_moderator: bool) -> AppResult<Listing> {
+async fn get_for_change(db: &Db, id: &ListingId, member: &Member, allow_moderator: bool) -> AppResult<Listing> {
     let listing = get(db, id, Some(member)).await?;
     let allowed = if allow_moderator { can_delete(&listing, member) } else { can_edit(&listing, member) };
     if allowed { Ok(listing) } else { Err(AppError::forbidden()) }
 }
 
 /// Replaces the listing's content with `input`, validated as a whole.
-pub async fn update(services: &Services, id: &str, member: &Member, input: &ListingInput) -> AppResult<Listing> {
+pub async fn update(services: &Services, id: &ListingId, member: &Member, input: &ListingInput) -> AppResult<Listing> {
     edit(services, id, member, |content| {
         *content = input.clone();
         Vec::new()
@@ -93,7 +90,7 @@ pub async fn update(services: &Services, id: &str, member: &Member, input: &List
 /// unless all of it is valid. Only its author may.
 pub async fn edit(
     services: &Services,
-    id: &str,
+    id: &ListingId,
     member: &Member,
     edit: impl FnOnce(&mut ListingInput) -> Vec<FieldError>,
 ) -> AppResult<Listing> {
@@ -114,7 +111,12 @@ pub async fn edit(
     Ok(updated)
 }
 
-pub async fn set_status(services: &Services, id: &str, member: &Member, status: ListingStatus) -> AppResult<Listing> {
+pub async fn set_status(
+    services: &Services,
+    id: &ListingId,
+    member: &Member,
+    status: ListingStatus,
+) -> AppResult<Listing> {
     let listing = get_for_change(services.db(), id, member, false).await?;
     let updated =
         change(services, &listing, async |conn| listings::set_status(conn, &listing.id, status, now_ms()).await)
@@ -125,13 +127,13 @@ pub async fn set_status(services: &Services, id: &str, member: &Member, status: 
 
 /// Deletes a listing: its author, or a moderator or admin removing it. A listing from another
 /// instance can be removed from our catalogue by a moderator (it comes back if its author edits it).
-pub async fn delete(services: &Services, id: &str, member: &Member) -> AppResult<()> {
+pub async fn delete(services: &Services, id: &ListingId, member: &Member) -> AppResult<()> {
     let listing = get_for_change(services.db(), id, member, true).await?;
     let mut tx = services.write().await?;
     listings::delete(&mut tx, &listing.id).await?;
     outbound::listing_changed(services, &mut tx, Some(&listing), None).await?;
     tx.commit().await?;
-    if listing.author.id == member.id {
+    if listing.author.is(&member.id) {
         tracing::info!(listing.id = %listing.id, "listing deleted by its author");
     } else {
         tracing::warn!(listing.id = %listing.id, moderator = %member.username, author = %listing.author.username, "listing removed by moderation");

@@ -9,14 +9,13 @@ use maillage_federation::urls::domain_of;
 use url::Url;
 
 use crate::config::PeeringPolicy;
-use crate::domain::actor::OurActor;
+use crate::domain::actor::{ActorKey, OurActor};
 use crate::domain::address::InstanceDomain;
 use crate::domain::ids::{new_id, now_ms};
 use crate::domain::peering::{Incoming, PeerState, Peering};
 use crate::error::{AppError, AppResult};
 use crate::services::federation::{blocked, look_up, outbound, unavailable};
 use crate::services::{Services, Write};
-use crate::storage::keys::INSTANCE;
 use crate::storage::outbox::{self, DeliveryStatus};
 use crate::storage::{followers, follows, listings, peers, remote_actors};
 
@@ -52,25 +51,31 @@ pub async fn other_domains(services: &Services) -> AppResult<Vec<(String, Delive
 }
 
 pub async fn peers(services: &Services) -> AppResult<Vec<PeerView>> {
+    let mut conn = services.conn().await?;
     let mut out = Vec::new();
-    for peer in peers::peers(&mut *services.db().conn().await?).await? {
-        out.push(peer_view(services, peer).await?);
+    for peer in peers::peers(&mut conn).await? {
+        out.push(view_on(&mut conn, peer).await?);
     }
     Ok(out)
 }
 
 async fn peer_view(services: &Services, peer: Peering) -> AppResult<PeerView> {
-    let db = services.db();
-    let name = remote_actors::remote_instance_actor(&mut *db.conn().await?, &peer.domain).await?.map(|a| a.name);
-    let delivery = outbox::status(&mut *db.conn().await?, &peer.domain).await?;
-    let listings = listings::count_from_origin(&mut *db.conn().await?, &peer.domain).await?;
+    view_on(&mut *services.conn().await?, peer).await
+}
+
+/// A peering with what the admin pages show beside it, read on one connection.
+async fn view_on(conn: &mut sqlx::AnyConnection, peer: Peering) -> AppResult<PeerView> {
+    let name = remote_actors::remote_instance_actor(&mut *conn, &peer.domain).await?.map(|a| a.name);
+    let delivery = outbox::status(&mut *conn, &peer.domain).await?;
+    let listings = listings::count_from_origin(&mut *conn, &peer.domain).await?;
     Ok(PeerView { state: peer.state(), peer, name, delivery, listings })
 }
 
 pub async fn peer(services: &Services, domain: &str) -> AppResult<PeerView> {
     let domain = parse_domain(domain)?;
-    match peers::peer(&mut *services.db().conn().await?, &domain).await? {
-        Some(peer) => peer_view(services, peer).await,
+    let mut conn = services.conn().await?;
+    match peers::peer(&mut conn, &domain).await? {
+        Some(peer) => view_on(&mut conn, peer).await,
         None => Err(AppError::not_found()),
     }
 }
@@ -154,7 +159,7 @@ async fn queue_accept(
         &actor.id,
         true,
     );
-    followers::add_accepted_follower(&mut *tx, INSTANCE, actor, &follow_id, now_ms()).await?;
+    followers::add_accepted_follower(&mut *tx, ActorKey::Instance, actor, &follow_id, now_ms()).await?;
     tx.publish_to(&id, &services.urls().domain(), &accept, actor.delivery_inbox()).await?;
     peer.accept_them();
     Ok(())
@@ -222,7 +227,7 @@ async fn queue_end(
     for (id, activity) in end_messages(services, peer, actor).await? {
         tx.publish_to(&id, &signer, &activity, actor.delivery_inbox()).await?;
     }
-    follows::remove_follow(&mut *tx, INSTANCE, actor.id.as_str()).await?;
+    follows::remove_follow(&mut *tx, ActorKey::Instance, actor.id.as_str()).await?;
     Ok(())
 }
 
@@ -235,7 +240,7 @@ async fn end_messages(
     let me = services.urls().instance_actor();
     let mut out = Vec::new();
     if peer.we_asked() {
-        let follow_id = follows::follow(&mut *services.db().conn().await?, INSTANCE, actor.id.as_str())
+        let follow_id = follows::follow(&mut *services.db().conn().await?, ActorKey::Instance, actor.id.as_str())
             .await?
             .and_then(|f| url::Url::parse(&f.follow_id).ok())
             .unwrap_or_else(|| services.urls().activity(&new_id()));
@@ -296,7 +301,7 @@ pub async fn block(services: &Services, domain: &str) -> AppResult<PeerView> {
         say_farewell(services, &peer).await;
     }
     let mut tx = services.write().await?;
-    follows::remove_follow(&mut tx, INSTANCE, peer.actor_id.as_deref().unwrap_or_default()).await?;
+    follows::remove_follow(&mut tx, ActorKey::Instance, peer.actor_id.as_deref().unwrap_or_default()).await?;
     peer.block();
     peer.updated_at = now;
     peers::save_peer(&mut tx, &peer).await?;

@@ -3,12 +3,14 @@
 use maillage_federation::RemoteActor;
 use sqlx::{AnyConnection, Row};
 
+use crate::domain::actor::ActorKey;
+
 /// Records `follower` as an accepted follower of our actor `local_actor` (again: its inbox and
 /// follow id are updated). Every follow of ours is accepted at once; the schema's `pending` state is
 /// for the day an actor of ours approves its followers by hand.
 pub async fn add_accepted_follower(
     conn: &mut AnyConnection,
-    local_actor: &str,
+    local_actor: ActorKey<'_>,
     follower: &RemoteActor,
     follow_id: &str,
     now: i64,
@@ -18,7 +20,7 @@ pub async fn add_accepted_follower(
          VALUES ($1, $2, $3, $4, 'accepted', $5, $6) ON CONFLICT (local_actor, follower) DO UPDATE SET \
          inbox = excluded.inbox, state = excluded.state, follow_id = excluded.follow_id",
     )
-    .bind(local_actor)
+    .bind(local_actor.as_str())
     .bind(follower.id.as_str())
     .bind(&follower.domain)
     .bind(follower.delivery_inbox().as_str())
@@ -29,9 +31,13 @@ pub async fn add_accepted_follower(
     Ok(())
 }
 
-pub async fn remove_follower(conn: &mut AnyConnection, local_actor: &str, follower: &str) -> Result<bool, sqlx::Error> {
+pub async fn remove_follower(
+    conn: &mut AnyConnection,
+    local_actor: ActorKey<'_>,
+    follower: &str,
+) -> Result<bool, sqlx::Error> {
     let done = sqlx::query("DELETE FROM followers WHERE local_actor = $1 AND follower = $2")
-        .bind(local_actor)
+        .bind(local_actor.as_str())
         .bind(follower)
         .execute(&mut *conn)
         .await?;
@@ -48,7 +54,7 @@ pub async fn remove_followers_on(conn: &mut AnyConnection, domain: &str) -> Resu
 /// followers that are the instance actors of peers we exchange with.
 pub async fn follower_inboxes(
     conn: &mut AnyConnection,
-    local_actors: &[&str],
+    local_actors: &[ActorKey<'_>],
     peers_only: bool,
 ) -> Result<Vec<(String, String)>, sqlx::Error> {
     if local_actors.is_empty() {
@@ -67,16 +73,16 @@ pub async fn follower_inboxes(
     );
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
     for actor in local_actors {
-        query = query.bind(*actor);
+        query = query.bind(actor.as_str());
     }
     let rows = query.fetch_all(&mut *conn).await?;
     rows.iter().map(|r| Ok((r.try_get("inbox")?, r.try_get("domain")?))).collect()
 }
 
 /// Accepted followers of a local actor (for its followers collection).
-pub async fn count_followers(conn: &mut AnyConnection, local_actor: &str) -> Result<i64, sqlx::Error> {
+pub async fn count_followers(conn: &mut AnyConnection, local_actor: ActorKey<'_>) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT COUNT(*) FROM followers WHERE local_actor = $1 AND state = 'accepted'")
-        .bind(local_actor)
+        .bind(local_actor.as_str())
         .fetch_one(&mut *conn)
         .await
 }

@@ -2,21 +2,20 @@
 
 use sqlx::{AnyConnection, Row};
 
-/// The `owner` / `local_actor` key of the instance actor in the tables of keys, followers and
-/// follows (`OurActor::Instance.key()`).
-pub const INSTANCE: &str = crate::domain::actor::INSTANCE_KEY;
+use crate::domain::actor::ActorKey;
+use crate::domain::ids::MemberId;
 
-pub async fn keys(conn: &mut AnyConnection, owner: &str) -> Result<Option<(String, String)>, sqlx::Error> {
+pub async fn keys(conn: &mut AnyConnection, owner: ActorKey<'_>) -> Result<Option<(String, String)>, sqlx::Error> {
     let row = sqlx::query("SELECT public_key_pem, private_key_pem FROM actor_keys WHERE owner = $1")
-        .bind(owner)
+        .bind(owner.as_str())
         .fetch_optional(&mut *conn)
         .await?;
     row.map(|r| Ok((r.try_get("public_key_pem")?, r.try_get("private_key_pem")?))).transpose()
 }
 
-pub async fn key_created_at(conn: &mut AnyConnection, owner: &str) -> Result<Option<i64>, sqlx::Error> {
+pub async fn key_created_at(conn: &mut AnyConnection, owner: ActorKey<'_>) -> Result<Option<i64>, sqlx::Error> {
     sqlx::query_scalar("SELECT created_at FROM actor_keys WHERE owner = $1")
-        .bind(owner)
+        .bind(owner.as_str())
         .fetch_optional(&mut *conn)
         .await
 }
@@ -25,7 +24,7 @@ pub async fn key_created_at(conn: &mut AnyConnection, owner: &str) -> Result<Opt
 /// the pair in effect.
 pub async fn insert_keys(
     conn: &mut AnyConnection,
-    owner: &str,
+    owner: ActorKey<'_>,
     public: &str,
     private: &str,
     now: i64,
@@ -34,7 +33,7 @@ pub async fn insert_keys(
         "INSERT INTO actor_keys (owner, public_key_pem, private_key_pem, created_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (owner) DO NOTHING",
     )
-    .bind(owner)
+    .bind(owner.as_str())
     .bind(public)
     .bind(private)
     .bind(now)
@@ -44,12 +43,13 @@ pub async fn insert_keys(
 }
 
 /// Active members without a key pair yet.
-pub async fn members_without_keys(conn: &mut AnyConnection, limit: i64) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar(
+pub async fn members_without_keys(conn: &mut AnyConnection, limit: i64) -> Result<Vec<MemberId>, sqlx::Error> {
+    let rows = sqlx::query(
         "SELECT m.id FROM members m LEFT JOIN actor_keys k ON k.owner = m.id \
          WHERE k.owner IS NULL AND m.status = 'active' ORDER BY m.created_at LIMIT $1",
     )
     .bind(limit)
     .fetch_all(&mut *conn)
-    .await
+    .await?;
+    rows.iter().map(|row| super::parsed(row, "id", MemberId::parse)).collect()
 }

@@ -5,6 +5,7 @@ use sqlx::{Any, AnyConnection, AssertSqlSafe, Row};
 
 use super::members::{decode, location_from_row};
 use crate::domain::category;
+use crate::domain::ids::{ListingId, MemberId};
 use crate::domain::listing::{
     Author, Listing, ListingDraft, ListingStatus, Mode, Origin, PriceCents, Purpose, Quantity, Unit, Visibility,
     parse_date,
@@ -28,8 +29,8 @@ fn searchable(draft: &ListingDraft) -> String {
 
 pub async fn insert(
     conn: &mut AnyConnection,
-    id: &str,
-    member_id: &str,
+    id: &ListingId,
+    member_id: &MemberId,
     draft: &ListingDraft,
     now: i64,
 ) -> Result<(), sqlx::Error> {
@@ -38,7 +39,7 @@ pub async fn insert(
 }
 
 /// A listing to insert in bulk: id, author's member id, content, creation time (unix ms).
-pub type NewListing<'a> = (&'a str, &'a str, &'a ListingDraft, i64);
+pub type NewListing<'a> = (&'a ListingId, &'a MemberId, &'a ListingDraft, i64);
 
 /// Inserts many listings. For seeding and imports, run in one transaction (all of them or, on
 /// error, none), where one transaction per row would spend most of its time committing. After a
@@ -51,8 +52,8 @@ pub async fn insert_many(conn: &mut AnyConnection, listings: &[NewListing<'_>]) 
 }
 
 fn insert_query(
-    id: &str,
-    member_id: &str,
+    id: &ListingId,
+    member_id: &MemberId,
     draft: &ListingDraft,
     now: i64,
 ) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
@@ -63,8 +64,8 @@ fn insert_query(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, CAST($12 AS DOUBLE PRECISION), \
          CAST($13 AS DOUBLE PRECISION), $14, $15, $16, $17, $18, $19, $19)",
     )
-    .bind(id)
-    .bind(member_id);
+    .bind(id.as_str().to_owned())
+    .bind(member_id.as_str().to_owned());
     bind_content(query, draft).bind(now)
 }
 
@@ -96,7 +97,12 @@ fn bind_content<'q>(
 }
 
 /// Replaces a listing's content; returns whether it exists.
-pub async fn update(conn: &mut AnyConnection, id: &str, draft: &ListingDraft, now: i64) -> Result<bool, sqlx::Error> {
+pub async fn update(
+    conn: &mut AnyConnection,
+    id: &ListingId,
+    draft: &ListingDraft,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
     let query = sqlx::query(
         "UPDATE listings SET purpose = $1, mode = $2, category = $3, title = $4, description = $5, \
          quantity_milli = $6, unit = $7, price_cents = $8, location_name = $9, latitude = CAST($10 AS DOUBLE PRECISION), \
@@ -104,33 +110,35 @@ pub async fn update(conn: &mut AnyConnection, id: &str, draft: &ListingDraft, no
          available_from = $12, available_until = $13, status = $14, visibility = $15, search_text = $16, \
          updated_at = $17 WHERE id = $18",
     );
-    let done = bind_content(query, draft).bind(now).bind(id).execute(&mut *conn).await?;
+    let done = bind_content(query, draft).bind(now).bind(id.as_str()).execute(&mut *conn).await?;
     Ok(done.rows_affected() > 0)
 }
 
 pub async fn set_status(
     conn: &mut AnyConnection,
-    id: &str,
+    id: &ListingId,
     status: ListingStatus,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query("UPDATE listings SET status = $1, updated_at = $2 WHERE id = $3")
         .bind(status.as_str())
         .bind(now)
-        .bind(id)
+        .bind(id.as_str())
         .execute(&mut *conn)
         .await?;
     Ok(done.rows_affected() > 0)
 }
 
-pub async fn delete(conn: &mut AnyConnection, id: &str) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("DELETE FROM listings WHERE id = $1").bind(id).execute(&mut *conn).await?;
+pub async fn delete(conn: &mut AnyConnection, id: &ListingId) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM listings WHERE id = $1").bind(id.as_str()).execute(&mut *conn).await?;
     Ok(done.rows_affected() > 0)
 }
 
-pub async fn by_id(conn: &mut AnyConnection, id: &str) -> Result<Option<Listing>, sqlx::Error> {
-    let row =
-        sqlx::query(AssertSqlSafe(format!("{SELECT} WHERE l.id = $1"))).bind(id).fetch_optional(&mut *conn).await?;
+pub async fn by_id(conn: &mut AnyConnection, id: &ListingId) -> Result<Option<Listing>, sqlx::Error> {
+    let row = sqlx::query(AssertSqlSafe(format!("{SELECT} WHERE l.id = $1")))
+        .bind(id.as_str())
+        .fetch_optional(&mut *conn)
+        .await?;
     row.as_ref().map(from_row).transpose()
 }
 
@@ -177,7 +185,7 @@ pub async fn upsert_remote(
          updated_at = excluded.updated_at, origin_url = excluded.origin_url \
          WHERE listings.origin = excluded.origin AND listings.remote_author = excluded.remote_author",
     )
-    .bind(crate::domain::ids::id_for_remote(source.ap_id));
+    .bind(ListingId::for_remote(source.ap_id).to_string());
     let done = bind_content(query, draft)
         .bind(created_at)
         .bind(now)
@@ -247,7 +255,7 @@ pub async fn count_from_origin(conn: &mut AnyConnection, origin: &str) -> Result
 /// two short lists are merged by the outer query.
 pub async fn local_public(
     conn: &mut AnyConnection,
-    member_id: Option<&str>,
+    member_id: Option<&MemberId>,
     with_peers: bool,
     before: Option<i64>,
     limit: i64,
@@ -255,7 +263,7 @@ pub async fn local_public(
     let sql = outbox_sql(member_id.is_some(), with_peers);
     let mut query = sqlx::query(AssertSqlSafe(sql)).bind(limit).bind(before.unwrap_or(i64::MAX));
     if let Some(member_id) = member_id {
-        query = query.bind(member_id);
+        query = query.bind(member_id.as_str());
     }
     let rows = query.fetch_all(&mut *conn).await?;
     rows.iter().map(|row| Ok((row.try_get("seq")?, from_row(row)?))).collect()
@@ -326,7 +334,7 @@ pub(super) fn from_row(row: &AnyRow) -> Result<Listing, sqlx::Error> {
         (_, u) => u.unwrap_or_default(),
     };
     Ok(Listing {
-        id: text("id")?,
+        id: super::parsed(row, "id", ListingId::parse)?,
         author: Author {
             id: text("author_id")?,
             username,

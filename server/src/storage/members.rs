@@ -5,6 +5,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
 use crate::domain::geo::{Location, Point};
+use crate::domain::ids::MemberId;
 use crate::domain::member::{Member, MemberKind, MemberStatus, Role, Username};
 
 const COLUMNS: &str =
@@ -12,7 +13,7 @@ const COLUMNS: &str =
 
 /// A member to insert.
 pub struct NewMember<'a> {
-    pub id: &'a str,
+    pub id: &'a MemberId,
     pub username: &'a Username,
     pub kind: MemberKind,
     pub display_name: &'a str,
@@ -40,7 +41,7 @@ pub async fn insert(conn: &mut AnyConnection, member: &NewMember<'_>) -> Result<
          VALUES ($1, $2, $3, $4, $5, $6, CAST($7 AS DOUBLE PRECISION), CAST($8 AS DOUBLE PRECISION), $9, $10, \
          $11, $12, $12)",
     )
-    .bind(member.id)
+    .bind(member.id.as_str())
     .bind(member.username.as_str())
     .bind(member.kind.as_str())
     .bind(member.display_name)
@@ -61,9 +62,9 @@ pub async fn insert(conn: &mut AnyConnection, member: &NewMember<'_>) -> Result<
     }
 }
 
-pub async fn by_id(conn: &mut AnyConnection, id: &str) -> Result<Option<Member>, sqlx::Error> {
+pub async fn by_id(conn: &mut AnyConnection, id: &MemberId) -> Result<Option<Member>, sqlx::Error> {
     let row = sqlx::query(AssertSqlSafe(format!("SELECT {COLUMNS} FROM members WHERE id = $1")))
-        .bind(id)
+        .bind(id.as_str())
         .fetch_optional(&mut *conn)
         .await?;
     row.as_ref().map(from_row).transpose()
@@ -125,34 +126,39 @@ pub async fn count(conn: &mut AnyConnection) -> Result<i64, sqlx::Error> {
 /// Sets a member's status; returns whether the member exists.
 pub async fn set_status(
     conn: &mut AnyConnection,
-    id: &str,
+    id: &MemberId,
     status: MemberStatus,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query("UPDATE members SET status = $1, updated_at = $2 WHERE id = $3")
         .bind(status.as_str())
         .bind(now)
-        .bind(id)
+        .bind(id.as_str())
         .execute(&mut *conn)
         .await?;
     Ok(done.rows_affected() > 0)
 }
 
-pub async fn set_role(conn: &mut AnyConnection, id: &str, role: Role, now: i64) -> Result<bool, sqlx::Error> {
+pub async fn set_role(conn: &mut AnyConnection, id: &MemberId, role: Role, now: i64) -> Result<bool, sqlx::Error> {
     let done = sqlx::query("UPDATE members SET role = $1, updated_at = $2 WHERE id = $3")
         .bind(role.as_str())
         .bind(now)
-        .bind(id)
+        .bind(id.as_str())
         .execute(&mut *conn)
         .await?;
     Ok(done.rows_affected() > 0)
 }
 
-pub async fn set_password_hash(conn: &mut AnyConnection, id: &str, hash: &str, now: i64) -> Result<bool, sqlx::Error> {
+pub async fn set_password_hash(
+    conn: &mut AnyConnection,
+    id: &MemberId,
+    hash: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
     let done = sqlx::query("UPDATE members SET password_hash = $1, updated_at = $2 WHERE id = $3")
         .bind(hash)
         .bind(now)
-        .bind(id)
+        .bind(id.as_str())
         .execute(&mut *conn)
         .await?;
     Ok(done.rows_affected() > 0)
@@ -161,7 +167,7 @@ pub async fn set_password_hash(conn: &mut AnyConnection, id: &str, hash: &str, n
 /// Profile fields a member edits.
 pub async fn update_profile(
     conn: &mut AnyConnection,
-    id: &str,
+    id: &MemberId,
     display_name: &str,
     description: &str,
     location: Option<&Location>,
@@ -178,7 +184,7 @@ pub async fn update_profile(
     .bind(super::nullable_real(point.map(|p| p.latitude)))
     .bind(super::nullable_real(point.map(|p| p.longitude)))
     .bind(now)
-    .bind(id)
+    .bind(id.as_str())
     .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected() > 0)
@@ -202,7 +208,7 @@ pub(super) fn location_from_row(row: &AnyRow) -> Result<Option<Location>, sqlx::
 
 fn from_row(row: &AnyRow) -> Result<Member, sqlx::Error> {
     Ok(Member {
-        id: row.try_get("id")?,
+        id: super::parsed(row, "id", MemberId::parse)?,
         username: decode("username", Username::parse(&row.try_get::<String, _>("username")?))?,
         kind: decode("kind", MemberKind::parse(&row.try_get::<String, _>("kind")?))?,
         display_name: row.try_get("display_name")?,

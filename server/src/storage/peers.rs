@@ -3,13 +3,8 @@
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
+use super::parsed as decode;
 use crate::domain::peering::{Incoming, Outgoing, Peering};
-
-/// A state column, which must hold one of the states' texts.
-fn decode<T>(row: &AnyRow, column: &str, parse: fn(&str) -> Option<T>) -> Result<T, sqlx::Error> {
-    let text: String = row.try_get(column)?;
-    parse(&text).ok_or_else(|| sqlx::Error::Decode(format!("{column}: unknown peering state {text:?}").into()))
-}
 
 const PEER_COLUMNS: &str = "domain, actor_id, outgoing, incoming, incoming_follow, blocked, created_at, updated_at";
 

@@ -43,7 +43,7 @@ pub struct CatalogueQuery {
     pub sort: Sort,
     pub scope: Scope,
     /// Only this member's listings (profile pages).
-    pub member_id: Option<String>,
+    pub member_id: Option<crate::domain::ids::MemberId>,
     pub statuses: Vec<ListingStatus>,
     pub visibilities: Vec<Visibility>,
     /// Zero-based offset and page size.
@@ -119,7 +119,7 @@ pub async fn catalogue(conn: &mut AnyConnection, query: &CatalogueQuery) -> Resu
         Scope::Peers => b.conditions.push("l.origin IS NOT NULL".to_owned()),
     }
     if let Some(member_id) = &query.member_id {
-        b.text_in("l.member_id", [member_id.clone()]);
+        b.text_in("l.member_id", [member_id.as_str().to_owned()]);
     }
     let mut from = SELECT.to_owned();
     let mut order = "l.seq DESC".to_owned();

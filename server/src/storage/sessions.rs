@@ -3,9 +3,8 @@
 
 use sha2::{Digest, Sha256};
 use sqlx::AnyConnection;
-use sqlx::Row;
 
-use crate::domain::ids::hex;
+use crate::domain::ids::{MemberId, hex};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SessionKind {
@@ -29,7 +28,7 @@ pub fn token_hash(token: &str) -> String {
 pub async fn insert(
     conn: &mut AnyConnection,
     token: &str,
-    member_id: &str,
+    member_id: &MemberId,
     kind: SessionKind,
     now: i64,
     expires_at: i64,
@@ -38,7 +37,7 @@ pub async fn insert(
         "INSERT INTO sessions (token_hash, member_id, kind, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(token_hash(token))
-    .bind(member_id)
+    .bind(member_id.as_str())
     .bind(kind.as_str())
     .bind(now)
     .bind(expires_at)
@@ -53,14 +52,14 @@ pub async fn member_id(
     token: &str,
     kind: SessionKind,
     now: i64,
-) -> Result<Option<String>, sqlx::Error> {
+) -> Result<Option<MemberId>, sqlx::Error> {
     let row = sqlx::query("SELECT member_id FROM sessions WHERE token_hash = $1 AND kind = $2 AND expires_at > $3")
         .bind(token_hash(token))
         .bind(kind.as_str())
         .bind(now)
         .fetch_optional(&mut *conn)
         .await?;
-    row.map(|r| r.try_get("member_id")).transpose()
+    row.map(|r| super::parsed(&r, "member_id", MemberId::parse)).transpose()
 }
 
 pub async fn delete(conn: &mut AnyConnection, token: &str) -> Result<(), sqlx::Error> {
@@ -69,8 +68,8 @@ pub async fn delete(conn: &mut AnyConnection, token: &str) -> Result<(), sqlx::E
 }
 
 /// Logs a member out everywhere (when disabled, or after a password change).
-pub async fn delete_for_member(conn: &mut AnyConnection, member_id: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM sessions WHERE member_id = $1").bind(member_id).execute(&mut *conn).await?;
+pub async fn delete_for_member(conn: &mut AnyConnection, member_id: &MemberId) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sessions WHERE member_id = $1").bind(member_id.as_str()).execute(&mut *conn).await?;
     Ok(())
 }
 

@@ -12,6 +12,7 @@ use crate::domain::member::{Member, MemberStatus, Role};
 use crate::error::{AppError, AppResult};
 use crate::http::auth::SignedInAdmin;
 use crate::http::csrf::CsrfForm;
+use crate::http::ids::ListingPath;
 use crate::services::{accounts, catalogue, listings};
 use crate::state::AppState;
 
@@ -146,7 +147,7 @@ pub async fn listings_page(
 pub async fn remove_listing(
     State(state): State<AppState>,
     FormAdmin(admin): FormAdmin,
-    Path(id): Path<String>,
+    ListingPath(id): ListingPath,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> AppResult<Redirect> {
     listings::delete(&state.services, &id, &admin).await?;

@@ -1,7 +1,7 @@
 //! Listing pages: detail, publish, edit, change status, delete.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -11,10 +11,12 @@ use super::confirm::ConfirmPage;
 use super::forms::{Choice, Field, FieldMessages, enum_choices};
 use super::views::{ListingView, amount, decimal};
 use super::{FormAuthor, PageCtx, done};
+use crate::domain::ids::ListingId;
 use crate::domain::listing::{ListingInput, ListingStatus, Mode, NumberInput, PriceInput, Purpose, Unit, Visibility};
 use crate::error::{AppError, AppResult};
 use crate::http::auth::SignedIn;
 use crate::http::csrf::CsrfForm;
+use crate::http::ids::ListingPath;
 use crate::i18n::Tr;
 use crate::services::{follows, listings};
 use crate::state::AppState;
@@ -31,7 +33,11 @@ struct ListingPage {
     follow_author: Option<(String, bool)>,
 }
 
-pub async fn show(State(state): State<AppState>, ctx: PageCtx, Path(id): Path<String>) -> AppResult<Html<String>> {
+pub async fn show(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    ListingPath(id): ListingPath,
+) -> AppResult<Html<String>> {
     let listing = listings::get(state.db(), &id, ctx.viewer.as_ref()).await?;
     let (can_edit, can_remove) = match &ctx.viewer {
         Some(viewer) => (
@@ -168,7 +174,7 @@ struct ListingFormPage {
 /// Which form: a new listing, or the edit form of the listing with this id.
 enum Target<'a> {
     New,
-    Edit(&'a str),
+    Edit(&'a ListingId),
 }
 
 fn form_page(ctx: PageCtx, target: Target<'_>, form: ListingForm, errors: FieldMessages) -> ListingFormPage {
@@ -225,7 +231,7 @@ pub async fn edit_form(
     State(state): State<AppState>,
     SignedIn(member): SignedIn,
     ctx: PageCtx,
-    Path(id): Path<String>,
+    ListingPath(id): ListingPath,
 ) -> AppResult<Html<String>> {
     let listing = listings::get(state.db(), &id, Some(&member)).await?;
     if !listings::can_edit(&listing, &member) {
@@ -239,7 +245,7 @@ pub async fn update(
     State(state): State<AppState>,
     FormAuthor(member): FormAuthor,
     ctx: PageCtx,
-    Path(id): Path<String>,
+    ListingPath(id): ListingPath,
     CsrfForm(form): CsrfForm<ListingForm>,
 ) -> AppResult<Response> {
     let listing = listings::get(state.db(), &id, Some(&member)).await?;
@@ -265,7 +271,7 @@ pub struct StatusForm {
 pub async fn set_status(
     State(state): State<AppState>,
     FormAuthor(member): FormAuthor,
-    Path(id): Path<String>,
+    ListingPath(id): ListingPath,
     CsrfForm(form): CsrfForm<StatusForm>,
 ) -> AppResult<Redirect> {
     let status = ListingStatus::parse(&form.status).map_err(AppError::field)?;
@@ -293,7 +299,7 @@ pub async fn delete_confirm(
     State(state): State<AppState>,
     SignedIn(member): SignedIn,
     ctx: PageCtx,
-    Path(id): Path<String>,
+    ListingPath(id): ListingPath,
     Query(from): Query<ConfirmFrom>,
 ) -> AppResult<Html<String>> {
     let listing = listings::get(state.db(), &id, Some(&member)).await?;
@@ -321,12 +327,12 @@ pub async fn delete_confirm(
 pub async fn delete(
     State(state): State<AppState>,
     FormAuthor(member): FormAuthor,
-    Path(id): Path<String>,
+    ListingPath(id): ListingPath,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> AppResult<Redirect> {
     let listing = listings::get(state.db(), &id, Some(&member)).await?;
     listings::delete(&state.services, &id, &member).await?;
-    if listing.author.id == member.id {
+    if listing.author.is(&member.id) {
         Ok(done(&format!("/members/{}", member.username), "listing_deleted"))
     } else {
         Ok(done("/admin/listings", "listing_removed"))

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use super::super::{OPENAPI, ROUTES, handler};
 use super::{TestApp, listing_body};
+use crate::domain::actor::OurActor;
 use crate::domain::member::Role;
 
 const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
@@ -174,13 +175,20 @@ async fn response_examples_have_the_shape_of_real_answers() {
     let admin = app.member("yasmine", Role::Admin).await;
     let peer =
         app.json(Method::POST, "/api/v1/admin/peers/blocked.example.org/block", Some(&admin), &json!({})).await.json();
+    let camille = crate::services::accounts::find(app.state.db(), "camille").await.unwrap().unwrap();
     let follow_row = crate::storage::follows::FollowRow {
-        local_actor: crate::services::accounts::find(app.state.db(), "camille").await.unwrap().unwrap().id,
         target: "https://atelier-velo.example.org/members/lea".to_owned(),
         follow_id: "https://maillage.example.org/activities/1".to_owned(),
         state: crate::domain::follow::FollowState::Requested,
     };
-    crate::storage::follows::save_follow(&mut app.state.db().conn().await.unwrap(), &follow_row, 0).await.unwrap();
+    crate::storage::follows::save_follow(
+        &mut app.state.db().conn().await.unwrap(),
+        OurActor::of(&camille).key(),
+        &follow_row,
+        0,
+    )
+    .await
+    .unwrap();
     let follows = app.get("/api/v1/follows", Some(&token)).await.json();
 
     let doc = doc();

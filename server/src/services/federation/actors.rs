@@ -6,16 +6,17 @@ use maillage_federation::{LocalActor, Urls};
 use url::Url;
 
 use super::rfc3339;
-use crate::domain::actor::OurActor;
+use crate::domain::actor::{ActorKey, OurActor};
 use crate::domain::ids::now_ms;
-use crate::domain::member::{Member, MemberKind, MemberStatus, Username};
+use crate::domain::member::{Member, MemberKind, Username};
+use crate::error::{AppError, AppResult};
 use crate::services::Services;
-use crate::storage::keys::{self, INSTANCE};
+use crate::storage::keys;
 use crate::storage::members;
 
 /// Which of our actors a URL names: the instance actor, a member (whatever their status), or
 /// none of ours.
-pub(crate) async fn our_actor_at(services: &Services, url: &url::Url) -> crate::error::AppResult<Option<OurActor>> {
+pub(crate) async fn our_actor_at(services: &Services, url: &url::Url) -> AppResult<Option<OurActor>> {
     if *url == services.urls().instance_actor() {
         return Ok(Some(OurActor::Instance));
     }
@@ -29,13 +30,13 @@ pub(crate) async fn our_actor_at(services: &Services, url: &url::Url) -> crate::
 pub(crate) async fn stored_actor(
     services: &Services,
     id: &url::Url,
-) -> crate::error::AppResult<Option<maillage_federation::RemoteActor>> {
+) -> AppResult<Option<maillage_federation::RemoteActor>> {
     Ok(crate::storage::remote_actors::remote_actor(&mut *services.conn().await?, id.as_str()).await?)
 }
 
 /// Gives every active member without one a key pair, off the request path (a key takes ~0.25 s
 /// of CPU); returns how many were made (periodic work, `upkeep`).
-pub(crate) async fn generate_missing_keys(services: &Services) -> crate::error::AppResult<usize> {
+pub(crate) async fn generate_missing_keys(services: &Services) -> AppResult<usize> {
     let mut made = 0;
     loop {
         let ids = keys::members_without_keys(&mut *services.conn().await?, 16).await?;
@@ -43,18 +44,20 @@ pub(crate) async fn generate_missing_keys(services: &Services) -> crate::error::
             return Ok(made);
         }
         for id in ids {
-            keys_of(services, &id).await?;
+            keys_of(services, ActorKey::Member(&id)).await?;
             made += 1;
         }
     }
 }
 
-/// The key pair of `owner` (a member id, or `INSTANCE`), created on first use.
-async fn keys_of(services: &Services, owner: &str) -> anyhow::Result<(String, String)> {
+/// The key pair of one of our actors, created on first use.
+async fn keys_of(services: &Services, owner: ActorKey<'_>) -> AppResult<(String, String)> {
     if let Some(pair) = keys::keys(&mut *services.db().conn().await?, owner).await? {
         return Ok(pair);
     }
-    let pair = maillage_federation::keys::generate().await?;
+    let pair = maillage_federation::keys::generate()
+        .await
+        .map_err(|e| AppError::internal(anyhow::Error::new(e).context("generating a key pair")))?;
     Ok(keys::insert_keys(
         &mut *services.db().conn().await?,
         owner,
@@ -83,8 +86,8 @@ pub fn signer_of(urls: &Urls, actor: &OurActor) -> String {
 }
 
 /// The instance actor (`Application`), named after the domain (FEP-d556).
-pub async fn instance_actor(services: &Services) -> anyhow::Result<LocalActor> {
-    let (public_key_pem, private_key_pem) = keys_of(services, INSTANCE).await?;
+pub async fn instance_actor(services: &Services) -> AppResult<LocalActor> {
+    let (public_key_pem, private_key_pem) = keys_of(services, ActorKey::Instance).await?;
     let config = services.config();
     Ok(LocalActor {
         id: services.urls().instance_actor(),
@@ -103,25 +106,23 @@ pub async fn instance_actor(services: &Services) -> anyhow::Result<LocalActor> {
 
 /// When the instance actor was created (its key pair's creation).
 async fn instance_since(services: &Services) -> i64 {
-    async { keys::key_created_at(&mut *services.db().conn().await?, INSTANCE).await }.await.ok().flatten().unwrap_or(0)
+    async { keys::key_created_at(&mut *services.db().conn().await?, ActorKey::Instance).await }
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or(0)
 }
 
 /// A member's actor; `None` unless the member exists and is active.
-pub async fn member_actor(services: &Services, username: &str) -> anyhow::Result<Option<LocalActor>> {
-    let Ok(username) = Username::parse(username) else {
-        return Ok(None);
-    };
-    let Some(member) = members::by_username(&mut *services.db().conn().await?, &username).await? else {
-        return Ok(None);
-    };
-    if member.status != MemberStatus::Active {
-        return Ok(None);
+pub async fn member_actor(services: &Services, username: &str) -> AppResult<Option<LocalActor>> {
+    match super::documents::active_member(services, username).await? {
+        Some(member) => Ok(Some(actor_of(services, &member).await?)),
+        None => Ok(None),
     }
-    Ok(Some(actor_of(services, &member).await?))
 }
 
-pub async fn actor_of(services: &Services, member: &Member) -> anyhow::Result<LocalActor> {
-    let (public_key_pem, private_key_pem) = keys_of(services, &member.id).await?;
+pub async fn actor_of(services: &Services, member: &Member) -> AppResult<LocalActor> {
+    let (public_key_pem, private_key_pem) = keys_of(services, ActorKey::Member(&member.id)).await?;
     let id = services.urls().member(member.username.as_str());
     Ok(LocalActor {
         page: id.clone(),
@@ -141,7 +142,7 @@ pub async fn actor_of(services: &Services, member: &Member) -> anyhow::Result<Lo
 }
 
 /// Our actor by username: the instance's domain names the instance actor.
-pub async fn local_actor(services: &Services, username: &str) -> anyhow::Result<Option<LocalActor>> {
+pub async fn local_actor(services: &Services, username: &str) -> AppResult<Option<LocalActor>> {
     if username == services.urls().domain() {
         return Ok(Some(instance_actor(services).await?));
     }

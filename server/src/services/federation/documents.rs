@@ -3,6 +3,7 @@
 
 use maillage_federation::RemoteActor;
 
+use crate::domain::ids::{ListingId, MemberId};
 use crate::domain::listing::{Listing, ListingStatus, Visibility};
 use crate::domain::member::{Member, MemberStatus, Username};
 use crate::error::AppResult;
@@ -11,10 +12,7 @@ use crate::storage::{listings, members, peers};
 
 /// A listing served as a document to anyone who asks: ours, public and open. The others travel
 /// to peers only, in activities.
-pub async fn served_listing(services: &Services, id: &str) -> AppResult<Option<Listing>> {
-    if !crate::domain::ids::is_valid_id(id) {
-        return Ok(None);
-    }
+pub async fn served_listing(services: &Services, id: &ListingId) -> AppResult<Option<Listing>> {
     let listing = listings::by_id(&mut *services.conn().await?, id).await?;
     Ok(listing.filter(|l| {
         l.origin.is_none() && l.content.visibility == Visibility::Public && l.content.status != ListingStatus::Closed
@@ -34,7 +32,7 @@ pub async fn active_member(services: &Services, username: &str) -> AppResult<Opt
 /// than the key `before`, with partners-only ones for a peer (`with_peers`); each with its key.
 pub async fn outbox_listings(
     services: &Services,
-    member_id: Option<&str>,
+    member_id: Option<&MemberId>,
     with_peers: bool,
     before: Option<i64>,
     limit: i64,

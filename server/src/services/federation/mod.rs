@@ -8,13 +8,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use maillage_federation::{Federation, FederationError, Options, Urls};
+use maillage_federation::{Federation, FederationError, Options};
 
-use crate::config::Config;
 use crate::domain::ids::now_ms;
 use crate::error::{AppError, AppResult};
 use crate::services::Services;
-use crate::storage::{Db, receptions, stats};
+use crate::storage::{receptions, stats};
 
 pub mod actors;
 pub mod documents;
@@ -39,7 +38,7 @@ struct Inner {
 
 impl std::fmt::Debug for Federator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Federator").field("domain", &self.urls().domain()).finish_non_exhaustive()
+        f.debug_struct("Federator").field("domain", &self.services().urls().domain()).finish_non_exhaustive()
     }
 }
 
@@ -52,22 +51,6 @@ impl Federator {
         &self.inner.services
     }
 
-    fn urls(&self) -> &Urls {
-        self.services().urls()
-    }
-
-    fn enabled(&self) -> bool {
-        self.services().federates()
-    }
-
-    fn db(&self) -> &Db {
-        self.services().db()
-    }
-
-    fn config(&self) -> &Config {
-        self.services().config()
-    }
-
     /// The usage figures NodeInfo publishes, counted at most once every [`USAGE_FOR_MS`]; concurrent
     /// readers wait for one count rather than each making their own.
     pub async fn usage(&self) -> Result<stats::Usage, sqlx::Error> {
@@ -78,41 +61,35 @@ impl Federator {
         {
             return Ok(usage.clone());
         }
-        let usage = stats::usage(&mut *self.db().conn().await?, now).await?;
+        let usage = stats::usage(&mut *self.services().db().conn().await?, now).await?;
         *cached = Some((now, usage.clone()));
         Ok(usage)
-    }
-
-    /// Wakes the delivery worker (deliveries became due outside a transaction that queued them).
-    fn wake(&self) {
-        self.services().wake();
     }
 
     /// Creates the instance actor's key if needed, sets up the federation client, and spawns the
     /// delivery worker. Returns the background tasks (aborted on shutdown).
     pub async fn start(&self) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
-        if !self.enabled() {
+        let services = self.services();
+        if !services.federates() {
             return Ok(Vec::new());
         }
-        let instance = actors::instance_actor(self.services()).await?;
+        let config = &services.config().federation;
+        let instance = actors::instance_actor(services).await.map_err(|e| anyhow::anyhow!("{e}"))?;
         let federation = Federation::new(
             Arc::new(self.clone()),
-            self.urls().clone(),
+            services.urls().clone(),
             &instance,
-            Options {
-                insecure_local: self.config().federation.insecure_local_federation,
-                request_timeout: Duration::from_secs(10),
-            },
+            Options { insecure_local: config.insecure_local_federation, request_timeout: Duration::from_secs(10) },
         )
         .await?;
-        self.services().set_federation(federation.clone());
-        let store: Arc<dyn maillage_federation::queue::QueueStore> = Arc::new(queue::Store(self.clone()));
+        services.set_federation(federation.clone());
+        let store: Arc<dyn maillage_federation::queue::QueueStore> = Arc::new(queue::Store(services.clone()));
         let worker = tokio::spawn(maillage_federation::queue::run(
             federation,
             store,
-            self.services().wake_signal(),
+            services.wake_signal(),
             maillage_federation::queue::QueueOptions {
-                attempts_before_skipping: i64::from(self.config().federation.delivery_attempts),
+                attempts_before_skipping: i64::from(config.delivery_attempts),
                 ..Default::default()
             },
         ));

@@ -8,14 +8,13 @@ use sqlx::AnyConnection;
 use url::Url;
 
 use super::{actors, rfc3339};
-use crate::domain::actor::OurActor;
+use crate::domain::actor::{ActorKey, OurActor};
 use crate::domain::follow::FollowState;
 use crate::domain::ids::{new_id, now_ms};
 use crate::domain::listing::{Listing, ListingStatus, Visibility};
 use crate::services::{Services, Write};
 use crate::storage::followers;
 use crate::storage::follows::{self, FollowRow};
-use crate::storage::keys::INSTANCE;
 
 /// Whether a listing is sent to other instances: our own, open, and public or for peers.
 pub fn is_federated(listing: &Listing) -> bool {
@@ -50,7 +49,7 @@ pub fn listing_data(listing: &Listing) -> ListingData {
 pub fn proposal(urls: &Urls, listing: &Listing) -> Proposal {
     let author = urls.member(&listing.author.username);
     let (to, cc) = audience(urls, listing, &author);
-    let page = urls.listing(&listing.id);
+    let page = urls.listing(listing.id.as_str());
     let data = listing_data(listing);
     Proposal::build(ProposalParts {
         id: page.clone(),
@@ -83,35 +82,44 @@ pub async fn listing_changed(
     let urls = services.urls();
     let before = before.filter(|l| is_federated(l));
     let after = after.filter(|l| is_federated(l));
+    // A federated listing is one of our members'.
+    let Some(author) = before.or(after).and_then(OurActor::author_of) else {
+        return Ok(());
+    };
+    let signer = actors::signer_of(urls, &author);
     let mut told: Vec<(String, String)> = Vec::new();
     if let Some(after) = after {
         let id = new_id();
         let activity = activities::write_listing(urls, &id, &proposal(urls, after), before.is_some());
-        told = audience_inboxes(tx, after).await?;
-        tx.publish(&id, &after.author.username, &activity, &told).await?;
+        told = audience_inboxes(tx, &author, after).await?;
+        tx.publish(&id, &signer, &activity, &told).await?;
     }
     if let Some(before) = before {
         // Who may have it and is not told of its new content gets a `Delete`.
         let may_have = match after {
-            Some(_) => audience_inboxes(tx, before).await?,
-            None => followers::follower_inboxes(tx, &[before.author.id.as_str(), INSTANCE], false).await?,
+            Some(_) => audience_inboxes(tx, &author, before).await?,
+            None => followers::follower_inboxes(tx, &[author.key(), ActorKey::Instance], false).await?,
         };
         let left_out: Vec<(String, String)> = may_have.into_iter().filter(|i| !told.contains(i)).collect();
         let id = new_id();
-        let author = urls.member(&before.author.username);
-        let (to, cc) = audience(urls, before, &author);
-        let object = urls.listing(&before.id);
-        let delete = activities::delete_listing(urls, &id, &author, &object, &to, &cc);
-        tx.publish(&id, &before.author.username, &delete, &left_out).await?;
+        let author_url = actors::url_of(urls, &author);
+        let (to, cc) = audience(urls, before, &author_url);
+        let object = urls.listing(before.id.as_str());
+        let delete = activities::delete_listing(urls, &id, &author_url, &object, &to, &cc);
+        tx.publish(&id, &signer, &delete, &left_out).await?;
     }
     Ok(())
 }
 
 /// The inboxes a federated listing goes to: for a public one, its author's followers and the
 /// instance's; for a partners-only one, the partners (the instance's followers that are peers).
-async fn audience_inboxes(conn: &mut AnyConnection, listing: &Listing) -> Result<Vec<(String, String)>, sqlx::Error> {
+async fn audience_inboxes(
+    conn: &mut AnyConnection,
+    author: &OurActor,
+    listing: &Listing,
+) -> Result<Vec<(String, String)>, sqlx::Error> {
     let peers_only = listing.content.visibility == Visibility::Peers;
-    let actors: Vec<&str> = if peers_only { vec![INSTANCE] } else { vec![listing.author.id.as_str(), INSTANCE] };
+    let actors = if peers_only { vec![ActorKey::Instance] } else { vec![author.key(), ActorKey::Instance] };
     followers::follower_inboxes(&mut *conn, &actors, peers_only).await
 }
 
@@ -134,11 +142,10 @@ pub(crate) async fn follow(
     let id = new_id();
     let follow = activities::follow(urls, &id, &actors::url_of(urls, ours), &target.id);
     let row = FollowRow {
-        local_actor: ours.key().to_owned(),
         target: target.id.to_string(),
         follow_id: urls.activity(&id).to_string(),
         state: FollowState::Requested,
     };
-    follows::save_follow(&mut *tx, &row, now_ms()).await?;
+    follows::save_follow(&mut *tx, ours.key(), &row, now_ms()).await?;
     tx.publish_to(&id, &actors::signer_of(urls, ours), &follow, target.delivery_inbox()).await
 }

@@ -4,10 +4,10 @@ use async_trait::async_trait;
 use maillage_federation::queue::{Delivery, QueueStore, Waiting};
 use maillage_federation::{LocalActor, PortError};
 
-use super::Federator;
+use crate::services::Services;
 use crate::storage::outbox;
 
-pub(super) struct Store(pub Federator);
+pub(super) struct Store(pub Services);
 
 impl Store {
     async fn conn(&self) -> Result<crate::storage::PooledConn, PortError> {
@@ -60,6 +60,6 @@ impl QueueStore for Store {
     }
 
     async fn signer(&self, username: &str) -> Result<Option<LocalActor>, PortError> {
-        super::actors::local_actor(self.0.services(), username).await.map_err(PortError::new)
+        super::actors::local_actor(&self.0, username).await.map_err(PortError::new)
     }
 }
