@@ -82,6 +82,20 @@ async fn invalid_listing_fields_are_named_and_nothing_is_stored() {
     refused(&instance, &token, with(json!({"available_from": "01/12/2026"})), "available_from").await;
     refused(&instance, &token, with(json!({"available_from": "2026-02-30"})), "available_from").await;
     refused(&instance, &token, with(json!({"price_cents": -5})), "price_cents").await;
+    refused(&instance, &token, with(json!({"price_kind": "gratis"})), "price_kind").await;
+    refused(&instance, &token, with(json!({"price_kind": "free", "price_cents": 500})), "price_cents").await;
+    refused(&instance, &token, with(json!({"price_kind": "fixed"})), "price_cents").await;
+    refused(&instance, &token, with(json!({"price_kind": "solidarity", "price_cents": 500})), "reduced_price_cents")
+        .await;
+    let dearer = json!({"price_kind": "solidarity", "price_cents": 500, "reduced_price_cents": 800});
+    refused(&instance, &token, with(dearer), "reduced_price_cents").await;
+    refused(&instance, &token, with(json!({"price_cents": 500, "reduced_price_cents": 200})), "reduced_price_cents")
+        .await;
+    refused(&instance, &token, with(json!({"price_basis": "per_unit"})), "price_basis").await;
+    refused(&instance, &token, with(json!({"price_basis": "monthly", "price_cents": 500})), "price_basis").await;
+    let per_unit_without_unit = without(with(json!({"price_cents": 150, "price_basis": "per_unit"})), "unit");
+    refused(&instance, &token, per_unit_without_unit, "unit").await;
+    refused(&instance, &token, with(json!({"mode": "service", "unit": "kg"})), "unit").await;
     refused(&instance, &token, with(json!({"status": "sold"})), "status").await;
     refused(&instance, &token, with(json!({"visibility": "everyone"})), "visibility").await;
     refused(&instance, &token, with(json!({"description": "d".repeat(5001)})), "description").await;
@@ -388,6 +402,34 @@ async fn web_listing_form_with_errors_is_shown_again() {
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{reply:?}");
     assert!(html_text(&reply.text).contains("Au moins 3 caractères."), "{reply:?}");
     assert_eq!(instance.count_listings().await, 0);
+
+    // A price per unit with no unit chosen, on an existing listing: the message, and the listing
+    // as it was.
+    let fields = [
+        ("purpose", "offer"),
+        ("mode", "sell"),
+        ("category", "food-groceries"),
+        ("title", "Pommes de terre en vrac"),
+        ("quantity", "400"),
+        ("unit", "kg"),
+        ("price_kind", "fixed"),
+        ("price", "1,50"),
+        ("price_basis", "per_unit"),
+        ("visibility", "public"),
+    ];
+    let created = browser.submit("/listings/new", "/listings", &fields).await;
+    let location = created.location();
+    let path = location.split('?').next().unwrap_or_default();
+    let mut edited = fields;
+    edited[5] = ("unit", "");
+    edited[7] = ("price", "2");
+    let reply = browser.submit(&format!("{path}/edit"), &format!("{path}/edit"), &edited).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{reply:?}");
+    let page = html_text(&reply.text);
+    assert!(page.contains("Choisissez l'unité du prix"), "{reply:?}");
+    assert!(page.contains("value=\"2\""), "the amount typed is kept: {reply:?}");
+    let shown = html_text(&browser.get(path).await.text).replace('\u{a0}', " ");
+    assert!(shown.contains("1,50 € le kg"), "the listing is unchanged: {shown}");
     instance.stop().await;
 }
 

@@ -702,3 +702,63 @@ async fn a_member_who_follows_another_instance_receives_its_new_listings() {
     a.stop().await;
     c.stop().await;
 }
+
+#[tokio::test]
+async fn prices_per_unit_prix_libre_and_prix_solidaire_read_the_same_on_both_instances() {
+    let (a, _admin_a, b, _admin_b) = peered_pair().await;
+    let alice = a.member_with_token("alice", Role::Member).await;
+    let potatoes = json!({"mode": "sell", "category": "food-groceries", "quantity": 400, "unit": "kg",
+        "price_kind": "fixed", "price_cents": 150, "price_basis": "per_unit"});
+    a.listing(&alice, listing_body("Pommes de terre en vrac", potatoes)).await;
+    let baskets = json!({"mode": "sell", "category": "food-groceries", "quantity": 25, "unit": "basket",
+        "price_kind": "solidarity", "price_cents": 1200, "reduced_price_cents": 600, "price_basis": "per_unit"});
+    a.listing(&alice, listing_body("Paniers de légumes", baskets)).await;
+    let repair = json!({"mode": "service", "quantity": 1, "unit": "hour", "price_kind": "pay_what_you_can",
+        "price_cents": 1000});
+    a.listing(&alice, listing_body("Révision de vélo", repair)).await;
+    eventually("the three listings reach B", || async { peer_titles(&b).await.len() == 3 }).await;
+
+    let prices = |page: Value| -> Vec<Value> {
+        let mut items: Vec<Value> = page["items"].as_array().unwrap().clone();
+        items.sort_by_key(|i| i["title"].as_str().unwrap_or_default().to_owned());
+        items
+            .iter()
+            .map(|i| {
+                json!([
+                    i["title"],
+                    i["quantity"],
+                    i["unit"],
+                    i["price_kind"],
+                    i["price_cents"],
+                    i["reduced_price_cents"],
+                    i["price_basis"]
+                ])
+            })
+            .collect()
+    };
+    let on_a = prices(a.api().search(&[("scope", "local")]).await.json());
+    let on_b = prices(b.api().search(&[("scope", "peers")]).await.json());
+    assert_eq!(on_b, on_a, "B reads A's prices as A has them");
+    assert_eq!(
+        on_b,
+        [
+            json!(["Paniers de légumes", 25.0, "basket", "solidarity", 1200, 600, "per_unit"]),
+            json!(["Pommes de terre en vrac", 400.0, "kg", "fixed", 150, null, "per_unit"]),
+            json!(["Révision de vélo", 1.0, "hour", "pay_what_you_can", 1000, null, "total"]),
+        ]
+    );
+
+    // And B's pages say them the way a member reads them.
+    let found = b.api().search(&[("scope", "peers"), ("q", "pommes")]).await.json();
+    let page = b.browser().get(found["items"][0]["url"].as_str().unwrap()).await;
+    // Amounts and their units are kept on one line with no-break spaces.
+    let text = |html: &str| common::html_text(html).replace('\u{a0}', " ");
+    assert!(text(&page.text).contains("1,50 € le kg"), "{}", page.text);
+    let found = b.api().search(&[("scope", "peers"), ("q", "paniers")]).await.json();
+    let page = b.browser().get_in(found["items"][0]["url"].as_str().unwrap(), "en").await;
+    assert!(text(&page.text).contains("€12 per basket · solidarity price €6"), "{}", page.text);
+    let catalogue = b.browser().get("/?scope=peers&q=revision").await;
+    assert!(text(&catalogue.text).contains("Prix libre (conseillé : 10 €)"), "{}", catalogue.text);
+    a.stop().await;
+    b.stop().await;
+}

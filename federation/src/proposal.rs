@@ -5,7 +5,11 @@
 //! an HTML text (`content`) and a link to the listing's page (`url`). The primary intent says what is
 //! offered or requested (its action follows the mode: a loan is `transferCustody`, a service
 //! `deliverService`, a shared use `use`, anything else `transfer`), the reciprocal intent the price in
-//! euros. Terms FEP-0837 does not define (mode, category, status, availability) are ours, in our
+//! euros. A price per unit (« 1,50 € le kg ») is a unit-based proposal (`unitBased: true`): the
+//! primary intent's `resourceQuantity` is one unit, its `availableQuantity` the quantity on offer,
+//! and the reciprocal intent the price of one unit. A « prix libre » is a reciprocal intent in euros
+//! with no amount (FEP-0837: any amount may be answered). Terms FEP-0837 does not define (mode,
+//! status, the kind of price, a suggested or reduced amount, units OM 2 has not) are ours, in our
 //! JSON-LD context.
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -38,7 +42,16 @@ pub struct ListingData {
     pub description: String,
     pub quantity: Option<f64>,
     pub unit: String,
+    /// `free`, `fixed`, `pay_what_you_can` or `solidarity`; `None` from software that does not say
+    /// (an amount then means fixed, none free).
+    pub price_kind: Option<String>,
+    /// The price (of one unit when `per_unit`), the full one of a solidarity price, the suggested
+    /// one of a « prix libre ».
     pub price_cents: Option<i64>,
+    /// A solidarity price's reduced amount.
+    pub reduced_price_cents: Option<i64>,
+    /// Whether the price is for each unit of the quantity rather than for the whole listing.
+    pub per_unit: bool,
     pub location_name: Option<String>,
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
@@ -136,6 +149,29 @@ pub struct Proposal {
     /// Ours: `active` or `reserved` (closed listings are deleted from the network).
     #[serde(default, skip_serializing_if = "Option::is_none", rename = "maillage:status", alias = "status")]
     pub status: Option<String>,
+    /// Ours: `pay_what_you_can` or `solidarity`, beside a reciprocal intent (an amount alone is a
+    /// fixed price).
+    #[serde(default, skip_serializing_if = "Option::is_none", rename = "maillage:priceKind")]
+    pub price_kind: Option<String>,
+    /// Ours: the amount suggested for a « prix libre », in euros as a decimal text.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        rename = "maillage:suggestedPrice",
+        deserialize_with = "number_as_text"
+    )]
+    pub suggested_price: Option<String>,
+    /// Ours: the reduced amount of a « prix solidaire », in euros as a decimal text.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        rename = "maillage:reducedPrice",
+        deserialize_with = "number_as_text"
+    )]
+    pub reduced_price: Option<String>,
+    /// Ours: the unit when OM 2 has no name for it (a session, a basket), `hasUnit` being `one`.
+    #[serde(default, skip_serializing_if = "Option::is_none", rename = "maillage:unit")]
+    pub unit: Option<String>,
 }
 
 fn number_as_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
@@ -160,7 +196,13 @@ const UNITS: &[(&str, &str)] = &[
     ("m", "metre"),
 ];
 
+/// Our units OM 2 has no name for: sent as `one`, with `maillage:unit` beside.
+const UNITS_WITHOUT_OM2: &[&str] = &["session", "basket"];
+
 pub fn om2_unit(unit: &str) -> String {
+    if UNITS_WITHOUT_OM2.contains(&unit) {
+        return "one".to_owned();
+    }
     UNITS.iter().find(|(ours, _)| *ours == unit).map_or(unit, |(_, om2)| om2).to_owned()
 }
 
@@ -187,6 +229,17 @@ fn mode_of_action(action: &str, has_price: bool) -> &'static str {
         _ if has_price => "sell",
         _ => "give",
     }
+}
+
+/// Euro cents as FEP-0837 writes an amount: `12.50`.
+fn euros(cents: i64) -> String {
+    format!("{}.{:02}", cents / 100, cents % 100)
+}
+
+/// An amount in euros, as text, in cents; `None` when it is not a number of euros we can hold.
+fn cents_of(value: &str) -> Option<i64> {
+    let euros = value.trim().parse::<f64>().ok().filter(|e| e.is_finite() && *e >= 0.0 && *e < 1e12)?;
+    Some((euros * 100.0).round() as i64)
 }
 
 fn decimal(value: f64) -> String {
@@ -228,18 +281,27 @@ impl Proposal {
             id.set_fragment(Some(fragment));
             id
         };
-        let quantity = Measure { has_unit: om2_unit(&d.unit), has_numerical_value: d.quantity.map(decimal) };
-        let reciprocal = d.price_cents.filter(|c| *c > 0).map(|cents| Intent {
+        let has_unit = om2_unit(&d.unit);
+        let quantity = Measure { has_unit: has_unit.clone(), has_numerical_value: d.quantity.map(decimal) };
+        let kind = d.price_kind.as_deref().unwrap_or(if d.price_cents.is_some() { "fixed" } else { "free" });
+        let pay_what_you_can = kind == "pay_what_you_can";
+        // A « prix libre » asks for euros without saying how many; the suggestion is ours.
+        let asked = if pay_what_you_can { None } else { d.price_cents.filter(|c| *c > 0) };
+        let reciprocal = (asked.is_some() || pay_what_you_can).then(|| Intent {
             kind: "Intent".to_owned(),
             id: intent("reciprocal"),
             action: "transfer".to_owned(),
             resource_conforms_to: Some(EURO.to_owned()),
-            resource_quantity: Some(Measure {
-                has_unit: "one".to_owned(),
-                has_numerical_value: Some(format!("{}.{:02}", cents / 100, cents % 100)),
-            }),
+            resource_quantity: Some(Measure { has_unit: "one".to_owned(), has_numerical_value: asked.map(euros) }),
             available_quantity: None,
         });
+        let per_unit = d.per_unit && reciprocal.is_some();
+        // Unit-based, the primary intent is one unit, for the price of the reciprocal one.
+        let primary_quantity = if per_unit {
+            Measure { has_unit: has_unit.clone(), has_numerical_value: Some("1".to_owned()) }
+        } else {
+            quantity.clone()
+        };
         let location = match (&d.location_name, d.latitude, d.longitude) {
             (None, None, None) => None,
             (name, latitude, longitude) => {
@@ -270,15 +332,20 @@ impl Proposal {
                 id: intent("primary"),
                 action: action_of_mode(&d.mode).to_owned(),
                 resource_conforms_to: Some(category_iri(&d.category)),
-                resource_quantity: Some(quantity.clone()),
+                resource_quantity: Some(primary_quantity),
                 available_quantity: d.quantity.map(|_| quantity),
             },
             reciprocal,
-            unit_based: Some(false),
+            unit_based: Some(per_unit),
             start_time: d.available_from.as_deref().map(midnight),
             end_time: d.available_until.as_deref().map(midnight),
             mode: Some(d.mode.clone()),
             status: Some(d.status.clone()),
+            // A fixed price needs no word of ours: an amount in euros says it.
+            price_kind: matches!(kind, "pay_what_you_can" | "solidarity").then(|| kind.to_owned()),
+            suggested_price: d.price_cents.filter(|c| pay_what_you_can && *c > 0).map(euros),
+            reduced_price: d.reduced_price_cents.filter(|_| kind == "solidarity").map(euros),
+            unit: UNITS_WITHOUT_OM2.contains(&d.unit.as_str()).then(|| d.unit.clone()),
         }
     }
 
@@ -305,27 +372,56 @@ impl Proposal {
         text
     }
 
-    /// The price in euro cents, when the reciprocal intent asks for euros; `None` when free, and
-    /// for any other currency (whose amount is then written in the description).
-    fn price(&self) -> (Option<i64>, Option<String>) {
-        let Some(reciprocal) = &self.reciprocal else { return (None, None) };
-        let Some(value) = reciprocal.resource_quantity.as_ref().and_then(|q| q.has_numerical_value.as_deref()) else {
-            return (None, None);
-        };
-        match reciprocal.resource_conforms_to.as_deref() {
-            Some(EURO) | None => {
-                let cents = value.trim().parse::<f64>().ok().map(|euros| (euros * 100.0).round() as i64);
-                (cents, None)
+    /// The price: its kind, its amount in euro cents (of one unit when unit-based), and for any
+    /// other currency than the euro the amount asked as text (then written in the description,
+    /// the listing being free for us).
+    fn price(&self) -> (Option<String>, Option<i64>, Option<String>) {
+        let Some(reciprocal) = &self.reciprocal else { return (None, None, None) };
+        let value = reciprocal.resource_quantity.as_ref().and_then(|q| q.has_numerical_value.as_deref());
+        let in_euros = matches!(reciprocal.resource_conforms_to.as_deref(), Some(EURO) | None);
+        match (value, in_euros) {
+            (Some(value), false) => {
+                let other = reciprocal.resource_conforms_to.as_deref().unwrap_or_default();
+                (None, None, Some(format!("{value} ({other})")))
             }
-            Some(other) => (None, Some(format!("{value} ({other})"))),
+            // Euros, any amount: a « prix libre », with the amount we suggest if it is ours.
+            (None, true) => {
+                let suggested = self.suggested_price.as_deref().and_then(cents_of);
+                (Some("pay_what_you_can".to_owned()), suggested, None)
+            }
+            (None, false) => (None, None, None),
+            (Some(value), true) => {
+                let mut cents = cents_of(value);
+                // A unit-based proposal from software that prices several units at once (2 kg
+                // for 3 €): the price of one.
+                let per = self.publishes.resource_quantity.as_ref().and_then(|q| q.has_numerical_value.as_deref());
+                let per = per.and_then(|v| v.trim().parse::<f64>().ok()).filter(|p| p.is_finite() && *p > 0.0);
+                if self.unit_based == Some(true)
+                    && let Some(per) = per
+                {
+                    cents = cents.map(|c| (c as f64 / per).round() as i64);
+                }
+                let kind = match self.price_kind.as_deref() {
+                    Some("solidarity") => "solidarity",
+                    _ => "fixed",
+                };
+                (Some(kind.to_owned()), cents, None)
+            }
         }
     }
 
     /// The listing this proposal describes, in plain values for the server to validate.
     pub fn to_listing_data(&self) -> ListingData {
         let primary = &self.publishes;
-        let quantity = primary.resource_quantity.as_ref();
-        let (price_cents, other_price) = self.price();
+        let (price_kind, price_cents, other_price) = self.price();
+        let per_unit = self.unit_based == Some(true) && price_kind.is_some();
+        // Unit-based, the quantity on offer is the available one (the primary intent being one unit).
+        let quantity = if per_unit {
+            primary.available_quantity.as_ref()
+        } else {
+            primary.resource_quantity.as_ref().or(primary.available_quantity.as_ref())
+        };
+        let unit_measure = primary.resource_quantity.as_ref().or(primary.available_quantity.as_ref());
         let mut description = self.description();
         if let Some(other_price) = other_price {
             if !description.is_empty() {
@@ -351,8 +447,19 @@ impl Proposal {
             title,
             description,
             quantity: quantity.and_then(|q| q.has_numerical_value.as_deref()).and_then(|v| v.trim().parse().ok()),
-            unit: quantity.map_or_else(|| "piece".to_owned(), |q| unit_from_om2(&q.has_unit)),
+            unit: match (&self.unit, unit_measure) {
+                (Some(ours), Some(q)) if q.has_unit == "one" => ours.clone(),
+                (_, Some(q)) => unit_from_om2(&q.has_unit),
+                (_, None) => "piece".to_owned(),
+            },
+            reduced_price_cents: self
+                .reduced_price
+                .as_deref()
+                .filter(|_| price_kind.as_deref() == Some("solidarity"))
+                .and_then(cents_of),
+            price_kind,
             price_cents,
+            per_unit,
             location_name: self.location.as_ref().and_then(|l| l.name.clone()),
             latitude: self.location.as_ref().and_then(|l| l.latitude),
             longitude: self.location.as_ref().and_then(|l| l.longitude),
@@ -417,7 +524,10 @@ mod tests {
             description: "Un biporteur <solide>.\n\nLe week-end & les vacances.".into(),
             quantity: Some(1.0),
             unit: "piece".into(),
+            price_kind: Some("fixed".into()),
             price_cents: Some(1250),
+            reduced_price_cents: None,
+            per_unit: false,
             location_name: Some("Lille".into()),
             latitude: Some(50.63),
             longitude: Some(3.06),
@@ -449,6 +559,102 @@ mod tests {
         let back: Proposal = serde_json::from_value(json).unwrap();
         // The link to the page, added for `Note` readers, is not part of the description.
         assert_eq!(back.to_listing_data(), data);
+    }
+
+    fn round_trip(data: &ListingData) -> (serde_json::Value, ListingData) {
+        let proposal = Proposal::build(ProposalParts {
+            id: Url::parse("http://localhost:8081/listings/abc").unwrap(),
+            author: Url::parse("http://localhost:8081/members/alice").unwrap(),
+            page: Url::parse("http://localhost:8081/listings/abc").unwrap(),
+            data,
+            published: "2026-11-23T10:00:00Z".into(),
+            updated: None,
+            to: vec![Url::parse(crate::PUBLIC).unwrap()],
+            cc: vec![],
+        });
+        let json = serde_json::to_value(&proposal).unwrap();
+        let back: Proposal = serde_json::from_value(json.clone()).unwrap();
+        (json, back.to_listing_data())
+    }
+
+    #[test]
+    fn a_price_per_unit_is_a_unit_based_proposal_for_one_unit() {
+        let data = ListingData {
+            mode: "sell".into(),
+            quantity: Some(400.0),
+            unit: "kg".into(),
+            price_cents: Some(150),
+            per_unit: true,
+            ..sample()
+        };
+        let (json, back) = round_trip(&data);
+        assert_eq!(json["unitBased"], true);
+        assert_eq!(
+            json["publishes"]["resourceQuantity"],
+            serde_json::json!({"hasUnit": "kilogram", "hasNumericalValue": "1"})
+        );
+        assert_eq!(json["publishes"]["availableQuantity"]["hasNumericalValue"], "400");
+        assert_eq!(json["reciprocal"]["resourceQuantity"]["hasNumericalValue"], "1.50");
+        assert_eq!(back, data);
+    }
+
+    #[test]
+    fn prix_libre_asks_euros_without_an_amount_and_prix_solidaire_carries_its_reduced_price() {
+        let libre = ListingData {
+            mode: "service".into(),
+            unit: "session".into(),
+            price_kind: Some("pay_what_you_can".into()),
+            price_cents: Some(500),
+            ..sample()
+        };
+        let (json, back) = round_trip(&libre);
+        assert_eq!(json["reciprocal"]["resourceQuantity"], serde_json::json!({"hasUnit": "one"}));
+        assert_eq!(json["maillage:priceKind"], "pay_what_you_can");
+        assert_eq!(json["maillage:suggestedPrice"], "5.00");
+        assert_eq!(json["publishes"]["resourceQuantity"]["hasUnit"], "one", "OM 2 has no session");
+        assert_eq!(json["maillage:unit"], "session");
+        assert_eq!(back, libre);
+
+        let solidaire = ListingData {
+            unit: "basket".into(),
+            price_kind: Some("solidarity".into()),
+            price_cents: Some(1200),
+            reduced_price_cents: Some(600),
+            per_unit: true,
+            ..sample()
+        };
+        let (json, back) = round_trip(&solidaire);
+        assert_eq!(json["reciprocal"]["resourceQuantity"]["hasNumericalValue"], "12.00");
+        assert_eq!(json["maillage:reducedPrice"], "6.00");
+        assert_eq!(back, solidaire);
+
+        let free = ListingData { price_kind: Some("free".into()), price_cents: None, per_unit: true, ..sample() };
+        let (json, back) = round_trip(&free);
+        assert!(json.get("reciprocal").is_none() && json.get("maillage:priceKind").is_none());
+        assert_eq!(json["unitBased"], false, "nothing to multiply");
+        assert_eq!((back.price_kind, back.per_unit), (None, false));
+    }
+
+    #[test]
+    fn a_unit_based_proposal_pricing_several_units_reads_as_the_price_of_one() {
+        let json = serde_json::json!({
+            "type": "Proposal", "id": "https://market.example/proposals/2", "purpose": "offer",
+            "attributedTo": "https://market.example/users/alice", "name": "Pommes",
+            "publishes": {
+                "type": "Intent", "id": "https://market.example/proposals/2#primary", "action": "transfer",
+                "resourceQuantity": {"hasUnit": "kilogram", "hasNumericalValue": "2"},
+                "availableQuantity": {"hasUnit": "kilogram", "hasNumericalValue": "50"}
+            },
+            "reciprocal": {
+                "type": "Intent", "id": "https://market.example/proposals/2#reciprocal", "action": "transfer",
+                "resourceConformsTo": EURO, "resourceQuantity": {"hasUnit": "one", "hasNumericalValue": "3"}
+            },
+            "unitBased": true,
+            "to": crate::PUBLIC
+        });
+        let data = serde_json::from_value::<Proposal>(json).unwrap().to_listing_data();
+        assert_eq!((data.price_cents, data.per_unit, data.quantity), (Some(150), true, Some(50.0)));
+        assert_eq!((data.unit.as_str(), data.price_kind.as_deref()), ("kg", Some("fixed")));
     }
 
     #[test]

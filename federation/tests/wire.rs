@@ -106,7 +106,10 @@ fn offer_data() -> ListingData {
             .into(),
         quantity: Some(45.5),
         unit: "kg".into(),
+        price_kind: Some("fixed".into()),
         price_cents: Some(1250),
+        reduced_price_cents: None,
+        per_unit: false,
         location_name: Some("Mons-en-Barœul".into()),
         latitude: Some(50.642),
         longitude: Some(3.11),
@@ -126,8 +129,57 @@ fn need_data() -> ListingData {
         description: "Une heure suffira, je fournis le café.".into(),
         quantity: Some(1.0),
         unit: "hour".into(),
+        price_kind: None,
         price_cents: None,
+        reduced_price_cents: None,
+        per_unit: false,
         location_name: Some("Lille".into()),
+        latitude: None,
+        longitude: None,
+        available_from: None,
+        available_until: None,
+        status: "active".into(),
+    }
+}
+
+/// Baskets sold per unit at a solidarity price: « 12 € le panier · prix solidaire 6 € ».
+fn baskets_data() -> ListingData {
+    ListingData {
+        purpose: "offer".into(),
+        mode: "sell".into(),
+        category: "food-groceries".into(),
+        title: "Paniers de légumes de saison".into(),
+        description: "Poireaux, carottes, choux et pommes de terre. Retrait le jeudi à l'épicerie.".into(),
+        quantity: Some(25.0),
+        unit: "basket".into(),
+        price_kind: Some("solidarity".into()),
+        price_cents: Some(1200),
+        reduced_price_cents: Some(600),
+        per_unit: true,
+        location_name: Some("Lille".into()),
+        latitude: Some(50.633),
+        longitude: Some(3.066),
+        available_from: None,
+        available_until: None,
+        status: "active".into(),
+    }
+}
+
+/// A service at « prix libre », counted in hours, with an amount suggested.
+fn repair_data() -> ListingData {
+    ListingData {
+        purpose: "offer".into(),
+        mode: "service".into(),
+        category: "bikes-repair".into(),
+        title: "Révision de vélo à prix libre".into(),
+        description: "Freins, vitesses, chaîne et éclairage, à l'atelier le samedi.".into(),
+        quantity: Some(1.0),
+        unit: "hour".into(),
+        price_kind: Some("pay_what_you_can".into()),
+        price_cents: Some(1000),
+        reduced_price_cents: None,
+        per_unit: false,
+        location_name: Some("Roubaix".into()),
         latitude: None,
         longitude: None,
         available_from: None,
@@ -146,7 +198,10 @@ fn loan_data() -> ListingData {
         description: "Biporteur à assistance électrique, caisse en bois pour deux enfants ou 80 kg de courses. Prêt à la journée ou au week-end ; antivol et housse de pluie fournis.".into(),
         quantity: Some(1.0),
         unit: "piece".into(),
+        price_kind: None,
         price_cents: None,
+        reduced_price_cents: None,
+        per_unit: false,
         location_name: Some("Mons-en-Barœul".into()),
         latitude: Some(50.642),
         longitude: Some(3.11),
@@ -159,6 +214,8 @@ fn loan_data() -> ListingData {
 const OFFER: &str = "825f3960b390cae9806d2480d61b0a9e";
 const NEED: &str = "1b0a168a6fa997dc123fb71dd0e2df37";
 const LOAN: &str = "6a2a4c297758c4f4bc014782d0816d55";
+const BASKETS: &str = "c41e0b7d9a2f4e6b8d3a5c7e9f1b2d4a";
+const REPAIR: &str = "5d8f2a6c1e3b4d7f9a0c2e4b6d8f1a3c";
 
 /// A proposal as the server builds it (`Federator::proposal`): its id is its page.
 fn proposal(id: &str, data: &ListingData, published: &str, updated: Option<&str>, public: bool) -> Proposal {
@@ -221,6 +278,8 @@ snapshots![
     proposal_offer,
     proposal_need,
     proposal_loan,
+    proposal_per_unit_solidarity,
+    proposal_pay_what_you_can,
     create_public,
     create_peers,
     update_public,
@@ -275,6 +334,14 @@ mod build {
 
     pub fn proposal_loan() -> Value {
         served(&loan())
+    }
+
+    pub fn proposal_per_unit_solidarity() -> Value {
+        served(&proposal(BASKETS, &baskets_data(), "2026-12-03T09:12:40.512Z", None, true))
+    }
+
+    pub fn proposal_pay_what_you_can() -> Value {
+        served(&proposal(REPAIR, &repair_data(), "2026-12-03T09:14:02.090Z", None, true))
     }
 
     pub fn create_public() -> Value {
@@ -477,7 +544,7 @@ fn the_examples_of_federation_md_are_documents_under_snapshot() {
         );
         examples += 1;
     }
-    assert_eq!(examples, 23, "examples found in {}", path.display());
+    assert_eq!(examples, 24, "examples found in {}", path.display());
 }
 
 // ---- the captures of Maillage in `tests/assets/` -------------------------------------------------------

@@ -10,7 +10,7 @@ use maillage_server::domain::category::{self, Category};
 use maillage_server::domain::geo::{Location, Point};
 use maillage_server::domain::ids::{ListingId, MemberId, new_id, now_ms};
 use maillage_server::domain::listing::{
-    ListingDraft, ListingStatus, Mode, PriceCents, Purpose, Quantity, Unit, Visibility,
+    ListingDraft, ListingStatus, Mode, Price, PriceBasis, PriceCents, Purpose, Quantity, Unit, Visibility,
 };
 use maillage_server::domain::member::{MemberKind, MemberStatus, Role, Username};
 use maillage_server::services::passwords;
@@ -318,8 +318,12 @@ fn draft(rng: &mut impl Rng, i: usize, created: i64) -> ListingDraft {
         title: format!("{thing} {qualifier}").trim_end().to_owned(),
         description,
         quantity: rng.random_bool(0.8).then(|| Quantity::from_milli(rng.random_range(1..200) * 500)),
-        unit: unit_for(rng, category_id),
-        price: (mode == Mode::Sell).then(|| PriceCents::new("price", rng.random_range(50..50_000)).ok()).flatten(),
+        unit: if mode == Mode::Service { Unit::Hour } else { unit_for(rng, category_id) },
+        price: match (mode, PriceCents::new("price", rng.random_range(50..50_000))) {
+            (Mode::Sell, Ok(cents)) => Price::Fixed(cents),
+            _ => Price::Free,
+        },
+        price_basis: if mode == Mode::Sell && rng.random_bool(0.4) { PriceBasis::PerUnit } else { PriceBasis::Total },
         location: rng.random_bool(0.95).then(|| Location { name: city.to_owned(), point: Some(point) }),
         available_from,
         available_until,

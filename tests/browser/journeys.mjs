@@ -261,6 +261,11 @@ step('publishes a listing through the form and sees it on its page', async () =>
   await page.locator('#mode').selectOption('lend');
   await page.locator('#category').selectOption('objects-tools-diy');
   await page.locator('#visibility').selectOption('public');
+  // Communes are suggested as the place is typed (the small script asks GET /api/v1/places).
+  await page.locator('#location_name').pressSequentially('roub', { delay: 40 });
+  await page.waitForFunction(() => document.querySelectorAll('#location_name-suggestions option').length > 0,
+    null, { timeout: 5000 });
+  assert.equal(await page.locator('#location_name-suggestions option').first().getAttribute('value'), 'Roubaix (59100)');
   await page.locator('#location_name').fill('Lille Wazemmes');
   const response = await follow(page, page.locator('main form[action="/listings"] button[type=submit]'));
   assert.equal(response.status(), 200);
@@ -272,6 +277,9 @@ step('publishes a listing through the form and sees it on its page', async () =>
   assert.equal(await text(page.locator('main h1')), newTitle);
   assert.equal(await text(page.locator('main p.description')), newDescription);
   assert.match(await text(page.locator('dl.facts')), /Publiée par Camille Lefebvre/);
+  assert.match(await text(page.locator('dl.facts')), /Lille Wazemmes/, 'the place as typed, found in Lille');
+  assert.equal(await page.locator('main a[href*="openstreetmap.org/?mlat=50.63390"]').count(), 1,
+    "the map link points at Lille's centre");
   assert.equal(await page.locator('main section.owner-actions').count(), 1, 'its author can manage it');
   await shot(page, '08-new-listing');
 });

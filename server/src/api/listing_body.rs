@@ -19,7 +19,10 @@ pub struct NewListing {
     description: Option<String>,
     quantity: Option<f64>,
     unit: Option<String>,
+    price_kind: Option<String>,
     price_cents: Option<i64>,
+    reduced_price_cents: Option<i64>,
+    price_basis: Option<String>,
     location: Option<Object<NewLocation>>,
     available_from: Option<String>,
     available_until: Option<String>,
@@ -46,7 +49,10 @@ impl NewListing {
             description: self.description.unwrap_or_default(),
             quantity: self.quantity.map(NumberInput::Number),
             unit: self.unit,
+            price_kind: self.price_kind,
             price: self.price_cents.map(PriceInput::Cents),
+            reduced_price: self.reduced_price_cents.map(PriceInput::Cents),
+            price_basis: self.price_basis,
             location_name: location.name,
             latitude: location.latitude.map(NumberInput::Number),
             longitude: location.longitude.map(NumberInput::Number),
@@ -79,7 +85,13 @@ pub struct ListingPatch {
     #[serde(deserialize_with = "present")]
     unit: Option<Option<String>>,
     #[serde(deserialize_with = "present")]
+    price_kind: Option<Option<String>>,
+    #[serde(deserialize_with = "present")]
     price_cents: Option<Option<i64>>,
+    #[serde(deserialize_with = "present")]
+    reduced_price_cents: Option<Option<i64>>,
+    #[serde(deserialize_with = "present")]
+    price_basis: Option<Option<String>>,
     #[serde(deserialize_with = "present")]
     location: Option<Option<Object<LocationPatch>>>,
     #[serde(deserialize_with = "present")]
@@ -148,7 +160,16 @@ impl ListingPatch {
         }
         optional(self.quantity.map(|q| q.map(NumberInput::Number)), &mut input.quantity);
         required_choice("unit", self.unit, &mut input.unit, &mut errors);
+        // A client that changes only the amount of a free or fixed price (as before prices had
+        // kinds) gets the kind that amount means: a price set makes it fixed, cleared makes it free.
+        let plain = matches!(input.price_kind.as_deref(), Some("free" | "fixed"));
+        if self.price_kind.is_none() && self.price_cents.is_some() && plain {
+            input.price_kind = None;
+        }
+        required_choice("price_kind", self.price_kind, &mut input.price_kind, &mut errors);
         optional(self.price_cents.map(|p| p.map(PriceInput::Cents)), &mut input.price);
+        optional(self.reduced_price_cents.map(|p| p.map(PriceInput::Cents)), &mut input.reduced_price);
+        required_choice("price_basis", self.price_basis, &mut input.price_basis, &mut errors);
         match self.location {
             None => {}
             Some(None) => {
@@ -157,6 +178,13 @@ impl ListingPatch {
                 input.longitude = None;
             }
             Some(Some(Object(location))) => {
+                // A new name without coordinates is a new place: its coordinates are looked up
+                // from the name, not kept from the old one.
+                if matches!(location.name, Some(Some(_))) && location.latitude.is_none() && location.longitude.is_none()
+                {
+                    input.latitude = None;
+                    input.longitude = None;
+                }
                 optional(location.name, &mut input.location_name);
                 optional(location.latitude.map(|l| l.map(NumberInput::Number)), &mut input.latitude);
                 optional(location.longitude.map(|l| l.map(NumberInput::Number)), &mut input.longitude);
@@ -183,7 +211,10 @@ mod tests {
             description: "Biporteur".into(),
             quantity: Some(NumberInput::Number(1.0)),
             unit: Some("piece".into()),
+            price_kind: Some("fixed".into()),
             price: Some(PriceInput::Cents(500)),
+            reduced_price: None,
+            price_basis: Some("total".into()),
             location_name: Some("Lille".into()),
             latitude: Some(NumberInput::Number(50.63)),
             longitude: Some(NumberInput::Number(3.06)),
@@ -226,10 +257,13 @@ mod tests {
 
     #[test]
     fn location_merges_field_by_field() {
-        let (input, errors) = patched(r#"{"location": {"name": "Roubaix"}}"#);
+        let (input, errors) = patched(r#"{"location": {"name": "Roubaix", "latitude": 50.69}}"#);
         assert!(errors.is_empty());
         assert_eq!(input.location_name.as_deref(), Some("Roubaix"));
-        assert_eq!(input.latitude, Some(NumberInput::Number(50.63)));
+        assert_eq!(input.latitude, Some(NumberInput::Number(50.69)));
+        assert_eq!(input.longitude, Some(NumberInput::Number(3.06)));
+        let (input, _) = patched(r#"{"location": {"name": "Roubaix"}}"#);
+        assert_eq!((input.latitude, input.longitude), (None, None), "a new name alone is looked up again");
         let (input, _) = patched(r#"{"location": {"latitude": null, "longitude": null}}"#);
         assert_eq!(input.location_name.as_deref(), Some("Lille"));
         assert_eq!((input.latitude, input.longitude), (None, None));
@@ -239,6 +273,18 @@ mod tests {
     fn null_is_refused_for_required_fields() {
         let (_, errors) = patched(r#"{"title": null, "purpose": null, "status": null, "unit": null, "mode": "give"}"#);
         assert_eq!(errors, ["purpose", "title", "unit", "status"]);
+    }
+
+    #[test]
+    fn an_amount_alone_keeps_a_plain_price_plain_and_a_kind_given_wins() {
+        let (input, errors) = patched(r#"{"price_cents": null}"#);
+        assert!(errors.is_empty());
+        assert_eq!((input.price_kind, input.price), (None, None), "no kind: no amount reads as free");
+        let (input, _) = patched(r#"{"price_kind": "solidarity", "reduced_price_cents": 250}"#);
+        assert_eq!(input.price_kind.as_deref(), Some("solidarity"));
+        assert_eq!((input.price, input.reduced_price), (Some(PriceInput::Cents(500)), Some(PriceInput::Cents(250))));
+        let (_, errors) = patched(r#"{"price_kind": null, "price_basis": null}"#);
+        assert_eq!(errors, ["price_kind", "price_basis"]);
     }
 
     #[test]

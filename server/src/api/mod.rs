@@ -20,6 +20,7 @@ mod federation;
 mod json;
 mod listing_body;
 mod listings;
+mod places;
 mod sessions;
 mod views;
 
@@ -35,6 +36,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("DELETE", "/sessions/current"),
     ("GET", "/me"),
     ("GET", "/categories"),
+    ("GET", "/places"),
     ("GET", "/listings"),
     ("POST", "/listings"),
     ("GET", "/listings/{id}"),
@@ -61,6 +63,7 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         ("DELETE", "/sessions/current") => delete(sessions::close),
         ("GET", "/me") => get(accounts::me),
         ("GET", "/categories") => get(categories::list),
+        ("GET", "/places") => get(places::suggest),
         ("GET", "/listings") => get(listings::search),
         ("POST", "/listings") => post(listings::create),
         ("GET", "/listings/{id}") => get(listings::get),

@@ -154,8 +154,15 @@ pub struct ListingJson {
     pub description: String,
     pub quantity: Option<f64>,
     pub unit: &'static str,
-    /// `null` when free.
+    /// `free`, `fixed`, `pay_what_you_can` (« prix libre ») or `solidarity` (« prix solidaire »).
+    pub price_kind: &'static str,
+    /// The price, the full one of a solidarity price, the suggested one of a « prix libre »;
+    /// `null` when free or when nothing is suggested.
     pub price_cents: Option<i64>,
+    /// A solidarity price's reduced amount, else `null`.
+    pub reduced_price_cents: Option<i64>,
+    /// `total` (for the whole listing) or `per_unit` (for each unit of its quantity).
+    pub price_basis: &'static str,
     pub location: Option<LocationJson>,
     pub available_from: Option<String>,
     pub available_until: Option<String>,
@@ -187,7 +194,10 @@ impl ListingJson {
             description: c.description.clone(),
             quantity: c.quantity.map(|q| q.as_f64()),
             unit: c.unit.as_str(),
-            price_cents: c.price.map(|p| p.cents()),
+            price_kind: c.price.kind().as_str(),
+            price_cents: c.price.amount().map(|p| p.cents()),
+            reduced_price_cents: c.price.reduced().map(|p| p.cents()),
+            price_basis: c.price_basis.as_str(),
             location: c.location.as_ref().map(|l| LocationJson {
                 name: l.name.clone(),
                 latitude: point.map(|p| p.latitude),

@@ -27,12 +27,125 @@ string_enum!(
     Visibility, "visibility" { Public => "public", Peers => "peers", Instance => "instance" }
 );
 string_enum!(
-    /// Units of quantity (DESIGN §2); each maps to an OM2 unit on the wire.
+    /// Units of quantity (DESIGN §2); each maps to an OM2 unit on the wire, or, for those OM2 has
+    /// not (a session, a basket), to OM2's `one` with our own name beside it.
     Unit, "unit" {
         Piece => "piece", Kg => "kg", Tonne => "t", Litre => "litre", SquareMetre => "m2",
-        CubicMetre => "m3", Kwh => "kwh", Hour => "hour",
+        CubicMetre => "m3", Kwh => "kwh", Hour => "hour", Day => "day", Session => "session",
+        Basket => "basket",
     }
 );
+
+impl Unit {
+    /// What a service is counted in: time, never pieces.
+    pub const FOR_SERVICES: &'static [Unit] = &[Unit::Hour, Unit::Session, Unit::Day];
+
+    /// The unit a listing gets when none is chosen.
+    pub fn default_for(mode: Mode) -> Self {
+        if mode == Mode::Service { Unit::Session } else { Unit::Piece }
+    }
+}
+
+string_enum!(
+    /// What a price asks: nothing, a fixed amount, what the receiver can pay (« prix libre »), or a
+    /// fixed amount with a reduced one for members who qualify (« prix solidaire »).
+    PriceKind, "price_kind" {
+        Free => "free", Fixed => "fixed", PayWhatYouCan => "pay_what_you_can", Solidarity => "solidarity",
+    }
+);
+string_enum!(
+    /// Whether a price is for the whole listing or for each unit of its quantity (« 1,50 € le kg »).
+    PriceBasis, "price_basis" { Total => "total", PerUnit => "per_unit" }
+);
+
+/// What a listing asks in return, in euros.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Price {
+    Free,
+    Fixed(PriceCents),
+    /// « Prix libre »: the receiver pays what they can, with an amount suggested or not.
+    PayWhatYouCan {
+        suggested: Option<PriceCents>,
+    },
+    /// « Prix solidaire »: the price, and a lower one for members who qualify.
+    Solidarity {
+        full: PriceCents,
+        reduced: PriceCents,
+    },
+}
+
+/// The names of the two amount fields in the input that gave them (`price`, `reduced_price` in a
+/// form; `price_cents`, `reduced_price_cents` in the API), for errors that point at them.
+#[derive(Debug, Clone, Copy)]
+pub struct PriceFields {
+    pub amount: &'static str,
+    pub reduced: &'static str,
+}
+
+impl Price {
+    /// A price from its kind and amounts, as given or as stored. With no kind (an API client or a
+    /// peer that only sends an amount), an amount above zero is a fixed price and none is free.
+    pub fn from_parts(
+        kind: Option<PriceKind>,
+        amount: Option<PriceCents>,
+        reduced: Option<PriceCents>,
+        fields: PriceFields,
+    ) -> Result<Self, FieldError> {
+        let amount = amount.filter(|a| a.cents() > 0);
+        let reduced = reduced.filter(|r| r.cents() > 0);
+        let kind = kind.unwrap_or(if amount.is_some() { PriceKind::Fixed } else { PriceKind::Free });
+        if reduced.is_some() && kind != PriceKind::Solidarity {
+            return Err(FieldError::new(fields.reduced, "error.reduced_price_solidarity_only"));
+        }
+        match kind {
+            PriceKind::Free if amount.is_some() => Err(FieldError::new(fields.amount, "error.price_for_free")),
+            PriceKind::Free => Ok(Price::Free),
+            PriceKind::Fixed => {
+                amount.map(Price::Fixed).ok_or_else(|| FieldError::new(fields.amount, "error.price_required"))
+            }
+            PriceKind::PayWhatYouCan => Ok(Price::PayWhatYouCan { suggested: amount }),
+            PriceKind::Solidarity => {
+                let full = amount.ok_or_else(|| FieldError::new(fields.amount, "error.price_required"))?;
+                let reduced = reduced.ok_or_else(|| FieldError::new(fields.reduced, "error.reduced_price_required"))?;
+                if reduced >= full {
+                    return Err(FieldError::new(fields.reduced, "error.reduced_price_lower"));
+                }
+                Ok(Price::Solidarity { full, reduced })
+            }
+        }
+    }
+
+    pub fn kind(self) -> PriceKind {
+        match self {
+            Price::Free => PriceKind::Free,
+            Price::Fixed(_) => PriceKind::Fixed,
+            Price::PayWhatYouCan { .. } => PriceKind::PayWhatYouCan,
+            Price::Solidarity { .. } => PriceKind::Solidarity,
+        }
+    }
+
+    /// The amount: the fixed price, the full one of a solidarity price, the suggested one of a
+    /// « prix libre ».
+    pub fn amount(self) -> Option<PriceCents> {
+        match self {
+            Price::Free | Price::PayWhatYouCan { suggested: None } => None,
+            Price::Fixed(a) | Price::PayWhatYouCan { suggested: Some(a) } | Price::Solidarity { full: a, .. } => {
+                Some(a)
+            }
+        }
+    }
+
+    pub fn reduced(self) -> Option<PriceCents> {
+        match self {
+            Price::Solidarity { reduced, .. } => Some(reduced),
+            _ => None,
+        }
+    }
+
+    pub fn is_free(self) -> bool {
+        self == Price::Free
+    }
+}
 
 /// A quantity in thousandths of its unit, so that "1,5 t" is stored exactly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -83,8 +196,8 @@ impl std::fmt::Display for Quantity {
     }
 }
 
-/// A price in euro cents; `None` on a listing means free.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// An amount in euro cents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct PriceCents(i64);
 
 impl PriceCents {
@@ -154,7 +267,14 @@ pub struct ListingInput {
     pub description: String,
     pub quantity: Option<NumberInput>,
     pub unit: Option<String>,
+    /// `free`, `fixed`, `pay_what_you_can` or `solidarity`; when not given, an amount means fixed.
+    pub price_kind: Option<String>,
+    /// The price, the suggested amount of a « prix libre », or the full one of a solidarity price.
     pub price: Option<PriceInput>,
+    /// A solidarity price's reduced amount.
+    pub reduced_price: Option<PriceInput>,
+    /// `total` (the default) or `per_unit`.
+    pub price_basis: Option<String>,
     pub location_name: Option<String>,
     pub latitude: Option<NumberInput>,
     pub longitude: Option<NumberInput>,
@@ -185,6 +305,51 @@ fn parse_coordinate(field: &'static str, value: &NumberInput) -> Result<f64, Fie
     }
 }
 
+/// An amount as typed (euros) or as the API gives it (cents); blank is not given.
+fn parse_amount(field: &'static str, value: &Option<PriceInput>) -> Result<Option<PriceCents>, FieldError> {
+    match value {
+        None => Ok(None),
+        Some(PriceInput::Euros(t)) if t.trim().is_empty() => Ok(None),
+        Some(PriceInput::Cents(c)) => PriceCents::new(field, *c).map(Some),
+        Some(PriceInput::Euros(t)) => PriceCents::parse_euros(field, t).map(Some),
+    }
+}
+
+/// The price and what it is for, with every problem of the price fields. A price per unit needs
+/// a price and a unit chosen (`unit` is the parsed unit, `None` when it was refused).
+fn parse_price(input: &ListingInput, unit: Option<Unit>) -> Result<(Price, PriceBasis), Vec<FieldError>> {
+    let typed =
+        matches!(input.price, Some(PriceInput::Euros(_))) || matches!(input.reduced_price, Some(PriceInput::Euros(_)));
+    let fields = if typed {
+        PriceFields { amount: "price", reduced: "reduced_price" }
+    } else {
+        PriceFields { amount: "price_cents", reduced: "reduced_price_cents" }
+    };
+    let mut errors = FieldErrors::default();
+    let kind = non_empty(&input.price_kind).map(PriceKind::parse).transpose();
+    let kind = errors.take(kind);
+    let amount = errors.take(parse_amount(fields.amount, &input.price));
+    let reduced = errors.take(parse_amount(fields.reduced, &input.reduced_price));
+    let basis = errors.take(non_empty(&input.price_basis).map_or(Ok(PriceBasis::Total), PriceBasis::parse));
+    let (Some(kind), Some(amount), Some(reduced), Some(basis)) = (kind, amount, reduced, basis) else {
+        return Err(errors.0);
+    };
+    let price = errors.take(Price::from_parts(kind, amount, reduced, fields));
+    if let Some(price) = price
+        && basis == PriceBasis::PerUnit
+    {
+        if price.is_free() {
+            errors.push(FieldError::new("price_basis", "error.per_unit_needs_price"));
+        } else if non_empty(&input.unit).is_none() && unit.is_some() {
+            errors.push(FieldError::new("unit", "error.per_unit_needs_unit"));
+        }
+    }
+    match price {
+        Some(price) if errors.is_empty() => Ok((price, if price.is_free() { PriceBasis::Total } else { basis })),
+        _ => Err(errors.0),
+    }
+}
+
 /// A field given and not blank (made of invisible characters only counts as not given).
 fn non_empty(value: &Option<String>) -> Option<&str> {
     value.as_deref().map(str::trim).filter(|v| !is_blank(v))
@@ -200,7 +365,9 @@ pub struct ListingDraft {
     pub description: String,
     pub quantity: Option<Quantity>,
     pub unit: Unit,
-    pub price: Option<PriceCents>,
+    pub price: Price,
+    /// Always `Total` for a free listing.
+    pub price_basis: PriceBasis,
     pub location: Option<Location>,
     pub available_from: Option<Date>,
     pub available_until: Option<Date>,
@@ -227,16 +394,16 @@ impl ListingDraft {
             Some(NumberInput::Number(n)) => errors.take(Quantity::parse_number("quantity", *n).map(Some)),
             Some(NumberInput::Text(t)) => errors.take(Quantity::parse_text("quantity", t).map(Some)),
         };
-        let unit = match non_empty(&input.unit) {
-            None => Some(Unit::Piece),
-            Some(u) => errors.take(Unit::parse(u)),
+        let unit = match (non_empty(&input.unit), mode) {
+            (None, mode) => Some(Unit::default_for(mode.unwrap_or(Mode::Give))),
+            (Some(u), mode) => errors.take(Unit::parse(u).and_then(|unit| match mode {
+                Some(Mode::Service) if !Unit::FOR_SERVICES.contains(&unit) => {
+                    Err(FieldError::new("unit", "error.unit_for_service"))
+                }
+                _ => Ok(unit),
+            })),
         };
-        let price = match &input.price {
-            None => Some(None),
-            Some(PriceInput::Euros(t)) if t.trim().is_empty() => Some(None),
-            Some(PriceInput::Cents(c)) => errors.take(PriceCents::new("price_cents", *c).map(Some)),
-            Some(PriceInput::Euros(t)) => errors.take(PriceCents::parse_euros("price", t).map(Some)),
-        };
+        let (price, price_basis) = errors.take_all(parse_price(input, unit)).unzip();
         let latitude = match &input.latitude {
             Some(NumberInput::Text(t)) if t.trim().is_empty() => Some(None),
             None => Some(None),
@@ -281,6 +448,7 @@ impl ListingDraft {
             quantity,
             unit,
             price,
+            price_basis,
             available_from,
             available_until,
             status,
@@ -295,6 +463,7 @@ impl ListingDraft {
                 Some(quantity),
                 Some(unit),
                 Some(price),
+                Some(price_basis),
                 Some(available_from),
                 Some(available_until),
                 Some(status),
@@ -307,7 +476,8 @@ impl ListingDraft {
                 description,
                 quantity,
                 unit,
-                price: price.filter(|p| p.cents() > 0),
+                price,
+                price_basis,
                 location,
                 available_from,
                 available_until,
@@ -332,7 +502,10 @@ mod tests {
             description: "Biporteur, révisé".into(),
             quantity: Some(NumberInput::Number(1.0)),
             unit: Some("piece".into()),
+            price_kind: None,
             price: None,
+            reduced_price: None,
+            price_basis: None,
             location_name: Some("Lille".into()),
             latitude: Some(NumberInput::Number(50.63)),
             longitude: Some(NumberInput::Number(3.06)),
@@ -345,6 +518,78 @@ mod tests {
 
     fn fields(input: &ListingInput) -> Vec<&'static str> {
         ListingDraft::parse(input).err().unwrap_or_default().iter().map(|e| e.field).collect()
+    }
+
+    fn priced(
+        kind: &str,
+        price: Option<i64>,
+        reduced: Option<i64>,
+        basis: &str,
+        unit: &str,
+    ) -> Result<(Price, PriceBasis), Vec<&'static str>> {
+        let input = ListingInput {
+            price_kind: Some(kind.into()),
+            price: price.map(PriceInput::Cents),
+            reduced_price: reduced.map(PriceInput::Cents),
+            price_basis: Some(basis.into()),
+            unit: Some(unit.into()),
+            ..valid()
+        };
+        ListingDraft::parse(&input)
+            .map(|d| (d.price, d.price_basis))
+            .map_err(|errors| errors.iter().map(|e| e.field).collect())
+    }
+
+    #[test]
+    fn prices_have_a_kind_and_a_basis() {
+        let cents = |c| PriceCents::new("p", c).unwrap();
+        assert_eq!(
+            priced("fixed", Some(150), None, "per_unit", "kg"),
+            Ok((Price::Fixed(cents(150)), PriceBasis::PerUnit))
+        );
+        assert_eq!(
+            priced("pay_what_you_can", None, None, "total", "piece"),
+            Ok((Price::PayWhatYouCan { suggested: None }, PriceBasis::Total))
+        );
+        assert_eq!(
+            priced("solidarity", Some(1200), Some(600), "per_unit", "basket"),
+            Ok((Price::Solidarity { full: cents(1200), reduced: cents(600) }, PriceBasis::PerUnit))
+        );
+        assert_eq!(priced("free", None, None, "total", "piece"), Ok((Price::Free, PriceBasis::Total)));
+        // No kind given (an API client of before, a peer): an amount is a fixed price, none free.
+        let input = ListingInput { price_kind: None, price: Some(PriceInput::Cents(500)), ..valid() };
+        assert_eq!(ListingDraft::parse(&input).map(|d| d.price).ok(), Some(Price::Fixed(cents(500))));
+        assert_eq!(ListingDraft::parse(&valid()).map(|d| d.price).ok(), Some(Price::Free));
+    }
+
+    #[test]
+    fn price_mistakes_name_their_field() {
+        assert_eq!(priced("free", Some(100), None, "total", "piece"), Err(vec!["price_cents"]));
+        assert_eq!(priced("fixed", None, None, "total", "piece"), Err(vec!["price_cents"]));
+        assert_eq!(priced("solidarity", Some(1200), None, "total", "piece"), Err(vec!["reduced_price_cents"]));
+        assert_eq!(priced("solidarity", Some(1200), Some(1200), "total", "piece"), Err(vec!["reduced_price_cents"]));
+        assert_eq!(priced("fixed", Some(1200), Some(600), "total", "piece"), Err(vec!["reduced_price_cents"]));
+        assert_eq!(priced("free", None, None, "per_unit", "piece"), Err(vec!["price_basis"]));
+        assert_eq!(priced("gratis", None, None, "monthly", "piece"), Err(vec!["price_kind", "price_basis"]));
+        let no_unit = ListingInput {
+            unit: None,
+            price_basis: Some("per_unit".into()),
+            price: Some(PriceInput::Cents(100)),
+            ..valid()
+        };
+        let fields: Vec<_> = ListingDraft::parse(&no_unit).err().unwrap_or_default().iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["unit"]);
+    }
+
+    #[test]
+    fn services_are_counted_in_time() {
+        let service =
+            |unit: Option<&str>| ListingInput { mode: "service".into(), unit: unit.map(Into::into), ..valid() };
+        assert_eq!(ListingDraft::parse(&service(None)).map(|d| d.unit).ok(), Some(Unit::Session));
+        assert_eq!(ListingDraft::parse(&service(Some("hour"))).map(|d| d.unit).ok(), Some(Unit::Hour));
+        let fields: Vec<_> =
+            ListingDraft::parse(&service(Some("piece"))).err().unwrap_or_default().iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["unit"]);
     }
 
     #[test]
@@ -470,7 +715,10 @@ impl Listing {
             description: c.description.clone(),
             quantity: c.quantity.map(|q| NumberInput::Number(q.as_f64())),
             unit: Some(c.unit.as_str().to_owned()),
-            price: c.price.map(|p| PriceInput::Cents(p.cents())),
+            price_kind: Some(c.price.kind().as_str().to_owned()),
+            price: c.price.amount().map(|p| PriceInput::Cents(p.cents())),
+            reduced_price: c.price.reduced().map(|p| PriceInput::Cents(p.cents())),
+            price_basis: Some(c.price_basis.as_str().to_owned()),
             location_name: c.location.as_ref().map(|l| l.name.clone()),
             latitude: point.map(|p| NumberInput::Number(p.latitude)),
             longitude: point.map(|p| NumberInput::Number(p.longitude)),

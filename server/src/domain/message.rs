@@ -63,6 +63,17 @@ impl FieldErrors {
         }
     }
 
+    /// Keeps the value when it parsed, records all its errors otherwise.
+    pub fn take_all<T>(&mut self, result: Result<T, Vec<FieldError>>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(errors) => {
+                self.0.extend(errors);
+                None
+            }
+        }
+    }
+
     pub fn push(&mut self, error: FieldError) {
         self.0.push(error);
     }

@@ -41,6 +41,7 @@ pub mod actor;
 pub mod address;
 pub mod category;
 pub mod follow;
+pub mod gazetteer;
 pub mod geo;
 pub mod ids;
 pub mod link;

@@ -37,6 +37,7 @@ pub const PROFILE: Profile = Profile {
                     vous pouvez.",
                 )
                 .quantity(1.0, Unit::Hour)
+                .pay_what_you_can(Some(1000))
                 .at(ROUBAIX_EPEULE),
                 L::offer(
                     Mode::Service,
@@ -44,10 +45,10 @@ pub const PROFILE: Profile = Profile {
                     "Cours de mécanique vélo pour débutants",
                     "Trois séances d'une heure et demie pour apprendre à réparer une crevaison, régler ses \
                     freins et entretenir sa transmission. Six personnes au plus. 15 € les trois séances, \
-                    gratuit au tarif solidaire.",
+                    5 € au tarif solidaire.",
                 )
-                .quantity(4.5, Unit::Hour)
-                .price_cents(1500)
+                .quantity(3.0, Unit::Session)
+                .solidarity(1500, 500)
                 .window(7, 60)
                 .at(ROUBAIX_EPEULE),
                 L::offer(
@@ -55,10 +56,11 @@ pub const PROFILE: Profile = Profile {
                     "bikes-repair",
                     "Dévoilage de roues",
                     "Je redresse vos roues voilées sur le banc de l'atelier ; rayons remplacés si besoin, \
-                    fournis par l'atelier. 5 € la roue.",
+                    fournis par l'atelier. Une séance par roue.",
                 )
-                .quantity(1.0, Unit::Piece)
+                .counted_in(Unit::Session)
                 .price_cents(500)
+                .per_unit()
                 .at(ROUBAIX_EPEULE),
             ],
         },
@@ -79,7 +81,8 @@ pub const PROFILE: Profile = Profile {
                     carte solidaire.",
                 )
                 .quantity(12.0, Unit::Piece)
-                .price_cents(6000),
+                .solidarity(6000, 3000)
+                .per_unit(),
                 L::offer(
                     Mode::Share,
                     "equipment-time",
@@ -227,6 +230,7 @@ pub const PROFILE: Profile = Profile {
                 )
                 .quantity(40.0, Unit::Kg)
                 .price_cents(300)
+                .per_unit()
                 .members_only(),
             ],
         },

@@ -70,8 +70,9 @@ pub const PROFILE: Profile = Profile {
                     de terre en ce moment. Retrait le jeudi à l'épicerie. 12 € le panier, 6 € au tarif \
                     solidaire.",
                 )
-                .quantity(25.0, Unit::Piece)
-                .price_cents(1200)
+                .quantity(25.0, Unit::Basket)
+                .solidarity(1200, 600)
+                .per_unit()
                 .at(VDA_HOTEL_DE_VILLE),
                 L::offer(
                     Mode::Sell,
@@ -80,7 +81,8 @@ pub const PROFILE: Profile = Profile {
                     "Charlotte et Bintje, 1,50 € le kilo (prix indiqué), en sacs de 10 ou 25 kg.",
                 )
                 .quantity(400.0, Unit::Kg)
-                .price_cents(150),
+                .price_cents(150)
+                .per_unit(),
                 L::need(
                     Mode::Swap,
                     "materials-wood",
@@ -174,7 +176,8 @@ pub const PROFILE: Profile = Profile {
                     "Miel toutes fleurs récolté en mai à Tourcoing, en pots de 500 g à 8 €.",
                 )
                 .quantity(40.0, Unit::Piece)
-                .price_cents(800),
+                .price_cents(800)
+                .per_unit(),
                 L::offer(
                     Mode::Lend,
                     "objects-tools",

@@ -13,7 +13,8 @@ use time::{Date, Duration};
 
 use crate::config::{Config, InstanceConfig, RegistrationMode};
 use crate::domain::listing::{
-    ListingInput, ListingStatus, Mode, NumberInput, PriceInput, Purpose, Unit, Visibility, format_date,
+    ListingInput, ListingStatus, Mode, NumberInput, PriceBasis, PriceInput, PriceKind, Purpose, Unit, Visibility,
+    format_date,
 };
 use crate::domain::member::MemberKind;
 
@@ -111,7 +112,11 @@ pub struct SampleListing {
     pub description: &'static str,
     pub quantity: Option<f64>,
     pub unit: Unit,
+    pub price_kind: PriceKind,
+    /// The price, the full one of a solidarity price, the suggested one of a « prix libre ».
     pub price_cents: Option<i64>,
+    pub reduced_price_cents: Option<i64>,
+    pub price_basis: PriceBasis,
     /// `None`: the author's place.
     pub place: Option<Place>,
     /// Days from the day of seeding.
@@ -136,8 +141,11 @@ impl SampleListing {
             title,
             description: text,
             quantity: None,
-            unit: Unit::Piece,
+            unit: if matches!(mode, Mode::Service) { Unit::Session } else { Unit::Piece },
+            price_kind: PriceKind::Free,
             price_cents: None,
+            reduced_price_cents: None,
+            price_basis: PriceBasis::Total,
             place: None,
             available_from_day: None,
             available_until_day: None,
@@ -160,8 +168,34 @@ impl SampleListing {
         Self { quantity: Some(amount), unit, ..self }
     }
 
+    /// A fixed price for the whole listing (or, with [`Self::per_unit`], for each unit).
     pub const fn price_cents(self, cents: i64) -> Self {
-        Self { price_cents: Some(cents), ..self }
+        Self { price_kind: PriceKind::Fixed, price_cents: Some(cents), ..self }
+    }
+
+    /// « Prix libre », with an amount suggested or not.
+    pub const fn pay_what_you_can(self, suggested_cents: Option<i64>) -> Self {
+        Self { price_kind: PriceKind::PayWhatYouCan, price_cents: suggested_cents, ..self }
+    }
+
+    /// « Prix solidaire »: the price, and the reduced one for members who qualify.
+    pub const fn solidarity(self, full_cents: i64, reduced_cents: i64) -> Self {
+        Self {
+            price_kind: PriceKind::Solidarity,
+            price_cents: Some(full_cents),
+            reduced_price_cents: Some(reduced_cents),
+            ..self
+        }
+    }
+
+    /// The price is for each unit of the quantity (« 1,50 € le kg »).
+    pub const fn per_unit(self) -> Self {
+        Self { price_basis: PriceBasis::PerUnit, ..self }
+    }
+
+    /// Counted in `unit` with no quantity given (a service by the hour).
+    pub const fn counted_in(self, unit: Unit) -> Self {
+        Self { unit, ..self }
     }
 
     pub const fn at(self, place: Place) -> Self {
@@ -203,7 +237,10 @@ impl SampleListing {
             description: self.description.to_owned(),
             quantity: self.quantity.map(NumberInput::Number),
             unit: Some(self.unit.as_str().to_owned()),
+            price_kind: Some(self.price_kind.as_str().to_owned()),
             price: self.price_cents.map(PriceInput::Cents),
+            reduced_price: self.reduced_price_cents.map(PriceInput::Cents),
+            price_basis: Some(self.price_basis.as_str().to_owned()),
             location_name: Some(place.name.to_owned()),
             latitude: Some(NumberInput::Number(place.latitude)),
             longitude: Some(NumberInput::Number(place.longitude)),

@@ -62,7 +62,8 @@ fn profiles_are_complete_and_every_listing_validates() {
             let draft = ListingDraft::parse(&listing.input(&author.place, date!(2026 - 11 - 23)))
                 .unwrap_or_else(|e| panic!("{:?} does not validate: {e:?}", listing.title));
             assert_eq!(draft.title, listing.title, "titles are stored as written (seeding matches on them)");
-            assert_eq!(draft.price.map(|p| p.cents()), listing.price_cents);
+            assert_eq!(draft.price.amount().map(|p| p.cents()), listing.price_cents);
+            assert_eq!((draft.price.kind(), draft.price_basis), (listing.price_kind, listing.price_basis));
         }
         let purposes: HashSet<_> = all.iter().map(|(_, l)| l.purpose).collect();
         assert_eq!(purposes.len(), 2, "{}: offers and needs", profile.slug);
@@ -71,6 +72,9 @@ fn profiles_are_complete_and_every_listing_validates() {
     }
     let modes: HashSet<_> = PROFILES.iter().flat_map(|p| p.listings().map(|(_, l)| l.mode)).collect();
     assert_eq!(modes.len(), Mode::ALL.len(), "every mode appears in the sample");
+    let kinds: HashSet<_> = PROFILES.iter().flat_map(|p| p.listings().map(|(_, l)| l.price_kind)).collect();
+    assert_eq!(kinds.len(), PriceKind::ALL.len(), "every kind of price appears in the sample");
+    assert!(PROFILES.iter().any(|p| p.listings().any(|(_, l)| l.price_basis == PriceBasis::PerUnit)));
 }
 
 #[test]

@@ -5,6 +5,7 @@ use std::net::IpAddr;
 use axum::http::StatusCode;
 
 use crate::config::RegistrationMode;
+use crate::domain::gazetteer;
 use crate::domain::geo::Location;
 use crate::domain::ids::{MemberId, new_token, now_ms};
 use crate::domain::member::{
@@ -242,6 +243,20 @@ pub async fn reset_password(db: &Db, username: &str, password: &str) -> AppResul
     Ok(())
 }
 
+/// A place typed by name only: the commune it names gives its point (`domain::gazetteer`), when
+/// the place changed (a profile saved with a name that names no commune keeps it).
+fn locate(member: &Member, location: Option<Location>) -> Result<Option<Location>, crate::domain::FieldError> {
+    match location {
+        Some(Location { name, point: None })
+            if member.location.as_ref() != Some(&Location { name: name.clone(), point: None }) =>
+        {
+            let (name, point) = gazetteer::locate("location.name", &name)?;
+            Ok(Some(Location { name, point: Some(point) }))
+        }
+        other => Ok(other),
+    }
+}
+
 /// A member edits their own profile.
 pub async fn update_profile(
     db: &Db,
@@ -253,7 +268,7 @@ pub async fn update_profile(
     let mut errors = FieldErrors::default();
     let display_name = errors.take(parse_display_name(display_name));
     let description = errors.take(parse_description(description));
-    let location = errors.take(location);
+    let location = errors.take(location).and_then(|location| errors.take(locate(member, location)));
     let (Some(display_name), Some(description), Some(location)) = (display_name, description, location) else {
         return Err(AppError::validation(errors.0));
     };

@@ -2,7 +2,8 @@
 
 use crate::domain::FieldError;
 use crate::domain::category;
-use crate::domain::geo::{Point, parse_radius};
+use crate::domain::gazetteer;
+use crate::domain::geo::parse_radius;
 use crate::domain::listing::{Listing, ListingStatus, Mode, Purpose, Visibility};
 use crate::domain::member::Member;
 use crate::domain::message::FieldErrors;
@@ -74,7 +75,7 @@ impl CatalogueParams {
             .and_then(|c| errors.take(category::parse("category", c)))
             .map(|c| category::with_children(c.id))
             .unwrap_or_default();
-        let near = given(&self.near).and_then(|n| errors.take(Point::parse_pair("near", n)));
+        let near = given(&self.near).and_then(|n| errors.take(gazetteer::point_of("near", n)));
         let radius_km = given(&self.radius_km).and_then(|r| match r.replace(',', ".").parse::<f64>() {
             Ok(r) => errors.take(parse_radius("radius_km", r)),
             Err(_) => errors.take(Err(FieldError::new("radius_km", "error.number"))),

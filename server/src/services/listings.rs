@@ -1,8 +1,9 @@
 //! Listings: who may see, create, edit, close and delete them.
 
 use crate::domain::FieldError;
+use crate::domain::gazetteer;
 use crate::domain::ids::{ListingId, now_ms};
-use crate::domain::listing::{Listing, ListingDraft, ListingInput, ListingStatus, Visibility};
+use crate::domain::listing::{Listing, ListingDraft, ListingInput, ListingStatus, NumberInput, Visibility};
 use crate::domain::member::Member;
 use crate::error::{AppError, AppResult};
 use crate::services::Services;
@@ -36,7 +37,16 @@ pub fn can_delete(listing: &Listing, member: &Member) -> bool {
 
 /// Creates a listing and, in the same transaction, queues its `Create` for other instances.
 pub async fn create(services: &Services, author: &Member, input: &ListingInput) -> AppResult<Listing> {
-    let draft = ListingDraft::parse(input).map_err(AppError::validation)?;
+    let mut input = input.clone();
+    let located = locate(&mut input);
+    let draft = match (ListingDraft::parse(&input), located) {
+        (Ok(draft), Ok(())) => draft,
+        (Ok(_), Err(error)) => return Err(AppError::validation(vec![error])),
+        (Err(mut errors), located) => {
+            errors.extend(located.err());
+            return Err(AppError::validation(errors));
+        }
+    };
     let id = ListingId::new();
     let mut tx = services.write().await?;
     listings::insert(&mut tx, &id, &author.id, &draft, now_ms()).await?;
@@ -45,6 +55,26 @@ pub async fn create(services: &Services, author: &Member, input: &ListingInput) 
     tx.commit().await?;
     tracing::info!(listing.id = %id, member.username = %author.username, "listing created");
     Ok(listing)
+}
+
+/// A place a member typed by name, without coordinates: the coordinates of the commune it names
+/// (found offline, `domain::gazetteer`). A name that names none, or several, is refused, naming
+/// the candidates; with coordinates, the name is the member's to write.
+fn locate(input: &mut ListingInput) -> Result<(), FieldError> {
+    let blank = |v: &Option<NumberInput>| match v {
+        None => true,
+        Some(NumberInput::Text(t)) => t.trim().is_empty(),
+        Some(NumberInput::Number(_)) => false,
+    };
+    let Some(name) = input.location_name.as_deref().filter(|n| !n.trim().is_empty()) else { return Ok(()) };
+    if !blank(&input.latitude) || !blank(&input.longitude) {
+        return Ok(());
+    }
+    let (name, point) = gazetteer::locate("location.name", name)?;
+    input.location_name = Some(name);
+    input.latitude = Some(NumberInput::Number(point.latitude));
+    input.longitude = Some(NumberInput::Number(point.longitude));
+    Ok(())
 }
 
 /// Applies `change` to a listing inside a transaction that also queues what the change means for
@@ -95,8 +125,15 @@ pub async fn edit(
     edit: impl FnOnce(&mut ListingInput) -> Vec<FieldError>,
 ) -> AppResult<Listing> {
     let listing = get_for_change(services.db(), id, member, false).await?;
-    let mut input = listing.to_input();
+    let before = listing.to_input();
+    let mut input = before.clone();
     let mut errors = edit(&mut input);
+    // The place is looked up again only when it changed: a listing stored with a name that names
+    // no commune keeps it through other changes.
+    let place = |i: &ListingInput| (i.location_name.clone(), i.latitude.clone(), i.longitude.clone());
+    if place(&input) != place(&before) {
+        errors.extend(locate(&mut input).err());
+    }
     let draft = match ListingDraft::parse(&input) {
         Ok(draft) if errors.is_empty() => draft,
         Ok(_) => return Err(AppError::validation(errors)),

@@ -142,6 +142,8 @@ pub(crate) async fn upserted(services: &Services, author: &RemoteActor, proposal
         return deleted(services, &author.id, &proposal.id).await;
     }
     let public = proposal.to.iter().chain(&proposal.cc).any(|u| u.as_str() == maillage_federation::PUBLIC);
+    // A service from software that counts it in pieces (`one`): a session, for us.
+    let unit = if data.mode == "service" && data.unit == "piece" { "session".to_owned() } else { data.unit };
     let input = ListingInput {
         purpose: data.purpose,
         mode: data.mode,
@@ -149,8 +151,11 @@ pub(crate) async fn upserted(services: &Services, author: &RemoteActor, proposal
         title: data.title,
         description: data.description,
         quantity: data.quantity.map(NumberInput::Number),
-        unit: Some(data.unit),
+        unit: Some(unit),
+        price_kind: data.price_kind,
         price: data.price_cents.map(PriceInput::Cents),
+        reduced_price: data.reduced_price_cents.map(PriceInput::Cents),
+        price_basis: Some(if data.per_unit { "per_unit" } else { "total" }.to_owned()),
         location_name: data.location_name,
         latitude: data.latitude.map(NumberInput::Number),
         longitude: data.longitude.map(NumberInput::Number),

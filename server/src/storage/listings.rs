@@ -7,8 +7,8 @@ use super::members::{decode, location_from_row};
 use crate::domain::category;
 use crate::domain::ids::{ListingId, MemberId};
 use crate::domain::listing::{
-    Author, Listing, ListingDraft, ListingStatus, Mode, Origin, PriceCents, Purpose, Quantity, Unit, Visibility,
-    parse_date,
+    Author, Listing, ListingDraft, ListingStatus, Mode, Origin, Price, PriceBasis, PriceCents, PriceFields, PriceKind,
+    Purpose, Quantity, Unit, Visibility, parse_date,
 };
 use crate::domain::text::search_form;
 
@@ -17,7 +17,7 @@ use crate::domain::text::search_form;
 pub(super) const SELECT: &str = "SELECT l.seq, l.id, COALESCE(l.member_id, l.remote_author) AS author_id, \
      COALESCE(m.username, r.username) AS username, COALESCE(m.display_name, r.display_name) AS display_name, \
      l.purpose, l.mode, l.category, l.title, l.description, l.quantity_milli, l.unit, l.price_cents, \
-     l.location_name, l.latitude, l.longitude, l.available_from, l.available_until, l.status, l.visibility, \
+     l.price_kind, l.reduced_price_cents, l.price_basis, l.location_name, l.latitude, l.longitude, l.available_from, l.available_until, l.status, l.visibility, \
      l.created_at, l.updated_at, l.origin, l.ap_id, l.origin_url, r.page AS author_page, \
      (SELECT ia.display_name FROM peers p JOIN remote_actors ia ON ia.id = p.actor_id WHERE p.domain = l.origin) \
      AS origin_name \
@@ -60,9 +60,9 @@ fn insert_query(
     let query = sqlx::query(
         "INSERT INTO listings (id, member_id, purpose, mode, category, title, description, quantity_milli, unit, \
          price_cents, location_name, latitude, longitude, available_from, available_until, status, visibility, \
-         search_text, created_at, updated_at) \
+         search_text, price_kind, reduced_price_cents, price_basis, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, CAST($12 AS DOUBLE PRECISION), \
-         CAST($13 AS DOUBLE PRECISION), $14, $15, $16, $17, $18, $19, $19)",
+         CAST($13 AS DOUBLE PRECISION), $14, $15, $16, $17, $18, $19, $20, $21, $22, $22)",
     )
     .bind(id.as_str().to_owned())
     .bind(member_id.as_str().to_owned());
@@ -71,7 +71,7 @@ fn insert_query(
 
 /// Binds a listing's content, in the order every listing statement lists it: purpose, mode, category,
 /// title, description, quantity, unit, price, place name, latitude, longitude, availability from and
-/// until, status, visibility, search text (16 parameters).
+/// until, status, visibility, search text, price kind, reduced price, price basis (19 parameters).
 fn bind_content<'q>(
     query: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>,
     draft: &ListingDraft,
@@ -85,7 +85,7 @@ fn bind_content<'q>(
         .bind(draft.description.clone())
         .bind(draft.quantity.map(Quantity::milli))
         .bind(draft.unit.as_str())
-        .bind(draft.price.map(PriceCents::cents))
+        .bind(draft.price.amount().map(PriceCents::cents))
         .bind(draft.location.as_ref().map(|l| l.name.clone()))
         .bind(super::nullable_real(point.map(|p| p.latitude)))
         .bind(super::nullable_real(point.map(|p| p.longitude)))
@@ -94,6 +94,9 @@ fn bind_content<'q>(
         .bind(draft.status.as_str())
         .bind(draft.visibility.as_str())
         .bind(searchable(draft))
+        .bind(draft.price.kind().as_str())
+        .bind(draft.price.reduced().map(PriceCents::cents))
+        .bind(draft.price_basis.as_str())
 }
 
 /// Replaces a listing's content; returns whether it exists.
@@ -108,7 +111,7 @@ pub async fn update(
          quantity_milli = $6, unit = $7, price_cents = $8, location_name = $9, latitude = CAST($10 AS DOUBLE PRECISION), \
          longitude = CAST($11 AS DOUBLE PRECISION), \
          available_from = $12, available_until = $13, status = $14, visibility = $15, search_text = $16, \
-         updated_at = $17 WHERE id = $18",
+         price_kind = $17, reduced_price_cents = $18, price_basis = $19, updated_at = $20 WHERE id = $21",
     );
     let done = bind_content(query, draft).bind(now).bind(id.as_str()).execute(&mut *conn).await?;
     Ok(done.rows_affected() > 0)
@@ -173,13 +176,15 @@ pub async fn upsert_remote(
     let query = sqlx::query(
         "INSERT INTO listings (id, member_id, purpose, mode, category, title, description, quantity_milli, \
          unit, price_cents, location_name, latitude, longitude, available_from, available_until, status, \
-         visibility, search_text, created_at, updated_at, origin, ap_id, remote_author, origin_url) \
+         visibility, search_text, price_kind, reduced_price_cents, price_basis, created_at, updated_at, origin, \
+         ap_id, remote_author, origin_url) \
          VALUES ($1, NULL, $2, $3, $4, $5, $6, $7, $8, $9, $10, CAST($11 AS DOUBLE PRECISION), \
-         CAST($12 AS DOUBLE PRECISION), $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23) \
+         CAST($12 AS DOUBLE PRECISION), $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26) \
          ON CONFLICT (ap_id) DO UPDATE SET purpose = excluded.purpose, mode = excluded.mode, \
          category = excluded.category, title = excluded.title, description = excluded.description, \
          quantity_milli = excluded.quantity_milli, unit = excluded.unit, price_cents = excluded.price_cents, \
-         location_name = excluded.location_name, latitude = excluded.latitude, longitude = excluded.longitude, \
+         price_kind = excluded.price_kind, reduced_price_cents = excluded.reduced_price_cents, \
+         price_basis = excluded.price_basis, location_name = excluded.location_name, latitude = excluded.latitude, longitude = excluded.longitude, \
          available_from = excluded.available_from, available_until = excluded.available_until, \
          status = excluded.status, visibility = excluded.visibility, search_text = excluded.search_text, \
          updated_at = excluded.updated_at, origin_url = excluded.origin_url \
@@ -292,6 +297,18 @@ pub async fn count(conn: &mut AnyConnection) -> Result<i64, sqlx::Error> {
     sqlx::query("SELECT COUNT(*) AS n FROM listings").fetch_one(&mut *conn).await?.try_get("n")
 }
 
+fn price_from_row(row: &AnyRow) -> Result<Price, sqlx::Error> {
+    let cents = |column: &'static str| -> Result<Option<PriceCents>, sqlx::Error> {
+        match row.try_get::<Option<i64>, _>(column)? {
+            Some(cents) => decode(column, PriceCents::new(column, cents)).map(Some),
+            None => Ok(None),
+        }
+    };
+    let kind = decode("price_kind", PriceKind::parse(&row.try_get::<String, _>("price_kind")?))?;
+    let fields = PriceFields { amount: "price_cents", reduced: "reduced_price_cents" };
+    decode("price_cents", Price::from_parts(Some(kind), cents("price_cents")?, cents("reduced_price_cents")?, fields))
+}
+
 pub(super) fn from_row(row: &AnyRow) -> Result<Listing, sqlx::Error> {
     let text = |column: &str| row.try_get::<String, _>(column);
     let date = |column: &'static str| -> Result<Option<time::Date>, sqlx::Error> {
@@ -308,10 +325,8 @@ pub(super) fn from_row(row: &AnyRow) -> Result<Listing, sqlx::Error> {
         description: text("description")?,
         quantity: row.try_get::<Option<i64>, _>("quantity_milli")?.map(Quantity::from_milli),
         unit: decode("unit", Unit::parse(&text("unit")?))?,
-        price: match row.try_get::<Option<i64>, _>("price_cents")? {
-            Some(cents) => Some(decode("price_cents", PriceCents::new("price_cents", cents))?),
-            None => None,
-        },
+        price: price_from_row(row)?,
+        price_basis: decode("price_basis", PriceBasis::parse(&text("price_basis")?))?,
         location: location_from_row(row)?,
         available_from: date("available_from")?,
         available_until: date("available_until")?,

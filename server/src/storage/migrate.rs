@@ -45,6 +45,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../../migrations/sqlite/0005_search_index_without_pending_list.sql"),
         postgres: include_str!("../../../migrations/postgres/0005_search_index_without_pending_list.sql"),
     },
+    Migration {
+        version: 6,
+        name: "prices_and_units",
+        sqlite: include_str!("../../../migrations/sqlite/0006_prices_and_units.sql"),
+        postgres: include_str!("../../../migrations/postgres/0006_prices_and_units.sql"),
+    },
 ];
 
 pub async fn run(db: &Db) -> anyhow::Result<()> {

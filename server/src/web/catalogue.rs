@@ -8,6 +8,7 @@ use super::PageCtx;
 use super::forms::{Choice, Field, FieldMessages, enum_choices};
 use super::views::ListingView;
 use crate::domain::category::CATEGORIES;
+use crate::domain::gazetteer;
 use crate::domain::listing::{Mode, Purpose};
 use crate::error::{AppError, AppResult};
 use crate::services::catalogue::{self, CatalogueParams};
@@ -30,6 +31,8 @@ struct CataloguePage {
     page: i64,
     previous_url: Option<String>,
     next_url: Option<String>,
+    /// When `near` is a name several communes share: each of them, and the search near it.
+    place_candidates: Vec<(String, String)>,
 }
 
 /// The search form's fields, in the order it shows them.
@@ -74,24 +77,12 @@ pub async fn page(
         Err(error) if !error.fields.is_empty() => (Vec::new(), 1, false, FieldMessages::new(t, &error.fields, FIELDS)),
         Err(error) => return Err(error),
     };
-    let page_url = |number: i64| {
-        let mut query = url::form_urlencoded::Serializer::new(String::new());
-        for (key, value) in [
-            ("q", &params.q),
-            ("purpose", &params.purpose),
-            ("mode", &params.mode),
-            ("category", &params.category),
-            ("near", &params.near),
-            ("radius_km", &params.radius_km),
-            ("sort", &params.sort),
-            ("scope", &params.scope),
-        ] {
-            if let Some(value) = value.as_deref().filter(|v| !v.trim().is_empty()) {
-                query.append_pair(key, value);
-            }
+    let page_url = |number: i64| search_url(&params, params.near.as_deref(), number);
+    let place_candidates = match params.near.as_deref() {
+        Some(near) if errors.has("near") => {
+            gazetteer::candidates(near).iter().map(|c| (c.label(), search_url(&params, Some(&c.label()), 1))).collect()
         }
-        query.append_pair("page", &number.to_string());
-        format!("/?{}", query.finish())
+        _ => Vec::new(),
     };
     let purposes =
         enum_choices(t, "purpose", Purpose::ALL.iter().map(|p| p.as_str()), params.purpose.as_deref().unwrap_or(""));
@@ -113,6 +104,7 @@ pub async fn page(
             .iter()
             // In use: given, and not the default the form sends with every search.
             .any(|(p, default)| p.as_deref().map(str::trim).is_some_and(|v| !v.is_empty() && v != *default)),
+        place_candidates,
         previous_url: (page > 1).then(|| page_url(page - 1)),
         next_url: has_more.then(|| page_url(page + 1)),
         ctx,
@@ -127,6 +119,27 @@ pub async fn page(
     .render()
     .map_err(AppError::internal)?;
     Ok(Html(html))
+}
+
+/// The catalogue's URL for these parameters, with `near` as given, at page `number`.
+fn search_url(params: &CatalogueParams, near: Option<&str>, number: i64) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    for (key, value) in [
+        ("q", params.q.as_deref()),
+        ("purpose", params.purpose.as_deref()),
+        ("mode", params.mode.as_deref()),
+        ("category", params.category.as_deref()),
+        ("near", near),
+        ("radius_km", params.radius_km.as_deref()),
+        ("sort", params.sort.as_deref()),
+        ("scope", params.scope.as_deref()),
+    ] {
+        if let Some(value) = value.filter(|v| !v.trim().is_empty()) {
+            query.append_pair(key, value);
+        }
+    }
+    query.append_pair("page", &number.to_string());
+    format!("/?{}", query.finish())
 }
 
 /// The category `<select>` options, sub-categories indented under their parent.

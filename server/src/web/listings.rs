@@ -11,8 +11,12 @@ use super::confirm::ConfirmPage;
 use super::forms::{Choice, Field, FieldMessages, enum_choices};
 use super::views::{ListingView, amount, decimal};
 use super::{FormAuthor, PageCtx, done};
+use crate::domain::gazetteer;
+use crate::domain::geo::Point;
 use crate::domain::ids::ListingId;
-use crate::domain::listing::{ListingInput, ListingStatus, Mode, NumberInput, PriceInput, Purpose, Unit, Visibility};
+use crate::domain::listing::{
+    ListingInput, ListingStatus, Mode, NumberInput, PriceBasis, PriceInput, PriceKind, Purpose, Unit, Visibility,
+};
 use crate::error::{AppError, AppResult};
 use crate::http::auth::SignedIn;
 use crate::http::csrf::CsrfForm;
@@ -68,8 +72,13 @@ pub struct ListingForm {
     description: String,
     quantity: String,
     unit: String,
+    price_kind: String,
     price: String,
+    reduced_price: String,
+    price_basis: String,
     location_name: String,
+    /// The commune chosen among those a shared name offered (its label, which names it alone).
+    place_choice: String,
     latitude: String,
     longitude: String,
     available_from: String,
@@ -79,6 +88,15 @@ pub struct ListingForm {
 
 fn text(value: Option<String>) -> String {
     value.unwrap_or_default()
+}
+
+/// An amount as the form shows it: `12,50` in French.
+fn euros_typed(t: Tr, value: &Option<PriceInput>) -> String {
+    match value {
+        Some(PriceInput::Cents(c)) => amount(t, *c),
+        Some(PriceInput::Euros(e)) => e.clone(),
+        None => String::new(),
+    }
 }
 
 impl ListingForm {
@@ -92,8 +110,16 @@ impl ListingForm {
             description: self.description.clone(),
             quantity: number(&self.quantity),
             unit: Some(self.unit.clone()),
-            price: (!self.price.trim().is_empty()).then(|| PriceInput::Euros(self.price.clone())),
-            location_name: Some(self.location_name.clone()),
+            // Given even when empty, so that errors name the form's fields (`price`, not `price_cents`).
+            price_kind: Some(self.price_kind.clone()),
+            price: Some(PriceInput::Euros(self.price.clone())),
+            reduced_price: Some(PriceInput::Euros(self.reduced_price.clone())),
+            price_basis: Some(self.price_basis.clone()),
+            location_name: Some(if self.place_choice.trim().is_empty() {
+                self.location_name.clone()
+            } else {
+                self.place_choice.clone()
+            }),
             latitude: number(&self.latitude),
             longitude: number(&self.longitude),
             available_from: Some(self.available_from.clone()),
@@ -111,6 +137,12 @@ impl ListingForm {
             Some(NumberInput::Text(t)) => t.clone(),
             None => String::new(),
         };
+        let from_name = match (&input.location_name, &input.latitude, &input.longitude) {
+            (Some(name), Some(NumberInput::Number(latitude)), Some(NumberInput::Number(longitude))) => {
+                gazetteer::is_point_of(name, Point { latitude: *latitude, longitude: *longitude })
+            }
+            _ => false,
+        };
         Self {
             purpose: input.purpose.clone(),
             mode: input.mode.clone(),
@@ -122,14 +154,16 @@ impl ListingForm {
                 other => coordinate(other),
             },
             unit: text(input.unit.clone()),
-            price: match &input.price {
-                Some(PriceInput::Cents(c)) => amount(t, *c),
-                Some(PriceInput::Euros(e)) => e.clone(),
-                None => String::new(),
-            },
+            price_kind: text(input.price_kind.clone()),
+            price: euros_typed(t, &input.price),
+            reduced_price: euros_typed(t, &input.reduced_price),
+            price_basis: text(input.price_basis.clone()),
             location_name: text(input.location_name.clone()),
-            latitude: coordinate(&input.latitude),
-            longitude: coordinate(&input.longitude),
+            place_choice: String::new(),
+            // Coordinates found from the name are not shown: the name is the place, and a new name
+            // is looked up again.
+            latitude: if from_name { String::new() } else { coordinate(&input.latitude) },
+            longitude: if from_name { String::new() } else { coordinate(&input.longitude) },
             available_from: text(input.available_from.clone()),
             available_until: text(input.available_until.clone()),
             visibility: text(input.visibility.clone()),
@@ -146,7 +180,10 @@ const FIELDS: &[Field] = &[
     Field { name: "category", input: "category", label: "listing.category" },
     Field { name: "quantity", input: "quantity", label: "listing.quantity" },
     Field { name: "unit", input: "unit", label: "listing_form.unit" },
+    Field { name: "price_kind", input: "price_kind", label: "listing_form.price_kind" },
     Field { name: "price", input: "price", label: "listing_form.price" },
+    Field { name: "reduced_price", input: "reduced_price", label: "listing_form.reduced_price" },
+    Field { name: "price_basis", input: "price_basis", label: "listing_form.price_basis" },
     Field { name: "visibility", input: "visibility", label: "listing.visibility" },
     Field { name: "location.name", input: "location_name", label: "listing_form.place_name" },
     Field { name: "location.latitude", input: "latitude", label: "listing_form.latitude" },
@@ -168,7 +205,11 @@ struct ListingFormPage {
     modes: Vec<Choice>,
     categories: Vec<Choice>,
     units: Vec<Choice>,
+    price_kinds: Vec<Choice>,
+    price_bases: Vec<Choice>,
     visibilities: Vec<Choice>,
+    /// The communes a shared place name offers, to choose from (their labels).
+    place_candidates: Vec<String>,
 }
 
 /// Which form: a new listing, or the edit form of the listing with this id.
@@ -191,7 +232,14 @@ fn form_page(ctx: PageCtx, target: Target<'_>, form: ListingForm, errors: FieldM
         modes: enum_choices(t, "mode", Mode::ALL.iter().map(|m| m.as_str()), &form.mode),
         categories: category_choices(t.code(), Some(&form.category)),
         units: enum_choices(t, "unit", Unit::ALL.iter().map(|u| u.as_str()), &form.unit),
+        price_kinds: enum_choices(t, "price_kind", PriceKind::ALL.iter().map(|k| k.as_str()), &form.price_kind),
+        price_bases: enum_choices(t, "price_basis", PriceBasis::ALL.iter().map(|b| b.as_str()), &form.price_basis),
         visibilities: enum_choices(t, "visibility", Visibility::ALL.iter().map(|v| v.as_str()), &form.visibility),
+        place_candidates: if errors.has("location.name") {
+            gazetteer::candidates(&form.location_name).iter().map(|c| c.label()).collect()
+        } else {
+            Vec::new()
+        },
         ctx,
         form,
         errors,
@@ -204,6 +252,8 @@ pub async fn new_form(SignedIn(_): SignedIn, ctx: PageCtx) -> AppResult<Html<Str
         mode: "lend".to_owned(),
         unit: "piece".to_owned(),
         quantity: "1".to_owned(),
+        price_kind: "free".to_owned(),
+        price_basis: "total".to_owned(),
         visibility: "public".to_owned(),
         ..ListingForm::default()
     };
@@ -370,7 +420,7 @@ mod tests {
     #[test]
     fn numbers_typed_the_french_way_are_understood() {
         let draft = ListingDraft::parse(&form().to_input(None)).map_err(|e| format!("{e:?}"));
-        let draft = draft.as_ref().map(|d| (d.quantity.map(|q| q.as_f64()), d.price.map(|p| p.cents())));
+        let draft = draft.as_ref().map(|d| (d.quantity.map(|q| q.as_f64()), d.price.amount().map(|p| p.cents())));
         assert_eq!(draft, Ok((Some(1.5), Some(1250))));
     }
 
@@ -378,11 +428,38 @@ mod tests {
     fn empty_fields_mean_not_given() {
         let empty = ListingForm { quantity: " ".to_owned(), price: String::new(), ..form() };
         let input = empty.to_input(None);
-        assert!(input.quantity.is_none() && input.price.is_none(), "{input:?}");
+        assert!(input.quantity.is_none(), "{input:?}");
+        let draft = ListingDraft::parse(&input).map_err(|e| format!("{e:?}"));
+        assert_eq!(draft.map(|d| d.price), Ok(crate::domain::listing::Price::Free));
         // A form with nothing in it is a list of field errors, not a failure to parse.
         let errors = ListingDraft::parse(&ListingForm::default().to_input(None)).err().unwrap_or_default();
         let fields: Vec<&str> = errors.iter().map(|e| e.field).collect();
         assert_eq!(fields, ["purpose", "mode", "category", "title"]);
+    }
+
+    fn errors_of(form: ListingForm) -> Vec<&'static str> {
+        let errors = ListingDraft::parse(&form.to_input(None)).err().unwrap_or_default();
+        errors.iter().map(|e| e.field).collect()
+    }
+
+    #[test]
+    fn price_mistakes_point_at_the_form_field_to_correct() {
+        let per_unit = |unit: &str| ListingForm { price_basis: "per_unit".into(), unit: unit.into(), ..form() };
+        assert_eq!(errors_of(per_unit("")), ["unit"], "a price per unit without a unit");
+        assert!(errors_of(per_unit("kg")).is_empty());
+        let free = ListingForm { price_kind: "free".into(), ..form() };
+        assert_eq!(errors_of(free), ["price"], "an amount left on a free listing");
+        let solidarity =
+            |reduced: &str| ListingForm { price_kind: "solidarity".into(), reduced_price: reduced.into(), ..form() };
+        assert_eq!(errors_of(solidarity("")), ["reduced_price"]);
+        assert_eq!(errors_of(solidarity("13")), ["reduced_price"], "higher than the price");
+        assert!(errors_of(solidarity("6")).is_empty());
+        let libre = ListingForm { price_kind: "pay_what_you_can".into(), price: String::new(), ..form() };
+        assert!(errors_of(libre).is_empty(), "a « prix libre » needs no amount");
+        let service = ListingForm { mode: "service".into(), unit: "kg".into(), ..form() };
+        assert_eq!(errors_of(service), ["unit"], "a service is counted in time");
+        let per_unit_free = ListingForm { price_kind: "free".into(), price: String::new(), ..per_unit("kg") };
+        assert_eq!(errors_of(per_unit_free), ["price_basis"]);
     }
 
     #[test]

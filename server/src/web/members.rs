@@ -11,6 +11,7 @@ use super::listings::render;
 use super::views::{ListingView, date};
 use super::{FormAuthor, PageCtx, done};
 use crate::domain::FieldError;
+use crate::domain::gazetteer;
 use crate::domain::geo::Location;
 use crate::domain::member::{Member, MemberStatus};
 use crate::error::{AppError, AppResult};
@@ -86,6 +87,8 @@ pub struct ProfileForm {
     display_name: String,
     description: String,
     location_name: String,
+    /// The commune chosen among those a shared name offered.
+    place_choice: String,
     latitude: String,
     longitude: String,
 }
@@ -106,6 +109,18 @@ struct ProfileFormPage {
     username: String,
     form: ProfileForm,
     errors: FieldMessages,
+    place_candidates: Vec<String>,
+}
+
+impl ProfileFormPage {
+    fn new(ctx: PageCtx, username: String, form: ProfileForm, errors: FieldMessages) -> Self {
+        let place_candidates = if errors.has("location.name") {
+            gazetteer::candidates(&form.location_name).iter().map(|c| c.label()).collect()
+        } else {
+            Vec::new()
+        };
+        Self { ctx, username, form, errors, place_candidates }
+    }
 }
 
 fn own_profile(member: &Member, username: &str) -> AppResult<()> {
@@ -118,15 +133,18 @@ pub async fn edit_form(
     Path(username): Path<String>,
 ) -> AppResult<Html<String>> {
     own_profile(&member, &username)?;
-    let point = member.location.as_ref().and_then(|l| l.point);
+    let name = member.location.as_ref().map(|l| l.name.clone()).unwrap_or_default();
+    // Coordinates found from the name are not shown: the name is the place.
+    let point = member.location.as_ref().and_then(|l| l.point).filter(|p| !gazetteer::is_point_of(&name, *p));
     let form = ProfileForm {
         display_name: member.display_name.clone(),
         description: member.description.clone(),
-        location_name: member.location.as_ref().map(|l| l.name.clone()).unwrap_or_default(),
+        location_name: name,
+        place_choice: String::new(),
         latitude: point.map(|p| p.latitude.to_string()).unwrap_or_default(),
         longitude: point.map(|p| p.longitude.to_string()).unwrap_or_default(),
     };
-    render(ProfileFormPage { ctx, username: member.username.to_string(), form, errors: FieldMessages::default() })
+    render(ProfileFormPage::new(ctx, member.username.to_string(), form, FieldMessages::default()))
 }
 
 fn parse_coordinate(field: &'static str, value: &str) -> Result<Option<f64>, FieldError> {
@@ -147,13 +165,14 @@ pub async fn update(
     own_profile(&member, &username)?;
     let location = parse_coordinate("location.latitude", &form.latitude).and_then(|lat| {
         let lon = parse_coordinate("location.longitude", &form.longitude)?;
-        Location::parse(Some(&form.location_name), lat, lon)
+        let name = if form.place_choice.trim().is_empty() { &form.location_name } else { &form.place_choice };
+        Location::parse(Some(name), lat, lon)
     });
     match accounts::update_profile(state.db(), &member, &form.display_name, &form.description, location).await {
         Ok(member) => Ok(done(&format!("/members/{}", member.username), "profile_saved").into_response()),
         Err(error) if !error.fields.is_empty() => {
             let errors = FieldMessages::new(ctx.t, &error.fields, FIELDS);
-            let page = ProfileFormPage { ctx, username: member.username.to_string(), form, errors };
+            let page = ProfileFormPage::new(ctx, member.username.to_string(), form, errors);
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(page)?).into_response())
         }
         Err(error) => Err(error),

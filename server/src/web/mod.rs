@@ -29,6 +29,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(catalogue::page))
         .route("/static/style.css", get(assets::stylesheet))
+        .route("/static/places.js", get(assets::places_script))
         .route("/static/favicon.svg", get(assets::favicon))
         .route("/favicon.ico", get(assets::favicon))
         .route("/listings", post(listings::create))

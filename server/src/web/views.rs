@@ -4,7 +4,7 @@
 use time::Date;
 
 use crate::domain::link::WebLink;
-use crate::domain::listing::{Listing, Purpose};
+use crate::domain::listing::{Listing, Price, PriceBasis, PriceCents, Purpose, Unit};
 use crate::i18n::Tr;
 
 /// A listing as a catalogue card or a detail page shows it.
@@ -59,11 +59,32 @@ pub fn amount(t: Tr, cents: i64) -> String {
     format!("{}{separator}{:02}", cents / 100, cents % 100)
 }
 
-/// A price: `12,50 €` in French (with a no-break space), `€12.50` in English.
+/// A price: `12,50 €` in French (with a no-break space), `€12.50` in English; whole euros
+/// without decimals (`12 €`).
 pub fn euros(t: Tr, cents: i64) -> String {
-    let separator = if t.code() == "fr" { ',' } else { '.' };
-    let text = format!("{}{separator}{:02}", cents / 100, cents % 100);
+    let text = amount(t, cents);
     if t.code() == "fr" { format!("{text}\u{a0}€") } else { format!("€{text}") }
+}
+
+/// What a listing asks, as its reader says it: « Gratuit », « 1,50 € le kg », « 20 € de l'heure »,
+/// « Prix libre (conseillé : 5 €) », « 12 € le panier · prix solidaire 6 € ».
+pub fn price_text(t: Tr, price: Price, basis: PriceBasis, unit: Unit) -> String {
+    let per_unit = basis == PriceBasis::PerUnit;
+    let amount = |cents: PriceCents| {
+        let text = euros(t, cents.cents());
+        if per_unit { format!("{text}\u{a0}{}", t.t(&format!("per_unit.{unit}"))) } else { text }
+    };
+    match price {
+        Price::Free => t.t("listing.free").to_owned(),
+        Price::Fixed(cents) => amount(cents),
+        Price::PayWhatYouCan { suggested: None } => t.t("price.pay_what_you_can").to_owned(),
+        Price::PayWhatYouCan { suggested: Some(cents) } => {
+            t.t1("price.pay_what_you_can_suggested", "amount", &amount(cents))
+        }
+        Price::Solidarity { full, reduced } => {
+            t.t1("price.solidarity", "amount", &amount(full)).replace("{reduced}", &euros(t, reduced.cents()))
+        }
+    }
 }
 
 /// A coordinate as maps write it, with a dot and at most five decimals (about a metre): `50.63`.
@@ -117,7 +138,7 @@ impl ListingView {
             status_code: c.status.as_str(),
             visibility: t.t(&format!("visibility.{}", c.visibility)),
             quantity,
-            price: c.price.map_or_else(|| t.t("listing.free").to_owned(), |p| euros(t, p.cents())),
+            price: price_text(t, c.price, c.price_basis, c.unit),
             place,
             coordinates: point.map(|p| format!("{}, {}", coordinate(p.latitude), coordinate(p.longitude))),
             map_url: point.map(|p| {
@@ -175,9 +196,38 @@ mod tests {
         assert_eq!(amount(fr(), 300), "3");
         assert_eq!(euros(fr(), 1250), "12,50\u{a0}€");
         assert_eq!(euros(en(), 5), "€0.05");
+        assert_eq!(euros(fr(), 1200), "12\u{a0}€");
         assert_eq!(coordinate(50.63), "50.63");
         assert_eq!(coordinate(-3.0), "-3");
         assert_eq!(coordinate(3.123456), "3.12346");
+    }
+
+    #[test]
+    fn prices_say_what_they_are_for() {
+        let cents = |c| PriceCents::new("p", c).unwrap();
+        let per = PriceBasis::PerUnit;
+        let text = |t, price, basis, unit| price_text(t, price, basis, unit).replace('\u{a0}', " ");
+        assert_eq!(text(fr(), Price::Fixed(cents(150)), per, Unit::Kg), "1,50 € le kg");
+        assert_eq!(text(en(), Price::Fixed(cents(150)), per, Unit::Kg), "€1.50 per kg");
+        assert_eq!(text(fr(), Price::Fixed(cents(2000)), per, Unit::Hour), "20 € de l'heure");
+        assert_eq!(text(fr(), Price::Fixed(cents(9000)), PriceBasis::Total, Unit::Piece), "90 €");
+        assert_eq!(text(en(), Price::Fixed(cents(800)), per, Unit::Piece), "€8 each");
+        assert_eq!(text(fr(), Price::Free, PriceBasis::Total, Unit::Piece), "Gratuit");
+        assert_eq!(
+            text(fr(), Price::PayWhatYouCan { suggested: None }, PriceBasis::Total, Unit::Session),
+            "Prix libre"
+        );
+        assert_eq!(
+            text(fr(), Price::PayWhatYouCan { suggested: Some(cents(500)) }, per, Unit::Session),
+            "Prix libre (conseillé : 5 € la séance)"
+        );
+        assert_eq!(
+            text(en(), Price::PayWhatYouCan { suggested: Some(cents(500)) }, PriceBasis::Total, Unit::Session),
+            "Pay what you can (suggested €5)"
+        );
+        let solidarity = Price::Solidarity { full: cents(1200), reduced: cents(600) };
+        assert_eq!(text(fr(), solidarity, per, Unit::Basket), "12 € le panier · prix solidaire 6 €");
+        assert_eq!(text(en(), solidarity, PriceBasis::Total, Unit::Basket), "€12 · solidarity price €6");
     }
 
     #[test]

@@ -120,11 +120,23 @@ async fn patch_changes_given_fields_and_null_clears_optional_ones() {
     assert_eq!(cleared["available_from"], "2026-12-01");
     assert_eq!(cleared["unit"], "hour");
 
-    // The location merges field by field, and `null` removes it.
+    // The location merges field by field, and `null` removes it; a new name alone is a new place,
+    // looked up in the gazetteer.
+    let moved = patch(&app, &target, &token, json!({"location": {"latitude": 50.64}})).await.json();
+    assert_eq!(moved["location"], json!({"name": "Lille", "latitude": 50.64, "longitude": 3.06}));
     let moved = patch(&app, &target, &token, json!({"location": {"name": "Roubaix"}})).await.json();
-    assert_eq!(moved["location"], json!({"name": "Roubaix", "latitude": 50.63, "longitude": 3.06}));
+    assert_eq!(moved["location"], json!({"name": "Roubaix", "latitude": 50.6942, "longitude": 3.1746}));
+    // Coordinates removed from a commune's name: the commune's own come back.
+    let moved = patch(&app, &target, &token, json!({"location": {"latitude": 50.7, "longitude": 3.2}})).await.json();
+    assert_eq!(moved["location"], json!({"name": "Roubaix", "latitude": 50.7, "longitude": 3.2}));
     let moved = patch(&app, &target, &token, json!({"location": {"latitude": null, "longitude": null}})).await.json();
-    assert_eq!(moved["location"], json!({"name": "Roubaix", "latitude": null, "longitude": null}));
+    assert_eq!(moved["location"], json!({"name": "Roubaix", "latitude": 50.6942, "longitude": 3.1746}));
+    // A name that names no commune, without coordinates, is refused; the listing stays.
+    let reply = app.json(Method::PATCH, &target, Some(&token), &json!({"location": {"name": "Chez moi"}})).await;
+    reply.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert!(reply.json()["fields"]["location.name"].as_str().unwrap_or_default().contains("Chez moi"), "{reply:?}");
+    let kept = app.get(&target, Some(&token)).await.json();
+    assert_eq!(kept["location"]["name"], "Roubaix");
     let nowhere = patch(&app, &target, &token, json!({"location": null})).await.json();
     assert_eq!(nowhere["location"], Value::Null);
 

@@ -171,6 +171,7 @@ async fn response_examples_have_the_shape_of_real_answers() {
     let near = &page["items"][0];
     let error = app.get("/api/v1/me", None).await.json();
     let categories = app.get("/api/v1/categories", None).await.json();
+    let places = app.get("/api/v1/places?q=roub", None).await.json();
     // A peer without any network: a blocked domain is one.
     let admin = app.member("yasmine", Role::Admin).await;
     let peer =
@@ -249,6 +250,13 @@ async fn response_examples_have_the_shape_of_real_answers() {
                                 let id = item["id"].as_str().unwrap();
                                 let real = categories["items"].as_array().unwrap().iter().find(|c| c["id"] == id);
                                 assert_eq!(Some(item), real, "{what}");
+                            }
+                        }
+                        "#/components/schemas/PlaceList" => {
+                            for item in example["items"].as_array().unwrap() {
+                                let real =
+                                    places["items"].as_array().unwrap().iter().find(|p| p["insee"] == item["insee"]);
+                                assert_eq!(Some(item), real, "{what}: the gazetteer's own answer");
                             }
                         }
                         "#/components/schemas/Error" => {

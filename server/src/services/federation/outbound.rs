@@ -11,7 +11,7 @@ use super::{actors, rfc3339};
 use crate::domain::actor::{ActorKey, OurActor};
 use crate::domain::follow::FollowState;
 use crate::domain::ids::{new_id, now_ms};
-use crate::domain::listing::{Listing, ListingStatus, Visibility};
+use crate::domain::listing::{Listing, ListingStatus, PriceBasis, Visibility};
 use crate::services::{Services, Write};
 use crate::storage::followers;
 use crate::storage::follows::{self, FollowRow};
@@ -35,7 +35,10 @@ pub fn listing_data(listing: &Listing) -> ListingData {
         description: c.description.clone(),
         quantity: c.quantity.map(|q| q.as_f64()),
         unit: c.unit.as_str().to_owned(),
-        price_cents: c.price.map(|p| p.cents()),
+        price_kind: Some(c.price.kind().as_str().to_owned()),
+        price_cents: c.price.amount().map(|p| p.cents()),
+        reduced_price_cents: c.price.reduced().map(|p| p.cents()),
+        per_unit: c.price_basis == PriceBasis::PerUnit,
         location_name: c.location.as_ref().map(|l| l.name.clone()),
         latitude: point.map(|p| p.latitude),
         longitude: point.map(|p| p.longitude),
