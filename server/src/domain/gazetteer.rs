@@ -231,11 +231,8 @@ impl Gazetteer {
                 return decide(found);
             }
         }
-        match (postal_code, name_words.is_empty()) {
-            // A postal code alone (or beside words that name nothing): its communes.
-            (Some(code), _) => decide(self.with_postal_code(code).collect()),
-            _ => Lookup::NotFound,
-        }
+        // A postal code alone (or beside words that name nothing): its communes.
+        postal_code.map_or(Lookup::NotFound, |code| decide(self.with_postal_code(code).collect()))
     }
 
     fn suggest(&'static self, text: &str, limit: usize) -> Vec<&'static Commune> {
@@ -309,11 +306,7 @@ pub fn point_of(field: &'static str, text: &str) -> Result<Point, FieldError> {
     if is_coordinates(text) {
         return Point::parse_pair(field, text);
     }
-    match lookup(text) {
-        Lookup::Found(commune) => Ok(commune.point()),
-        Lookup::Ambiguous(candidates) => Err(ambiguous(field, text, &candidates)),
-        Lookup::NotFound => Err(FieldError::new(field, "error.place_not_found").with("place", text.trim())),
-    }
+    locate(field, text).map(|(_, point)| point)
 }
 
 /// A place a member typed without coordinates: the name to keep and the point of the commune it

@@ -38,15 +38,8 @@ pub fn can_delete(listing: &Listing, member: &Member) -> bool {
 /// Creates a listing and, in the same transaction, queues its `Create` for other instances.
 pub async fn create(services: &Services, author: &Member, input: &ListingInput) -> AppResult<Listing> {
     let mut input = input.clone();
-    let located = locate(&mut input);
-    let draft = match (ListingDraft::parse(&input), located) {
-        (Ok(draft), Ok(())) => draft,
-        (Ok(_), Err(error)) => return Err(AppError::validation(vec![error])),
-        (Err(mut errors), located) => {
-            errors.extend(located.err());
-            return Err(AppError::validation(errors));
-        }
-    };
+    let errors = locate(&mut input).err().into_iter().collect();
+    let draft = validated(&input, errors)?;
     let id = ListingId::new();
     let mut tx = services.write().await?;
     listings::insert(&mut tx, &id, &author.id, &draft, now_ms()).await?;
@@ -55,6 +48,19 @@ pub async fn create(services: &Services, author: &Member, input: &ListingInput) 
     tx.commit().await?;
     tracing::info!(listing.id = %id, member.username = %author.username, "listing created");
     Ok(listing)
+}
+
+/// The listing `input` describes, when it is valid and there are no `errors` already (those of
+/// fields that could not be read); else every error at once.
+fn validated(input: &ListingInput, mut errors: Vec<FieldError>) -> AppResult<ListingDraft> {
+    match ListingDraft::parse(input) {
+        Ok(draft) if errors.is_empty() => Ok(draft),
+        Ok(_) => Err(AppError::validation(errors)),
+        Err(invalid) => {
+            errors.extend(invalid);
+            Err(AppError::validation(errors))
+        }
+    }
 }
 
 /// A place a member typed by name, without coordinates: the coordinates of the commune it names
@@ -134,14 +140,7 @@ pub async fn edit(
     if place(&input) != place(&before) {
         errors.extend(locate(&mut input).err());
     }
-    let draft = match ListingDraft::parse(&input) {
-        Ok(draft) if errors.is_empty() => draft,
-        Ok(_) => return Err(AppError::validation(errors)),
-        Err(invalid) => {
-            errors.extend(invalid);
-            return Err(AppError::validation(errors));
-        }
-    };
+    let draft = validated(&input, errors)?;
     let updated =
         change(services, &listing, async |conn| listings::update(conn, &listing.id, &draft, now_ms()).await).await?;
     tracing::info!(listing.id = %listing.id, "listing updated");
