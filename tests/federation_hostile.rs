@@ -8,6 +8,7 @@
 
 mod common;
 
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use common::fed::{
@@ -378,4 +379,90 @@ async fn eventually_value<T>(mut find: impl FnMut() -> Option<T>) -> T {
         assert!(std::time::Instant::now() < deadline, "timed out waiting");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// A server of files for the photo test: each path's bytes, and how many times each was asked for.
+async fn file_server(files: Vec<(&'static str, Vec<u8>)>) -> (String, Arc<Mutex<Vec<String>>>) {
+    use axum::response::IntoResponse;
+    let asked = Arc::new(Mutex::new(Vec::new()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://localhost:{}", listener.local_addr().unwrap().port());
+    let files: Arc<Vec<(&'static str, Vec<u8>)>> = Arc::new(files);
+    let log = asked.clone();
+    let app = axum::Router::new().fallback(move |uri: axum::http::Uri| {
+        let files = files.clone();
+        let log = log.clone();
+        async move {
+            log.lock().unwrap().push(uri.path().to_owned());
+            match files.iter().find(|(path, _)| *path == uri.path()) {
+                // Every file claims to be a JPEG: what it is, is for the reader to find out.
+                Some((_, bytes)) => ([("content-type", "image/jpeg")], bytes.clone()).into_response(),
+                None => StatusCode::NOT_FOUND.into_response(),
+            }
+        }
+    });
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (base, asked)
+}
+
+#[tokio::test]
+async fn a_peer_s_photos_are_shown_only_once_read_and_encoded_again_here() {
+    let (a, _admin_a, b, _admin_b) = peered_pair().await;
+    member_with_key(&a, "alice").await;
+    let mut good = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(image::RgbImage::new(800, 600))
+        .write_to(&mut good, image::ImageFormat::Png)
+        .unwrap();
+    let mut huge = good.get_ref().clone();
+    huge.resize(20 << 20, 0);
+    let files = vec![
+        ("/ok.png", good.into_inner()),
+        ("/huge.png", huge),
+        ("/page.jpg", b"<html><script>alert(1)</script></html>".to_vec()),
+    ];
+    let (files_at, asked) = file_server(files).await;
+    let alice = format!("{}members/alice", a.public_url());
+    let id = format!("{}listings/fedcba9876543210fedcba9876543210", a.public_url());
+    let mut object = proposal(&id, &alice, "Établi pliant", None);
+    object["attachment"] = json!([
+        {"type": "Image", "mediaType": "image/png", "url": format!("{files_at}/ok.png"), "name": "Un établi", "width": 800, "height": 600},
+        {"type": "Document", "mediaType": "image/jpeg", "url": format!("{files_at}/huge.png"), "name": "Trop lourd"},
+        {"type": "Image", "url": [{"type": "Link", "href": format!("{files_at}/page.jpg")}], "name": "x".repeat(5_000)},
+        {"type": "Image", "url": "javascript:alert(1)"},
+        {"type": "Image", "url": "ftp://files.example/a.jpg"},
+        {"type": "Document", "mediaType": "video/mp4", "url": format!("{files_at}/film.mp4")},
+    ]);
+    let create = activity("Create", &format!("{}activities/photos", a.public_url()), &alice, object);
+    let reply = Signing::as_member(&a, "alice").await.post(&format!("{}inbox", b.public_url()), &create).await;
+    assert_eq!(reply.status, StatusCode::ACCEPTED, "{reply:?}");
+    let item = || async { b.api().search(&[("scope", "peers")]).await.json()["items"][0].clone() };
+    let photos = item().await["photos"].as_array().unwrap().clone();
+    // What is no web link or no image is not kept; an alt text is cut to 300 characters.
+    assert_eq!(photos.len(), 3, "{photos:?}");
+    assert!(!item().await.to_string().contains("javascript"));
+    assert_eq!(photos[2]["alt"].as_str().unwrap().chars().count(), 300);
+    // Nothing is fetched until someone looks; then each file once, and only what reads as a photo
+    // is served, from here.
+    assert!(asked.lock().unwrap().is_empty());
+    let status_of = |photo: &Value| {
+        let url = photo["url"].as_str().unwrap().to_owned();
+        async move { reqwest::get(&url).await.unwrap().status() }
+    };
+    assert!(photos.iter().all(|p| p["url"].as_str().unwrap().starts_with(&b.public_url())), "{photos:?}");
+    assert_eq!(status_of(&photos[0]).await, StatusCode::OK);
+    assert_eq!(status_of(&photos[1]).await, StatusCode::NOT_FOUND, "a file over the size limit is shown");
+    assert_eq!(status_of(&photos[2]).await, StatusCode::NOT_FOUND, "a web page is shown as a photo");
+    for photo in &photos {
+        status_of(photo).await;
+    }
+    let mut seen = asked.lock().unwrap().clone();
+    seen.sort();
+    assert_eq!(seen, ["/huge.png", "/ok.png", "/page.jpg"], "each file is fetched once");
+    // The refused ones are no longer offered; the good one has its real size.
+    let photos = item().await["photos"].as_array().unwrap().clone();
+    assert_eq!(photos.len(), 1, "{photos:?}");
+    assert_eq!(photos[0]["alt"], "Un établi");
+    assert_eq!((photos[0]["width"].as_u64(), photos[0]["height"].as_u64()), (Some(800), Some(600)));
+    a.stop().await;
+    b.stop().await;
 }

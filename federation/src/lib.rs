@@ -16,6 +16,7 @@ pub mod error;
 pub mod fetch;
 pub mod inbox;
 pub mod keys;
+pub mod media;
 pub mod nodeinfo;
 pub mod port;
 pub mod proposal;

@@ -58,6 +58,85 @@ pub struct ListingData {
     pub available_from: Option<String>,
     pub available_until: Option<String>,
     pub status: String,
+    /// The listing's photos, in order (the first is its cover).
+    pub photos: Vec<PhotoData>,
+}
+
+/// A photo of a listing: where its largest rendition is, its size, and what it shows in words.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PhotoData {
+    pub url: Option<Url>,
+    pub media_type: String,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    /// The alt text (`name`), empty when there is none.
+    pub alt: String,
+}
+
+/// A photo on the wire: an `Image` attachment with `mediaType`, `url`, `width`, `height` and its alt
+/// text as `name`, which Mastodon shows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Attachment {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub media_type: String,
+    pub url: Url,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
+}
+
+/// The largest width or height believed of an attachment (a hint for the page's layout only).
+const MAX_ANNOUNCED_SIDE: u64 = 20_000;
+
+impl Attachment {
+    /// One attachment as another server wrote it, if it is an image: `Image`, or `Document` with an
+    /// image's `mediaType` (Mastodon's media); `url` a string, a `Link` or a list of them.
+    fn read(value: &serde_json::Value) -> Option<Self> {
+        let kind = value.get("type")?.as_str()?;
+        let media_type = value.get("mediaType").and_then(|m| m.as_str()).unwrap_or_default();
+        let is_image = kind == "Image" || (kind == "Document" && media_type.starts_with("image/"));
+        if !is_image || !(media_type.is_empty() || media_type.starts_with("image/")) {
+            return None;
+        }
+        let href = |v: &serde_json::Value| -> Option<Url> {
+            match v {
+                serde_json::Value::String(s) => Url::parse(s).ok(),
+                serde_json::Value::Object(link) => {
+                    link.get("href").and_then(|h| h.as_str()).and_then(|h| Url::parse(h).ok())
+                }
+                _ => None,
+            }
+        };
+        let url = match value.get("url")? {
+            serde_json::Value::Array(links) => links.iter().find_map(href),
+            other => href(other),
+        }?;
+        let side = |key: &str| {
+            value.get(key).and_then(|v| v.as_u64()).filter(|n| (1..=MAX_ANNOUNCED_SIDE).contains(n)).map(|n| n as u32)
+        };
+        Some(Attachment {
+            kind: "Image".to_owned(),
+            media_type: if media_type.is_empty() { "image/jpeg".to_owned() } else { media_type.to_owned() },
+            url,
+            name: value.get("name").and_then(|n| n.as_str()).map(str::to_owned),
+            width: side("width"),
+            height: side("height"),
+        })
+    }
+}
+
+/// `attachment`: one object or a list; what is not an image we can show is left out.
+fn attachments<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Attachment>, D::Error> {
+    Ok(match Option::<serde_json::Value>::deserialize(deserializer)? {
+        Some(serde_json::Value::Array(items)) => items.iter().filter_map(Attachment::read).collect(),
+        Some(item @ serde_json::Value::Object(_)) => Attachment::read(&item).into_iter().collect(),
+        _ => Vec::new(),
+    })
 }
 
 /// `["Proposal", "Note"]` on the way out; on the way in, any `type` that names `Proposal`.
@@ -172,6 +251,9 @@ pub struct Proposal {
     /// Ours: the unit when OM 2 has no name for it (a session, a basket), `hasUnit` being `one`.
     #[serde(default, skip_serializing_if = "Option::is_none", rename = "maillage:unit")]
     pub unit: Option<String>,
+    /// The photos, as `Image` attachments.
+    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "attachments")]
+    pub attachment: Vec<Attachment>,
 }
 
 fn number_as_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
@@ -346,6 +428,20 @@ impl Proposal {
             suggested_price: d.price_cents.filter(|c| pay_what_you_can && *c > 0).map(euros),
             reduced_price: d.reduced_price_cents.filter(|_| kind == "solidarity").map(euros),
             unit: UNITS_WITHOUT_OM2.contains(&d.unit.as_str()).then(|| d.unit.clone()),
+            attachment: d
+                .photos
+                .iter()
+                .filter_map(|p| {
+                    Some(Attachment {
+                        kind: "Image".to_owned(),
+                        media_type: p.media_type.clone(),
+                        url: p.url.clone()?,
+                        name: Some(p.alt.clone()).filter(|a| !a.is_empty()),
+                        width: p.width,
+                        height: p.height,
+                    })
+                })
+                .collect(),
         }
     }
 
@@ -353,6 +449,7 @@ impl Proposal {
     /// web link (`target::safe_link`: no `javascript:`, and `https` outside insecure local mode).
     pub fn received(mut self, insecure_local: bool) -> Self {
         self.url = crate::target::safe_link(self.url.take(), insecure_local);
+        self.attachment.retain(|a| crate::target::safe_link(Some(a.url.clone()), insecure_local).is_some());
         self
     }
 
@@ -466,6 +563,17 @@ impl Proposal {
             available_from: self.start_time.as_deref().map(date_part),
             available_until: self.end_time.as_deref().map(date_part),
             status: self.status.clone().unwrap_or_else(|| "active".to_owned()),
+            photos: self
+                .attachment
+                .iter()
+                .map(|a| PhotoData {
+                    url: Some(a.url.clone()),
+                    media_type: a.media_type.clone(),
+                    width: a.width,
+                    height: a.height,
+                    alt: a.name.clone().unwrap_or_default(),
+                })
+                .collect(),
         }
     }
 }
@@ -534,6 +642,7 @@ mod tests {
             available_from: Some("2026-12-01".into()),
             available_until: None,
             status: "active".into(),
+            photos: Vec::new(),
         }
     }
 

@@ -37,15 +37,29 @@ impl Federation {
 
     /// GETs a WebFinger document, following one redirect (a domain may delegate WebFinger to the
     /// host of its server). 404 and 410 mean "no such account".
-    async fn webfinger(&self, mut url: Url) -> Result<serde_json::Value, FederationError> {
+    async fn webfinger(&self, url: Url) -> Result<serde_json::Value, FederationError> {
         /// More than any real JRD; enough to refuse a server that sends megabytes.
         const MAX_BYTES: usize = 64 * 1024;
+        let body = self.get_bounded(url, "application/jrd+json, application/json", MAX_BYTES).await?;
+        serde_json::from_slice(&body).map_err(|_| FederationError::NotFound)
+    }
+
+    /// An unsigned GET of `url` that follows one redirect, every URL through the target rules before
+    /// any connection, and reads at most `max_bytes` of the answer (a larger one is refused, not
+    /// cut). 404 and 410 are [`FederationError::NotFound`].
+    pub(crate) async fn get_bounded(
+        &self,
+        mut url: Url,
+        accept: &str,
+        max_bytes: usize,
+    ) -> Result<Vec<u8>, FederationError> {
         let unreachable = |what: String| FederationError::Unreachable(what);
+        self.check(&url)?;
         for redirects in 0..2 {
             let response = self
                 .client
                 .get(url.clone())
-                .header(reqwest::header::ACCEPT, "application/jrd+json, application/json")
+                .header(reqwest::header::ACCEPT, accept)
                 .send()
                 .await
                 .map_err(|e| unreachable(format!("{url}: {}", crate::error::describe_request_error(&e))))?;
@@ -67,7 +81,7 @@ impl Federation {
             if !status.is_success() {
                 return Err(unreachable(format!("{url} answered HTTP {}", status.as_u16())));
             }
-            if response.content_length().is_some_and(|n| n > MAX_BYTES as u64) {
+            if response.content_length().is_some_and(|n| n > max_bytes as u64) {
                 return Err(unreachable(format!("{url}: the answer is too large")));
             }
             let mut body = Vec::new();
@@ -78,11 +92,11 @@ impl Federation {
                 .map_err(|e| unreachable(format!("{url}: {}", crate::error::describe_request_error(&e))))?
             {
                 body.extend_from_slice(&chunk);
-                if body.len() > MAX_BYTES {
+                if body.len() > max_bytes {
                     return Err(unreachable(format!("{url}: the answer is too large")));
                 }
             }
-            return serde_json::from_slice(&body).map_err(|_| FederationError::NotFound);
+            return Ok(body);
         }
         Err(unreachable(format!("{url}: too many redirects")))
     }

@@ -53,6 +53,12 @@ impl Urls {
     }
 
     /// An activity we send, under its own id (dereferenceable for the ones we keep).
+    /// A file of `/media/` (an image's rendition, `ID-WIDTH.jpg`).
+    pub fn media(&self, file: &str) -> Url {
+        self.at(&format!("/media/{file}"))
+    }
+
+    /// An activity we send, under its own id (dereferenceable for the ones we keep).
     pub fn activity(&self, id: &str) -> Url {
         self.at(&format!("/activities/{id}"))
     }

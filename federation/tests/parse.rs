@@ -457,6 +457,7 @@ fn a_maillage_listing_with_a_price_reads_back_as_it_was_published() {
             available_from: Some("2026-12-01".into()),
             available_until: Some("2027-01-31".into()),
             status: "active".into(),
+            photos: Vec::new(),
         }
     );
 }

@@ -12,7 +12,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
 use insta::assert_json_snapshot;
-use maillage_federation::proposal::{ListingData, Proposal, ProposalParts};
+use maillage_federation::proposal::{ListingData, PhotoData, Proposal, ProposalParts};
 use maillage_federation::vocab::ActorKind;
 use maillage_federation::{LocalActor, Urls, activities, context, nodeinfo, webfinger};
 use serde_json::Value;
@@ -116,6 +116,7 @@ fn offer_data() -> ListingData {
         available_from: Some("2026-12-01".into()),
         available_until: Some("2027-01-31".into()),
         status: "active".into(),
+        photos: Vec::new(),
     }
 }
 
@@ -139,6 +140,7 @@ fn need_data() -> ListingData {
         available_from: None,
         available_until: None,
         status: "active".into(),
+        photos: Vec::new(),
     }
 }
 
@@ -162,6 +164,7 @@ fn baskets_data() -> ListingData {
         available_from: None,
         available_until: None,
         status: "active".into(),
+        photos: Vec::new(),
     }
 }
 
@@ -185,6 +188,7 @@ fn repair_data() -> ListingData {
         available_from: None,
         available_until: None,
         status: "active".into(),
+        photos: Vec::new(),
     }
 }
 
@@ -208,6 +212,7 @@ fn loan_data() -> ListingData {
         available_from: None,
         available_until: None,
         status: "active".into(),
+        photos: Vec::new(),
     }
 }
 
@@ -280,6 +285,7 @@ snapshots![
     proposal_loan,
     proposal_per_unit_solidarity,
     proposal_pay_what_you_can,
+    proposal_with_photos,
     create_public,
     create_peers,
     update_public,
@@ -342,6 +348,24 @@ mod build {
 
     pub fn proposal_pay_what_you_can() -> Value {
         served(&proposal(REPAIR, &repair_data(), "2026-12-03T09:14:02.090Z", None, true))
+    }
+
+    pub fn proposal_with_photos() -> Value {
+        let photo = |id: &str, alt: &str, (width, height): (u32, u32)| PhotoData {
+            url: Some(urls().media(&format!("{id}-{width}.jpg"))),
+            media_type: "image/jpeg".into(),
+            width: Some(width),
+            height: Some(height),
+            alt: alt.into(),
+        };
+        let data = ListingData {
+            photos: vec![
+                photo("0f1e2d3c4b5a69788796a5b4c3d2e1f0", "Le biporteur vert, caisse ouverte", (1280, 960)),
+                photo("a1b2c3d4e5f60718293a4b5c6d7e8f90", "", (960, 1280)),
+            ],
+            ..loan_data()
+        };
+        served(&proposal(LOAN, &data, "2026-11-23T11:50:04.217Z", None, true))
     }
 
     pub fn create_public() -> Value {
@@ -544,7 +568,7 @@ fn the_examples_of_federation_md_are_documents_under_snapshot() {
         );
         examples += 1;
     }
-    assert_eq!(examples, 24, "examples found in {}", path.display());
+    assert_eq!(examples, 25, "examples found in {}", path.display());
 }
 
 // ---- the captures of Maillage in `tests/assets/` -------------------------------------------------------

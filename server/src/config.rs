@@ -30,6 +30,7 @@ pub struct Config {
     pub instance: InstanceConfig,
     pub federation: FederationConfig,
     pub limits: LimitsConfig,
+    pub media: MediaConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -169,6 +170,48 @@ fn parse_network(entry: &str) -> Result<ipnet::IpNet, ConfigError> {
         })
 }
 
+/// Photos: what an upload may be, and the room photos take on disk (`DATA_DIR/media/`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct MediaConfig {
+    /// The largest photo file accepted, in megabytes.
+    pub max_photo_mb: u32,
+    /// The largest photo accepted, in megapixels (width × height). Reading one takes about 3 bytes
+    /// of memory per pixel.
+    pub max_photo_megapixels: u32,
+    /// The room the photos uploaded here may take, in megabytes (every width kept of them); 0 for
+    /// no limit.
+    pub storage_mb: u32,
+    /// The room other servers' photos may take, in megabytes: the oldest fetched are let go (and
+    /// fetched again when someone looks at them).
+    pub remote_cache_mb: u32,
+}
+
+impl Default for MediaConfig {
+    fn default() -> Self {
+        Self { max_photo_mb: 15, max_photo_megapixels: 50, storage_mb: 5_000, remote_cache_mb: 1_000 }
+    }
+}
+
+impl MediaConfig {
+    /// What one file may be.
+    pub fn image_limits(&self) -> crate::services::images::ImageLimits {
+        crate::services::images::ImageLimits {
+            max_bytes: self.max_photo_mb as usize * (1 << 20),
+            max_pixels: u64::from(self.max_photo_megapixels) * 1_000_000,
+        }
+    }
+
+    /// The room ours may take, in bytes; `None` for no limit.
+    pub fn storage_bytes(&self) -> Option<u64> {
+        (self.storage_mb > 0).then(|| u64::from(self.storage_mb) << 20)
+    }
+
+    pub fn remote_cache_bytes(&self) -> u64 {
+        u64::from(self.remote_cache_mb) << 20
+    }
+}
+
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum RegistrationMode {
@@ -187,6 +230,7 @@ impl Default for Config {
             instance: InstanceConfig::default(),
             federation: FederationConfig::default(),
             limits: LimitsConfig::default(),
+            media: MediaConfig::default(),
         }
     }
 }
@@ -245,6 +289,10 @@ const ENVIRONMENT: &[(&str, &[&str], EnvKind)] = &[
     ("MAILLAGE_LIMITS_REGISTRATION_PER_HOUR", &["limits", "registration_per_hour"], EnvKind::Integer),
     ("MAILLAGE_LIMITS_API_BURST", &["limits", "api_burst"], EnvKind::Integer),
     ("MAILLAGE_LIMITS_API_PER_HOUR", &["limits", "api_per_hour"], EnvKind::Integer),
+    ("MAILLAGE_MEDIA_MAX_PHOTO_MB", &["media", "max_photo_mb"], EnvKind::Integer),
+    ("MAILLAGE_MEDIA_MAX_PHOTO_MEGAPIXELS", &["media", "max_photo_megapixels"], EnvKind::Integer),
+    ("MAILLAGE_MEDIA_STORAGE_MB", &["media", "storage_mb"], EnvKind::Integer),
+    ("MAILLAGE_MEDIA_REMOTE_CACHE_MB", &["media", "remote_cache_mb"], EnvKind::Integer),
 ];
 
 impl Config {
@@ -355,6 +403,12 @@ impl Config {
             return bad(key, "must be at least 1 (to lift the limits, set `limits.enabled = false`)");
         }
         self.limits.proxy_networks()?;
+        if !(1..=200).contains(&self.media.max_photo_mb) {
+            return bad("media.max_photo_mb", "must be between 1 and 200 (megabytes)");
+        }
+        if !(1..=200).contains(&self.media.max_photo_megapixels) {
+            return bad("media.max_photo_megapixels", "must be between 1 and 200 (megapixels)");
+        }
         if tracing_filter_is_invalid(&self.log) {
             return bad("log", "is not a valid log filter (try `info` or `maillage_server=debug,info`)");
         }

@@ -10,11 +10,11 @@ use crate::http::{BODY_LIMIT_BYTES, csrf, encoding, errors, lang, limits, securi
 use crate::state::AppState;
 
 pub fn router(state: AppState) -> Router {
-    let api = crate::api::routes()
+    let api = crate::api::routes(&state.config().media)
         .layer(errors::catch_panics())
         .layer(middleware::from_fn_with_state(state.clone(), limits::limit_api))
         .layer(middleware::from_fn(crate::api::errors::render_api_errors));
-    let web = crate::web::routes()
+    let web = crate::web::routes(&state.config().media)
         .layer(middleware::from_fn(encoding::refuse_non_utf8_query))
         .layer(errors::catch_panics())
         .layer(middleware::from_fn_with_state(state.clone(), crate::web::errors::render_web_errors))
@@ -22,6 +22,7 @@ pub fn router(state: AppState) -> Router {
     let app = Router::new()
         .nest("/api/v1", api)
         .merge(crate::activitypub::routes().layer(errors::catch_panics()))
+        .merge(crate::web::media::routes().layer(errors::catch_panics()))
         .merge(web)
         .layer(middleware::from_fn_with_state(state.clone(), crate::activitypub::negotiate))
         .layer(middleware::from_fn_with_state(state.clone(), lang::negotiate_language))

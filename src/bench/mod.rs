@@ -8,6 +8,7 @@ mod collections;
 mod federation;
 mod load;
 mod login;
+mod photos;
 mod seed;
 mod server;
 
@@ -67,6 +68,9 @@ enum BenchCommand {
     /// Failed logins under attack: resident memory before, at the peak of and after 200 concurrent
     /// failed logins, and the answers per second (401 and 429), with the rate limits off and on.
     Login(login::LoginArgs),
+    /// Photos: resident memory at rest and with the gazetteer loaded, then the time and memory of
+    /// uploading 12-megapixel JPEGs.
+    Photos(photos::PhotosArgs),
 }
 
 /// Remote followers of the instance actor (its followers collection is one of the measured ones).
@@ -91,6 +95,7 @@ pub async fn run(mut args: BenchArgs) -> anyhow::Result<()> {
     match args.command.take() {
         Some(BenchCommand::Federation(federation)) => return federation::run(federation).await,
         Some(BenchCommand::Login(login)) => return login::run(login).await,
+        Some(BenchCommand::Photos(photos)) => return photos::run(photos).await,
         None => {}
     }
     let (root, temporary) = match &args.data_dir {

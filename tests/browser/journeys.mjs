@@ -24,6 +24,8 @@ const bikes = `http://${bikesDomain}`;
 const grocery = `http://${groceryDomain}`;
 const PASSWORD = 'demo-maillage-2026';
 const FEDERATION_DEADLINE_MS = 30_000;
+// A photo to upload: one of the demo's own (drawn for the project, CC0).
+const samplePhoto = new URL('../../server/data/sample-photos/escabeau.jpg', import.meta.url).pathname;
 
 // A word that no sample listing has, so that the new listing is the only answer to a search for it.
 const stamp = Date.now().toString(36);
@@ -282,6 +284,38 @@ step('publishes a listing through the form and sees it on its page', async () =>
     "the map link points at Lille's centre");
   assert.equal(await page.locator('main section.owner-actions').count(), 1, 'its author can manage it');
   await shot(page, '08-new-listing');
+});
+
+step('adds a photo to the new listing, with its description, without any script', async () => {
+  await follow(page, page.locator('main section.owner-actions a', { hasText: 'Ajouter des photos' }));
+  assert.match(await text(page.locator('main h1')), /^Photos de « /);
+  await page.locator('#photo').setInputFiles(samplePhoto);
+  await page.locator('#alt').fill('Un escabeau en aluminium à cinq marches');
+  await shot(page, '08b-photos-form');
+  const response = await follow(page, page.locator('main form[enctype="multipart/form-data"] button[type=submit]'));
+  assert.equal(response.status(), 200);
+  assert.equal(await text(page.locator('main .notice[role=status]')), 'Photo ajoutée.');
+  assert.equal(await page.locator('ol.photo-list img').count(), 1);
+  await open(page, newListingUrl);
+  const img = page.locator('main .gallery img').first();
+  assert.equal(await img.getAttribute('alt'), 'Un escabeau en aluminium à cinq marches');
+  assert.match(await img.getAttribute('srcset'), /-320\.jpg 320w, .*-640\.jpg 640w, .*-1280\.jpg 1280w/);
+  await img.evaluate((el) => el.decode());
+  assert.ok(await img.evaluate((el) => el.naturalWidth > 0), 'the photo does not load');
+  await shot(page, '08c-listing-with-photo');
+});
+
+step("the demo's listings show their photos on the catalogue, on a phone too", async () => {
+  for (const p of [page, phonePage]) {
+    await open(p, `${lending}/`);
+    const thumbnails = p.locator('ul.cards img.thumbnail');
+    assert.ok((await thumbnails.count()) >= 3, `${await thumbnails.count()} cards with a photo`);
+    const first = thumbnails.first();
+    await first.scrollIntoViewIfNeeded();
+    await first.evaluate((el) => el.decode());
+    assert.ok(await first.evaluate((el) => el.naturalWidth > 0), 'a thumbnail does not load');
+  }
+  await shot(phonePage, '08d-catalogue-phone-photos');
 });
 
 step('finds the new listing in the catalogue, as a listing of this cooperative', async () => {

@@ -344,7 +344,7 @@ impl std::fmt::Debug for Reply {
 }
 
 impl Reply {
-    async fn read(response: reqwest::Response) -> Self {
+    pub async fn read(response: reqwest::Response) -> Self {
         let status = response.status();
         let headers = response.headers().clone();
         let text = response.text().await.expect("reading the response body");
@@ -508,6 +508,11 @@ pub struct Browser {
 }
 
 impl Browser {
+    /// The instance's address (`http://127.0.0.1:PORT`).
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
     fn absolute(&self, path: &str) -> String {
         if path.starts_with("http://") || path.starts_with("https://") {
             path.to_owned()

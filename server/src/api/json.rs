@@ -120,6 +120,7 @@ fn shape_error(code: &'static str, key: &'static str, detail: &str) -> AppError 
 /// serde can be named with a `&'static str`. Names a client invents are not in it (the message
 /// still quotes them).
 const KNOWN_FIELDS: &[&str] = &[
+    "alt",
     "available_from",
     "available_until",
     "category",
@@ -133,6 +134,7 @@ const KNOWN_FIELDS: &[&str] = &[
     "location.longitude",
     "location.name",
     "mode",
+    "move",
     "near",
     "page",
     "password",

@@ -20,6 +20,7 @@ mod federation;
 mod json;
 mod listing_body;
 mod listings;
+mod photos;
 mod places;
 mod sessions;
 mod views;
@@ -42,6 +43,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/listings/{id}"),
     ("PATCH", "/listings/{id}"),
     ("DELETE", "/listings/{id}"),
+    ("POST", "/listings/{id}/photos"),
+    ("PATCH", "/listings/{id}/photos/{photo}"),
+    ("DELETE", "/listings/{id}/photos/{photo}"),
     ("GET", "/admin/members"),
     ("POST", "/admin/members/{username}/{action}"),
     ("GET", "/admin/peers"),
@@ -69,6 +73,9 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         ("GET", "/listings/{id}") => get(listings::get),
         ("PATCH", "/listings/{id}") => patch(listings::update),
         ("DELETE", "/listings/{id}") => delete(listings::delete),
+        ("POST", "/listings/{id}/photos") => post(photos::add),
+        ("PATCH", "/listings/{id}/photos/{photo}") => patch(photos::update),
+        ("DELETE", "/listings/{id}/photos/{photo}") => delete(photos::remove),
         ("GET", "/admin/members") => get(admin::members),
         ("POST", "/admin/members/{username}/{action}") => post(admin::act),
         ("GET", "/admin/peers") => get(federation::peers),
@@ -84,10 +91,18 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
     Some(handler)
 }
 
-pub fn routes() -> Router<AppState> {
+/// The API; `media` sets the body limit of photo uploads.
+pub fn routes(media: &crate::config::MediaConfig) -> Router<AppState> {
     let mut router = Router::new();
     for (method, path) in ROUTES {
-        match handler(method, path) {
+        let handler = handler(method, path).map(|h| {
+            if *path == "/listings/{id}/photos" {
+                h.layer(axum::extract::DefaultBodyLimit::max(crate::http::upload::body_limit(media)))
+            } else {
+                h
+            }
+        });
+        match handler {
             // Routes on the same path merge their methods.
             Some(handler) => router = router.route(path, handler),
             None => tracing::error!(method, path, "API route without a handler"),

@@ -40,6 +40,51 @@ impl Links {
     pub fn listing(&self, id: &ListingId) -> String {
         self.page(&format!("listings/{id}"))
     }
+
+    /// An image's rendition `width` pixels wide.
+    pub fn media(&self, image: &crate::domain::ids::ImageId, width: u32) -> String {
+        self.page(&format!("media/{}", crate::domain::photo::file_name(image, width)))
+    }
+}
+
+/// A listing's photo: its id (for `PATCH` and `DELETE …/photos/{photo}`), its alt text, and each
+/// width it is served at.
+#[derive(Debug, Serialize)]
+pub struct PhotoJson {
+    pub id: crate::domain::ids::ImageId,
+    pub alt: String,
+    /// The size of the largest rendition.
+    pub width: u32,
+    pub height: u32,
+    /// The largest rendition's URL.
+    pub url: String,
+    pub renditions: Vec<RenditionJson>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RenditionJson {
+    pub width: u32,
+    pub height: u32,
+    pub url: String,
+}
+
+impl PhotoJson {
+    pub fn new(links: &Links, photo: &crate::domain::photo::Photo) -> Self {
+        let image = &photo.image;
+        let widths = image.offered_widths();
+        let largest = widths.last().copied().unwrap_or(image.width);
+        Self {
+            id: image.id.clone(),
+            alt: photo.alt.clone(),
+            width: largest,
+            height: image.height_at(largest),
+            url: links.media(&image.id, largest),
+            renditions: widths
+                .iter()
+                .map(|w| RenditionJson { width: *w, height: image.height_at(*w), url: links.media(&image.id, *w) })
+                .collect(),
+        }
+    }
 }
 
 /// Unix milliseconds as an RFC 3339 UTC time (`2026-11-23T08:07:40.123Z`).
@@ -169,6 +214,8 @@ pub struct ListingJson {
     pub status: &'static str,
     pub visibility: &'static str,
     pub author: AuthorJson,
+    /// In their order, the first being the cover.
+    pub photos: Vec<PhotoJson>,
     /// For a listing from a peered instance: that instance and the listing's page there.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub origin: Option<OriginJson>,
@@ -221,6 +268,7 @@ impl ListingJson {
                     None => links.member(&listing.author.username),
                 },
             },
+            photos: listing.photos.iter().filter(|p| p.image.shown()).map(|p| PhotoJson::new(links, p)).collect(),
             origin: listing.origin.as_ref().map(|o| OriginJson {
                 instance: o.domain.clone(),
                 url: WebLink::parse(&o.page).map_or_else(|| o.ap_id.clone(), |link| link.to_string()),

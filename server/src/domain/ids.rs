@@ -65,6 +65,22 @@ impl ListingId {
     }
 }
 
+typed_id! {
+    /// An image's id: one uploaded here, or one of another server's that a listing from there shows
+    /// ([`ImageId::for_remote`]), kept and served by us.
+    ImageId
+}
+
+impl ImageId {
+    /// The local id of another server's image, derived from its URL: the same URL is fetched and
+    /// kept once, whichever listings show it.
+    pub fn for_remote(url: &str) -> Self {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::new().chain_update(b"maillage remote image\n").chain_update(url.as_bytes()).finalize();
+        Self(hex(&digest[..16]))
+    }
+}
+
 /// A new secret token (sessions, CSRF): 32 random bytes, hex-encoded.
 pub fn new_token() -> String {
     let mut bytes = [0u8; 32];

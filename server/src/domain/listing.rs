@@ -697,6 +697,8 @@ pub struct Listing {
     pub content: ListingDraft,
     /// `None` for our own members' listings.
     pub origin: Option<Origin>,
+    /// In their order, the first being the cover.
+    pub photos: Vec<super::photo::Photo>,
     pub created_at: i64,
     pub updated_at: i64,
 }

@@ -49,6 +49,7 @@ pub mod listing;
 pub mod member;
 pub mod message;
 pub mod peering;
+pub mod photo;
 pub mod text;
 
 pub use message::{FieldError, Message};

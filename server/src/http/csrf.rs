@@ -90,16 +90,48 @@ struct TokenOnly {
     csrf: String,
 }
 
+/// The token a form sent with these request parts must carry.
+async fn expected_token(parts: &mut axum::http::request::Parts, state: &AppState) -> Result<Option<String>, AppError> {
+    let Viewer(viewer) = Viewer::from_request_parts(parts, state).await?;
+    Ok(match viewer {
+        Some(_) => cookie_value(&parts.headers, SESSION_COOKIE).map(|session| session_form_token(&session)),
+        None => cookie_value(&parts.headers, cookie_name(state.config())).filter(|t| valid_token(t)),
+    })
+}
+
+fn check_token(expected: Option<String>, submitted: &str) -> Result<(), AppError> {
+    match expected {
+        Some(expected) if constant_time_eq(expected.as_bytes(), submitted.as_bytes()) => Ok(()),
+        _ => Err(AppError::new(StatusCode::FORBIDDEN, "csrf_failed", "error.csrf")),
+    }
+}
+
+/// A photo upload from a web form (`multipart/form-data`, `http::upload`) whose `csrf` field holds
+/// the token of the page it came from.
+pub struct CsrfUpload(pub super::upload::Upload);
+
+impl FromRequest<AppState> for CsrfUpload {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = request.into_parts();
+        let expected = expected_token(&mut parts, state).await?;
+        let request = Request::from_parts(parts, body);
+        let multipart = axum::extract::Multipart::from_request(request, state)
+            .await
+            .map_err(|_| AppError::bad_request("error.bad_form"))?;
+        let upload = super::upload::read(multipart, &state.config().media).await?;
+        check_token(expected, upload.text(CSRF_FIELD))?;
+        Ok(Self(upload))
+    }
+}
+
 impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
     type Rejection = AppError;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = request.into_parts();
-        let Viewer(viewer) = Viewer::from_request_parts(&mut parts, state).await?;
-        let expected = match viewer {
-            Some(_) => cookie_value(&parts.headers, SESSION_COOKIE).map(|session| session_form_token(&session)),
-            None => cookie_value(&parts.headers, cookie_name(state.config())).filter(|t| valid_token(t)),
-        };
+        let expected = expected_token(&mut parts, state).await?;
         let request = Request::from_parts(parts, body);
         let body = axum::body::Bytes::from_request(request, state).await.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -110,10 +142,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
         })?;
         let submitted: TokenOnly =
             serde_urlencoded::from_bytes(&body).map_err(|_| AppError::bad_request("error.bad_form"))?;
-        match expected {
-            Some(expected) if constant_time_eq(expected.as_bytes(), submitted.csrf.as_bytes()) => {}
-            _ => return Err(AppError::new(StatusCode::FORBIDDEN, "csrf_failed", "error.csrf")),
-        }
+        check_token(expected, &submitted.csrf)?;
         if let Some(field) = super::encoding::first_non_utf8(&body) {
             return Err(super::encoding::not_utf8(&field));
         }

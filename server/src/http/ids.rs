@@ -18,3 +18,19 @@ impl<S: Send + Sync> FromRequestParts<S> for ListingPath {
         ListingId::parse(&id).map(Self).ok_or_else(AppError::not_found)
     }
 }
+
+/// The `{id}` and `{image}` of a listing's photo's path (`/listings/{id}/photos/{image}`).
+pub struct PhotoPath(pub ListingId, pub crate::domain::ids::ImageId);
+
+impl<S: Send + Sync> FromRequestParts<S> for PhotoPath {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        let Path((id, image)) =
+            Path::<(String, String)>::from_request_parts(parts, state).await.map_err(|_| AppError::not_found())?;
+        match (ListingId::parse(&id), crate::domain::ids::ImageId::parse(&image)) {
+            (Some(id), Some(image)) => Ok(Self(id, image)),
+            _ => Err(AppError::not_found()),
+        }
+    }
+}

@@ -12,6 +12,7 @@ pub mod ids;
 pub mod lang;
 pub mod limits;
 pub mod security;
+pub mod upload;
 
 /// Largest request body accepted (forms and JSON); larger ones get 413.
 pub const BODY_LIMIT_BYTES: usize = 256 * 1024;

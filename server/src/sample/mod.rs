@@ -21,6 +21,7 @@ use crate::domain::member::MemberKind;
 mod bikes;
 mod grocery;
 mod lending;
+mod photos;
 mod places;
 mod seed;
 #[cfg(test)]

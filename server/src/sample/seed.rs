@@ -16,7 +16,7 @@ use crate::domain::member::{Member, Role};
 use crate::error::AppError;
 use crate::i18n::{Lang, render};
 use crate::services::accounts::{self, Origin, Registration};
-use crate::services::{Services, catalogue, listings};
+use crate::services::{Services, catalogue, listings, photos};
 use crate::storage::Db;
 
 /// What a seeding did.
@@ -50,10 +50,16 @@ pub async fn seed(services: &Services, profile: &Profile) -> anyhow::Result<Seed
         };
         let existing = titles(db, &member).await?;
         for listing in sample.listings.iter().rev().filter(|l| !existing.contains(l.title)) {
-            listings::create(services, &member, &listing.input(&sample.place, today))
+            let created = listings::create(services, &member, &listing.input(&sample.place, today))
                 .await
                 .map_err(explain)
                 .with_context(|| format!("seeding listing {:?} of {}", listing.title, sample.username))?;
+            for photo in super::photos::of(listing.title) {
+                photos::add(services, &created.id, &member, photo.bytes.to_vec(), photo.alt)
+                    .await
+                    .map_err(explain)
+                    .with_context(|| format!("seeding a photo of {:?}", listing.title))?;
+            }
             report.listings_created += 1;
         }
     }

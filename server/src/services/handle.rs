@@ -13,6 +13,7 @@ use tokio::sync::Notify;
 use crate::config::Config;
 use crate::domain::ids::now_ms;
 use crate::error::AppResult;
+use crate::storage::media::MediaFiles;
 use crate::storage::{Db, PooledConn, outbox};
 
 /// What services work with; cheap to clone.
@@ -25,6 +26,8 @@ struct Shared {
     db: Db,
     config: Arc<Config>,
     urls: Urls,
+    /// Where images are kept on disk.
+    media: MediaFiles,
     /// Notified after each commit that queued deliveries (the delivery worker waits on it).
     wake: Arc<Notify>,
     /// Set once federation has started (the client signs as the instance actor, whose key is in
@@ -41,7 +44,8 @@ impl std::fmt::Debug for Services {
 impl Services {
     pub fn new(config: Arc<Config>, db: Db) -> Self {
         let urls = Urls::new(config.public_url());
-        let inner = Shared { db, config, urls, wake: Arc::new(Notify::new()), federation: OnceLock::new() };
+        let media = MediaFiles::new(&config.data_dir);
+        let inner = Shared { db, config, urls, media, wake: Arc::new(Notify::new()), federation: OnceLock::new() };
         Self { inner: Arc::new(inner) }
     }
 
@@ -65,6 +69,11 @@ impl Services {
 
     pub fn urls(&self) -> &Urls {
         &self.inner.urls
+    }
+
+    /// Where images are kept on disk.
+    pub fn media(&self) -> &MediaFiles {
+        &self.inner.media
     }
 
     /// Whether this instance federates at all (`federation.enabled`).

@@ -85,7 +85,7 @@ fn locate(input: &mut ListingInput) -> Result<(), FieldError> {
 
 /// Applies `change` to a listing inside a transaction that also queues what the change means for
 /// other instances.
-async fn change<F>(services: &Services, before: &Listing, change: F) -> AppResult<Listing>
+pub(super) async fn change<F>(services: &Services, before: &Listing, change: F) -> AppResult<Listing>
 where
     F: AsyncFnOnce(&mut sqlx::AnyConnection) -> Result<bool, sqlx::Error>,
 {
@@ -106,7 +106,12 @@ pub async fn get(db: &Db, id: &ListingId, viewer: Option<&Member>) -> AppResult<
 }
 
 /// A listing its author (or a moderator, for deletion) may change.
-async fn get_for_change(db: &Db, id: &ListingId, member: &Member, allow_moderator: bool) -> AppResult<Listing> {
+pub(super) async fn get_for_change(
+    db: &Db,
+    id: &ListingId,
+    member: &Member,
+    allow_moderator: bool,
+) -> AppResult<Listing> {
     let listing = get(db, id, Some(member)).await?;
     let allowed = if allow_moderator { can_delete(&listing, member) } else { can_edit(&listing, member) };
     if allowed { Ok(listing) } else { Err(AppError::forbidden()) }
@@ -169,6 +174,9 @@ pub async fn delete(services: &Services, id: &ListingId, member: &Member) -> App
     listings::delete(&mut tx, &listing.id).await?;
     outbound::listing_changed(services, &mut tx, Some(&listing), None).await?;
     tx.commit().await?;
+    for photo in &listing.photos {
+        super::photos::forget_if_unused(services, &photo.image).await?;
+    }
     if listing.author.is(&member.id) {
         tracing::info!(listing.id = %listing.id, "listing deleted by its author");
     } else {

@@ -5,11 +5,13 @@ pub mod catalogue;
 pub mod federation;
 pub mod follows;
 mod handle;
+pub mod images;
 mod inbox;
 pub mod limits;
 pub mod listings;
 pub mod passwords;
 pub mod peering;
+pub mod photos;
 pub mod remote_listings;
 pub mod upkeep;
 

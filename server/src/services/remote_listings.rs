@@ -16,11 +16,12 @@ use maillage_federation::RemoteActor;
 use maillage_federation::urls::domain_of;
 use url::Url;
 
-use crate::domain::ids::now_ms;
+use crate::domain::ids::{ListingId, now_ms};
 use crate::domain::listing::{ListingDraft, ListingInput, NumberInput, PriceInput};
+use crate::domain::photo::{AltText, MAX_PHOTOS};
 use crate::error::{AppError, AppResult};
 use crate::services::Services;
-use crate::storage::{follows, listings, peers, remote_actors};
+use crate::storage::{follows, images, listings, peers, remote_actors};
 
 /// At most this many outbox pages are read per backfill (10,000 listings from a Maillage peer).
 const MAX_PAGES: usize = 500;
@@ -180,9 +181,31 @@ pub(crate) async fn upserted(services: &Services, author: &RemoteActor, proposal
         author: author.id.as_str(),
         page: &page,
     };
-    match listings::upsert_remote(&mut *services.conn().await?, &source, &draft, created_at.min(now_ms()), now_ms())
-        .await?
-    {
+    let photos: Vec<(String, u32, u32, String)> = data
+        .photos
+        .iter()
+        .filter_map(|p| {
+            let url = p.url.as_ref()?.to_string();
+            // Until the image is read, the size it announced shapes the page (4:3 when it says none).
+            let (width, height) = match (p.width, p.height) {
+                (Some(w), Some(h)) => (w, h),
+                _ => (1280, 960),
+            };
+            Some((url, width, height, AltText::received(&p.alt).into_string()))
+        })
+        .take(MAX_PHOTOS)
+        .collect();
+    let photos: Vec<images::RemotePhoto<'_>> = photos
+        .iter()
+        .map(|(url, width, height, alt)| images::RemotePhoto { url, width: *width, height: *height, alt })
+        .collect();
+    let mut tx = services.write().await?;
+    let change = listings::upsert_remote(&mut tx, &source, &draft, created_at.min(now_ms()), now_ms()).await?;
+    if change == listings::RemoteChange::Done {
+        images::replace_remote_photos(&mut tx, &ListingId::for_remote(source.ap_id), &photos, now_ms()).await?;
+    }
+    tx.commit().await?;
+    match change {
         listings::RemoteChange::Done | listings::RemoteChange::Absent => Ok(()),
         listings::RemoteChange::OtherAuthor => Err(AppError::forbidden_because(format!(
             "{} may not change {}: it is another actor's listing",

@@ -22,6 +22,9 @@ const LIMITS_EVERY: Duration = Duration::from_secs(60);
 const SESSIONS_EVERY: Duration = Duration::from_secs(3600);
 /// How often received activity ids past their keeping time are forgotten.
 const RECEPTIONS_EVERY: Duration = Duration::from_secs(3600);
+/// How often the images no photo shows any more are removed, and the room other servers' photos
+/// take is checked.
+const PHOTOS_EVERY: Duration = Duration::from_secs(3600);
 /// How often members without a key pair are looked for (new members get theirs within this time,
 /// or on first use).
 const KEYS_EVERY: Duration = Duration::from_secs(5);
@@ -45,6 +48,17 @@ pub fn start(services: &Services, limits: &Arc<Limits>) -> Vec<tokio::task::Join
     jobs.push(every("updating the query planner's statistics", MAINTENANCE_INTERVAL, false, move || {
         let db = db_.clone();
         async move { Ok(db.optimize().await?) }
+    }));
+    let services_ = services.clone();
+    jobs.push(every("removing unused photos", PHOTOS_EVERY, true, move || {
+        let services = services_.clone();
+        async move {
+            let done = crate::services::photos::upkeep(&services).await?;
+            if done.unused_removed > 0 {
+                tracing::info!(removed = done.unused_removed, "images no photo shows any more removed");
+            }
+            Ok(())
+        }
     }));
     if services.federates() {
         let services_ = services.clone();

@@ -142,7 +142,19 @@ pub async fn by_id(conn: &mut AnyConnection, id: &ListingId) -> Result<Option<Li
         .bind(id.as_str())
         .fetch_optional(&mut *conn)
         .await?;
-    row.as_ref().map(from_row).transpose()
+    let Some(mut listing) = row.as_ref().map(from_row).transpose()? else { return Ok(None) };
+    with_photos(conn, std::slice::from_mut(&mut listing)).await?;
+    Ok(Some(listing))
+}
+
+/// Fills in the photos of `listings` (one query for all of them).
+pub(super) async fn with_photos(conn: &mut AnyConnection, listings: &mut [Listing]) -> Result<(), sqlx::Error> {
+    let ids: Vec<&ListingId> = listings.iter().map(|l| &l.id).collect();
+    let mut photos = super::images::photos_of(conn, &ids).await?;
+    for listing in listings {
+        listing.photos = photos.remove(&listing.id).unwrap_or_default();
+    }
+    Ok(())
 }
 
 /// Where a remote listing comes from.
@@ -271,7 +283,10 @@ pub async fn local_public(
         query = query.bind(member_id.as_str());
     }
     let rows = query.fetch_all(&mut *conn).await?;
-    rows.iter().map(|row| Ok((row.try_get("seq")?, from_row(row)?))).collect()
+    let seqs = rows.iter().map(|row| row.try_get("seq")).collect::<Result<Vec<i64>, _>>()?;
+    let mut items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+    with_photos(conn, &mut items).await?;
+    Ok(seqs.into_iter().zip(items).collect())
 }
 
 /// The outbox page query: `$1` the page size, `$2` the key to start below, `$3` the member.
@@ -357,6 +372,7 @@ pub(super) fn from_row(row: &AnyRow) -> Result<Listing, sqlx::Error> {
         },
         content,
         origin,
+        photos: Vec::new(),
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
     })

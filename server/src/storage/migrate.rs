@@ -51,6 +51,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../../migrations/sqlite/0006_prices_and_units.sql"),
         postgres: include_str!("../../../migrations/postgres/0006_prices_and_units.sql"),
     },
+    Migration {
+        version: 7,
+        name: "photos",
+        sqlite: include_str!("../../../migrations/sqlite/0007_photos.sql"),
+        postgres: include_str!("../../../migrations/postgres/0007_photos.sql"),
+    },
 ];
 
 pub async fn run(db: &Db) -> anyhow::Result<()> {

@@ -13,8 +13,10 @@ use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Row};
 
 pub mod followers;
 pub mod follows;
+pub mod images;
 pub mod keys;
 pub mod listings;
+pub mod media;
 pub mod members;
 mod migrate;
 pub mod outbox;

@@ -212,6 +212,7 @@ pub async fn catalogue(conn: &mut AnyConnection, query: &CatalogueQuery) -> Resu
     let mut items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
     let has_more = items.len() as i64 > query.limit;
     items.truncate(usize::try_from(query.limit).unwrap_or(0));
+    super::listings::with_photos(conn, &mut items).await?;
     Ok(Page { items, has_more })
 }
 

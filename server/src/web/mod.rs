@@ -21,11 +21,15 @@ mod confirm;
 pub mod errors;
 mod forms;
 mod listings;
+pub mod media;
 mod members;
 mod peers;
+mod photos;
 mod views;
 
-pub fn routes() -> Router<AppState> {
+/// The pages; `media` sets the body limit of photo uploads.
+pub fn routes(media: &crate::config::MediaConfig) -> Router<AppState> {
+    let upload_limit = axum::extract::DefaultBodyLimit::max(crate::http::upload::body_limit(media));
     Router::new()
         .route("/", get(catalogue::page))
         .route("/static/style.css", get(assets::stylesheet))
@@ -38,6 +42,8 @@ pub fn routes() -> Router<AppState> {
         .route("/listings/{id}/edit", get(listings::edit_form).post(listings::update))
         .route("/listings/{id}/status", post(listings::set_status))
         .route("/listings/{id}/delete", get(listings::delete_confirm).post(listings::delete))
+        .route("/listings/{id}/photos", get(photos::show).post(photos::add).layer(upload_limit))
+        .route("/listings/{id}/photos/{image}", post(photos::act))
         .route("/register", get(account::register_form).post(account::register))
         .route("/login", get(account::login_form).post(account::login))
         .route("/logout", post(account::logout))
@@ -81,6 +87,10 @@ const NOTICES: &[&str] = &[
     "listing_closed",
     "listing_deleted",
     "listing_removed",
+    "photo_added",
+    "photo_described",
+    "photo_moved",
+    "photo_removed",
     "profile_saved",
     "member_updated",
     "peering_requested",
@@ -166,6 +176,7 @@ fn page_of_form(path: &str) -> String {
     match segments.as_slice() {
         ["listings"] => "/listings/new".to_owned(),
         ["listings", id, "status" | "delete"] => format!("/listings/{id}"),
+        ["listings", id, "photos", ..] => format!("/listings/{id}/photos"),
         ["admin", "members", ..] => "/admin/members".to_owned(),
         ["admin", "listings", ..] => "/admin/listings".to_owned(),
         ["admin", "peers", ..] => "/admin/peers".to_owned(),

@@ -5,6 +5,7 @@ use time::Date;
 
 use crate::domain::link::WebLink;
 use crate::domain::listing::{Listing, Price, PriceBasis, PriceCents, Purpose, Unit};
+use crate::domain::photo::{Photo, THUMBNAIL_WIDTH, file_name};
 use crate::i18n::Tr;
 
 /// A listing as a catalogue card or a detail page shows it.
@@ -37,6 +38,56 @@ pub struct ListingView {
     /// For a listing from a peered instance: that instance's `host[:port]` and the listing's page there.
     pub origin: Option<String>,
     pub origin_url: Option<WebLink>,
+    /// The photos a page may show, the first being the cover.
+    pub photos: Vec<PhotoView>,
+}
+
+/// A photo as `<img>` needs it: its renditions as `srcset`, a default `src`, the size of that one
+/// (so the page keeps its place while it loads), and its alt text.
+#[derive(Debug, Clone)]
+pub struct PhotoView {
+    pub id: String,
+    pub src: String,
+    pub srcset: String,
+    pub thumbnail: String,
+    pub thumbnail_width: u32,
+    pub thumbnail_height: u32,
+    pub width: u32,
+    pub height: u32,
+    /// The largest rendition, which the gallery links to.
+    pub full: String,
+    /// The member's alt text, possibly empty.
+    pub alt: String,
+    /// The alt text, or « Photo 2 de l'annonce … » when there is none.
+    pub label: String,
+}
+
+impl PhotoView {
+    pub fn new(t: Tr, photo: &Photo, position: usize, title: &str) -> Self {
+        let image = &photo.image;
+        let widths = image.offered_widths();
+        let url = |w: u32| format!("/media/{}", file_name(&image.id, w));
+        let pick = |wanted: u32| widths.iter().copied().find(|w| *w >= wanted).or(widths.last().copied()).unwrap_or(1);
+        let (main, thumb, full) = (pick(640), pick(THUMBNAIL_WIDTH), widths.last().copied().unwrap_or(1));
+        let label = if photo.alt.is_empty() {
+            t.t1("photo.default_alt", "n", &(position + 1).to_string()).replace("{title}", title)
+        } else {
+            photo.alt.clone()
+        };
+        Self {
+            id: image.id.to_string(),
+            src: url(main),
+            srcset: widths.iter().map(|w| format!("{} {w}w", url(*w))).collect::<Vec<_>>().join(", "),
+            thumbnail: url(thumb),
+            thumbnail_width: thumb,
+            thumbnail_height: image.height_at(thumb),
+            width: main,
+            height: image.height_at(main),
+            full: url(full),
+            alt: photo.alt.clone(),
+            label,
+        }
+    }
 }
 
 pub fn number(t: Tr, value: f64, decimals: usize) -> String {
@@ -166,6 +217,13 @@ impl ListingView {
                 _ => o.domain.clone(),
             }),
             origin_url: listing.origin.as_ref().and_then(|o| WebLink::parse(&o.page)),
+            photos: listing
+                .photos
+                .iter()
+                .filter(|p| p.image.shown())
+                .enumerate()
+                .map(|(n, p)| PhotoView::new(t, p, n, &c.title))
+                .collect(),
         }
     }
 }

@@ -126,7 +126,7 @@ fn accepts<T: DeserializeOwned>(example: &Value) -> Result<(), String> {
 
 #[test]
 fn request_examples_are_bodies_the_api_accepts() {
-    use super::super::{accounts, federation, listing_body as bodies, sessions};
+    use super::super::{accounts, federation, listing_body as bodies, photos, sessions};
     let doc = doc();
     let checks: &[(&str, &str, Check)] = &[
         ("/accounts", "post", accepts::<accounts::RegistrationBody>),
@@ -135,10 +135,18 @@ fn request_examples_are_bodies_the_api_accepts() {
         ("/listings/{id}", "patch", accepts::<bodies::ListingPatch>),
         ("/admin/peers", "post", accepts::<federation::PeerRequest>),
         ("/follows", "post", accepts::<federation::FollowRequest>),
+        ("/listings/{id}/photos/{photo}", "patch", accepts::<photos::PhotoPatch>),
     ];
     let mut operations_with_body = 0;
     for (path, item) in doc["paths"].as_object().unwrap() {
         for method in METHODS.iter().filter(|m| item[**m].get("requestBody").is_some()) {
+            // A photo upload is a form, not JSON: its fields are those the upload reads.
+            if let Some(form) = item[*method]["requestBody"]["content"].get("multipart/form-data") {
+                let fields: BTreeSet<&str> = keys(&form["schema"]["properties"]);
+                assert_eq!(fields, BTreeSet::from([crate::http::upload::FILE_FIELD, "alt"]), "{method} {path}");
+                assert_eq!(form["schema"]["required"], json!([crate::http::upload::FILE_FIELD]), "{method} {path}");
+                continue;
+            }
             operations_with_body += 1;
             let check = checks
                 .iter()
@@ -167,6 +175,8 @@ async fn response_examples_have_the_shape_of_real_answers() {
     let listing =
         app.json(Method::POST, "/api/v1/listings", Some(&token), &listing_body("Vélo cargo", json!({}))).await.json();
     let member = app.get("/api/v1/me", Some(&token)).await.json();
+    let with_photo = upload_photo(&app, &token, listing["id"].as_str().unwrap()).await;
+    let photo = &with_photo["photos"][0];
     let page = app.get("/api/v1/listings?near=50.6,3.0", None).await.json();
     let near = &page["items"][0];
     let error = app.get("/api/v1/me", None).await.json();
@@ -210,7 +220,13 @@ async fn response_examples_have_the_shape_of_real_answers() {
                     checked += 1;
                     let what = format!("{method} {path} {status}: {example}");
                     match schema.as_str() {
-                        "#/components/schemas/Listing" => assert_eq!(keys(example), keys(&listing), "{what}"),
+                        "#/components/schemas/Listing" => {
+                            assert_eq!(keys(example), keys(&listing), "{what}");
+                            for shown in example["photos"].as_array().unwrap() {
+                                assert_eq!(keys(shown), keys(photo), "{what}");
+                                assert_eq!(keys(&shown["renditions"][0]), keys(&photo["renditions"][0]), "{what}");
+                            }
+                        }
                         "#/components/schemas/Member" => assert_eq!(keys(example), keys(&member), "{what}"),
                         "#/components/schemas/Session" => {
                             assert_eq!(keys(example), BTreeSet::from(["member", "token"]), "{what}");
@@ -282,6 +298,30 @@ async fn response_examples_have_the_shape_of_real_answers() {
     }
 }
 
+/// Uploads a small PNG to a listing, as a multipart form; the listing as it answers.
+async fn upload_photo(app: &TestApp, token: &str, listing: &str) -> Value {
+    let mut png = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(image::RgbImage::new(400, 300)).write_to(&mut png, image::ImageFormat::Png).unwrap();
+    let boundary = "maillage-openapi-test";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"a.png\"\r\n\
+         Content-Type: image/png\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(png.get_ref());
+    body.extend_from_slice(
+        format!(
+            "\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"alt\"\r\n\r\nUn vélo\r\n--{boundary}--\r\n"
+        )
+        .as_bytes(),
+    );
+    let content_type = format!("multipart/form-data; boundary={boundary}");
+    let path = format!("/api/v1/listings/{listing}/photos");
+    let reply = app.send(Method::POST, &path, Some(token), Some(&content_type), body).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{reply:?}");
+    reply.json()
+}
+
 /// Every route of the table answers, on the real router, with something other than "no such route"
 /// (the fallback's 404) or "no such method" (405).
 #[tokio::test]
@@ -297,7 +337,8 @@ async fn every_route_is_served() {
             .replace("{username}", "camille")
             .replace("{action}", "enable")
             .replace("{domain}", "example.org")
-            .replace("{account}", "lea@example.org");
+            .replace("{account}", "lea@example.org")
+            .replace("{photo}", &"0".repeat(32));
         let method = Method::from_bytes(method.as_bytes()).unwrap();
         // Without a token nor a body: refusals (401, 415) count as answers too.
         let reply = app.send(method.clone(), &format!("/api/v1{concrete}"), None, None, Vec::new()).await;
@@ -344,7 +385,11 @@ fn renders(template: &str, text: &str) -> bool {
 #[test]
 fn error_examples_use_the_real_french_messages() {
     let locale: toml::Table = toml::from_str(include_str!("../../../locales/fr.toml")).unwrap();
-    let templates: Vec<&str> = locale["error"].as_table().unwrap().values().filter_map(|v| v.as_str()).collect();
+    // The errors, and what is wrong with a photo.
+    let templates: Vec<&str> = ["error", "photo"]
+        .iter()
+        .flat_map(|section| locale[*section].as_table().unwrap().values().filter_map(|v| v.as_str()))
+        .collect();
     assert!(renders("Au moins {min} caractères.", "Au moins 3 caractères."));
     assert!(!renders("Au moins {min} caractères.", "Au plus 3 caractères."));
     let doc = doc();

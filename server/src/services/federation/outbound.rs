@@ -2,7 +2,7 @@
 //! that it is sent if and only if the change is committed.
 
 use maillage_federation::Urls;
-use maillage_federation::proposal::{ListingData, Proposal, ProposalParts};
+use maillage_federation::proposal::{ListingData, PhotoData, Proposal, ProposalParts};
 use maillage_federation::{RemoteActor, activities};
 use sqlx::AnyConnection;
 use url::Url;
@@ -12,6 +12,7 @@ use crate::domain::actor::{ActorKey, OurActor};
 use crate::domain::follow::FollowState;
 use crate::domain::ids::{new_id, now_ms};
 use crate::domain::listing::{Listing, ListingStatus, PriceBasis, Visibility};
+use crate::domain::photo::file_name;
 use crate::services::{Services, Write};
 use crate::storage::followers;
 use crate::storage::follows::{self, FollowRow};
@@ -23,8 +24,9 @@ pub fn is_federated(listing: &Listing) -> bool {
         && matches!(listing.content.visibility, Visibility::Public | Visibility::Peers)
 }
 
-/// The listing's content in the plain values the `federation` crate works with.
-pub fn listing_data(listing: &Listing) -> ListingData {
+/// The listing's content in the plain values the `federation` crate works with; its photos as the
+/// URLs of their largest renditions here.
+pub fn listing_data(urls: &Urls, listing: &Listing) -> ListingData {
     let c = &listing.content;
     let point = c.location.as_ref().and_then(|l| l.point);
     ListingData {
@@ -45,6 +47,18 @@ pub fn listing_data(listing: &Listing) -> ListingData {
         available_from: c.available_from.map(crate::domain::listing::format_date),
         available_until: c.available_until.map(crate::domain::listing::format_date),
         status: c.status.as_str().to_owned(),
+        photos: listing
+            .photos
+            .iter()
+            .filter(|p| !p.image.widths.is_empty())
+            .map(|p| PhotoData {
+                url: Some(urls.media(&file_name(&p.image.id, p.image.width))),
+                media_type: "image/jpeg".to_owned(),
+                width: Some(p.image.width),
+                height: Some(p.image.height),
+                alt: p.alt.clone(),
+            })
+            .collect(),
     }
 }
 
@@ -53,7 +67,7 @@ pub fn proposal(urls: &Urls, listing: &Listing) -> Proposal {
     let author = urls.member(&listing.author.username);
     let (to, cc) = audience(urls, listing, &author);
     let page = urls.listing(listing.id.as_str());
-    let data = listing_data(listing);
+    let data = listing_data(urls, listing);
     Proposal::build(ProposalParts {
         id: page.clone(),
         author,

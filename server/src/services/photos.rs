@@ -1,0 +1,264 @@
+//! Photos: a listing's (added, described, ordered and removed by its author, each change sent to
+//! other instances as the listing's `Update`), the images behind them as we serve them — another
+//! server's fetched and encoded again the first time someone looks at it —, and the upkeep of
+//! what no photo shows any more and of the room other servers' photos take.
+
+use std::path::PathBuf;
+
+use tokio::sync::Semaphore;
+
+use crate::domain::FieldError;
+use crate::domain::ids::{ImageId, ListingId, now_ms};
+use crate::domain::listing::Listing;
+use crate::domain::member::Member;
+use crate::domain::photo::{AltText, Image, MAX_PHOTOS};
+use crate::error::{AppError, AppResult};
+use crate::services::Services;
+use crate::services::federation::outbound;
+use crate::services::images::{self, Processed, megabytes};
+use crate::services::listings::{change, get_for_change};
+use crate::storage::images as stored;
+use crate::storage::listings;
+
+/// Other servers' images fetched at once.
+static FETCHING: Semaphore = Semaphore::const_new(2);
+/// How long another server's image that could not be fetched is left before it is tried again.
+const RETRY_FAILED_AFTER_MS: i64 = 6 * 3600 * 1000;
+
+/// Adds a photo to a listing: read, encoded again at each width, kept; nothing changes when the
+/// file or the alt text is refused, or when the listing has [`MAX_PHOTOS`] already.
+pub async fn add(services: &Services, id: &ListingId, member: &Member, file: Vec<u8>, alt: &str) -> AppResult<Listing> {
+    let alt = AltText::parse(alt).map_err(AppError::field)?;
+    let listing = get_for_change(services.db(), id, member, false).await?;
+    if listing.photos.len() >= MAX_PHOTOS {
+        return Err(too_many());
+    }
+    if file.is_empty() {
+        return Err(AppError::field(FieldError::new("photo", "photo.missing")));
+    }
+    let processed = images::process(file, services.config().media.image_limits()).await?;
+    if let Some(room) = services.config().media.storage_bytes() {
+        let used = stored::bytes_of_ours(&mut *services.conn().await?).await?;
+        if used + processed.bytes() > room {
+            tracing::warn!(used, room, "photo refused: the instance's room for photos is full (media.storage_mb)");
+            return Err(AppError::field(FieldError::new("photo", "photo.storage_full")));
+        }
+    }
+    let image = ImageId::new();
+    let files: Vec<(u32, &[u8])> = processed.renditions.iter().map(|r| (r.width, r.jpeg.as_slice())).collect();
+    services.media().write(&image, &files).await.map_err(AppError::internal)?;
+    let widths: Vec<u32> = processed.renditions.iter().map(|r| r.width).collect();
+    let saved = async {
+        let mut tx = services.write().await?;
+        // Counted again in the transaction: two uploads at once must not make a seventh photo.
+        if stored::count_photos(&mut tx, &listing.id).await? >= MAX_PHOTOS {
+            return Err(too_many());
+        }
+        let largest = processed.largest();
+        let size = (largest.width, largest.height);
+        stored::insert_ours(&mut tx, &image, size, &widths, processed.bytes(), now_ms()).await?;
+        stored::add_photo(&mut tx, &listing.id, &image, alt.as_str()).await?;
+        let after = listings::by_id(&mut tx, &listing.id).await?.ok_or_else(AppError::not_found)?;
+        outbound::listing_changed(services, &mut tx, Some(&listing), Some(&after)).await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+    .await;
+    match &saved {
+        Ok(_) => tracing::info!(listing.id = %listing.id, image.id = %image, bytes = processed.bytes(), "photo added"),
+        Err(_) => services.media().remove(&image, &widths).await,
+    }
+    saved
+}
+
+fn too_many() -> AppError {
+    AppError::field(FieldError::new("photo", "photo.too_many").with("max", MAX_PHOTOS))
+}
+
+/// A photo of the listing, or "not found".
+fn photo_of(listing: &Listing, image: &ImageId) -> AppResult<()> {
+    if listing.photos.iter().any(|p| &p.image.id == image) { Ok(()) } else { Err(AppError::not_found()) }
+}
+
+/// Changes a photo's alt text.
+pub async fn describe(
+    services: &Services,
+    id: &ListingId,
+    member: &Member,
+    image: &ImageId,
+    alt: &str,
+) -> AppResult<Listing> {
+    let alt = AltText::parse(alt).map_err(AppError::field)?;
+    let listing = get_for_change(services.db(), id, member, false).await?;
+    photo_of(&listing, image)?;
+    change(services, &listing, async |conn| stored::set_alt(conn, &listing.id, image, alt.as_str()).await).await
+}
+
+/// Where a photo goes among the listing's others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Move {
+    /// To the front: the cover.
+    First,
+    Earlier,
+    Later,
+}
+
+impl Move {
+    pub fn parse(text: &str) -> Result<Self, FieldError> {
+        match text.trim() {
+            "first" => Ok(Self::First),
+            "earlier" => Ok(Self::Earlier),
+            "later" => Ok(Self::Later),
+            _ => Err(FieldError::new("move", "error.invalid_choice").with("allowed", "first, earlier, later")),
+        }
+    }
+}
+
+/// Moves a photo among the listing's others.
+pub async fn reorder(
+    services: &Services,
+    id: &ListingId,
+    member: &Member,
+    image: &ImageId,
+    to: Move,
+) -> AppResult<Listing> {
+    let listing = get_for_change(services.db(), id, member, false).await?;
+    photo_of(&listing, image)?;
+    let mut order: Vec<ImageId> = listing.photos.iter().map(|p| p.image.id.clone()).collect();
+    let at = order.iter().position(|i| i == image).unwrap_or_default();
+    let photo = order.remove(at);
+    let to = match to {
+        Move::First => 0,
+        Move::Earlier => at.saturating_sub(1),
+        Move::Later => (at + 1).min(order.len()),
+    };
+    order.insert(to, photo);
+    change(services, &listing, async |conn| {
+        stored::reorder(conn, &listing.id, &order).await?;
+        Ok(true)
+    })
+    .await
+}
+
+/// Takes a photo off a listing, and its files off the disk.
+pub async fn remove(services: &Services, id: &ListingId, member: &Member, image: &ImageId) -> AppResult<Listing> {
+    let listing = get_for_change(services.db(), id, member, false).await?;
+    photo_of(&listing, image)?;
+    let updated = change(services, &listing, async |conn| stored::remove_photo(conn, &listing.id, image).await).await?;
+    if let Some(photo) = listing.photos.iter().find(|p| &p.image.id == image) {
+        forget_if_unused(services, &photo.image).await?;
+    }
+    tracing::info!(listing.id = %listing.id, image.id = %image, "photo removed");
+    Ok(updated)
+}
+
+/// Deletes an image no photo shows any more, row and files.
+pub(super) async fn forget_if_unused(services: &Services, image: &Image) -> AppResult<()> {
+    if stored::delete_unused(&mut *services.conn().await?, &image.id).await? {
+        services.media().remove(&image.id, &image.widths).await;
+    }
+    Ok(())
+}
+
+/// The file to serve for `/media/ID-WIDTH.jpg`: the rendition closest to `width`, fetching another
+/// server's image first if no one has looked at it yet. `None`: no such image, or one we could
+/// not fetch or read (then not shown).
+pub async fn rendition(services: &Services, id: &ImageId, width: u32) -> AppResult<Option<PathBuf>> {
+    let Some((mut image, source)) = stored::by_id(&mut *services.conn().await?, id).await? else { return Ok(None) };
+    if image.widths.is_empty() {
+        let Some(source) = source.filter(|_| !image.failed) else { return Ok(None) };
+        let Some(fetched) = fetch(services, id, &source).await? else { return Ok(None) };
+        image = fetched;
+    }
+    Ok(image.best_width(width).map(|w| services.media().path(id, w)))
+}
+
+/// Fetches another server's image, reads and encodes it again, and keeps it; `None` when it could
+/// not be fetched or is refused (what is wrong is logged, and the image is not shown).
+async fn fetch(services: &Services, id: &ImageId, source: &str) -> AppResult<Option<Image>> {
+    let Some(federation) = services.federation() else { return Ok(None) };
+    let _permit = FETCHING.acquire().await.map_err(AppError::internal)?;
+    // Someone else may have fetched it while we waited.
+    if let Some((image, _)) = stored::by_id(&mut *services.conn().await?, id).await?
+        && (!image.widths.is_empty() || image.failed)
+    {
+        return Ok((!image.widths.is_empty()).then_some(image));
+    }
+    let limits = services.config().media.image_limits();
+    let refused = async |why: String| -> AppResult<Option<Image>> {
+        tracing::info!(image.source = %source, why, "another server's photo is not shown");
+        stored::failed(&mut *services.conn().await?, id, now_ms()).await?;
+        Ok(None)
+    };
+    let url = match url::Url::parse(source) {
+        Ok(url) => url,
+        Err(error) => return refused(error.to_string()).await,
+    };
+    let bytes = match federation.fetch_media(&url, limits.max_bytes).await {
+        Ok(bytes) => bytes,
+        Err(error) => return refused(error.to_string()).await,
+    };
+    let processed: Processed = match images::process(bytes, limits).await {
+        Ok(processed) => processed,
+        Err(error) => {
+            let why = error.fields.first().map(|f| f.message.key).unwrap_or("unreadable");
+            return refused(why.to_owned()).await;
+        }
+    };
+    let files: Vec<(u32, &[u8])> = processed.renditions.iter().map(|r| (r.width, r.jpeg.as_slice())).collect();
+    services.media().write(id, &files).await.map_err(AppError::internal)?;
+    let widths: Vec<u32> = processed.renditions.iter().map(|r| r.width).collect();
+    let largest = processed.largest();
+    let size = (largest.width, largest.height);
+    stored::fetched(&mut *services.conn().await?, id, size, &widths, processed.bytes(), now_ms()).await?;
+    tracing::debug!(image.source = %source, bytes = processed.bytes(), "another server's photo fetched");
+    Ok(Some(Image { id: id.clone(), width: size.0, height: size.1, widths, remote: true, failed: false }))
+}
+
+/// What [`upkeep`] did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Upkept {
+    pub unused_removed: usize,
+    pub cache_released: usize,
+}
+
+/// Removes the images no photo shows any more (a listing deleted, here or on its server), lets go
+/// of the oldest fetched of other servers' while they take more room than `media.remote_cache_mb`,
+/// and lets those that could not be fetched be tried again after a while.
+pub async fn upkeep(services: &Services) -> AppResult<Upkept> {
+    let mut done = Upkept::default();
+    loop {
+        let unused = stored::orphans(&mut *services.conn().await?, 500).await?;
+        if unused.is_empty() {
+            break;
+        }
+        for image in &unused {
+            if stored::delete_unused(&mut *services.conn().await?, &image.id).await? {
+                services.media().remove(&image.id, &image.widths).await;
+                done.unused_removed += 1;
+            }
+        }
+    }
+    let room = services.config().media.remote_cache_bytes();
+    let mut used = stored::bytes_of_remote(&mut *services.conn().await?).await?;
+    while used > room {
+        let oldest = stored::oldest_fetched(&mut *services.conn().await?, 100).await?;
+        if oldest.is_empty() {
+            break;
+        }
+        for (image, bytes) in oldest {
+            if used <= room {
+                break;
+            }
+            stored::forget_fetched(&mut *services.conn().await?, &image.id).await?;
+            services.media().remove(&image.id, &image.widths).await;
+            used = used.saturating_sub(bytes);
+            done.cache_released += 1;
+        }
+    }
+    if done.cache_released > 0 {
+        tracing::info!(released = done.cache_released, room_mb = megabytes(room), "other servers' photos let go of");
+    }
+    stored::retry_failed(&mut *services.conn().await?, now_ms() - RETRY_FAILED_AFTER_MS).await?;
+    Ok(done)
+}

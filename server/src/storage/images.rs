@@ -1,0 +1,322 @@
+//! Images and listings' photos: the rows. The files are in `media.rs`.
+
+use std::collections::HashMap;
+
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, AssertSqlSafe, Row};
+
+use crate::domain::ids::{ImageId, ListingId};
+use crate::domain::photo::{Image, Photo};
+
+/// A stored value that does not read back.
+fn decode(column: &str, value: &str) -> sqlx::Error {
+    sqlx::Error::ColumnDecode { index: column.to_owned(), source: format!("unreadable value {value:?}").into() }
+}
+
+const IMAGE_COLUMNS: &str = "i.id, i.source_url, i.width, i.height, i.widths, i.failed_at";
+
+fn image_from_row(row: &AnyRow) -> Result<Image, sqlx::Error> {
+    let id: String = row.try_get("id")?;
+    let widths: String = row.try_get("widths")?;
+    let widths = widths
+        .split(',')
+        .filter(|w| !w.is_empty())
+        .map(|w| w.parse::<u32>().map_err(|_| decode("images.widths", &widths)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let size = |column: &'static str| -> Result<u32, sqlx::Error> {
+        let value: i64 = row.try_get(column)?;
+        u32::try_from(value).map_err(|_| decode(column, &value.to_string()))
+    };
+    Ok(Image {
+        id: ImageId::parse(&id).ok_or_else(|| decode("images.id", &id))?,
+        width: size("width")?,
+        height: size("height")?,
+        widths,
+        remote: row.try_get::<Option<String>, _>("source_url")?.is_some(),
+        failed: row.try_get::<Option<i64>, _>("failed_at")?.is_some(),
+    })
+}
+
+fn widths_text(widths: &[u32]) -> String {
+    widths.iter().map(u32::to_string).collect::<Vec<_>>().join(",")
+}
+
+/// An image uploaded here, whose files are written.
+pub async fn insert_ours(
+    conn: &mut AnyConnection,
+    id: &ImageId,
+    (width, height): (u32, u32),
+    widths: &[u32],
+    bytes: u64,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO images (id, source_url, width, height, widths, bytes, fetched_at, created_at) \
+         VALUES ($1, NULL, $2, $3, $4, $5, $6, $6)",
+    )
+    .bind(id.as_str())
+    .bind(i64::from(width))
+    .bind(i64::from(height))
+    .bind(widths_text(widths))
+    .bind(bytes as i64)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The bytes on disk of the images uploaded here (the instance's storage limit counts them).
+pub async fn bytes_of_ours(conn: &mut AnyConnection) -> Result<u64, sqlx::Error> {
+    let total: i64 =
+        sqlx::query("SELECT CAST(COALESCE(SUM(bytes), 0) AS BIGINT) AS total FROM images WHERE source_url IS NULL")
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get("total")?;
+    Ok(total.max(0) as u64)
+}
+
+/// An image and, for another server's, the URL it comes from.
+pub async fn by_id(conn: &mut AnyConnection, id: &ImageId) -> Result<Option<(Image, Option<String>)>, sqlx::Error> {
+    let row = sqlx::query(AssertSqlSafe(format!("SELECT {IMAGE_COLUMNS} FROM images i WHERE i.id = $1")))
+        .bind(id.as_str())
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.map(|row| Ok((image_from_row(&row)?, row.try_get("source_url")?))).transpose()
+}
+
+/// The photos of each of `listings`, in their order.
+pub async fn photos_of(
+    conn: &mut AnyConnection,
+    listings: &[&ListingId],
+) -> Result<HashMap<ListingId, Vec<Photo>>, sqlx::Error> {
+    let mut photos: HashMap<ListingId, Vec<Photo>> = HashMap::new();
+    if listings.is_empty() {
+        return Ok(photos);
+    }
+    let placeholders: Vec<String> = (1..=listings.len()).map(|n| format!("${n}")).collect();
+    let sql = format!(
+        "SELECT p.listing_id, p.alt, {IMAGE_COLUMNS} FROM listing_photos p JOIN images i ON i.id = p.image_id \
+         WHERE p.listing_id IN ({}) ORDER BY p.listing_id, p.position",
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query(AssertSqlSafe(sql));
+    for id in listings {
+        query = query.bind(id.as_str());
+    }
+    for row in query.fetch_all(&mut *conn).await? {
+        let listing: String = row.try_get("listing_id")?;
+        let listing = ListingId::parse(&listing).ok_or_else(|| decode("listing_photos.listing_id", &listing))?;
+        photos.entry(listing).or_default().push(Photo { image: image_from_row(&row)?, alt: row.try_get("alt")? });
+    }
+    Ok(photos)
+}
+
+/// Adds a photo after the listing's others.
+pub async fn add_photo(
+    conn: &mut AnyConnection,
+    listing: &ListingId,
+    image: &ImageId,
+    alt: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO listing_photos (listing_id, image_id, position, alt) \
+         VALUES ($1, $2, (SELECT COALESCE(MAX(position) + 1, 0) FROM listing_photos WHERE listing_id = $1), $3)",
+    )
+    .bind(listing.as_str())
+    .bind(image.as_str())
+    .bind(alt)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn count_photos(conn: &mut AnyConnection, listing: &ListingId) -> Result<usize, sqlx::Error> {
+    let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM listing_photos WHERE listing_id = $1")
+        .bind(listing.as_str())
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get("n")?;
+    Ok(n.max(0) as usize)
+}
+
+/// Changes a photo's alt text; whether the listing has it.
+pub async fn set_alt(
+    conn: &mut AnyConnection,
+    listing: &ListingId,
+    image: &ImageId,
+    alt: &str,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE listing_photos SET alt = $1 WHERE listing_id = $2 AND image_id = $3")
+        .bind(alt)
+        .bind(listing.as_str())
+        .bind(image.as_str())
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Takes a photo off a listing; whether it had it. The image itself goes with `delete`.
+pub async fn remove_photo(conn: &mut AnyConnection, listing: &ListingId, image: &ImageId) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM listing_photos WHERE listing_id = $1 AND image_id = $2")
+        .bind(listing.as_str())
+        .bind(image.as_str())
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Puts the listing's photos in the order of `images` (all of its photos, each once).
+pub async fn reorder(conn: &mut AnyConnection, listing: &ListingId, images: &[ImageId]) -> Result<(), sqlx::Error> {
+    for (position, image) in images.iter().enumerate() {
+        sqlx::query("UPDATE listing_photos SET position = $1 WHERE listing_id = $2 AND image_id = $3")
+            .bind(position as i64)
+            .bind(listing.as_str())
+            .bind(image.as_str())
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Another server's photo of one of its listings: its URL, the size it announced, its alt text.
+pub struct RemotePhoto<'a> {
+    pub url: &'a str,
+    pub width: u32,
+    pub height: u32,
+    pub alt: &'a str,
+}
+
+/// Replaces the photos of a listing from another server with those it now has. An image already
+/// known by its URL keeps what we fetched of it.
+pub async fn replace_remote_photos(
+    conn: &mut AnyConnection,
+    listing: &ListingId,
+    photos: &[RemotePhoto<'_>],
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM listing_photos WHERE listing_id = $1").bind(listing.as_str()).execute(&mut *conn).await?;
+    for (position, photo) in photos.iter().enumerate() {
+        let image = ImageId::for_remote(photo.url);
+        sqlx::query(
+            "INSERT INTO images (id, source_url, width, height, created_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(image.as_str())
+        .bind(photo.url)
+        .bind(i64::from(photo.width))
+        .bind(i64::from(photo.height))
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+        sqlx::query(
+            "INSERT INTO listing_photos (listing_id, image_id, position, alt) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (listing_id, image_id) DO NOTHING",
+        )
+        .bind(listing.as_str())
+        .bind(image.as_str())
+        .bind(position as i64)
+        .bind(photo.alt)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Another server's image, fetched and encoded again: its real size and renditions.
+pub async fn fetched(
+    conn: &mut AnyConnection,
+    id: &ImageId,
+    (width, height): (u32, u32),
+    widths: &[u32],
+    bytes: u64,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE images SET width = $1, height = $2, widths = $3, bytes = $4, fetched_at = $5, failed_at = NULL \
+         WHERE id = $6",
+    )
+    .bind(i64::from(width))
+    .bind(i64::from(height))
+    .bind(widths_text(widths))
+    .bind(bytes as i64)
+    .bind(now)
+    .bind(id.as_str())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Another server's image that could not be fetched or read: not shown, tried again later.
+pub async fn failed(conn: &mut AnyConnection, id: &ImageId, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE images SET failed_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(id.as_str())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Another server's images that failed before `before`: they may be tried again.
+pub async fn retry_failed(conn: &mut AnyConnection, before: i64) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query("UPDATE images SET failed_at = NULL WHERE source_url IS NOT NULL AND failed_at < $1")
+        .bind(before)
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+/// Images no photo shows any more (a listing deleted, a photo replaced), with their widths on disk.
+pub async fn orphans(conn: &mut AnyConnection, limit: i64) -> Result<Vec<Image>, sqlx::Error> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {IMAGE_COLUMNS} FROM images i \
+         WHERE NOT EXISTS (SELECT 1 FROM listing_photos p WHERE p.image_id = i.id) LIMIT $1"
+    )))
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(image_from_row).collect()
+}
+
+/// Deletes an image's row if nothing shows it; whether it did. Its files are the caller's to remove.
+pub async fn delete_unused(conn: &mut AnyConnection, id: &ImageId) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "DELETE FROM images WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM listing_photos p WHERE p.image_id = $1)",
+    )
+    .bind(id.as_str())
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// The bytes on disk of other servers' images (the cache's limit counts them).
+pub async fn bytes_of_remote(conn: &mut AnyConnection) -> Result<u64, sqlx::Error> {
+    let total: i64 =
+        sqlx::query("SELECT CAST(COALESCE(SUM(bytes), 0) AS BIGINT) AS total FROM images WHERE source_url IS NOT NULL")
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get("total")?;
+    Ok(total.max(0) as u64)
+}
+
+/// Other servers' images fetched longest ago, with the bytes of each: the first to let go of when
+/// the cache is full.
+pub async fn oldest_fetched(conn: &mut AnyConnection, limit: i64) -> Result<Vec<(Image, u64)>, sqlx::Error> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {IMAGE_COLUMNS}, i.bytes FROM images i WHERE i.source_url IS NOT NULL AND i.fetched_at IS NOT NULL \
+         ORDER BY i.fetched_at LIMIT $1"
+    )))
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(|row| Ok((image_from_row(row)?, row.try_get::<i64, _>("bytes")?.max(0) as u64))).collect()
+}
+
+/// Forgets what was fetched of another server's image (its files being removed): it is fetched
+/// again when someone looks at it.
+pub async fn forget_fetched(conn: &mut AnyConnection, id: &ImageId) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE images SET widths = '', bytes = 0, fetched_at = NULL WHERE id = $1 AND source_url IS NOT NULL")
+        .bind(id.as_str())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
