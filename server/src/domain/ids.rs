@@ -59,9 +59,7 @@ impl ListingId {
     /// the same listing keeps the same address here (`/listings/ID`) when it comes back, after a
     /// peering ended and started again for instance, so that links members shared keep working.
     pub fn for_remote(ap_id: &str) -> Self {
-        use sha2::{Digest, Sha256};
-        let digest = Sha256::new().chain_update(b"maillage remote listing\n").chain_update(ap_id.as_bytes()).finalize();
-        Self(hex(&digest[..16]))
+        Self(derived(b"maillage remote listing\n", ap_id))
     }
 }
 
@@ -75,10 +73,15 @@ impl ImageId {
     /// The local id of another server's image, derived from its URL: the same URL is fetched and
     /// kept once, whichever listings show it.
     pub fn for_remote(url: &str) -> Self {
-        use sha2::{Digest, Sha256};
-        let digest = Sha256::new().chain_update(b"maillage remote image\n").chain_update(url.as_bytes()).finalize();
-        Self(hex(&digest[..16]))
+        Self(derived(b"maillage remote image\n", url))
     }
+}
+
+/// An id derived from another server's URL (the first 16 bytes of a SHA-256 of `label` and it): the
+/// same URL, the same id, and ids of different kinds apart.
+fn derived(label: &[u8], url: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex(&Sha256::new().chain_update(label).chain_update(url.as_bytes()).finalize()[..16])
 }
 
 /// A new secret token (sessions, CSRF): 32 random bytes, hex-encoded.

@@ -20,9 +20,11 @@ async fn counts(db: &Db) -> (i64, i64) {
     )
 }
 
-/// The services over a test database, with the default configuration.
-fn services(db: &Db) -> crate::services::Services {
-    crate::services::Services::new(std::sync::Arc::new(crate::config::Config::default()), db.clone())
+/// The services over a test database, with the default configuration but for the data directory
+/// (the photos' files go there).
+fn services(t: &TempSqlite) -> crate::services::Services {
+    let config = crate::config::Config { data_dir: t.dir().to_owned(), ..crate::config::Config::default() };
+    crate::services::Services::new(std::sync::Arc::new(config), t.db.clone())
 }
 
 fn member_count(profile: &Profile) -> usize {
@@ -103,7 +105,7 @@ async fn seeding_creates_everything_once() {
         let t = TempSqlite::migrated().await;
         let expected_listings = profile.listings().count();
 
-        let report = seed(&services(&t.db), profile).await.expect("seeding");
+        let report = seed(&services(&t), profile).await.expect("seeding");
         assert_eq!(
             report,
             SeedReport {
@@ -133,10 +135,17 @@ async fn seeding_creates_everything_once() {
                     (listing.content.status, listing.content.visibility, listing.content.mode),
                     (sample.status, sample.visibility, sample.mode)
                 );
+                // The drawn photo of the listings that have one, with its alt text, at three widths.
+                let photos = super::photos::of(sample.title);
+                assert_eq!(listing.photos.len(), photos.len(), "{}", sample.title);
+                for (stored, shipped) in listing.photos.iter().zip(&photos) {
+                    assert_eq!(stored.alt, shipped.alt);
+                    assert_eq!(stored.image.widths.len(), 3, "{}", sample.title);
+                }
             }
         }
 
-        let again = seed(&services(&t.db), profile).await.expect("seeding again");
+        let again = seed(&services(&t), profile).await.expect("seeding again");
         assert_eq!(again, SeedReport { already_seeded: true, members_created: 0, listings_created: 0 });
         assert_eq!(counts(&t.db).await, (member_count(profile) as i64, expected_listings as i64), "duplicates");
         t.close().await;
@@ -164,11 +173,11 @@ async fn an_interrupted_seeding_resumes() {
     )
     .await
     .expect("registering");
-    listings::create(&services(&t.db), &member, &first.listings[0].input(&first.place, date!(2026 - 11 - 23)))
+    listings::create(&services(&t), &member, &first.listings[0].input(&first.place, date!(2026 - 11 - 23)))
         .await
         .expect("one listing");
 
-    let report = seed(&services(&t.db), profile).await.expect("resuming");
+    let report = seed(&services(&t), profile).await.expect("resuming");
     let total = profile.listings().count();
     assert_eq!((report.members_created, report.listings_created), (member_count(profile) - 1, total - 1));
     assert_eq!(counts(&t.db).await, (member_count(profile) as i64, total as i64));

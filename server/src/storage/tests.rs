@@ -18,6 +18,11 @@ impl TempSqlite {
         Self { dir, db }
     }
 
+    /// The directory the database is in: a data directory for the test's other files.
+    pub(crate) fn dir(&self) -> &std::path::Path {
+        &self.dir
+    }
+
     /// With the migrations applied.
     pub(crate) async fn migrated() -> Self {
         let temp = Self::new().await;
