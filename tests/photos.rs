@@ -284,6 +284,12 @@ async fn photos_are_ordered_and_a_seventh_is_refused() {
     let reply =
         instance.api().token(&token).post(&format!("/api/v1/listings/{id}/photos"), &json!({"photo": "x"})).await;
     reply.assert_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
+
+    // The listing deleted, its photos' files go with it.
+    assert_eq!(walk(&instance.data_dir().join("media")).len(), 5, "one width each");
+    let reply = instance.api().token(&token).delete(&format!("/api/v1/listings/{id}")).await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT, "{reply:?}");
+    assert!(walk(&instance.data_dir().join("media")).is_empty());
     instance.stop().await;
 }
 

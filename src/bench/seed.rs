@@ -8,14 +8,15 @@ use anyhow::Context;
 use maillage_server::domain::actor::ActorKey;
 use maillage_server::domain::category::{self, Category};
 use maillage_server::domain::geo::{Location, Point};
-use maillage_server::domain::ids::{ListingId, MemberId, new_id, now_ms};
+use maillage_server::domain::ids::{ImageId, ListingId, MemberId, new_id, now_ms};
 use maillage_server::domain::listing::{
     ListingDraft, ListingStatus, Mode, Price, PriceBasis, PriceCents, Purpose, Quantity, Unit, Visibility,
 };
 use maillage_server::domain::member::{MemberKind, MemberStatus, Role, Username};
+use maillage_server::domain::photo::WIDTHS;
 use maillage_server::services::passwords;
 use maillage_server::storage::members::NewMember;
-use maillage_server::storage::{Backend, Db, listings, members};
+use maillage_server::storage::{Backend, Db, images, listings, members};
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 
@@ -259,6 +260,25 @@ pub async fn seed(db: &Db, member_count: usize, listing_count: usize) -> anyhow:
                     rows.iter().map(|(id, member, draft, created)| (id, member, draft, *created)).collect();
                 let mut tx = db.begin_write().await.context("starting a batch of listings")?;
                 listings::insert_many(&mut tx, &borrowed).await.context("inserting a batch of listings")?;
+                // Half of the listings have photos (one to three), as a catalogue with pictures does:
+                // the rows only, the bench's pages name the files without serving them.
+                let mut with_photos: Vec<(&ListingId, i64, usize)> = Vec::new();
+                for (id, _, _, created) in &rows {
+                    if rng.random_bool(0.5) {
+                        with_photos.push((id, *created, rng.random_range(1..=3)));
+                    }
+                }
+                for (id, created, count) in with_photos {
+                    for photo in 0..count {
+                        let image = ImageId::new();
+                        images::insert_ours(&mut tx, &image, (1280, 960), &WIDTHS, 400_000, created)
+                            .await
+                            .context("inserting a bench photo")?;
+                        images::add_photo(&mut tx, id, &image, &format!("Photo {photo}"))
+                            .await
+                            .context("inserting a bench photo")?;
+                    }
+                }
                 tx.commit().await.context("committing a batch of listings")?;
             }
             anyhow::Ok(())

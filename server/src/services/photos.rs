@@ -262,3 +262,64 @@ pub async fn upkeep(services: &Services) -> AppResult<Upkept> {
     stored::retry_failed(&mut *services.conn().await?, now_ms() - RETRY_FAILED_AFTER_MS).await?;
     Ok(done)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ids::MemberId;
+    use crate::domain::photo::WIDTHS;
+    use crate::storage::tests::TempSqlite;
+
+    fn services(t: &TempSqlite, remote_cache_mb: u32) -> Services {
+        let mut config = crate::config::Config { data_dir: t.dir().to_owned(), ..crate::config::Config::default() };
+        config.media.remote_cache_mb = remote_cache_mb;
+        Services::new(std::sync::Arc::new(config), t.db.clone())
+    }
+
+    #[tokio::test]
+    async fn upkeep_removes_unused_images_and_lets_go_of_other_servers_past_the_cache_s_room() {
+        let t = TempSqlite::migrated().await;
+        let services = services(&t, 0);
+        let files: Vec<(u32, &[u8])> = WIDTHS.iter().map(|w| (*w, &b"jpeg"[..])).collect();
+        let mut conn = services.conn().await.unwrap();
+        // One of ours that no photo shows (its listing was deleted).
+        let unused = ImageId::new();
+        stored::insert_ours(&mut conn, &unused, (1280, 960), &WIDTHS, 12, 0).await.unwrap();
+        services.media().write(&unused, &files).await.unwrap();
+        // Another server's, fetched, shown by one of its listings.
+        let author = MemberId::new();
+        let listing = ListingId::new();
+        sqlx::query(
+            "INSERT INTO listings (id, purpose, mode, category, title, description, unit, status, visibility, \
+             search_text, created_at, updated_at, origin, ap_id, remote_author) VALUES ($1, 'offer', 'lend', \
+             'objects-tools', 'Scie', '', 'piece', 'active', 'public', 'scie', 0, 0, 'coop.example', \
+             'https://coop.example/listings/1', $2)",
+        )
+        .bind(listing.as_str())
+        .bind(format!("https://coop.example/members/{author}"))
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+        let photo = stored::RemotePhoto { url: "https://coop.example/media/a.jpg", width: 800, height: 600, alt: "" };
+        stored::replace_remote_photos(&mut conn, &listing, &[photo], 0).await.unwrap();
+        let remote = ImageId::for_remote("https://coop.example/media/a.jpg");
+        services.media().write(&remote, &files).await.unwrap();
+        stored::fetched(&mut conn, &remote, (1280, 960), &WIDTHS, 12, 0).await.unwrap();
+        drop(conn);
+
+        let done = upkeep(&services).await.unwrap();
+        assert_eq!(done, Upkept { unused_removed: 1, cache_released: 1 });
+        for width in WIDTHS {
+            assert!(!services.media().path(&unused, width).exists(), "an unused image's file stays");
+            assert!(!services.media().path(&remote, width).exists(), "the cache keeps a file past its room");
+        }
+        let mut conn = services.conn().await.unwrap();
+        assert!(stored::by_id(&mut conn, &unused).await.unwrap().is_none());
+        // The other server's image is still shown by its listing: fetched again when someone looks.
+        let (image, source) = stored::by_id(&mut conn, &remote).await.unwrap().unwrap();
+        assert!(image.widths.is_empty() && image.shown(), "{image:?}");
+        assert_eq!(source.as_deref(), Some("https://coop.example/media/a.jpg"));
+        drop(conn);
+        t.close().await;
+    }
+}
