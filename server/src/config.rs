@@ -176,8 +176,8 @@ fn parse_network(entry: &str) -> Result<ipnet::IpNet, ConfigError> {
 pub struct MediaConfig {
     /// The largest photo file accepted, in megabytes.
     pub max_photo_mb: u32,
-    /// The largest photo accepted, in megapixels (width × height). Reading one takes about 3 bytes
-    /// of memory per pixel.
+    /// The largest photo accepted, in megapixels (width × height). A PNG or WebP is decoded whole (3
+    /// to 4 bytes of memory per pixel); a JPEG at a smaller scale when it is large.
     pub max_photo_megapixels: u32,
     /// The room the photos uploaded here may take, in megabytes (every width kept of them); 0 for
     /// no limit.

@@ -33,7 +33,7 @@ fn phone_photo() -> anyhow::Result<Vec<u8>> {
         seed ^= seed << 13;
         seed ^= seed >> 7;
         seed ^= seed << 17;
-        let grain = (seed & 0x3f) as u32;
+        let grain = (seed & 0x0f) as u32;
         image::Rgb([
             ((x / 16 + grain) % 256) as u8,
             ((y / 12 + grain * 2) % 256) as u8,
@@ -41,7 +41,7 @@ fn phone_photo() -> anyhow::Result<Vec<u8>> {
         ])
     });
     let mut jpeg = Cursor::new(Vec::new());
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90).encode_image(&image)?;
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 88).encode_image(&image)?;
     Ok(jpeg.into_inner())
 }
 

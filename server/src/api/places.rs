@@ -44,11 +44,11 @@ impl PlaceJson {
     fn new(commune: &Commune) -> Self {
         let point = commune.point();
         Self {
-            insee: commune.insee,
-            name: commune.name,
+            insee: commune.insee(),
+            name: commune.name(),
             label: commune.label(),
-            postal_codes: commune.postal_codes.split(',').filter(|c| !c.is_empty()).collect(),
-            department: commune.department,
+            postal_codes: commune.postal_codes().split(',').filter(|c| !c.is_empty()).collect(),
+            department: commune.department(),
             latitude: point.latitude,
             longitude: point.longitude,
             precision: match commune.precision {

@@ -26,19 +26,41 @@ pub enum Precision {
     Department,
 }
 
+/// A commune: its line of the shipped file (its codes and names are read from there, not copied:
+/// the whole list then takes under 2 MB), and its position.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Commune {
-    pub insee: &'static str,
-    pub name: &'static str,
-    /// Comma-separated, ascending; empty for the few that have none.
-    pub postal_codes: &'static str,
-    pub department: &'static str,
+    /// Where its line starts in [`DATA`].
+    line: u32,
     latitude: f32,
     longitude: f32,
     pub precision: Precision,
 }
 
 impl Commune {
+    /// The `n`th field of its line.
+    fn field(&self, n: usize) -> &'static str {
+        DATA[self.line as usize..].split(['\t', '\n']).nth(n).unwrap_or_default()
+    }
+
+    /// Its INSEE code (`59512`).
+    pub fn insee(&self) -> &'static str {
+        self.field(0)
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.field(1)
+    }
+
+    /// Comma-separated, ascending; empty for the few that have none.
+    pub fn postal_codes(&self) -> &'static str {
+        self.field(2)
+    }
+
+    pub fn department(&self) -> &'static str {
+        self.field(3)
+    }
+
     pub fn point(&self) -> Point {
         // Four decimals in the file: rounding the f32 back gives them again.
         let round = |v: f32| (f64::from(v) * 10_000.0).round() / 10_000.0;
@@ -47,20 +69,20 @@ impl Commune {
 
     /// Its first postal code (a city has several).
     pub fn postal_code(&self) -> &'static str {
-        self.postal_codes.split(',').next().unwrap_or_default()
+        self.postal_codes().split(',').next().unwrap_or_default()
     }
 
     /// « Roubaix (59100) », or « Sainte-Marie (97230) »: the name and a postal code, which finds
     /// this commune alone when the name does not (a label is looked up again as it is).
     pub fn label(&self) -> String {
         match self.postal_code() {
-            "" => format!("{} ({})", self.name, self.department),
-            code => format!("{} ({code})", self.name),
+            "" => format!("{} ({})", self.name(), self.department()),
+            code => format!("{} ({code})", self.name()),
         }
     }
 
     fn has_postal_code(&self, code: &str) -> bool {
-        self.postal_codes.split(',').any(|c| c == code)
+        self.postal_codes().split(',').any(|c| c == code)
     }
 }
 
@@ -76,27 +98,45 @@ pub enum Lookup {
 /// How many candidates an ambiguous place offers.
 pub const MAX_CANDIDATES: usize = 12;
 
+/// A place in one of the sorted indexes: a text (a name's key in `keys`, or a postal code in
+/// [`DATA`]) by its start and length, and the commune's index.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    start: u32,
+    len: u8,
+    commune: u32,
+}
+
 struct Gazetteer {
     communes: Vec<Commune>,
-    /// `(name in search form, index in communes)`, sorted: names and their prefixes are found by
-    /// binary search.
-    by_name: Vec<(Box<str>, u32)>,
-    /// `(postal code, index in communes)`, sorted.
-    by_postal_code: Vec<(&'static str, u32)>,
+    /// The names in search form, one after the other.
+    keys: String,
+    /// The names (in `keys`), sorted: names and their prefixes are found by binary search.
+    by_name: Vec<Entry>,
+    /// The postal codes (in [`DATA`]), sorted.
+    by_postal_code: Vec<Entry>,
 }
 
 fn gazetteer() -> &'static Gazetteer {
     static GAZETTEER: OnceLock<Gazetteer> = OnceLock::new();
-    GAZETTEER.get_or_init(|| load(DATA))
+    GAZETTEER.get_or_init(load)
 }
 
-fn load(data: &'static str) -> Gazetteer {
+/// Reads [`DATA`]: one commune a line, after the header.
+fn load() -> Gazetteer {
     let mut communes = Vec::with_capacity(36_000);
-    for line in data.lines().skip(1) {
-        let mut fields = line.split('\t');
-        let mut next = || fields.next().unwrap_or_default();
-        let (insee, name, postal_codes, department) = (next(), next(), next(), next());
-        let (latitude, longitude, source) = (next(), next(), next());
+    let mut keys = String::new();
+    let mut by_name = Vec::with_capacity(36_000);
+    let mut by_postal_code = Vec::with_capacity(40_000);
+    let mut offset = 0;
+    for (n, line) in DATA.split_inclusive('\n').enumerate() {
+        let start = offset;
+        offset += line.len();
+        if n == 0 {
+            continue;
+        }
+        let fields: Vec<&str> = line.trim_end_matches('\n').split('\t').collect();
+        let [_, name, postal_codes, _, latitude, longitude, source] = fields[..] else { continue };
         let (Ok(latitude), Ok(longitude)) = (latitude.parse::<f32>(), longitude.parse::<f32>()) else {
             // The file is ours and checked by the tests; a bad line is skipped, not a panic.
             continue;
@@ -106,18 +146,33 @@ fn load(data: &'static str) -> Gazetteer {
             "postal_code" => Precision::PostalCode,
             _ => Precision::Department,
         };
-        communes.push(Commune { insee, name, postal_codes, department, latitude, longitude, precision });
+        let index = communes.len() as u32;
+        let key = key(name);
+        by_name.push(Entry { start: keys.len() as u32, len: key.len().min(255) as u8, commune: index });
+        keys.push_str(&key);
+        // Where the postal codes start in the line: after the INSEE code and the name.
+        let mut code_start = start + fields[0].len() + 1 + name.len() + 1;
+        for code in postal_codes.split(',') {
+            if !code.is_empty() {
+                by_postal_code.push(Entry { start: code_start as u32, len: code.len() as u8, commune: index });
+            }
+            code_start += code.len() + 1;
+        }
+        communes.push(Commune { line: start as u32, latitude, longitude, precision });
     }
-    let mut by_name: Vec<(Box<str>, u32)> =
-        communes.iter().enumerate().map(|(i, c)| (key(c.name).into_boxed_str(), i as u32)).collect();
-    by_name.sort();
-    let mut by_postal_code: Vec<(&'static str, u32)> = communes
-        .iter()
-        .enumerate()
-        .flat_map(|(i, c)| c.postal_codes.split(',').filter(|p| !p.is_empty()).map(move |p| (p, i as u32)))
-        .collect();
-    by_postal_code.sort();
-    Gazetteer { communes, by_name, by_postal_code }
+    keys.shrink_to_fit();
+    communes.shrink_to_fit();
+    let name_of = |e: &Entry| &keys[e.start as usize..e.start as usize + e.len as usize];
+    by_name.sort_by(|a, b| name_of(a).cmp(name_of(b)).then(a.commune.cmp(&b.commune)));
+    by_name.shrink_to_fit();
+    by_postal_code.sort_by(|a, b| postal(a).cmp(postal(b)).then(a.commune.cmp(&b.commune)));
+    by_postal_code.shrink_to_fit();
+    Gazetteer { communes, keys, by_name, by_postal_code }
+}
+
+/// The postal code of an entry of `by_postal_code`.
+fn postal(entry: &Entry) -> &'static str {
+    &DATA[entry.start as usize..entry.start as usize + entry.len as usize]
 }
 
 /// A name as it is compared: in search form, « st » and « ste » written out.
@@ -170,17 +225,25 @@ fn is_department(word: &str) -> bool {
 }
 
 impl Gazetteer {
+    /// The key of an entry of `by_name`.
+    fn name_key(&self, entry: &Entry) -> &str {
+        &self.keys[entry.start as usize..entry.start as usize + entry.len as usize]
+    }
+
     fn with_name(&self, name: &str) -> impl Iterator<Item = &Commune> {
-        let start = self.by_name.partition_point(|(n, _)| &**n < name);
-        self.by_name[start..].iter().take_while(move |(n, _)| &**n == name).map(|(_, i)| &self.communes[*i as usize])
+        let start = self.by_name.partition_point(|e| self.name_key(e) < name);
+        self.by_name[start..]
+            .iter()
+            .take_while(move |e| self.name_key(e) == name)
+            .map(|e| &self.communes[e.commune as usize])
     }
 
     fn with_postal_code(&self, code: &str) -> impl Iterator<Item = &Commune> {
-        let start = self.by_postal_code.partition_point(|(c, _)| *c < code);
+        let start = self.by_postal_code.partition_point(|e| postal(e) < code);
         self.by_postal_code[start..]
             .iter()
-            .take_while(move |(c, _)| *c == code)
-            .map(|(_, i)| &self.communes[*i as usize])
+            .take_while(move |e| postal(e) == code)
+            .map(|e| &self.communes[e.commune as usize])
     }
 
     fn lookup(&'static self, text: &str) -> Lookup {
@@ -212,7 +275,7 @@ impl Gazetteer {
             .collect();
         let fits = |c: &Commune| {
             postal_code.is_none_or(|p| c.has_postal_code(p))
-                && department.is_none_or(|d| c.department.eq_ignore_ascii_case(d))
+                && department.is_none_or(|d| c.department().eq_ignore_ascii_case(d))
         };
         // The whole text, then the commune it starts with (« Lille Fives » is Lille), then, for an
         // address (a number or a street), the commune it ends with (« 12 rue de Lannoy Roubaix »).
@@ -241,10 +304,10 @@ impl Gazetteer {
             return Vec::new();
         }
         if key.bytes().all(|b| b.is_ascii_digit()) {
-            let start = self.by_postal_code.partition_point(|(c, _)| *c < key.as_str());
+            let start = self.by_postal_code.partition_point(|e| postal(e) < key.as_str());
             let mut seen = Vec::new();
-            for (_, i) in self.by_postal_code[start..].iter().take_while(|(c, _)| c.starts_with(key.as_str())) {
-                let commune = &self.communes[*i as usize];
+            for entry in self.by_postal_code[start..].iter().take_while(|e| postal(e).starts_with(key.as_str())) {
+                let commune = &self.communes[entry.commune as usize];
                 if !seen.contains(&commune) {
                     seen.push(commune);
                 }
@@ -254,23 +317,23 @@ impl Gazetteer {
             }
             return seen;
         }
-        let start = self.by_name.partition_point(|(n, _)| &**n < key.as_str());
+        let start = self.by_name.partition_point(|e| self.name_key(e) < key.as_str());
         let mut found: Vec<&'static Commune> = self.by_name[start..]
             .iter()
-            .take_while(|(n, _)| n.starts_with(key.as_str()))
-            .map(|(_, i)| &self.communes[*i as usize])
+            .take_while(|e| self.name_key(e).starts_with(key.as_str()))
+            .map(|e| &self.communes[e.commune as usize])
             .collect();
         // Towns first (those GeoNames lists have over a thousand inhabitants: « Roubaix » before
         // « Roubia »), the shortest names first among them (« Lille » before « Lillebonne »).
-        found.sort_by_key(|c| (c.precision != Precision::Place, c.name.len(), c.department, c.insee));
+        found.sort_by_key(|c| (c.precision != Precision::Place, c.name().len(), c.department(), c.insee()));
         found.truncate(limit);
         found
     }
 }
 
 fn decide(mut found: Vec<&'static Commune>) -> Lookup {
-    found.sort_by_key(|c| (c.department, c.insee));
-    found.dedup_by_key(|c| c.insee);
+    found.sort_by_key(|c| (c.department(), c.insee()));
+    found.dedup_by_key(|c| c.insee());
     match found.len() {
         0 => Lookup::NotFound,
         1 => Lookup::Found(found[0]),
@@ -315,7 +378,8 @@ pub fn point_of(field: &'static str, text: &str) -> Result<Point, FieldError> {
 pub fn locate(field: &'static str, text: &str) -> Result<(String, Point), FieldError> {
     match lookup(text) {
         Lookup::Found(commune) => {
-            let name = if key(text) == key(commune.name) { commune.name.to_owned() } else { text.trim().to_owned() };
+            let name =
+                if key(text) == key(commune.name()) { commune.name().to_owned() } else { text.trim().to_owned() };
             Ok((name, commune.point()))
         }
         Lookup::Ambiguous(candidates) => Err(ambiguous(field, text, &candidates)),
@@ -349,7 +413,7 @@ pub fn ambiguous(field: &'static str, text: &str, candidates: &[&Commune]) -> Fi
 /// The commune with this INSEE code.
 pub fn by_insee(insee: &str) -> Option<&'static Commune> {
     let communes = &gazetteer().communes;
-    communes.binary_search_by(|c| c.insee.cmp(insee)).ok().map(|i| &communes[i])
+    communes.binary_search_by(|c| c.insee().cmp(insee)).ok().map(|i| &communes[i])
 }
 
 #[cfg(test)]
@@ -358,7 +422,7 @@ mod tests {
 
     fn found(text: &str) -> &'static str {
         match lookup(text) {
-            Lookup::Found(c) => c.insee,
+            Lookup::Found(c) => c.insee(),
             other => panic!("{text:?}: {other:?}"),
         }
     }
@@ -367,7 +431,9 @@ mod tests {
     fn the_file_is_whole_and_sorted() {
         let g = gazetteer();
         assert!(g.communes.len() > 34_900, "{}", g.communes.len());
-        assert!(g.communes.windows(2).all(|w| w[0].insee < w[1].insee), "sorted by INSEE code, no duplicate");
+        assert!(g.communes.windows(2).all(|w| w[0].insee() < w[1].insee()), "sorted by INSEE code, no duplicate");
+        assert!(g.by_name.iter().all(|e| e.len < u8::MAX), "a name's key is longer than an entry holds");
+        assert!(g.by_postal_code.iter().all(|e| postal(e).len() == 5), "postal codes are read where they are");
         assert_eq!(DATA.lines().count() - 1, g.communes.len(), "every line read");
         for c in &g.communes {
             let p = c.point();
@@ -409,7 +475,7 @@ mod tests {
         let Lookup::Ambiguous(candidates) = lookup("Sainte-Marie") else { panic!("Sainte-Marie is ambiguous") };
         assert!(candidates.len() >= 5, "{candidates:?}");
         for candidate in &candidates {
-            assert_eq!(found(&candidate.label()), candidate.insee, "{}", candidate.label());
+            assert_eq!(found(&candidate.label()), candidate.insee(), "{}", candidate.label());
         }
         // A department after the name tells them apart too.
         assert_eq!(found("Sainte-Marie (35)"), "35294");
@@ -442,11 +508,11 @@ mod tests {
 
     #[test]
     fn suggestions_start_as_typed() {
-        let names: Vec<&str> = suggest("roub", 8).iter().map(|c| c.name).collect();
+        let names: Vec<&str> = suggest("roub", 8).iter().map(|c| c.name()).collect();
         assert_eq!(names.first(), Some(&"Roubaix"), "{names:?}");
-        let names: Vec<&str> = suggest("Lille", 5).iter().map(|c| c.name).collect();
+        let names: Vec<&str> = suggest("Lille", 5).iter().map(|c| c.name()).collect();
         assert_eq!(names.first(), Some(&"Lille"), "{names:?}");
-        let by_code: Vec<&str> = suggest("5910", 20).iter().map(|c| c.name).collect();
+        let by_code: Vec<&str> = suggest("5910", 20).iter().map(|c| c.name()).collect();
         assert!(by_code.contains(&"Roubaix"), "{by_code:?}");
         assert!(suggest("", 8).is_empty());
         assert_eq!(suggest("a", 3).len(), 3);

@@ -7,7 +7,8 @@
 //! kilobytes is refused from its header), its EXIF orientation is applied, and each rendition is
 //! encoded again: nothing of the original's metadata (a phone's GPS position, its serial number)
 //! survives. The work is done on a blocking thread, one image at a time, so that a small machine's
-//! memory stays bounded: a 12-megapixel photo needs its decoded pixels (36 MB) and little more.
+//! memory stays bounded; a large JPEG is decoded at a smaller scale ([`decode_jpeg_scaled`]), so
+//! that a 12-megapixel photo needs 9 MB of pixels rather than 36.
 
 use std::io::Cursor;
 
@@ -15,7 +16,7 @@ use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, metadata::Orie
 use tokio::sync::Semaphore;
 
 use crate::domain::FieldError;
-use crate::domain::photo::rendition_sizes;
+use crate::domain::photo::{WIDTHS, rendition_sizes};
 use crate::error::{AppError, AppResult};
 
 /// JPEG quality of the renditions: photos look right, and a 1280-pixel one weighs 150–300 kB.
@@ -82,6 +83,11 @@ pub fn process_now(bytes: &[u8], limits: ImageLimits) -> AppResult<Processed> {
             FieldError::new("photo", "photo.too_many_pixels").with("max", limits.max_pixels.div_ceil(1_000_000)),
         ])
     };
+    if format == ImageFormat::Jpeg
+        && let Some((image, orientation)) = decode_jpeg_scaled(bytes, limits).map_err(|()| too_many_pixels())?
+    {
+        return Ok(Processed { renditions: renditions(image, orientation)? });
+    }
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     let mut decode_limits = image::Limits::default();
     decode_limits.max_image_width = Some(MAX_SIDE);
@@ -107,6 +113,49 @@ pub fn process_now(bytes: &[u8], limits: ImageLimits) -> AppResult<Processed> {
     Ok(Processed { renditions: renditions(image, orientation)? })
 }
 
+/// A JPEG decoded at the smallest scale its format allows (1/8, 1/4, 1/2 or whole, in the DCT,
+/// before any pixel exists) that is still at least as wide as the widest rendition once turned:
+/// a 12-megapixel photo is read as 2000 × 1500 pixels (9 MB) rather than 4000 × 3000 (36 MB).
+/// `Ok(None)` for what this decoder does not read (CMYK, 16-bit, or a file it finds broken), which
+/// the general path reads or refuses; `Err(())` for too many pixels.
+fn decode_jpeg_scaled(bytes: &[u8], limits: ImageLimits) -> Result<Option<(DynamicImage, Orientation)>, ()> {
+    let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(bytes));
+    if decoder.read_info().is_err() {
+        return Ok(None);
+    }
+    let Some(info) = decoder.info() else { return Ok(None) };
+    let (width, height) = (u32::from(info.width), u32::from(info.height));
+    if width > MAX_SIDE || height > MAX_SIDE || u64::from(width) * u64::from(height) > limits.max_pixels {
+        return Err(());
+    }
+    if !matches!(info.pixel_format, jpeg_decoder::PixelFormat::L8 | jpeg_decoder::PixelFormat::RGB24) {
+        return Ok(None);
+    }
+    let orientation = decoder.exif_data().and_then(Orientation::from_exif_chunk).unwrap_or(Orientation::NoTransforms);
+    let widest = WIDTHS[WIDTHS.len() - 1] as u16;
+    // The decoder picks the smallest scale at which the width or the height reaches what is asked:
+    // ask for the side that becomes the width when shown, and the impossible for the other.
+    let wanted = if is_turned(orientation) { (u16::MAX, widest) } else { (widest, u16::MAX) };
+    let Ok((width, height)) = decoder.scale(wanted.0, wanted.1) else { return Ok(None) };
+    let Ok(pixels) = decoder.decode() else { return Ok(None) };
+    let (width, height) = (u32::from(width), u32::from(height));
+    let image = match info.pixel_format {
+        jpeg_decoder::PixelFormat::L8 => {
+            image::GrayImage::from_raw(width, height, pixels).map(DynamicImage::ImageLuma8)
+        }
+        _ => image::RgbImage::from_raw(width, height, pixels).map(DynamicImage::ImageRgb8),
+    };
+    Ok(image.map(|image| (image, orientation)))
+}
+
+/// Whether an orientation turns the image a quarter (its width shown as its height).
+fn is_turned(orientation: Orientation) -> bool {
+    matches!(
+        orientation,
+        Orientation::Rotate90 | Orientation::Rotate270 | Orientation::Rotate90FlipH | Orientation::Rotate270FlipH
+    )
+}
+
 /// The format of a file, from its first bytes. HEIC (iPhones' default) and AVIF get a message of
 /// their own: members will send them.
 fn sniff(bytes: &[u8]) -> AppResult<ImageFormat> {
@@ -128,10 +177,7 @@ fn sniff(bytes: &[u8]) -> AppResult<ImageFormat> {
 /// Each rendition of `image`, smallest first, turned the way its EXIF orientation says and made from
 /// the next larger one (so the full-size pixels are let go after the first).
 fn renditions(image: DynamicImage, orientation: Orientation) -> AppResult<Vec<Rendition>> {
-    let turned = matches!(
-        orientation,
-        Orientation::Rotate90 | Orientation::Rotate270 | Orientation::Rotate90FlipH | Orientation::Rotate270FlipH
-    );
+    let turned = is_turned(orientation);
     let (width, height) = (image.width(), image.height());
     let (shown_width, shown_height) = if turned { (height, width) } else { (width, height) };
     let mut source = image;
@@ -207,6 +253,21 @@ mod tests {
                 assert_eq!((back.width(), back.height()), (rendition.width, rendition.height));
             }
         }
+    }
+
+    #[test]
+    fn a_large_jpeg_is_read_at_a_smaller_scale_and_still_kept_at_each_width() {
+        let image = DynamicImage::ImageRgb8(image::RgbImage::from_fn(4000, 3000, |x, y| {
+            image::Rgb([(x % 256) as u8, (y % 256) as u8, 60])
+        }));
+        let (scaled, _) = decode_jpeg_scaled(&encoded(&image, ImageFormat::Jpeg), LIMITS).unwrap().unwrap();
+        assert_eq!((scaled.width(), scaled.height()), (2000, 1500), "read at half its size");
+        let processed = process_now(&encoded(&image, ImageFormat::Jpeg), LIMITS).expect("processes");
+        let sizes: Vec<_> = processed.renditions.iter().map(|r| (r.width, r.height)).collect();
+        assert_eq!(sizes, vec![(320, 240), (640, 480), (1280, 960)]);
+        let few_pixels = ImageLimits { max_bytes: 20 << 20, max_pixels: 1_000_000 };
+        let refused = process_now(&encoded(&image, ImageFormat::Jpeg), few_pixels).unwrap_err();
+        assert_eq!(field_key(refused), "photo.too_many_pixels");
     }
 
     #[test]
