@@ -299,10 +299,29 @@ step('adds a photo to the new listing, with its description, without any script'
   await open(page, newListingUrl);
   const img = page.locator('main .gallery img').first();
   assert.equal(await img.getAttribute('alt'), 'Un escabeau en aluminium à cinq marches');
-  assert.match(await img.getAttribute('srcset'), /-320\.jpg 320w, .*-640\.jpg 640w, .*-1280\.jpg 1280w/);
+  // The ladder is drawn standing (960 × 1280): kept at 320, 640 and its own 960 pixels of width.
+  assert.match(await img.getAttribute('srcset'), /-320\.jpg 320w, .*-640\.jpg 640w, .*-960\.jpg 960w$/);
   await img.evaluate((el) => el.decode());
   assert.ok(await img.evaluate((el) => el.naturalWidth > 0), 'the photo does not load');
   await shot(page, '08c-listing-with-photo');
+});
+
+step('the listing with its photo, and its photos page, in English, on a phone and a desktop', async () => {
+  await open(phonePage, `${newListingUrl}?lang=en`);
+  await expectLang(phonePage, 'en');
+  const width = await phonePage.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 390, `the listing page is ${width} px wide on a 390 px screen`);
+  await phonePage.locator('main .gallery img').first().evaluate((el) => el.decode());
+  await shot(phonePage, '08e-listing-with-photo-phone-en');
+  await open(page, `${newListingUrl}/photos?lang=en`);
+  await expectLang(page, 'en');
+  assert.match(await text(page.locator('main h1')), /^Photos of “/);
+  assert.equal(await page.locator('ol.photo-list img').getAttribute('alt'), 'Un escabeau en aluminium à cinq marches');
+  await shot(page, '08f-photos-page-en');
+  // Back to French, which the steps after this one read.
+  await open(page, `${newListingUrl}?lang=fr`);
+  await open(phonePage, `${lending}/?lang=fr`);
+  await expectLang(page, 'fr');
 });
 
 step("the demo's listings show their photos on the catalogue, on a phone too", async () => {
