@@ -57,6 +57,16 @@ impl Processed {
     pub fn bytes(&self) -> u64 {
         self.renditions.iter().map(|r| r.jpeg.len() as u64).sum()
     }
+
+    /// The widths of the renditions, smallest first.
+    pub fn widths(&self) -> Vec<u32> {
+        self.renditions.iter().map(|r| r.width).collect()
+    }
+
+    /// Each rendition's width and bytes, as `MediaFiles::write` takes them.
+    pub fn files(&self) -> Vec<(u32, &[u8])> {
+        self.renditions.iter().map(|r| (r.width, r.jpeg.as_slice())).collect()
+    }
 }
 
 /// Why a file was refused, as the form field `photo` says it.

@@ -105,13 +105,9 @@ pub async fn get(db: &Db, id: &ListingId, viewer: Option<&Member>) -> AppResult<
     }
 }
 
-/// A listing its author (or a moderator, for deletion) may change.
-pub(super) async fn get_for_change(
-    db: &Db,
-    id: &ListingId,
-    member: &Member,
-    allow_moderator: bool,
-) -> AppResult<Listing> {
+/// A listing its author (or a moderator, for deletion) may change; 403 for others, 404 when the
+/// member may not see it.
+pub async fn get_for_change(db: &Db, id: &ListingId, member: &Member, allow_moderator: bool) -> AppResult<Listing> {
     let listing = get(db, id, Some(member)).await?;
     let allowed = if allow_moderator { can_delete(&listing, member) } else { can_edit(&listing, member) };
     if allowed { Ok(listing) } else { Err(AppError::forbidden()) }

@@ -45,9 +45,8 @@ pub async fn add(services: &Services, id: &ListingId, member: &Member, file: Vec
         }
     }
     let image = ImageId::new();
-    let files: Vec<(u32, &[u8])> = processed.renditions.iter().map(|r| (r.width, r.jpeg.as_slice())).collect();
-    services.media().write(&image, &files).await.map_err(AppError::internal)?;
-    let widths: Vec<u32> = processed.renditions.iter().map(|r| r.width).collect();
+    services.media().write(&image, &processed.files()).await.map_err(AppError::internal)?;
+    let widths = processed.widths();
     let saved = async {
         let mut tx = services.write().await?;
         // Counted again in the transaction: two uploads at once must not make a seventh photo.
@@ -205,9 +204,8 @@ async fn fetch(services: &Services, id: &ImageId, source: &str) -> AppResult<Opt
             return refused(why.to_owned()).await;
         }
     };
-    let files: Vec<(u32, &[u8])> = processed.renditions.iter().map(|r| (r.width, r.jpeg.as_slice())).collect();
-    services.media().write(id, &files).await.map_err(AppError::internal)?;
-    let widths: Vec<u32> = processed.renditions.iter().map(|r| r.width).collect();
+    services.media().write(id, &processed.files()).await.map_err(AppError::internal)?;
+    let widths = processed.widths();
     let largest = processed.largest();
     let size = (largest.width, largest.height);
     stored::fetched(&mut *services.conn().await?, id, size, &widths, processed.bytes(), now_ms()).await?;

@@ -57,7 +57,7 @@ pub async fn show(
         }
         _ => None,
     };
-    let item = ListingView::new(ctx.t, &listing, None);
+    let item = ListingView::new(ctx.t, &listing, None).with_gallery(ctx.t, &listing);
     render(ListingPage { ctx, item, can_edit, can_remove, follow_author })
 }
 

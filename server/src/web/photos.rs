@@ -44,7 +44,7 @@ struct PhotosPage {
 }
 
 fn page(state: &AppState, ctx: PageCtx, listing: &Listing, alt: String, errors: FieldMessages) -> PhotosPage {
-    let item = ListingView::new(ctx.t, listing, None);
+    let item = ListingView::new(ctx.t, listing, None).with_gallery(ctx.t, listing);
     PhotosPage {
         can_add: listing.photos.len() < MAX_PHOTOS,
         photo_count: listing.photos.len(),
@@ -58,23 +58,13 @@ fn page(state: &AppState, ctx: PageCtx, listing: &Listing, alt: String, errors: 
     }
 }
 
-/// A listing its author may change, or 403.
-async fn own_listing(
-    state: &AppState,
-    member: &crate::domain::member::Member,
-    id: &crate::domain::ids::ListingId,
-) -> AppResult<Listing> {
-    let listing = listings::get(state.db(), id, Some(member)).await?;
-    if listings::can_edit(&listing, member) { Ok(listing) } else { Err(AppError::forbidden()) }
-}
-
 pub async fn show(
     State(state): State<AppState>,
     SignedIn(member): SignedIn,
     ctx: PageCtx,
     ListingPath(id): ListingPath,
 ) -> AppResult<Html<String>> {
-    let listing = own_listing(&state, &member, &id).await?;
+    let listing = listings::get_for_change(state.db(), &id, &member, false).await?;
     render(page(&state, ctx, &listing, String::new(), FieldMessages::default()))
 }
 
@@ -93,7 +83,7 @@ pub async fn add(
     match added {
         Ok(listing) => Ok(done(&format!("/listings/{}/photos", listing.id), "photo_added").into_response()),
         Err(error) if !error.fields.is_empty() => {
-            let listing = own_listing(&state, &member, &id).await?;
+            let listing = listings::get_for_change(state.db(), &id, &member, false).await?;
             let errors = FieldMessages::new(ctx.t, &error.fields, FIELDS);
             let page = page(&state, ctx, &listing, alt, errors);
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(page)?).into_response())

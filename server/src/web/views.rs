@@ -38,7 +38,8 @@ pub struct ListingView {
     /// For a listing from a peered instance: that instance's `host[:port]` and the listing's page there.
     pub origin: Option<String>,
     pub origin_url: Option<WebLink>,
-    /// The photos a page may show, the first being the cover.
+    /// The photos a page may show, the first being the cover: the cover only for a card
+    /// ([`ListingView::new`]), all of them for the listing's own pages ([`ListingView::with_gallery`]).
     pub photos: Vec<PhotoView>,
 }
 
@@ -217,15 +218,22 @@ impl ListingView {
                 _ => o.domain.clone(),
             }),
             origin_url: listing.origin.as_ref().and_then(|o| WebLink::parse(&o.page)),
-            photos: listing
-                .photos
-                .iter()
-                .filter(|p| p.image.shown())
-                .enumerate()
-                .map(|(n, p)| PhotoView::new(t, p, n, &c.title))
-                .collect(),
+            photos: photo_views(t, listing).take(1).collect(),
         }
     }
+
+    /// With every photo, for the listing's page and its photos page (a card needs its cover only,
+    /// and a catalogue page has fifty cards).
+    pub fn with_gallery(mut self, t: Tr, listing: &Listing) -> Self {
+        self.photos = photo_views(t, listing).collect();
+        self
+    }
+}
+
+/// The views of the photos of `listing` a page may show, in their order.
+fn photo_views<'a>(t: Tr, listing: &'a Listing) -> impl Iterator<Item = PhotoView> + 'a {
+    let title = &listing.content.title;
+    listing.photos.iter().filter(|p| p.image.shown()).enumerate().map(move |(n, p)| PhotoView::new(t, p, n, title))
 }
 
 #[cfg(test)]
