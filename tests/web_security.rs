@@ -38,6 +38,7 @@ fn remote_actor(id: &str, username: &str, name: &str, page: Option<&str>) -> Rem
         outbox: None,
         public_key_pem: String::new(),
         page: page.map(|p| Url::parse(p).unwrap()),
+        icon: None,
         fetched_at: now_ms(),
     }
 }

@@ -36,6 +36,7 @@ pub fn actor_document(actor: &LocalActor, urls: &Urls) -> ActorDocument {
         },
         manually_approves_followers: Some(actor.manually_approves_followers),
         published: Some(actor.published.clone()),
+        icon: actor.icon.clone().map(crate::vocab::Attachment::jpeg),
     }
 }
 

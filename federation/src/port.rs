@@ -49,6 +49,8 @@ pub struct LocalActor {
     pub manually_approves_followers: bool,
     /// Creation time, RFC 3339.
     pub published: String,
+    /// Its picture (a JPEG of ours): a member's avatar, the instance's logo.
+    pub icon: Option<Url>,
 }
 
 /// A remote actor as we keep it.
@@ -65,6 +67,8 @@ pub struct RemoteActor {
     pub outbox: Option<Url>,
     pub public_key_pem: String,
     pub page: Option<Url>,
+    /// Its picture (`icon`), when it is a web link: shown through our media proxy, never linked.
+    pub icon: Option<Url>,
     /// Unix milliseconds of the last fetch.
     pub fetched_at: i64,
 }
@@ -94,6 +98,7 @@ impl RemoteActor {
             }),
             public_key_pem: doc.public_key.public_key_pem.clone(),
             page: crate::target::safe_link(doc.url.clone(), insecure_local),
+            icon: crate::target::safe_link(doc.icon.as_ref().map(|i| i.url.clone()), insecure_local),
             fetched_at,
         })
     }

@@ -15,7 +15,7 @@
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use url::Url;
 
-use crate::vocab::{Place, one_or_many};
+use crate::vocab::{Attachment, Place, one_or_many};
 
 /// The stable IRI of a category of the shipped taxonomy: the same on every instance.
 pub fn category_iri(id: &str) -> String {
@@ -71,63 +71,6 @@ pub struct PhotoData {
     pub height: Option<u32>,
     /// The alt text (`name`), empty when there is none.
     pub alt: String,
-}
-
-/// A photo on the wire: an `Image` attachment with `mediaType`, `url`, `width`, `height` and its alt
-/// text as `name`, which Mastodon shows.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Attachment {
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub media_type: String,
-    pub url: Url,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub width: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub height: Option<u32>,
-}
-
-/// The largest width or height believed of an attachment (a hint for the page's layout only).
-const MAX_ANNOUNCED_SIDE: u64 = 20_000;
-
-impl Attachment {
-    /// One attachment as another server wrote it, if it is an image: `Image`, or `Document` with an
-    /// image's `mediaType` (Mastodon's media); `url` a string, a `Link` or a list of them.
-    fn read(value: &serde_json::Value) -> Option<Self> {
-        let kind = value.get("type")?.as_str()?;
-        let media_type = value.get("mediaType").and_then(|m| m.as_str()).unwrap_or_default();
-        let is_image = kind == "Image" || (kind == "Document" && media_type.starts_with("image/"));
-        if !is_image || !(media_type.is_empty() || media_type.starts_with("image/")) {
-            return None;
-        }
-        let href = |v: &serde_json::Value| -> Option<Url> {
-            match v {
-                serde_json::Value::String(s) => Url::parse(s).ok(),
-                serde_json::Value::Object(link) => {
-                    link.get("href").and_then(|h| h.as_str()).and_then(|h| Url::parse(h).ok())
-                }
-                _ => None,
-            }
-        };
-        let url = match value.get("url")? {
-            serde_json::Value::Array(links) => links.iter().find_map(href),
-            other => href(other),
-        }?;
-        let side = |key: &str| {
-            value.get(key).and_then(|v| v.as_u64()).filter(|n| (1..=MAX_ANNOUNCED_SIDE).contains(n)).map(|n| n as u32)
-        };
-        Some(Attachment {
-            kind: "Image".to_owned(),
-            media_type: if media_type.is_empty() { "image/jpeg".to_owned() } else { media_type.to_owned() },
-            url,
-            name: value.get("name").and_then(|n| n.as_str()).map(str::to_owned),
-            width: side("width"),
-            height: side("height"),
-        })
-    }
 }
 
 /// `attachment`: one object or a list; what is not an image we can show is left out.

@@ -1,5 +1,5 @@
 //! The shapes of our documents: actor documents, the activities we send and their collections, the
-//! small shapes every document uses (`Place`, `Tombstone`), and the lenient readers of the properties
+//! small shapes every document uses (`Place`, `Tombstone`, an `Image` as `Attachment`), and the lenient readers of the properties
 //! other servers write in more than one way (ids, `url`, `to`/`cc`).
 
 use serde::{Deserialize, Deserializer, Serialize};
@@ -83,6 +83,88 @@ pub struct ActorDocument {
     pub manually_approves_followers: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub published: Option<String>,
+    /// The actor's picture (a member's avatar, the instance's logo).
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "icon")]
+    pub icon: Option<Attachment>,
+}
+
+/// An image on the wire: a listing's photo (an `Image` `attachment` with `mediaType`, `url`,
+/// `width`, `height` and its alt text as `name`, which Mastodon shows), or an actor's `icon`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Attachment {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub media_type: String,
+    pub url: Url,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
+}
+
+/// The largest width or height believed of an attachment (a hint for the page's layout only).
+const MAX_ANNOUNCED_SIDE: u64 = 20_000;
+
+impl Attachment {
+    /// One of our JPEGs, of unsaid size.
+    pub fn jpeg(url: Url) -> Self {
+        Self {
+            kind: "Image".to_owned(),
+            media_type: "image/jpeg".to_owned(),
+            url,
+            name: None,
+            width: None,
+            height: None,
+        }
+    }
+
+    /// One attachment as another server wrote it, if it is an image: `Image`, or `Document` with an
+    /// image's `mediaType` (Mastodon's media); `url` a string, a `Link` or a list of them.
+    pub(crate) fn read(value: &serde_json::Value) -> Option<Self> {
+        let kind = value.get("type")?.as_str()?;
+        let media_type = value.get("mediaType").and_then(|m| m.as_str()).unwrap_or_default();
+        let is_image = kind == "Image" || (kind == "Document" && media_type.starts_with("image/"));
+        if !is_image || !(media_type.is_empty() || media_type.starts_with("image/")) {
+            return None;
+        }
+        let href = |v: &serde_json::Value| -> Option<Url> {
+            match v {
+                serde_json::Value::String(s) => Url::parse(s).ok(),
+                serde_json::Value::Object(link) => {
+                    link.get("href").and_then(|h| h.as_str()).and_then(|h| Url::parse(h).ok())
+                }
+                _ => None,
+            }
+        };
+        let url = match value.get("url")? {
+            serde_json::Value::Array(links) => links.iter().find_map(href),
+            other => href(other),
+        }?;
+        let side = |key: &str| {
+            value.get(key).and_then(|v| v.as_u64()).filter(|n| (1..=MAX_ANNOUNCED_SIDE).contains(n)).map(|n| n as u32)
+        };
+        Some(Attachment {
+            kind: "Image".to_owned(),
+            media_type: if media_type.is_empty() { "image/jpeg".to_owned() } else { media_type.to_owned() },
+            url,
+            name: value.get("name").and_then(|n| n.as_str()).map(str::to_owned),
+            width: side("width"),
+            height: side("height"),
+        })
+    }
+}
+
+/// `icon`: an image, a list of them (the first we can read wins), or a bare URL.
+fn icon<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Attachment>, D::Error> {
+    Ok(match Option::<serde_json::Value>::deserialize(deserializer)? {
+        Some(serde_json::Value::Array(items)) => items.iter().find_map(Attachment::read),
+        Some(item @ serde_json::Value::Object(_)) => Attachment::read(&item),
+        Some(serde_json::Value::String(url)) => Url::parse(&url).ok().map(Attachment::jpeg),
+        _ => None,
+    })
 }
 
 /// A place, as AS2 represents one (§5.3 of the vocabulary).

@@ -67,6 +67,7 @@ fn actor_at(id: &str, kind: ActorKind) -> RemoteActor {
         outbox: None,
         public_key_pem: "-----BEGIN PUBLIC KEY-----\n-----END PUBLIC KEY-----\n".to_owned(),
         page: None,
+        icon: None,
         fetched_at: now_ms(),
     }
 }
@@ -155,6 +156,7 @@ async fn instance(base: &str, actors: &[RemoteActor]) -> (Federation, Arc<Memory
         private_key_pem,
         manually_approves_followers: true,
         published: "2026-01-01T00:00:00Z".to_owned(),
+        icon: None,
     };
     let options = Options { insecure_local: true, request_timeout: Duration::from_secs(1) };
     let federation = Federation::new(port.clone(), urls, &me, options).await.unwrap();
@@ -412,6 +414,50 @@ async fn an_actor_served_by_another_server_is_refused() {
     doc.public_key.owner = url("https://enterprise.lemmy.ml/u/riker");
     let error = RemoteActorObject::verify(&doc, &doc.id.clone(), &data).await.unwrap_err();
     assert_eq!(error.status().as_u16(), 401, "{error}");
+}
+
+#[test]
+fn actors_icons_are_read_from_what_servers_write_and_only_web_links_are_kept() {
+    let mastodon = RemoteActor::from_document(
+        &serde_json::from_value::<ActorDocument>(asset("mastodon_person.json")).unwrap(),
+        0,
+        false,
+    )
+    .unwrap();
+    assert_eq!(
+        mastodon.icon.as_ref().map(Url::as_str),
+        Some(
+            "https://masto.qa.urbanwildlife.biz/system/accounts/avatars/109/105/103/301/739/269/original/2cf61ff96e94cb1d.png"
+        )
+    );
+    let lemmy: ActorDocument = serde_json::from_value(asset("lemmy_person.json")).unwrap();
+    assert!(RemoteActor::from_document(&lemmy, 0, false).unwrap().icon.is_some());
+    let with_icon = |icon: serde_json::Value| {
+        let mut doc = asset("mastodon_person.json");
+        doc["icon"] = icon;
+        let doc: ActorDocument = serde_json::from_value(doc).expect("an odd icon never refuses the actor");
+        RemoteActor::from_document(&doc, 0, false).unwrap().icon.map(|u| u.to_string())
+    };
+    let a = "https://masto.example/a.png";
+    assert_eq!(with_icon(serde_json::json!(a)).as_deref(), Some(a), "a bare URL");
+    assert_eq!(
+        with_icon(
+            serde_json::json!([{"type": "Video", "url": "https://x.example/v.mp4"}, {"type": "Image", "url": a}])
+        )
+        .as_deref(),
+        Some(a),
+        "the first image of a list"
+    );
+    assert_eq!(with_icon(serde_json::json!({"type": "Image", "url": {"type": "Link", "href": a}})).as_deref(), Some(a));
+    for hostile in [
+        serde_json::json!({"type": "Image", "url": "javascript:alert(1)"}),
+        serde_json::json!({"type": "Image", "url": "http://masto.example/a.png"}),
+        serde_json::json!({"type": "Image", "url": "data:image/png;base64,AAAA"}),
+        serde_json::json!({"type": "Image", "mediaType": "text/html", "url": a}),
+        serde_json::json!(42),
+    ] {
+        assert_eq!(with_icon(hostile.clone()), None, "{hostile}");
+    }
 }
 
 // ---- FEP-0837 proposals -----------------------------------------------------------------------------

@@ -56,17 +56,21 @@ fn member(username: &str, kind: ActorKind, name: &str, summary: &str, published:
         private_key_pem: String::new(),
         manually_approves_followers: false,
         published: published.to_owned(),
+        icon: None,
     }
 }
 
+/// A member with an avatar.
 fn person() -> LocalActor {
-    member(
+    let mut person = member(
         "julien_morel",
         ActorKind::Person,
         "Julien Morel",
         "Cycliste au quotidien et campeur l'été. Je prête mon matériel quand il dort au garage.",
         "2026-11-23T11:50:04.211Z",
-    )
+    );
+    person.icon = Some(urls().media("5b0e1d2c3f4a59687b8c9daebfc0d1e2-400.jpg"));
+    person
 }
 
 fn organization() -> LocalActor {
@@ -92,6 +96,7 @@ fn instance_actor() -> LocalActor {
         private_key_pem: String::new(),
         manually_approves_followers: false,
         published: "2026-11-23T11:50:05.038Z".to_owned(),
+        icon: None,
     }
 }
 
@@ -683,6 +688,7 @@ mod captures {
                 private_key_pem: String::new(),
                 manually_approves_followers: actor.manually_approves_followers.unwrap(),
                 published: actor.published.clone().unwrap(),
+                icon: actor.icon.as_ref().map(|i| i.url.clone()),
             };
             same_as_capture(name, activities::actor_json(&local, &urls_of(&actor.id)));
         }

@@ -13,7 +13,7 @@ use maillage_server::domain::listing::{
     ListingDraft, ListingStatus, Mode, Price, PriceBasis, PriceCents, Purpose, Quantity, Unit, Visibility,
 };
 use maillage_server::domain::member::{MemberKind, MemberStatus, Role, Username};
-use maillage_server::domain::photo::WIDTHS;
+use maillage_server::domain::photo::{ImageKind, WIDTHS};
 use maillage_server::services::passwords;
 use maillage_server::storage::members::NewMember;
 use maillage_server::storage::{Backend, Db, images, listings, members};
@@ -179,6 +179,7 @@ pub async fn give_followers(db: &Db, count: usize) -> anyhow::Result<()> {
             outbox: None,
             public_key_pem: String::new(),
             page: None,
+            icon: None,
             fetched_at: now_ms(),
             id,
         };
@@ -271,7 +272,7 @@ pub async fn seed(db: &Db, member_count: usize, listing_count: usize) -> anyhow:
                 for (id, created, count) in with_photos {
                     for photo in 0..count {
                         let image = ImageId::new();
-                        images::insert_ours(&mut tx, &image, (1280, 960), &WIDTHS, 400_000, created)
+                        images::insert_ours(&mut tx, &image, ImageKind::Photo, (1280, 960), &WIDTHS, 400_000, created)
                             .await
                             .context("inserting a bench photo")?;
                         images::add_photo(&mut tx, id, &image, &format!("Photo {photo}"))

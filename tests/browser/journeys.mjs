@@ -357,6 +357,12 @@ step(`the new listing reaches the partners' catalogues (${bikesDomain}, ${grocer
       assert.ok(arrived, `${newTitle} is not in ${url} after 30 s`);
       const card = partner.locator('ul.cards > li.card', { hasText: newTitle });
       assert.match(await text(card.locator('.badge.origin')), new RegExp(`localhost:${basePort}\\b`));
+      // Its photo, fetched from the lending instance and served by the partner's own media proxy
+      // (the first view waits for that fetch): shown before the page is left.
+      const thumbnail = card.locator('img.thumbnail');
+      assert.match(await thumbnail.getAttribute('src'), /^\/media\/[0-9a-f]{32}-\d+\.jpg$/);
+      await partner.waitForFunction((img) => img.complete && img.naturalWidth > 0, await thumbnail.elementHandle(),
+        { timeout: 15_000 });
       await shot(partner, `09-partner-catalogue-${name}`);
     }
     // Its page there names where it comes from.

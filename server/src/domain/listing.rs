@@ -663,6 +663,8 @@ pub struct Author {
     pub id: String,
     pub username: String,
     pub display_name: String,
+    /// Their picture: a member's avatar, another server's actor's icon.
+    pub avatar: Option<super::ids::ImageId>,
 }
 
 impl Author {

@@ -116,6 +116,8 @@ pub struct Member {
     pub location: Option<super::geo::Location>,
     pub role: Role,
     pub status: MemberStatus,
+    /// The member's picture, when they gave one.
+    pub avatar: Option<super::ids::ImageId>,
     pub created_at: i64,
 }
 

@@ -14,11 +14,72 @@ pub const MAX_ALT_CHARS: usize = 300;
 pub const WIDTHS: [u32; 3] = [320, 640, 1280];
 /// The width shown on catalogue cards.
 pub const THUMBNAIL_WIDTH: u32 = 320;
+/// The widths of an avatar, cut square: beside a name (48 CSS pixels on a sharp screen) and on a
+/// profile page or another server (Mastodon shows 400 × 400).
+pub const AVATAR_WIDTHS: [u32; 2] = [96, 400];
+/// The widths of a cooperative's logo: in the header of every page, and on its front page.
+pub const LOGO_WIDTHS: [u32; 2] = [160, 480];
+/// The widest rendition of any kind: `/media/` names no wider file.
+const WIDEST: u32 = WIDTHS[WIDTHS.len() - 1];
+
+/// What an image is for, which decides the sizes it is kept at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageKind {
+    /// A listing's photo, kept with its proportions.
+    Photo,
+    /// A member's (or another server's actor's) picture, cut square around its centre.
+    Avatar,
+    /// A cooperative's logo, kept with its proportions.
+    Logo,
+}
+
+impl ImageKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Photo => "photo",
+            Self::Avatar => "avatar",
+            Self::Logo => "logo",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Photo, Self::Avatar, Self::Logo].into_iter().find(|k| k.as_str() == text)
+    }
+
+    /// The widths it is kept at, smallest first.
+    pub fn widths(self) -> &'static [u32] {
+        match self {
+            Self::Photo => &WIDTHS,
+            Self::Avatar => &AVATAR_WIDTHS,
+            Self::Logo => &LOGO_WIDTHS,
+        }
+    }
+
+    pub fn is_square(self) -> bool {
+        self == Self::Avatar
+    }
+
+    /// The sizes (width, height) to keep of an image `width` × `height` pixels (once turned the
+    /// way it is shown): each of [`Self::widths`] it is wider than, and its own width when it is
+    /// narrower than the widest of them. An avatar is first cut to the square of its shorter side.
+    pub fn rendition_sizes(self, width: u32, height: u32) -> Vec<(u32, u32)> {
+        let (width, height) = (width.max(1), height.max(1));
+        let (width, height) = if self.is_square() { (width.min(height), width.min(height)) } else { (width, height) };
+        let widths = self.widths();
+        let mut sizes: Vec<(u32, u32)> =
+            widths.iter().filter(|w| **w < width).map(|w| (*w, scaled_height(width, height, *w))).collect();
+        if width <= widths[widths.len() - 1] {
+            sizes.push((width, height));
+        }
+        sizes
+    }
+}
 
 /// An image we serve (at `/media/ID-WIDTH.jpg`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Image {
     pub id: ImageId,
+    pub kind: ImageKind,
     /// The size of the largest rendition (for another server's image not fetched yet, the size it
     /// announced, which only shapes the page until the image is read).
     pub width: u32,
@@ -41,7 +102,7 @@ impl Image {
     /// yet, those it will have.
     pub fn offered_widths(&self) -> Vec<u32> {
         if self.widths.is_empty() {
-            rendition_sizes(self.width, self.height).iter().map(|s| s.0).collect()
+            self.kind.rendition_sizes(self.width, self.height).iter().map(|s| s.0).collect()
         } else {
             self.widths.clone()
         }
@@ -67,20 +128,8 @@ pub fn file_name(id: &ImageId, width: u32) -> String {
 /// `ID-WIDTH.jpg` back to its parts; junk is `None`.
 pub fn parse_file_name(name: &str) -> Option<(ImageId, u32)> {
     let (id, width) = name.strip_suffix(".jpg")?.split_once('-')?;
-    let width = width.parse().ok().filter(|w| (1..=WIDTHS[WIDTHS.len() - 1]).contains(w))?;
+    let width = width.parse().ok().filter(|w| (1..=WIDEST).contains(w))?;
     Some((ImageId::parse(id)?, width))
-}
-
-/// The sizes (width, height) to keep of an image `width` × `height` pixels: each of [`WIDTHS`] it
-/// is wider than, and its own width when it is narrower than the widest of them.
-pub fn rendition_sizes(width: u32, height: u32) -> Vec<(u32, u32)> {
-    let (width, height) = (width.max(1), height.max(1));
-    let mut sizes: Vec<(u32, u32)> =
-        WIDTHS.iter().filter(|w| **w < width).map(|w| (*w, scaled_height(width, height, *w))).collect();
-    if width <= WIDTHS[WIDTHS.len() - 1] {
-        sizes.push((width, height));
-    }
-    sizes
 }
 
 fn scaled_height(width: u32, height: u32, to_width: u32) -> u32 {
@@ -132,12 +181,20 @@ mod tests {
 
     #[test]
     fn an_image_is_kept_at_the_widths_it_is_wider_than_and_at_its_own() {
-        assert_eq!(rendition_sizes(4000, 3000), vec![(320, 240), (640, 480), (1280, 960)]);
-        assert_eq!(rendition_sizes(800, 600), vec![(320, 240), (640, 480), (800, 600)]);
-        assert_eq!(rendition_sizes(200, 100), vec![(200, 100)]);
-        assert_eq!(rendition_sizes(1280, 1), vec![(320, 1), (640, 1), (1280, 1)]);
+        let photo = |w, h| ImageKind::Photo.rendition_sizes(w, h);
+        assert_eq!(photo(4000, 3000), vec![(320, 240), (640, 480), (1280, 960)]);
+        assert_eq!(photo(800, 600), vec![(320, 240), (640, 480), (800, 600)]);
+        assert_eq!(photo(200, 100), vec![(200, 100)]);
+        assert_eq!(photo(1280, 1), vec![(320, 1), (640, 1), (1280, 1)]);
         // Portrait: the width decides.
-        assert_eq!(rendition_sizes(3000, 4000), vec![(320, 427), (640, 854), (1280, 1707)]);
+        assert_eq!(photo(3000, 4000), vec![(320, 427), (640, 854), (1280, 1707)]);
+        // An avatar is the square of the shorter side; a logo keeps its proportions.
+        assert_eq!(ImageKind::Avatar.rendition_sizes(4000, 3000), vec![(96, 96), (400, 400)]);
+        assert_eq!(ImageKind::Avatar.rendition_sizes(300, 200), vec![(96, 96), (200, 200)]);
+        assert_eq!(ImageKind::Logo.rendition_sizes(1000, 250), vec![(160, 40), (480, 120)]);
+        for kind in [ImageKind::Photo, ImageKind::Avatar, ImageKind::Logo] {
+            assert_eq!(ImageKind::parse(kind.as_str()), Some(kind));
+        }
     }
 
     #[test]
@@ -162,6 +219,7 @@ mod tests {
     fn the_best_rendition_is_the_smallest_wide_enough() {
         let image = Image {
             id: ImageId::new(),
+            kind: ImageKind::Photo,
             width: 800,
             height: 600,
             widths: vec![320, 640, 800],

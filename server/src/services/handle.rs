@@ -4,14 +4,14 @@
 //! worker.
 
 use std::ops::{Deref, DerefMut};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use maillage_federation::{Federation, Urls};
 use sqlx::AnyConnection;
 use tokio::sync::Notify;
 
 use crate::config::Config;
-use crate::domain::ids::now_ms;
+use crate::domain::ids::{ImageId, now_ms};
 use crate::error::AppResult;
 use crate::storage::media::MediaFiles;
 use crate::storage::{Db, PooledConn, outbox};
@@ -33,6 +33,9 @@ struct Shared {
     /// Set once federation has started (the client signs as the instance actor, whose key is in
     /// the database).
     federation: OnceLock<Federation>,
+    /// The cooperative's logo, which every page shows: `None` until read from the database
+    /// (`services::pictures::logo`), then kept in step by the changes of it.
+    logo: RwLock<Option<Option<ImageId>>>,
 }
 
 impl std::fmt::Debug for Services {
@@ -45,7 +48,15 @@ impl Services {
     pub fn new(config: Arc<Config>, db: Db) -> Self {
         let urls = Urls::new(config.public_url());
         let media = MediaFiles::new(&config.data_dir);
-        let inner = Shared { db, config, urls, media, wake: Arc::new(Notify::new()), federation: OnceLock::new() };
+        let inner = Shared {
+            db,
+            config,
+            urls,
+            media,
+            wake: Arc::new(Notify::new()),
+            federation: OnceLock::new(),
+            logo: RwLock::new(None),
+        };
         Self { inner: Arc::new(inner) }
     }
 
@@ -74,6 +85,26 @@ impl Services {
     /// Where images are kept on disk.
     pub fn media(&self) -> &MediaFiles {
         &self.inner.media
+    }
+
+    /// The cooperative's logo as last read or set, if it was (see `services::pictures::logo`).
+    pub(super) fn known_logo(&self) -> Option<Option<ImageId>> {
+        self.inner.logo.read().map(|logo| logo.clone()).unwrap_or(None)
+    }
+
+    pub(super) fn logo_changed(&self, logo: Option<ImageId>) {
+        if let Ok(mut known) = self.inner.logo.write() {
+            *known = Some(logo);
+        }
+    }
+
+    /// Keeps the logo read from the database, unless a change came first.
+    pub(super) fn logo_read(&self, logo: Option<ImageId>) {
+        if let Ok(mut known) = self.inner.logo.write()
+            && known.is_none()
+        {
+            *known = Some(logo);
+        }
     }
 
     /// Whether this instance federates at all (`federation.enabled`).

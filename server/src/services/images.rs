@@ -1,5 +1,5 @@
 //! Images: reading an uploaded (or fetched) file, and keeping it as JPEG renditions at the widths of
-//! `domain::photo::WIDTHS`.
+//! its kind (`domain::photo::ImageKind`: a listing's photo, an avatar cut square, a logo).
 //!
 //! A file is never kept as it came. Its type is read from its bytes (not from its name or what the
 //! browser says), only JPEG, PNG and WebP are read, its size in pixels is checked against the
@@ -16,7 +16,7 @@ use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, metadata::Orie
 use tokio::sync::Semaphore;
 
 use crate::domain::FieldError;
-use crate::domain::photo::{WIDTHS, rendition_sizes};
+use crate::domain::photo::ImageKind;
 use crate::error::{AppError, AppResult};
 
 /// JPEG quality of the renditions: photos look right, and a 1280-pixel one weighs 150–300 kB.
@@ -74,14 +74,14 @@ fn refused(key: &'static str) -> AppError {
     AppError::validation(vec![FieldError::new("photo", key)])
 }
 
-/// Reads `bytes` and makes its renditions, on a blocking thread, one image at a time.
-pub async fn process(bytes: Vec<u8>, limits: ImageLimits) -> AppResult<Processed> {
+/// Reads `bytes` and makes its renditions for `kind`, on a blocking thread, one image at a time.
+pub async fn process(bytes: Vec<u8>, limits: ImageLimits, kind: ImageKind) -> AppResult<Processed> {
     let _permit = PROCESSING.acquire().await.map_err(AppError::internal)?;
-    tokio::task::spawn_blocking(move || process_now(&bytes, limits)).await.map_err(AppError::internal)?
+    tokio::task::spawn_blocking(move || process_now(&bytes, limits, kind)).await.map_err(AppError::internal)?
 }
 
 /// The work of [`process`], on the calling thread.
-pub fn process_now(bytes: &[u8], limits: ImageLimits) -> AppResult<Processed> {
+pub fn process_now(bytes: &[u8], limits: ImageLimits, kind: ImageKind) -> AppResult<Processed> {
     if bytes.len() > limits.max_bytes {
         return Err(AppError::validation(vec![
             FieldError::new("photo", "photo.too_heavy").with("max", megabytes(limits.max_bytes as u64)),
@@ -94,9 +94,9 @@ pub fn process_now(bytes: &[u8], limits: ImageLimits) -> AppResult<Processed> {
         ])
     };
     if format == ImageFormat::Jpeg
-        && let Some((image, orientation)) = decode_jpeg_scaled(bytes, limits).map_err(|()| too_many_pixels())?
+        && let Some((image, orientation)) = decode_jpeg_scaled(bytes, limits, kind).map_err(|()| too_many_pixels())?
     {
-        return Ok(Processed { renditions: renditions(image, orientation)? });
+        return Ok(Processed { renditions: renditions(image, orientation, kind)? });
     }
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     let mut decode_limits = image::Limits::default();
@@ -120,15 +120,20 @@ pub fn process_now(bytes: &[u8], limits: ImageLimits) -> AppResult<Processed> {
     }
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
     let image = DynamicImage::from_decoder(decoder).map_err(unreadable)?;
-    Ok(Processed { renditions: renditions(image, orientation)? })
+    Ok(Processed { renditions: renditions(image, orientation, kind)? })
 }
 
 /// A JPEG decoded at the smallest scale its format allows (1/8, 1/4, 1/2 or whole, in the DCT,
-/// before any pixel exists) that is still at least as wide as the widest rendition once turned:
-/// a 12-megapixel photo is read as 2000 × 1500 pixels (9 MB) rather than 4000 × 3000 (36 MB).
+/// before any pixel exists) that is still at least as wide as the widest rendition once turned (for
+/// an avatar: whose shorter side still is): a 12-megapixel photo is read as 2000 × 1500 pixels
+/// (9 MB) rather than 4000 × 3000 (36 MB).
 /// `Ok(None)` for what this decoder does not read (CMYK, 16-bit, or a file it finds broken), which
 /// the general path reads or refuses; `Err(())` for too many pixels.
-fn decode_jpeg_scaled(bytes: &[u8], limits: ImageLimits) -> Result<Option<(DynamicImage, Orientation)>, ()> {
+fn decode_jpeg_scaled(
+    bytes: &[u8],
+    limits: ImageLimits,
+    kind: ImageKind,
+) -> Result<Option<(DynamicImage, Orientation)>, ()> {
     let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(bytes));
     if decoder.read_info().is_err() {
         return Ok(None);
@@ -142,10 +147,12 @@ fn decode_jpeg_scaled(bytes: &[u8], limits: ImageLimits) -> Result<Option<(Dynam
         return Ok(None);
     }
     let orientation = decoder.exif_data().and_then(Orientation::from_exif_chunk).unwrap_or(Orientation::NoTransforms);
-    let widest = WIDTHS[WIDTHS.len() - 1] as u16;
+    let widest = kind.widths()[kind.widths().len() - 1] as u16;
     // The decoder picks the smallest scale at which the width or the height reaches what is asked:
-    // ask for the side that becomes the width when shown, and the impossible for the other.
-    let wanted = if is_turned(orientation) { (u16::MAX, widest) } else { (widest, u16::MAX) };
+    // ask for the side that must stay wide enough — the one shown as the width, or for a square
+    // the shorter — and the impossible for the other.
+    let width_decides = if kind.is_square() { width <= height } else { !is_turned(orientation) };
+    let wanted = if width_decides { (widest, u16::MAX) } else { (u16::MAX, widest) };
     let Ok((width, height)) = decoder.scale(wanted.0, wanted.1) else { return Ok(None) };
     let Ok(pixels) = decoder.decode() else { return Ok(None) };
     let (width, height) = (u32::from(width), u32::from(height));
@@ -185,14 +192,21 @@ fn sniff(bytes: &[u8]) -> AppResult<ImageFormat> {
 }
 
 /// Each rendition of `image`, smallest first, turned the way its EXIF orientation says and made from
-/// the next larger one (so the full-size pixels are let go after the first).
-fn renditions(image: DynamicImage, orientation: Orientation) -> AppResult<Vec<Rendition>> {
+/// the next larger one (so the full-size pixels are let go after the first). An avatar is cut to
+/// the square at its centre first (the same square whichever way it is turned).
+fn renditions(image: DynamicImage, orientation: Orientation, kind: ImageKind) -> AppResult<Vec<Rendition>> {
     let turned = is_turned(orientation);
+    let image = if kind.is_square() && image.width() != image.height() {
+        let side = image.width().min(image.height());
+        image.crop_imm((image.width() - side) / 2, (image.height() - side) / 2, side, side)
+    } else {
+        image
+    };
     let (width, height) = (image.width(), image.height());
     let (shown_width, shown_height) = if turned { (height, width) } else { (width, height) };
     let mut source = image;
     let mut made = Vec::new();
-    for (w, h) in rendition_sizes(shown_width, shown_height).into_iter().rev() {
+    for (w, h) in kind.rendition_sizes(shown_width, shown_height).into_iter().rev() {
         let (source_w, source_h) = if turned { (h, w) } else { (w, h) };
         if (source.width(), source.height()) != (source_w, source_h) {
             source = source.thumbnail_exact(source_w, source_h);
@@ -254,7 +268,7 @@ mod tests {
             image::Rgb([(x % 256) as u8, (y % 256) as u8, 128])
         }));
         for format in [ImageFormat::Jpeg, ImageFormat::Png, ImageFormat::WebP] {
-            let processed = process_now(&encoded(&image, format), LIMITS).expect("processes");
+            let processed = process_now(&encoded(&image, format), LIMITS, ImageKind::Photo).expect("processes");
             let sizes: Vec<_> = processed.renditions.iter().map(|r| (r.width, r.height)).collect();
             assert_eq!(sizes, vec![(320, 240), (640, 480), (1280, 960)], "{format:?}");
             for rendition in &processed.renditions {
@@ -270,33 +284,61 @@ mod tests {
         let image = DynamicImage::ImageRgb8(image::RgbImage::from_fn(4000, 3000, |x, y| {
             image::Rgb([(x % 256) as u8, (y % 256) as u8, 60])
         }));
-        let (scaled, _) = decode_jpeg_scaled(&encoded(&image, ImageFormat::Jpeg), LIMITS).unwrap().unwrap();
+        let (scaled, _) =
+            decode_jpeg_scaled(&encoded(&image, ImageFormat::Jpeg), LIMITS, ImageKind::Photo).unwrap().unwrap();
         assert_eq!((scaled.width(), scaled.height()), (2000, 1500), "read at half its size");
-        let processed = process_now(&encoded(&image, ImageFormat::Jpeg), LIMITS).expect("processes");
+        let processed = process_now(&encoded(&image, ImageFormat::Jpeg), LIMITS, ImageKind::Photo).expect("processes");
         let sizes: Vec<_> = processed.renditions.iter().map(|r| (r.width, r.height)).collect();
         assert_eq!(sizes, vec![(320, 240), (640, 480), (1280, 960)]);
         let few_pixels = ImageLimits { max_bytes: 20 << 20, max_pixels: 1_000_000 };
-        let refused = process_now(&encoded(&image, ImageFormat::Jpeg), few_pixels).unwrap_err();
+        let refused = process_now(&encoded(&image, ImageFormat::Jpeg), few_pixels, ImageKind::Photo).unwrap_err();
         assert_eq!(field_key(refused), "photo.too_many_pixels");
+    }
+
+    #[test]
+    fn an_avatar_is_the_square_at_the_centre_and_a_logo_keeps_its_proportions() {
+        // Red on the left and right edges, green in the middle: the square keeps the green only.
+        let wide = DynamicImage::ImageRgb8(image::RgbImage::from_fn(3000, 1000, |x, _| {
+            if (1000..2000).contains(&x) { image::Rgb([0, 200, 0]) } else { image::Rgb([200, 0, 0]) }
+        }));
+        for format in [ImageFormat::Jpeg, ImageFormat::Png] {
+            let avatar = process_now(&encoded(&wide, format), LIMITS, ImageKind::Avatar).expect("processes");
+            let sizes: Vec<_> = avatar.renditions.iter().map(|r| (r.width, r.height)).collect();
+            assert_eq!(sizes, vec![(96, 96), (400, 400)], "{format:?}");
+            let back = image::load_from_memory(&avatar.largest().jpeg).expect("a JPEG").to_rgb8();
+            for (x, y) in [(2, 2), (397, 200), (200, 397)] {
+                let [r, g, _] = back.get_pixel(x, y).0;
+                assert!(g > 150 && r < 60, "{format:?} ({x}, {y}): {:?}", back.get_pixel(x, y));
+            }
+        }
+        let logo = process_now(&encoded(&wide, ImageFormat::Png), LIMITS, ImageKind::Logo).expect("processes");
+        let sizes: Vec<_> = logo.renditions.iter().map(|r| (r.width, r.height)).collect();
+        assert_eq!(sizes, vec![(160, 54), (480, 160)]);
     }
 
     #[test]
     fn transparency_is_laid_on_white() {
         let clear = DynamicImage::ImageRgba8(image::RgbaImage::from_pixel(50, 50, image::Rgba([0, 0, 0, 0])));
-        let processed = process_now(&encoded(&clear, ImageFormat::Png), LIMITS).expect("processes");
+        let processed = process_now(&encoded(&clear, ImageFormat::Png), LIMITS, ImageKind::Photo).expect("processes");
         let back = image::load_from_memory(&processed.largest().jpeg).expect("a JPEG").to_rgb8();
         assert!(back.get_pixel(25, 25).0.iter().all(|c| *c > 245), "{:?}", back.get_pixel(25, 25));
     }
 
     #[test]
     fn what_is_not_a_photo_we_read_is_refused_by_its_bytes() {
-        assert_eq!(field_key(process_now(b"GIF89a not a photo", LIMITS).unwrap_err()), "photo.not_an_image");
-        assert_eq!(field_key(process_now(b"<html>hello</html>", LIMITS).unwrap_err()), "photo.not_an_image");
+        assert_eq!(
+            field_key(process_now(b"GIF89a not a photo", LIMITS, ImageKind::Photo).unwrap_err()),
+            "photo.not_an_image"
+        );
+        assert_eq!(
+            field_key(process_now(b"<html>hello</html>", LIMITS, ImageKind::Photo).unwrap_err()),
+            "photo.not_an_image"
+        );
         let heic = [&[0, 0, 0, 0x18][..], b"ftypheic", &[0; 12]].concat();
-        assert_eq!(field_key(process_now(&heic, LIMITS).unwrap_err()), "photo.heic");
+        assert_eq!(field_key(process_now(&heic, LIMITS, ImageKind::Photo).unwrap_err()), "photo.heic");
         // A JPEG's first bytes, then junk.
         let truncated = [&[0xFF, 0xD8, 0xFF, 0xE0][..], &[7; 64]].concat();
-        assert_eq!(field_key(process_now(&truncated, LIMITS).unwrap_err()), "photo.unreadable");
+        assert_eq!(field_key(process_now(&truncated, LIMITS, ImageKind::Photo).unwrap_err()), "photo.unreadable");
     }
 
     #[test]
@@ -304,8 +346,8 @@ mod tests {
         let image = DynamicImage::ImageRgb8(image::RgbImage::new(400, 300));
         let png = encoded(&image, ImageFormat::Png);
         let small = ImageLimits { max_bytes: png.len() - 1, max_pixels: 40_000_000 };
-        assert_eq!(field_key(process_now(&png, small).unwrap_err()), "photo.too_heavy");
+        assert_eq!(field_key(process_now(&png, small, ImageKind::Photo).unwrap_err()), "photo.too_heavy");
         let few_pixels = ImageLimits { max_bytes: 1 << 20, max_pixels: 100_000 };
-        assert_eq!(field_key(process_now(&png, few_pixels).unwrap_err()), "photo.too_many_pixels");
+        assert_eq!(field_key(process_now(&png, few_pixels, ImageKind::Photo).unwrap_err()), "photo.too_many_pixels");
     }
 }

@@ -12,6 +12,7 @@ pub mod listings;
 pub mod passwords;
 pub mod peering;
 pub mod photos;
+pub mod pictures;
 pub mod remote_listings;
 pub mod upkeep;
 

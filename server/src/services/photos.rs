@@ -11,12 +11,13 @@ use crate::domain::FieldError;
 use crate::domain::ids::{ImageId, ListingId, now_ms};
 use crate::domain::listing::Listing;
 use crate::domain::member::Member;
-use crate::domain::photo::{AltText, Image, MAX_PHOTOS};
+use crate::domain::photo::{AltText, Image, ImageKind, MAX_PHOTOS};
 use crate::error::{AppError, AppResult};
 use crate::services::Services;
 use crate::services::federation::outbound;
 use crate::services::images::{self, Processed, megabytes};
 use crate::services::listings::{change, get_for_change};
+use crate::services::pictures;
 use crate::storage::images as stored;
 use crate::storage::listings;
 
@@ -33,30 +34,15 @@ pub async fn add(services: &Services, id: &ListingId, member: &Member, file: Vec
     if listing.photos.len() >= MAX_PHOTOS {
         return Err(too_many());
     }
-    if file.is_empty() {
-        return Err(AppError::field(FieldError::new("photo", "photo.missing")));
-    }
-    let processed = images::process(file, services.config().media.image_limits()).await?;
-    if let Some(room) = services.config().media.storage_bytes() {
-        let used = stored::bytes_of_ours(&mut *services.conn().await?).await?;
-        if used + processed.bytes() > room {
-            tracing::warn!(used, room, "photo refused: the instance's room for photos is full (media.storage_mb)");
-            return Err(AppError::field(FieldError::new("photo", "photo.storage_full")));
-        }
-    }
-    let image = ImageId::new();
-    services.media().write(&image, &processed.files()).await.map_err(AppError::internal)?;
-    let widths = processed.widths();
+    let kept = pictures::keep(services, file, ImageKind::Photo).await?;
     let saved = async {
         let mut tx = services.write().await?;
         // Counted again in the transaction: two uploads at once must not make a seventh photo.
         if stored::count_photos(&mut tx, &listing.id).await? >= MAX_PHOTOS {
             return Err(too_many());
         }
-        let largest = processed.largest();
-        let size = (largest.width, largest.height);
-        stored::insert_ours(&mut tx, &image, size, &widths, processed.bytes(), now_ms()).await?;
-        stored::add_photo(&mut tx, &listing.id, &image, alt.as_str()).await?;
+        kept.insert(&mut tx).await?;
+        stored::add_photo(&mut tx, &listing.id, &kept.id, alt.as_str()).await?;
         let after = listings::by_id(&mut tx, &listing.id).await?.ok_or_else(AppError::not_found)?;
         outbound::listing_changed(services, &mut tx, Some(&listing), Some(&after)).await?;
         tx.commit().await?;
@@ -64,8 +50,10 @@ pub async fn add(services: &Services, id: &ListingId, member: &Member, file: Vec
     }
     .await;
     match &saved {
-        Ok(_) => tracing::info!(listing.id = %listing.id, image.id = %image, bytes = processed.bytes(), "photo added"),
-        Err(_) => services.media().remove(&image, &widths).await,
+        Ok(_) => {
+            tracing::info!(listing.id = %listing.id, image.id = %kept.id, bytes = kept.processed.bytes(), "photo added")
+        }
+        Err(_) => kept.discard(services).await,
     }
     saved
 }
@@ -159,6 +147,12 @@ pub(super) async fn forget_if_unused(services: &Services, image: &Image) -> AppR
     Ok(())
 }
 
+/// Whether a page may show an image: one of ours, or another server's not known to be bad (an
+/// avatar whose server gave a broken file is left out rather than shown broken).
+pub async fn shown(services: &Services, id: &ImageId) -> AppResult<bool> {
+    Ok(stored::by_id(&mut *services.conn().await?, id).await?.is_some_and(|(image, _)| image.shown()))
+}
+
 /// The file to serve for `/media/ID-WIDTH.jpg`: the rendition closest to `width`, fetching another
 /// server's image first if no one has looked at it yet. `None`: no such image, or one we could
 /// not fetch or read (then not shown).
@@ -166,7 +160,7 @@ pub async fn rendition(services: &Services, id: &ImageId, width: u32) -> AppResu
     let Some((mut image, source)) = stored::by_id(&mut *services.conn().await?, id).await? else { return Ok(None) };
     if image.widths.is_empty() {
         let Some(source) = source.filter(|_| !image.failed) else { return Ok(None) };
-        let Some(fetched) = fetch(services, id, &source).await? else { return Ok(None) };
+        let Some(fetched) = fetch(services, &image, &source).await? else { return Ok(None) };
         image = fetched;
     }
     Ok(image.best_width(width).map(|w| services.media().path(id, w)))
@@ -174,7 +168,8 @@ pub async fn rendition(services: &Services, id: &ImageId, width: u32) -> AppResu
 
 /// Fetches another server's image, reads and encodes it again, and keeps it; `None` when it could
 /// not be fetched or is refused (what is wrong is logged, and the image is not shown).
-async fn fetch(services: &Services, id: &ImageId, source: &str) -> AppResult<Option<Image>> {
+async fn fetch(services: &Services, image: &Image, source: &str) -> AppResult<Option<Image>> {
+    let id = &image.id;
     let Some(federation) = services.federation() else { return Ok(None) };
     let _permit = FETCHING.acquire().await.map_err(AppError::internal)?;
     // Someone else may have fetched it while we waited.
@@ -197,7 +192,7 @@ async fn fetch(services: &Services, id: &ImageId, source: &str) -> AppResult<Opt
         Ok(bytes) => bytes,
         Err(error) => return refused(error.to_string()).await,
     };
-    let processed: Processed = match images::process(bytes, limits).await {
+    let processed: Processed = match images::process(bytes, limits, image.kind).await {
         Ok(processed) => processed,
         Err(error) => {
             let why = error.fields.first().map(|f| f.message.key).unwrap_or("unreadable");
@@ -210,7 +205,15 @@ async fn fetch(services: &Services, id: &ImageId, source: &str) -> AppResult<Opt
     let size = (largest.width, largest.height);
     stored::fetched(&mut *services.conn().await?, id, size, &widths, processed.bytes(), now_ms()).await?;
     tracing::debug!(image.source = %source, bytes = processed.bytes(), "another server's photo fetched");
-    Ok(Some(Image { id: id.clone(), width: size.0, height: size.1, widths, remote: true, failed: false }))
+    Ok(Some(Image {
+        id: id.clone(),
+        kind: image.kind,
+        width: size.0,
+        height: size.1,
+        widths,
+        remote: true,
+        failed: false,
+    }))
 }
 
 /// What [`upkeep`] did.
@@ -282,7 +285,7 @@ mod tests {
         let mut conn = services.conn().await.unwrap();
         // One of ours that no photo shows (its listing was deleted).
         let unused = ImageId::new();
-        stored::insert_ours(&mut conn, &unused, (1280, 960), &WIDTHS, 12, 0).await.unwrap();
+        stored::insert_ours(&mut conn, &unused, ImageKind::Photo, (1280, 960), &WIDTHS, 12, 0).await.unwrap();
         services.media().write(&unused, &files).await.unwrap();
         // Another server's, fetched, shown by one of its listings.
         let author = MemberId::new();

@@ -6,17 +6,25 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
 use crate::domain::ids::{ImageId, ListingId};
-use crate::domain::photo::{Image, Photo};
+use crate::domain::photo::{Image, ImageKind, Photo};
 
 /// A stored value that does not read back.
 fn decode(column: &str, value: &str) -> sqlx::Error {
     sqlx::Error::ColumnDecode { index: column.to_owned(), source: format!("unreadable value {value:?}").into() }
 }
 
-const IMAGE_COLUMNS: &str = "i.id, i.source_url, i.width, i.height, i.widths, i.failed_at";
+const IMAGE_COLUMNS: &str = "i.id, i.kind, i.source_url, i.width, i.height, i.widths, i.failed_at";
+
+/// What shows an image: a listing's photo, a member's avatar, another server's actor's icon, the
+/// cooperative's logo. An image nothing shows is removed by the upkeep.
+const SHOWN: &str = "(EXISTS (SELECT 1 FROM listing_photos p WHERE p.image_id = i.id) \
+     OR EXISTS (SELECT 1 FROM members m WHERE m.avatar_id = i.id) \
+     OR EXISTS (SELECT 1 FROM remote_actors a WHERE a.icon_url = i.source_url) \
+     OR EXISTS (SELECT 1 FROM cooperative c WHERE c.logo_id = i.id))";
 
 fn image_from_row(row: &AnyRow) -> Result<Image, sqlx::Error> {
     let id: String = row.try_get("id")?;
+    let kind: String = row.try_get("kind")?;
     let widths: String = row.try_get("widths")?;
     let widths = widths
         .split(',')
@@ -29,6 +37,7 @@ fn image_from_row(row: &AnyRow) -> Result<Image, sqlx::Error> {
     };
     Ok(Image {
         id: ImageId::parse(&id).ok_or_else(|| decode("images.id", &id))?,
+        kind: ImageKind::parse(&kind).ok_or_else(|| decode("images.kind", &kind))?,
         width: size("width")?,
         height: size("height")?,
         widths,
@@ -45,16 +54,18 @@ fn widths_text(widths: &[u32]) -> String {
 pub async fn insert_ours(
     conn: &mut AnyConnection,
     id: &ImageId,
+    kind: ImageKind,
     (width, height): (u32, u32),
     widths: &[u32],
     bytes: u64,
     now: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO images (id, source_url, width, height, widths, bytes, fetched_at, created_at) \
-         VALUES ($1, NULL, $2, $3, $4, $5, $6, $6)",
+        "INSERT INTO images (id, kind, source_url, width, height, widths, bytes, fetched_at, created_at) \
+         VALUES ($1, $2, NULL, $3, $4, $5, $6, $7, $7)",
     )
     .bind(id.as_str())
+    .bind(kind.as_str())
     .bind(i64::from(width))
     .bind(i64::from(height))
     .bind(widths_text(widths))
@@ -196,18 +207,7 @@ pub async fn replace_remote_photos(
 ) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM listing_photos WHERE listing_id = $1").bind(listing.as_str()).execute(&mut *conn).await?;
     for (position, photo) in photos.iter().enumerate() {
-        let image = ImageId::for_remote(photo.url);
-        sqlx::query(
-            "INSERT INTO images (id, source_url, width, height, created_at) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (id) DO NOTHING",
-        )
-        .bind(image.as_str())
-        .bind(photo.url)
-        .bind(i64::from(photo.width))
-        .bind(i64::from(photo.height))
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
+        let image = remember_remote(conn, photo.url, ImageKind::Photo, (photo.width, photo.height), now).await?;
         sqlx::query(
             "INSERT INTO listing_photos (listing_id, image_id, position, alt) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (listing_id, image_id) DO NOTHING",
@@ -220,6 +220,32 @@ pub async fn replace_remote_photos(
         .await?;
     }
     Ok(())
+}
+
+/// Another server's image at `url`, kept as an image of ours to fetch on first view (its size the
+/// one announced until then); its id. An image already known by its URL is left as it is, kind
+/// included: one URL, one image.
+pub async fn remember_remote(
+    conn: &mut AnyConnection,
+    url: &str,
+    kind: ImageKind,
+    (width, height): (u32, u32),
+    now: i64,
+) -> Result<ImageId, sqlx::Error> {
+    let image = ImageId::for_remote(url);
+    sqlx::query(
+        "INSERT INTO images (id, kind, source_url, width, height, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(image.as_str())
+    .bind(kind.as_str())
+    .bind(url)
+    .bind(i64::from(width.max(1)))
+    .bind(i64::from(height.max(1)))
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(image)
 }
 
 /// Another server's image, fetched and encoded again: its real size and renditions.
@@ -265,26 +291,22 @@ pub async fn retry_failed(conn: &mut AnyConnection, before: i64) -> Result<u64, 
     Ok(done.rows_affected())
 }
 
-/// Images no photo shows any more (a listing deleted, a photo replaced), with their widths on disk.
+/// Images nothing shows any more (a listing deleted, a photo or an avatar replaced), with their
+/// widths on disk.
 pub async fn orphans(conn: &mut AnyConnection, limit: i64) -> Result<Vec<Image>, sqlx::Error> {
-    let rows = sqlx::query(AssertSqlSafe(format!(
-        "SELECT {IMAGE_COLUMNS} FROM images i \
-         WHERE NOT EXISTS (SELECT 1 FROM listing_photos p WHERE p.image_id = i.id) LIMIT $1"
-    )))
-    .bind(limit)
-    .fetch_all(&mut *conn)
-    .await?;
+    let rows = sqlx::query(AssertSqlSafe(format!("SELECT {IMAGE_COLUMNS} FROM images i WHERE NOT {SHOWN} LIMIT $1")))
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
     rows.iter().map(image_from_row).collect()
 }
 
 /// Deletes an image's row if nothing shows it; whether it did. Its files are the caller's to remove.
 pub async fn delete_unused(conn: &mut AnyConnection, id: &ImageId) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "DELETE FROM images WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM listing_photos p WHERE p.image_id = $1)",
-    )
-    .bind(id.as_str())
-    .execute(&mut *conn)
-    .await?;
+    let done = sqlx::query(AssertSqlSafe(format!("DELETE FROM images AS i WHERE i.id = $1 AND NOT {SHOWN}")))
+        .bind(id.as_str())
+        .execute(&mut *conn)
+        .await?;
     Ok(done.rows_affected() > 0)
 }
 

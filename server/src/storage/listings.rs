@@ -5,7 +5,7 @@ use sqlx::{Any, AnyConnection, AssertSqlSafe, Row};
 
 use super::members::{decode, location_from_row};
 use crate::domain::category;
-use crate::domain::ids::{ListingId, MemberId};
+use crate::domain::ids::{ImageId, ListingId, MemberId};
 use crate::domain::listing::{
     Author, Listing, ListingDraft, ListingStatus, Mode, Origin, Price, PriceBasis, PriceCents, PriceFields, PriceKind,
     Purpose, Quantity, Unit, Visibility, parse_date,
@@ -19,6 +19,7 @@ pub(super) const SELECT: &str = "SELECT l.seq, l.id, COALESCE(l.member_id, l.rem
      l.purpose, l.mode, l.category, l.title, l.description, l.quantity_milli, l.unit, l.price_cents, \
      l.price_kind, l.reduced_price_cents, l.price_basis, l.location_name, l.latitude, l.longitude, l.available_from, l.available_until, l.status, l.visibility, \
      l.created_at, l.updated_at, l.origin, l.ap_id, l.origin_url, r.page AS author_page, \
+     m.avatar_id AS author_avatar, r.icon_url AS author_icon, \
      (SELECT ia.display_name FROM peers p JOIN remote_actors ia ON ia.id = p.actor_id WHERE p.domain = l.origin) \
      AS origin_name \
      FROM listings l LEFT JOIN members m ON m.id = l.member_id LEFT JOIN remote_actors r ON r.id = l.remote_author";
@@ -369,6 +370,11 @@ pub(super) fn from_row(row: &AnyRow) -> Result<Listing, sqlx::Error> {
             id: text("author_id")?,
             username,
             display_name: row.try_get::<Option<String>, _>("display_name")?.unwrap_or_default(),
+            // Ours by its id; another server's actor's icon by the image its URL names.
+            avatar: match row.try_get::<Option<String>, _>("author_avatar")? {
+                Some(id) => ImageId::parse(&id),
+                None => row.try_get::<Option<String>, _>("author_icon")?.map(|url| ImageId::for_remote(&url)),
+            },
         },
         content,
         origin,

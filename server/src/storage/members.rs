@@ -5,11 +5,11 @@ use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
 use crate::domain::geo::{Location, Point};
-use crate::domain::ids::MemberId;
+use crate::domain::ids::{ImageId, MemberId};
 use crate::domain::member::{Member, MemberKind, MemberStatus, Role, Username};
 
-const COLUMNS: &str =
-    "id, username, kind, display_name, description, location_name, latitude, longitude, role, status, created_at";
+const COLUMNS: &str = "id, username, kind, display_name, description, location_name, latitude, longitude, role, status, avatar_id, \
+     created_at";
 
 /// A member to insert.
 pub struct NewMember<'a> {
@@ -190,6 +190,34 @@ pub async fn update_profile(
     Ok(done.rows_affected() > 0)
 }
 
+/// Sets (or with `None` takes off) a member's avatar; the avatar it had, whose image the caller
+/// removes once the change is committed.
+pub async fn set_avatar(
+    conn: &mut AnyConnection,
+    id: &MemberId,
+    avatar: Option<&ImageId>,
+    now: i64,
+) -> Result<Option<ImageId>, sqlx::Error> {
+    let before: Option<String> = sqlx::query("SELECT avatar_id FROM members WHERE id = $1")
+        .bind(id.as_str())
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(|row| row.try_get("avatar_id"))
+        .transpose()?
+        .flatten();
+    sqlx::query("UPDATE members SET avatar_id = $1, updated_at = $2 WHERE id = $3")
+        .bind(avatar.map(ImageId::as_str))
+        .bind(now)
+        .bind(id.as_str())
+        .execute(&mut *conn)
+        .await?;
+    Ok(before.and_then(|b| ImageId::parse(&b)))
+}
+
+fn decode_error(column: &str, value: &str) -> sqlx::Error {
+    sqlx::Error::ColumnDecode { index: column.to_owned(), source: format!("unreadable value {value:?}").into() }
+}
+
 pub(super) fn decode<T>(column: &str, result: Result<T, crate::domain::FieldError>) -> Result<T, sqlx::Error> {
     result.map_err(|e| sqlx::Error::ColumnDecode { index: column.to_owned(), source: Box::new(e) })
 }
@@ -216,6 +244,10 @@ fn from_row(row: &AnyRow) -> Result<Member, sqlx::Error> {
         location: location_from_row(row)?,
         role: decode("role", Role::parse(&row.try_get::<String, _>("role")?))?,
         status: decode("status", MemberStatus::parse(&row.try_get::<String, _>("status")?))?,
+        avatar: row
+            .try_get::<Option<String>, _>("avatar_id")?
+            .map(|id| ImageId::parse(&id).ok_or_else(|| decode_error("avatar_id", &id)))
+            .transpose()?,
         created_at: row.try_get("created_at")?,
     })
 }

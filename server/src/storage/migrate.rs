@@ -57,6 +57,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../../migrations/sqlite/0007_photos.sql"),
         postgres: include_str!("../../../migrations/postgres/0007_photos.sql"),
     },
+    Migration {
+        version: 8,
+        name: "avatars_and_logo",
+        sqlite: include_str!("../../../migrations/sqlite/0008_avatars_and_logo.sql"),
+        postgres: include_str!("../../../migrations/postgres/0008_avatars_and_logo.sql"),
+    },
 ];
 
 pub async fn run(db: &Db) -> anyhow::Result<()> {

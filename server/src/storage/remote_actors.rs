@@ -6,8 +6,10 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 use url::Url;
 
+use crate::domain::photo::{AVATAR_WIDTHS, ImageKind};
+
 pub(super) const ACTOR_COLUMNS: &str =
-    "id, kind, domain, username, display_name, inbox, shared_inbox, outbox, public_key_pem, page, fetched_at";
+    "id, kind, domain, username, display_name, inbox, shared_inbox, outbox, public_key_pem, page, icon_url, fetched_at";
 
 pub(super) fn actor_from_row(row: &AnyRow) -> Result<RemoteActor, sqlx::Error> {
     let url = |column: &str| -> Result<Url, sqlx::Error> {
@@ -29,6 +31,7 @@ pub(super) fn actor_from_row(row: &AnyRow) -> Result<RemoteActor, sqlx::Error> {
         outbox: optional_url("outbox")?,
         public_key_pem: row.try_get("public_key_pem")?,
         page: optional_url("page")?,
+        icon: optional_url("icon_url")?,
         fetched_at: row.try_get("fetched_at")?,
     })
 }
@@ -47,14 +50,19 @@ pub async fn remote_instance_actor(conn: &mut AnyConnection, domain: &str) -> Re
     row.as_ref().map(actor_from_row).transpose()
 }
 
+/// Stores an actor as fetched; its icon becomes an image of ours, fetched when first shown.
 pub async fn save_remote_actor(conn: &mut AnyConnection, actor: &RemoteActor) -> Result<(), sqlx::Error> {
+    if let Some(icon) = &actor.icon {
+        let announced = (AVATAR_WIDTHS[AVATAR_WIDTHS.len() - 1], AVATAR_WIDTHS[AVATAR_WIDTHS.len() - 1]);
+        super::images::remember_remote(conn, icon.as_str(), ImageKind::Avatar, announced, actor.fetched_at).await?;
+    }
     sqlx::query(
         "INSERT INTO remote_actors (id, kind, domain, username, display_name, inbox, shared_inbox, outbox, \
-         public_key_pem, page, fetched_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+         public_key_pem, page, icon_url, fetched_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
          ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, domain = excluded.domain, \
          username = excluded.username, display_name = excluded.display_name, inbox = excluded.inbox, \
          shared_inbox = excluded.shared_inbox, outbox = excluded.outbox, public_key_pem = excluded.public_key_pem, \
-         page = excluded.page, fetched_at = excluded.fetched_at",
+         page = excluded.page, icon_url = excluded.icon_url, fetched_at = excluded.fetched_at",
     )
     .bind(actor.id.as_str())
     .bind(actor.kind.as_str())
@@ -66,6 +74,7 @@ pub async fn save_remote_actor(conn: &mut AnyConnection, actor: &RemoteActor) ->
     .bind(actor.outbox.as_ref().map(Url::to_string))
     .bind(&actor.public_key_pem)
     .bind(actor.page.as_ref().map(Url::to_string))
+    .bind(actor.icon.as_ref().map(Url::to_string))
     .bind(actor.fetched_at)
     .execute(&mut *conn)
     .await?;

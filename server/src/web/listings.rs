@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::catalogue::category_choices;
 use super::confirm::ConfirmPage;
 use super::forms::{Choice, Field, FieldMessages, enum_choices};
-use super::views::{ListingView, amount, decimal};
+use super::views::{AvatarView, ListingView, amount, decimal};
 use super::{FormAuthor, PageCtx, done};
 use crate::domain::gazetteer;
 use crate::domain::geo::Point;
@@ -22,7 +22,7 @@ use crate::http::auth::SignedIn;
 use crate::http::csrf::CsrfForm;
 use crate::http::ids::ListingPath;
 use crate::i18n::Tr;
-use crate::services::{follows, listings};
+use crate::services::{follows, listings, photos};
 use crate::state::AppState;
 
 #[derive(Template)]
@@ -35,6 +35,8 @@ struct ListingPage {
     /// For a listing from an instance we are not peered with, seen by a member: the author's
     /// `user@host`, to follow them, and whether the member already does.
     follow_author: Option<(String, bool)>,
+    /// The author's picture, when they have one that can be shown.
+    author_avatar: Option<AvatarView>,
 }
 
 pub async fn show(
@@ -57,8 +59,12 @@ pub async fn show(
         }
         _ => None,
     };
+    let author_avatar = match &listing.author.avatar {
+        Some(id) if photos::shown(&state.services, id).await? => Some(AvatarView::new(id)),
+        _ => None,
+    };
     let item = ListingView::new(ctx.t, &listing, None).with_gallery(ctx.t, &listing);
-    render(ListingPage { ctx, item, can_edit, can_remove, follow_author })
+    render(ListingPage { ctx, item, can_edit, can_remove, follow_author, author_avatar })
 }
 
 /// The listing form as submitted: every field as text, so that nothing typed is lost on error.

@@ -7,8 +7,8 @@ use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 
 use super::forms::{Field, FieldMessages};
-use super::listings::render;
-use super::views::{ListingView, date};
+use super::listings::{NoFields, render};
+use super::views::{AvatarView, ListingView, date};
 use super::{FormAuthor, PageCtx, done};
 use crate::domain::FieldError;
 use crate::domain::gazetteer;
@@ -16,8 +16,9 @@ use crate::domain::geo::Location;
 use crate::domain::member::{Member, MemberStatus};
 use crate::error::{AppError, AppResult};
 use crate::http::auth::SignedIn;
-use crate::http::csrf::CsrfForm;
-use crate::services::{accounts, catalogue};
+use crate::http::csrf::{CsrfForm, CsrfUpload};
+use crate::services::images::megabytes;
+use crate::services::{accounts, catalogue, pictures};
 use crate::state::AppState;
 
 #[derive(Template)]
@@ -33,6 +34,7 @@ struct ProfilePage {
     /// Shown to admins looking at a pending or disabled member.
     status: Option<&'static str>,
     own: bool,
+    avatar: Option<AvatarView>,
     items: Vec<ListingView>,
     page: i64,
     previous_url: Option<String>,
@@ -72,6 +74,7 @@ pub async fn profile(
         since: date(t, member.created_at),
         status: (member.status != MemberStatus::Active).then(|| t.t(&format!("member_status.{}", member.status))),
         own: ctx.viewer.as_ref().is_some_and(|v| v.id == member.id),
+        avatar: member.avatar.as_ref().map(AvatarView::new),
         previous_url: (page > 1).then(|| format!("{base}?page={}", page - 1)),
         next_url: results.has_more.then(|| format!("{base}?page={}", page + 1)),
         ctx,
@@ -110,16 +113,47 @@ struct ProfileFormPage {
     form: ProfileForm,
     errors: FieldMessages,
     place_candidates: Vec<String>,
+    avatar: Option<AvatarView>,
+    /// What is wrong with the picture just sent (its own form, below the profile's).
+    avatar_errors: FieldMessages,
+    max_mb: u64,
 }
 
+/// The field of the avatar's form, for its error summary.
+const AVATAR_FIELDS: &[Field] = &[Field { name: "photo", input: "avatar", label: "avatar.file" }];
+
 impl ProfileFormPage {
-    fn new(ctx: PageCtx, username: String, form: ProfileForm, errors: FieldMessages) -> Self {
+    fn new(state: &AppState, ctx: PageCtx, member: &Member, form: ProfileForm, errors: FieldMessages) -> Self {
         let place_candidates = if errors.has("location.name") {
             gazetteer::candidates(&form.location_name).iter().map(|c| c.label()).collect()
         } else {
             Vec::new()
         };
-        Self { ctx, username, form, errors, place_candidates }
+        Self {
+            ctx,
+            username: member.username.to_string(),
+            form,
+            errors,
+            place_candidates,
+            avatar: member.avatar.as_ref().map(AvatarView::new),
+            avatar_errors: FieldMessages::default(),
+            max_mb: megabytes(state.config().media.image_limits().max_bytes as u64),
+        }
+    }
+}
+
+/// The profile form as the member's profile fills it.
+fn form_of(member: &Member) -> ProfileForm {
+    let name = member.location.as_ref().map(|l| l.name.clone()).unwrap_or_default();
+    // Coordinates found from the name are not shown: the name is the place.
+    let point = member.location.as_ref().and_then(|l| l.point).filter(|p| !gazetteer::is_point_of(&name, *p));
+    ProfileForm {
+        display_name: member.display_name.clone(),
+        description: member.description.clone(),
+        location_name: name,
+        place_choice: String::new(),
+        latitude: point.map(|p| p.latitude.to_string()).unwrap_or_default(),
+        longitude: point.map(|p| p.longitude.to_string()).unwrap_or_default(),
     }
 }
 
@@ -128,23 +162,50 @@ fn own_profile(member: &Member, username: &str) -> AppResult<()> {
 }
 
 pub async fn edit_form(
+    State(state): State<AppState>,
     SignedIn(member): SignedIn,
     ctx: PageCtx,
     Path(username): Path<String>,
 ) -> AppResult<Html<String>> {
     own_profile(&member, &username)?;
-    let name = member.location.as_ref().map(|l| l.name.clone()).unwrap_or_default();
-    // Coordinates found from the name are not shown: the name is the place.
-    let point = member.location.as_ref().and_then(|l| l.point).filter(|p| !gazetteer::is_point_of(&name, *p));
-    let form = ProfileForm {
-        display_name: member.display_name.clone(),
-        description: member.description.clone(),
-        location_name: name,
-        place_choice: String::new(),
-        latitude: point.map(|p| p.latitude.to_string()).unwrap_or_default(),
-        longitude: point.map(|p| p.longitude.to_string()).unwrap_or_default(),
+    render(ProfileFormPage::new(&state, ctx, &member, form_of(&member), FieldMessages::default()))
+}
+
+/// Sets the member's picture from the avatar form of the profile page (`multipart/form-data`).
+pub async fn set_avatar(
+    State(state): State<AppState>,
+    FormAuthor(member): FormAuthor,
+    ctx: PageCtx,
+    Path(username): Path<String>,
+    CsrfUpload(upload): CsrfUpload,
+) -> AppResult<Response> {
+    own_profile(&member, &username)?;
+    let set = match upload.file {
+        Ok(file) => pictures::set_avatar(&state.services, &member, file).await,
+        Err(error) => Err(error),
     };
-    render(ProfileFormPage::new(ctx, member.username.to_string(), form, FieldMessages::default()))
+    match set {
+        Ok(()) => Ok(done(&format!("/members/{}/edit", member.username), "avatar_saved").into_response()),
+        Err(error) if !error.fields.is_empty() => {
+            let avatar_errors = FieldMessages::new(ctx.t, &error.fields, AVATAR_FIELDS);
+            let mut page = ProfileFormPage::new(&state, ctx, &member, form_of(&member), FieldMessages::default());
+            page.avatar_errors = avatar_errors;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(page)?).into_response())
+        }
+        Err(error) => Err(error),
+    }
+}
+
+/// Takes the member's picture off.
+pub async fn remove_avatar(
+    State(state): State<AppState>,
+    FormAuthor(member): FormAuthor,
+    Path(username): Path<String>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> AppResult<Response> {
+    own_profile(&member, &username)?;
+    pictures::remove_avatar(&state.services, &member).await?;
+    Ok(done(&format!("/members/{}/edit", member.username), "avatar_removed").into_response())
 }
 
 fn parse_coordinate(field: &'static str, value: &str) -> Result<Option<f64>, FieldError> {
@@ -172,7 +233,7 @@ pub async fn update(
         Ok(member) => Ok(done(&format!("/members/{}", member.username), "profile_saved").into_response()),
         Err(error) if !error.fields.is_empty() => {
             let errors = FieldMessages::new(ctx.t, &error.fields, FIELDS);
-            let page = ProfileFormPage::new(ctx, member.username.to_string(), form, errors);
+            let page = ProfileFormPage::new(&state, ctx, &member, form, errors);
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(page)?).into_response())
         }
         Err(error) => Err(error),

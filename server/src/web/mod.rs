@@ -11,6 +11,7 @@ use crate::error::AppError;
 use crate::http::auth::Viewer;
 use crate::http::csrf::{self, CsrfToken};
 use crate::i18n::{Lang, Tr};
+use crate::services::pictures;
 use crate::state::AppState;
 
 mod account;
@@ -18,6 +19,7 @@ mod admin;
 mod assets;
 mod catalogue;
 mod confirm;
+mod cooperative;
 pub mod errors;
 mod forms;
 mod listings;
@@ -49,7 +51,12 @@ pub fn routes(media: &crate::config::MediaConfig) -> Router<AppState> {
         .route("/logout", post(account::logout))
         .route("/members/{username}", get(members::profile))
         .route("/members/{username}/edit", get(members::edit_form).post(members::update))
+        .route("/members/{username}/avatar", post(members::set_avatar).layer(upload_limit))
+        .route("/members/{username}/avatar/remove", post(members::remove_avatar))
         .route("/admin", get(admin::overview))
+        .route("/admin/cooperative", get(cooperative::show))
+        .route("/admin/cooperative/logo", post(cooperative::set_logo).layer(upload_limit))
+        .route("/admin/cooperative/logo/remove", post(cooperative::remove_logo))
         .route("/admin/members", get(admin::members))
         .route("/admin/members/{username}/{action}", post(admin::member_action))
         .route("/admin/listings", get(admin::listings_page))
@@ -75,6 +82,8 @@ pub struct PageCtx {
     pub query: String,
     /// What the form just submitted did (`?done=KEY` on the page it led to), translated.
     pub notice: Option<&'static str>,
+    /// The cooperative's logo in the header, when it has one: the image's URL.
+    pub logo: Option<String>,
 }
 
 /// The outcomes a form can announce on the page it leads to, with `done(…)`. A key that is not
@@ -92,6 +101,10 @@ const NOTICES: &[&str] = &[
     "photo_moved",
     "photo_removed",
     "profile_saved",
+    "avatar_saved",
+    "avatar_removed",
+    "logo_saved",
+    "logo_removed",
     "member_updated",
     "peering_requested",
     "peering_accepted",
@@ -132,6 +145,7 @@ impl PageCtx {
             path,
             query: String::new(),
             notice: None,
+            logo: pictures::known_logo(&state.services).map(|logo| views::logo_url(&logo)),
         }
     }
 
@@ -166,6 +180,7 @@ impl FromRequestParts<AppState> for PageCtx {
         ctx.viewer = viewer;
         ctx.query = parts.uri.query().unwrap_or_default().to_owned();
         ctx.notice = notice_of(t, &ctx.query);
+        ctx.logo = pictures::logo(&state.services).await.ok().flatten().map(|logo| views::logo_url(&logo));
         Ok(ctx)
     }
 }
@@ -177,6 +192,8 @@ fn page_of_form(path: &str) -> String {
         ["listings"] => "/listings/new".to_owned(),
         ["listings", id, "status" | "delete"] => format!("/listings/{id}"),
         ["listings", id, "photos", ..] => format!("/listings/{id}/photos"),
+        ["members", name, "avatar", ..] => format!("/members/{name}/edit"),
+        ["admin", "cooperative", ..] => "/admin/cooperative".to_owned(),
         ["admin", "members", ..] => "/admin/members".to_owned(),
         ["admin", "listings", ..] => "/admin/listings".to_owned(),
         ["admin", "peers", ..] => "/admin/peers".to_owned(),

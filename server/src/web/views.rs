@@ -3,9 +3,10 @@
 
 use time::Date;
 
+use crate::domain::ids::ImageId;
 use crate::domain::link::WebLink;
 use crate::domain::listing::{Listing, Price, PriceBasis, PriceCents, Purpose, Unit};
-use crate::domain::photo::{Photo, THUMBNAIL_WIDTH, file_name};
+use crate::domain::photo::{AVATAR_WIDTHS, LOGO_WIDTHS, Photo, THUMBNAIL_WIDTH, file_name};
 use crate::i18n::Tr;
 
 /// A listing as a catalogue card or a detail page shows it.
@@ -89,6 +90,33 @@ impl PhotoView {
             label,
         }
     }
+}
+
+/// An avatar as `<img>` needs it: the small rendition (beside a name) and the large one (a profile
+/// page, or a sharp screen).
+#[derive(Debug, Clone)]
+pub struct AvatarView {
+    pub small: String,
+    pub large: String,
+}
+
+impl AvatarView {
+    pub fn new(id: &ImageId) -> Self {
+        Self {
+            small: format!("/media/{}", file_name(id, AVATAR_WIDTHS[0])),
+            large: format!("/media/{}", file_name(id, AVATAR_WIDTHS[AVATAR_WIDTHS.len() - 1])),
+        }
+    }
+}
+
+/// The cooperative's logo as the header shows it.
+pub fn logo_url(id: &ImageId) -> String {
+    format!("/media/{}", file_name(id, LOGO_WIDTHS[0]))
+}
+
+/// The cooperative's logo at its largest (its front page, the administration page).
+pub fn large_logo_url(id: &ImageId) -> String {
+    format!("/media/{}", file_name(id, LOGO_WIDTHS[LOGO_WIDTHS.len() - 1]))
 }
 
 pub fn number(t: Tr, value: f64, decimals: usize) -> String {

@@ -9,6 +9,7 @@ use super::rfc3339;
 use crate::domain::actor::{ActorKey, OurActor};
 use crate::domain::ids::now_ms;
 use crate::domain::member::{Member, MemberKind, Username};
+use crate::domain::photo::{AVATAR_WIDTHS, LOGO_WIDTHS, file_name};
 use crate::error::{AppError, AppResult};
 use crate::services::Services;
 use crate::storage::keys;
@@ -101,6 +102,9 @@ pub async fn instance_actor(services: &Services) -> AppResult<LocalActor> {
         // Peering requests follow the policy; any other account may follow the instance's news.
         manually_approves_followers: false,
         published: rfc3339(instance_since(services).await),
+        icon: crate::storage::cooperative::logo(&mut *services.conn().await?)
+            .await?
+            .map(|logo| services.urls().media(&file_name(&logo, LOGO_WIDTHS[LOGO_WIDTHS.len() - 1]))),
     })
 }
 
@@ -138,6 +142,10 @@ pub async fn actor_of(services: &Services, member: &Member) -> AppResult<LocalAc
         private_key_pem,
         manually_approves_followers: false,
         published: rfc3339(member.created_at),
+        icon: member
+            .avatar
+            .as_ref()
+            .map(|avatar| services.urls().media(&file_name(avatar, AVATAR_WIDTHS[AVATAR_WIDTHS.len() - 1]))),
     })
 }
 

@@ -1,0 +1,161 @@
+//! Pictures of people and of the cooperative: a member's avatar (cut square) and the cooperative's
+//! logo, uploaded and removed; and what every upload of ours shares with listings' photos —
+//! reading and encoding the file again ([`super::images`]), the instance's room for images, the
+//! files written before the row that shows them, and an image let go of once nothing shows it.
+
+use crate::domain::FieldError;
+use crate::domain::ids::{ImageId, now_ms};
+use crate::domain::member::Member;
+use crate::domain::photo::ImageKind;
+use crate::error::{AppError, AppResult};
+use crate::services::Services;
+use crate::services::images::{self, Processed};
+use crate::storage::images as stored;
+use crate::storage::{cooperative, members};
+
+/// An uploaded image read, encoded again and written under `media/`, whose row is not stored yet:
+/// the caller stores it with what shows it, or [`Kept::discard`]s it.
+pub struct Kept {
+    pub id: ImageId,
+    pub kind: ImageKind,
+    pub processed: Processed,
+}
+
+impl Kept {
+    /// Stores the image's row (in the caller's transaction).
+    pub async fn insert(&self, conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
+        let largest = self.processed.largest();
+        let size = (largest.width, largest.height);
+        stored::insert_ours(conn, &self.id, self.kind, size, &self.processed.widths(), self.processed.bytes(), now_ms())
+            .await
+    }
+
+    /// Removes the files of an image whose row was not stored.
+    pub async fn discard(&self, services: &Services) {
+        services.media().remove(&self.id, &self.processed.widths()).await;
+    }
+}
+
+/// Reads `file` as an image of `kind` and writes its renditions; refused when it is no image we
+/// read, too large, or when the instance's room for images (`media.storage_mb`) is full.
+pub async fn keep(services: &Services, file: Vec<u8>, kind: ImageKind) -> AppResult<Kept> {
+    if file.is_empty() {
+        return Err(AppError::field(FieldError::new("photo", "photo.missing")));
+    }
+    let processed = images::process(file, services.config().media.image_limits(), kind).await?;
+    if let Some(room) = services.config().media.storage_bytes() {
+        let used = stored::bytes_of_ours(&mut *services.conn().await?).await?;
+        if used + processed.bytes() > room {
+            tracing::warn!(used, room, "image refused: the instance's room for images is full (media.storage_mb)");
+            return Err(AppError::field(FieldError::new("photo", "photo.storage_full")));
+        }
+    }
+    let id = ImageId::new();
+    services.media().write(&id, &processed.files()).await.map_err(AppError::internal)?;
+    Ok(Kept { id, kind, processed })
+}
+
+/// Removes an image of ours, row and files, if nothing shows it any more (an avatar or a logo
+/// replaced); what the hourly upkeep would do, at once.
+pub async fn release(services: &Services, image: &ImageId) -> AppResult<()> {
+    let mut conn = services.conn().await?;
+    let Some((found, _)) = stored::by_id(&mut conn, image).await? else { return Ok(()) };
+    if stored::delete_unused(&mut conn, image).await? {
+        drop(conn);
+        services.media().remove(image, &found.widths).await;
+    }
+    Ok(())
+}
+
+/// Gives `member` the picture in `file`, in place of the one they had.
+pub async fn set_avatar(services: &Services, member: &Member, file: Vec<u8>) -> AppResult<()> {
+    let kept = keep(services, file, ImageKind::Avatar).await?;
+    let saved = async {
+        let mut tx = services.write().await?;
+        kept.insert(&mut tx).await?;
+        let before = members::set_avatar(&mut tx, &member.id, Some(&kept.id), now_ms()).await?;
+        tx.commit().await?;
+        Ok::<_, AppError>(before)
+    }
+    .await;
+    match saved {
+        Ok(before) => {
+            tracing::info!(member.id = %member.id, image.id = %kept.id, "avatar set");
+            if let Some(before) = before {
+                release(services, &before).await?;
+            }
+            Ok(())
+        }
+        Err(error) => {
+            kept.discard(services).await;
+            Err(error)
+        }
+    }
+}
+
+/// Takes `member`'s picture off.
+pub async fn remove_avatar(services: &Services, member: &Member) -> AppResult<()> {
+    let before = members::set_avatar(&mut *services.conn().await?, &member.id, None, now_ms()).await?;
+    if let Some(before) = before {
+        release(services, &before).await?;
+    }
+    Ok(())
+}
+
+/// Gives the cooperative the logo in `file`, in place of the one it had. Administrators only.
+pub async fn set_logo(services: &Services, admin: &Member, file: Vec<u8>) -> AppResult<()> {
+    if !admin.is_admin() {
+        return Err(AppError::forbidden());
+    }
+    let kept = keep(services, file, ImageKind::Logo).await?;
+    let saved = async {
+        let mut tx = services.write().await?;
+        kept.insert(&mut tx).await?;
+        let before = cooperative::set_logo(&mut tx, Some(&kept.id), now_ms()).await?;
+        tx.commit().await?;
+        Ok::<_, AppError>(before)
+    }
+    .await;
+    match saved {
+        Ok(before) => {
+            tracing::info!(admin.id = %admin.id, image.id = %kept.id, "logo set");
+            services.logo_changed(Some(kept.id.clone()));
+            if let Some(before) = before {
+                release(services, &before).await?;
+            }
+            Ok(())
+        }
+        Err(error) => {
+            kept.discard(services).await;
+            Err(error)
+        }
+    }
+}
+
+/// Takes the cooperative's logo off. Administrators only.
+pub async fn remove_logo(services: &Services, admin: &Member) -> AppResult<()> {
+    if !admin.is_admin() {
+        return Err(AppError::forbidden());
+    }
+    let before = cooperative::set_logo(&mut *services.conn().await?, None, now_ms()).await?;
+    services.logo_changed(None);
+    if let Some(before) = before {
+        release(services, &before).await?;
+    }
+    Ok(())
+}
+
+/// The cooperative's logo if it is known without asking the database (for error pages).
+pub fn known_logo(services: &Services) -> Option<ImageId> {
+    services.known_logo().flatten()
+}
+
+/// The cooperative's logo, which every page's header shows (kept in memory once read).
+pub async fn logo(services: &Services) -> AppResult<Option<ImageId>> {
+    if let Some(known) = services.known_logo() {
+        return Ok(known);
+    }
+    let logo = cooperative::logo(&mut *services.conn().await?).await?;
+    services.logo_read(logo.clone());
+    Ok(logo)
+}
