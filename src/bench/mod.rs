@@ -183,7 +183,8 @@ async fn measure(args: &BenchArgs, server: &Server) -> anyhow::Result<()> {
     let duration = Duration::from_secs(args.duration);
 
     let first = client.get(format!("{base}/")).send().await?.bytes().await?;
-    let cards = String::from_utf8_lossy(&first).matches("<li class=\"card\"").count();
+    // `card` alone, or `card with-photo`: every card's class begins with it.
+    let cards = String::from_utf8_lossy(&first).matches("<li class=\"card").count();
     println!("catalogue page: {} bytes, {cards} listing cards", first.len());
 
     let catalogue: Paths = Arc::new(vec![("catalogue".to_owned(), "/".to_owned())]);
