@@ -67,81 +67,68 @@ pub async fn release(services: &Services, image: &ImageId) -> AppResult<()> {
     Ok(())
 }
 
-/// Gives `member` the picture in `file`, in place of the one they had.
-pub async fn set_avatar(services: &Services, member: &Member, file: Vec<u8>) -> AppResult<()> {
-    let kept = keep(services, file, ImageKind::Avatar).await?;
+/// Puts the image read from `file` (or with `None`, no image) where `set` says — a member's
+/// avatar, the logo — in one transaction, then removes the image it replaces; `set` returns that
+/// one. The new image's files are removed again when the change fails.
+async fn replace(
+    services: &Services,
+    file: Option<(Vec<u8>, ImageKind)>,
+    set: impl AsyncFnOnce(&mut sqlx::AnyConnection, Option<&ImageId>) -> Result<Option<ImageId>, sqlx::Error>,
+) -> AppResult<Option<ImageId>> {
+    let kept = match file {
+        Some((file, kind)) => Some(keep(services, file, kind).await?),
+        None => None,
+    };
     let saved = async {
         let mut tx = services.write().await?;
-        kept.insert(&mut tx).await?;
-        let before = members::set_avatar(&mut tx, &member.id, Some(&kept.id), now_ms()).await?;
+        if let Some(kept) = &kept {
+            kept.insert(&mut tx).await?;
+        }
+        let before = set(&mut tx, kept.as_ref().map(|k| &k.id)).await?;
         tx.commit().await?;
         Ok::<_, AppError>(before)
     }
     .await;
     match saved {
         Ok(before) => {
-            tracing::info!(member.id = %member.id, image.id = %kept.id, "avatar set");
             if let Some(before) = before {
                 release(services, &before).await?;
             }
-            Ok(())
+            Ok(kept.map(|k| k.id))
         }
         Err(error) => {
-            kept.discard(services).await;
+            if let Some(kept) = &kept {
+                kept.discard(services).await;
+            }
             Err(error)
         }
     }
 }
 
-/// Takes `member`'s picture off.
-pub async fn remove_avatar(services: &Services, member: &Member) -> AppResult<()> {
-    let before = members::set_avatar(&mut *services.conn().await?, &member.id, None, now_ms()).await?;
-    if let Some(before) = before {
-        release(services, &before).await?;
-    }
+/// Gives `member` the picture in `file` (or with `None` takes it off), in place of the one they had.
+pub async fn set_avatar(services: &Services, member: &Member, file: Option<Vec<u8>>) -> AppResult<()> {
+    let file = file.map(|f| (f, ImageKind::Avatar));
+    let set = async |conn: &mut sqlx::AnyConnection, image: Option<&ImageId>| {
+        members::set_avatar(conn, &member.id, image, now_ms()).await
+    };
+    let avatar = replace(services, file, set).await?;
+    tracing::info!(member.id = %member.id, image.id = ?avatar, "avatar changed");
     Ok(())
 }
 
-/// Gives the cooperative the logo in `file`, in place of the one it had. Administrators only.
-pub async fn set_logo(services: &Services, admin: &Member, file: Vec<u8>) -> AppResult<()> {
+/// Gives the cooperative the logo in `file` (or with `None` takes it off), in place of the one it
+/// had. Administrators only.
+pub async fn set_logo(services: &Services, admin: &Member, file: Option<Vec<u8>>) -> AppResult<()> {
     if !admin.is_admin() {
         return Err(AppError::forbidden());
     }
-    let kept = keep(services, file, ImageKind::Logo).await?;
-    let saved = async {
-        let mut tx = services.write().await?;
-        kept.insert(&mut tx).await?;
-        let before = cooperative::set_logo(&mut tx, Some(&kept.id), now_ms()).await?;
-        tx.commit().await?;
-        Ok::<_, AppError>(before)
-    }
-    .await;
-    match saved {
-        Ok(before) => {
-            tracing::info!(admin.id = %admin.id, image.id = %kept.id, "logo set");
-            services.logo_changed(Some(kept.id.clone()));
-            if let Some(before) = before {
-                release(services, &before).await?;
-            }
-            Ok(())
-        }
-        Err(error) => {
-            kept.discard(services).await;
-            Err(error)
-        }
-    }
-}
-
-/// Takes the cooperative's logo off. Administrators only.
-pub async fn remove_logo(services: &Services, admin: &Member) -> AppResult<()> {
-    if !admin.is_admin() {
-        return Err(AppError::forbidden());
-    }
-    let before = cooperative::set_logo(&mut *services.conn().await?, None, now_ms()).await?;
-    services.logo_changed(None);
-    if let Some(before) = before {
-        release(services, &before).await?;
-    }
+    let file = file.map(|f| (f, ImageKind::Logo));
+    let set = async |conn: &mut sqlx::AnyConnection, image: Option<&ImageId>| {
+        cooperative::set_logo(conn, image, now_ms()).await
+    };
+    let logo = replace(services, file, set).await?;
+    services.logo_changed(logo.clone());
+    tracing::info!(admin.id = %admin.id, image.id = ?logo, "logo changed");
     Ok(())
 }
 

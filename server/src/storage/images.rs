@@ -9,7 +9,7 @@ use crate::domain::ids::{ImageId, ListingId};
 use crate::domain::photo::{Image, ImageKind, Photo};
 
 /// A stored value that does not read back.
-fn decode(column: &str, value: &str) -> sqlx::Error {
+pub(super) fn decode(column: &str, value: &str) -> sqlx::Error {
     sqlx::Error::ColumnDecode { index: column.to_owned(), source: format!("unreadable value {value:?}").into() }
 }
 

@@ -214,10 +214,6 @@ pub async fn set_avatar(
     Ok(before.and_then(|b| ImageId::parse(&b)))
 }
 
-fn decode_error(column: &str, value: &str) -> sqlx::Error {
-    sqlx::Error::ColumnDecode { index: column.to_owned(), source: format!("unreadable value {value:?}").into() }
-}
-
 pub(super) fn decode<T>(column: &str, result: Result<T, crate::domain::FieldError>) -> Result<T, sqlx::Error> {
     result.map_err(|e| sqlx::Error::ColumnDecode { index: column.to_owned(), source: Box::new(e) })
 }
@@ -246,7 +242,7 @@ fn from_row(row: &AnyRow) -> Result<Member, sqlx::Error> {
         status: decode("status", MemberStatus::parse(&row.try_get::<String, _>("status")?))?,
         avatar: row
             .try_get::<Option<String>, _>("avatar_id")?
-            .map(|id| ImageId::parse(&id).ok_or_else(|| decode_error("avatar_id", &id)))
+            .map(|id| ImageId::parse(&id).ok_or_else(|| super::images::decode("avatar_id", &id)))
             .transpose()?,
         created_at: row.try_get("created_at")?,
     })

@@ -50,7 +50,7 @@ pub async fn set_logo(
     CsrfUpload(upload): CsrfUpload,
 ) -> AppResult<Response> {
     let set = match upload.file {
-        Ok(file) => pictures::set_logo(&state.services, &admin, file).await,
+        Ok(file) => pictures::set_logo(&state.services, &admin, Some(file)).await,
         Err(error) => Err(error),
     };
     match set {
@@ -68,6 +68,6 @@ pub async fn remove_logo(
     FormAdmin(admin): FormAdmin,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> AppResult<Response> {
-    pictures::remove_logo(&state.services, &admin).await?;
+    pictures::set_logo(&state.services, &admin, None).await?;
     Ok(done("/admin/cooperative", "logo_removed").into_response())
 }

@@ -181,7 +181,7 @@ pub async fn set_avatar(
 ) -> AppResult<Response> {
     own_profile(&member, &username)?;
     let set = match upload.file {
-        Ok(file) => pictures::set_avatar(&state.services, &member, file).await,
+        Ok(file) => pictures::set_avatar(&state.services, &member, Some(file)).await,
         Err(error) => Err(error),
     };
     match set {
@@ -204,7 +204,7 @@ pub async fn remove_avatar(
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> AppResult<Response> {
     own_profile(&member, &username)?;
-    pictures::remove_avatar(&state.services, &member).await?;
+    pictures::set_avatar(&state.services, &member, None).await?;
     Ok(done(&format!("/members/{}/edit", member.username), "avatar_removed").into_response())
 }
 
