@@ -275,7 +275,7 @@ async fn invalid_search_parameters() {
     }
     // The web catalogue says so too, as a page.
     let mut browser = instance.browser();
-    let reply = browser.get("/?radius_km=5000&near=50.63,3.06").await;
+    let reply = browser.get("/catalogue?radius_km=5000&near=50.63,3.06").await;
     assert!(matches!(reply.status.as_u16(), 200 | 422), "{reply:?}");
     assert!(reply.content_type().starts_with("text/html"), "{reply:?}");
     assert!(html_text(&reply.text).contains("Le rayon doit être compris entre 0 et 1000 km."), "{reply:?}");
@@ -465,8 +465,10 @@ async fn odd_input_never_breaks_the_server() {
         &"velo ".repeat(100),
     ] {
         replies.push((format!("q={q}"), api.search(&[("q", q)]).await));
-        replies
-            .push((format!("web q={q}"), instance.browser().get(&format!("/?{}", common::encode(&[("q", q)]))).await));
+        replies.push((
+            format!("web q={q}"),
+            instance.browser().get(&format!("/catalogue?{}", common::encode(&[("q", q)]))).await,
+        ));
     }
     for (name, value) in [
         ("near", "NaN,NaN"),
@@ -488,7 +490,7 @@ async fn odd_input_never_breaks_the_server() {
         replies.push((format!("{name}={value}"), api.search(&query).await));
         replies.push((
             format!("web {name}={value}"),
-            instance.browser().get(&format!("/?{}", common::encode(&query))).await,
+            instance.browser().get(&format!("/catalogue?{}", common::encode(&query))).await,
         ));
     }
     for body in [
@@ -550,7 +552,9 @@ async fn markup_in_listings_is_shown_as_text() {
     let id = listing["id"].as_str().unwrap();
 
     let mut browser = instance.browser();
-    for path in ["/".to_owned(), "/?q=outils".to_owned(), format!("/listings/{id}"), "/members/alice".to_owned()] {
+    for path in
+        ["/".to_owned(), "/catalogue?q=outils".to_owned(), format!("/listings/{id}"), "/members/alice".to_owned()]
+    {
         let page = browser.get(&path).await;
         assert_eq!(page.status, StatusCode::OK, "{path}: {page:?}");
         assert!(!page.text.contains("<script>alert"), "{path} runs the title as a script: {page:?}");

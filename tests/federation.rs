@@ -757,7 +757,7 @@ async fn prices_per_unit_prix_libre_and_prix_solidaire_read_the_same_on_both_ins
     let found = b.api().search(&[("scope", "peers"), ("q", "paniers")]).await.json();
     let page = b.browser().get_in(found["items"][0]["url"].as_str().unwrap(), "en").await;
     assert!(text(&page.text).contains("€12 per basket · solidarity price €6"), "{}", page.text);
-    let catalogue = b.browser().get("/?scope=peers&q=revision").await;
+    let catalogue = b.browser().get("/catalogue?scope=peers&q=revision").await;
     assert!(text(&catalogue.text).contains("Prix libre (conseillé : 10 €)"), "{}", catalogue.text);
     a.stop().await;
     b.stop().await;

@@ -45,7 +45,7 @@ async fn pages_are_french_unless_asked_otherwise() {
     let mut browser = instance.browser();
     let home = browser.get("/").await;
     assert_french(&home);
-    assert!(home.text.contains("Annonces"), "{home:?}");
+    assert!(home.text.contains("Chez nos partenaires"), "{home:?}");
     assert_eq!(lang_cookie(&home), None, "no language cookie unless one is chosen");
 
     // Accept-Language: English wins when the browser prefers it.
@@ -70,7 +70,7 @@ async fn a_chosen_language_is_remembered_and_beats_accept_language() {
 
     let chosen = browser.get("/?lang=en").await;
     assert_english(&chosen);
-    assert!(chosen.text.contains("Listings"), "{chosen:?}");
+    assert!(chosen.text.contains("At our partners"), "{chosen:?}");
     let cookie = lang_cookie(&chosen).unwrap_or_else(|| panic!("no lang cookie: {chosen:?}"));
     assert!(cookie.starts_with("lang=en"), "{cookie}");
     assert!(cookie.contains("Path=/"), "{cookie}");

@@ -84,7 +84,7 @@ async fn everything_is_still_there_after_a_restart() {
     assert_eq!(api.titles(&[("category", "materials")]).await, ["Palettes de bois"]);
     assert_eq!(api.titles(&[("near", "43.3,5.37"), ("radius_km", "20")]).await, ["Palettes de bois"]);
     assert_eq!(api.titles(&[("q", "perceuse")]).await, Vec::<String>::new());
-    let page = instance.browser().get("/?q=palettes").await;
+    let page = instance.browser().get("/catalogue?q=palettes").await;
     assert!(html_text(&page.text).contains("Palettes de bois"), "{page:?}");
 
     // Members, their role, their password and their API token.

@@ -37,11 +37,11 @@ async fn the_catalogue_searches_around_a_commune_or_a_postal_code() {
     reply.assert_field_error("near");
     assert!(reply.json()["fields"]["near"].as_str().unwrap().contains("Sainte-Marie (35600)"), "{reply:?}");
     let mut browser = instance.browser();
-    let page = browser.get("/?near=Sainte-Marie&sort=nearest").await;
+    let page = browser.get("/catalogue?near=Sainte-Marie&sort=nearest").await;
     let text = html_text(&page.text);
     assert!(text.contains("Plusieurs communes répondent à « Sainte-Marie »"), "{text}");
     // Each candidate is a link to the same search near it.
-    let link = "/?near=Sainte-Marie+%2835600%29&sort=nearest&page=1";
+    let link = "/catalogue?near=Sainte-Marie+%2835600%29&sort=nearest&page=1";
     assert!(html_text(&page.text).contains(link), "{}", page.text);
     let chosen = browser.get(link).await;
     assert_eq!(chosen.status, StatusCode::OK);
@@ -121,7 +121,7 @@ async fn a_place_typed_by_name_gets_its_coordinates_and_a_shared_name_is_chosen(
         .submit("/members/bruno/edit", "/members/bruno/edit", &[("display_name", "Bruno"), ("location_name", "59100")])
         .await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{reply:?}");
-    let catalogue = browser.get("/?sort=nearest").await;
+    let catalogue = browser.get("/catalogue?sort=nearest").await;
     let text = html_text(&catalogue.text);
     let first = text.find("Vélo cargo").unwrap();
     assert!(first < text.find("Perceuse").unwrap() && first < text.find("Tabouret").unwrap(), "{text}");

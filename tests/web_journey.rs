@@ -78,21 +78,21 @@ async fn register_publish_find_edit_close_and_log_out() {
     // The catalogue finds it, accents or not; another word does not.
     let icon = browser.get("/favicon.ico").await;
     assert!(icon.status == StatusCode::OK && icon.content_type() == "image/svg+xml", "{icon:?}");
-    let found = browser.get("/?q=velo").await;
+    let found = browser.get("/catalogue?q=velo").await;
     assert_eq!(found.status, StatusCode::OK, "{found:?}");
     assert!(html_text(&found.text).contains(TITLE), "{found:?}");
     assert!(found.text.contains(&format!("/listings/{id}")), "the result links to the listing: {found:?}");
     // The search form sends every filter, empty or at its default: the filters stay folded, so
     // that results come first on a phone; a filter in use unfolds them.
-    let folded = browser.get("/?q=velo&purpose=&mode=&category=&near=&radius_km=&sort=newest&scope=all").await;
+    let folded = browser.get("/catalogue?q=velo&purpose=&mode=&category=&near=&radius_km=&sort=newest&scope=all").await;
     assert!(folded.text.contains("<details class=\"filters\">"), "{folded:?}");
-    let unfolded = browser.get("/?q=velo&purpose=offer&sort=newest&scope=all").await;
+    let unfolded = browser.get("/catalogue?q=velo&purpose=offer&sort=newest&scope=all").await;
     assert!(unfolded.text.contains("<details class=\"filters\" open>"), "{unfolded:?}");
-    let missed = browser.get("/?q=trampoline").await;
+    let missed = browser.get("/catalogue?q=trampoline").await;
     assert!(!html_text(&missed.text).contains(TITLE), "{missed:?}");
     // Visible to an anonymous visitor too.
     let mut visitor = instance.browser();
-    assert!(html_text(&visitor.get("/?q=cargo").await.text).contains(TITLE));
+    assert!(html_text(&visitor.get("/catalogue?q=cargo").await.text).contains(TITLE));
 
     // Edit: the form is filled in with the listing; saving changes the title.
     let edit = browser.get(&format!("/listings/{id}/edit")).await;
@@ -104,8 +104,8 @@ async fn register_publish_find_edit_close_and_log_out() {
     let page = browser.follow(&reply).await;
     assert!(html_text(&page.text).contains(edited_title), "{page:?}");
     assert!(page.text.contains("Vos modifications sont enregistrées."), "{page:?}");
-    assert!(html_text(&browser.get("/?q=triporteur").await.text).contains(edited_title));
-    assert!(!html_text(&browser.get("/?q=velo").await.text).contains(edited_title));
+    assert!(html_text(&browser.get("/catalogue?q=triporteur").await.text).contains(edited_title));
+    assert!(!html_text(&browser.get("/catalogue?q=velo").await.text).contains(edited_title));
     let api = instance.api().get(&format!("/api/v1/listings/{id}")).await.json();
     assert_eq!(api["price_cents"], serde_json::Value::Null, "an empty price means free");
 
@@ -134,7 +134,7 @@ async fn register_publish_find_edit_close_and_log_out() {
     let page = browser.follow(&reply).await;
     let text = html_text(&page.text);
     assert!(text.contains("L'annonce est clôturée") && text.contains("Clôturée"), "says what closing did: {page:?}");
-    assert!(!html_text(&browser.get("/?q=triporteur").await.text).contains(edited_title));
+    assert!(!html_text(&browser.get("/catalogue?q=triporteur").await.text).contains(edited_title));
     assert_eq!(instance.api().get(&format!("/api/v1/listings/{id}")).await.json()["status"], "closed");
 
     // The profile page shows the member.
@@ -160,11 +160,11 @@ async fn register_publish_find_edit_close_and_log_out() {
         )
         .await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{reply:?}");
-    let nearest = browser.get("/?sort=nearest").await;
+    let nearest = browser.get("/catalogue?sort=nearest").await;
     assert_eq!(nearest.status, StatusCode::OK, "{nearest:?}");
     assert!(nearest.text.contains("value=\"50.69,3.17\""), "the profile's place fills the form: {nearest:?}");
     assert!(!nearest.text.contains("role=\"alert\""), "no error: {nearest:?}");
-    let without_place = instance.browser().get("/?sort=nearest").await;
+    let without_place = instance.browser().get("/catalogue?sort=nearest").await;
     assert!(without_place.text.contains("role=\"alert\""), "a visitor is asked for a point: {without_place:?}");
 
     // Log out: the profile link is gone, members-only pages send to the login page.

@@ -94,8 +94,8 @@ async fn links_from_other_servers_never_run_script() {
 
     let mut admin = instance.browser();
     admin.login_ok("camille").await;
-    let catalogue = admin.get("/").await;
-    let search = admin.get("/?q=perceuse").await;
+    let catalogue = admin.get("/catalogue").await;
+    let search = admin.get("/catalogue?q=perceuse").await;
     let moderation = admin.get("/admin/listings").await;
     let on_page = instance.api().get("/api/v1/listings?q=perceuse&per_page=10").await.json();
     let mut pages = vec![("catalogue", catalogue), ("search", search), ("moderation", moderation)];
@@ -262,7 +262,8 @@ async fn a_login_never_leads_off_site() {
     // Typed by hand, unencoded, it is not a plain path: home, rather than a 500.
     let mut browser = instance.browser();
     browser.get("/login").await;
-    let reply = browser.post("/login", &[("username", "alice"), ("password", PASSWORD), ("next", "/?q=vélo")]).await;
+    let reply =
+        browser.post("/login", &[("username", "alice"), ("password", PASSWORD), ("next", "/catalogue?q=vélo")]).await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{reply:?}");
     assert_eq!(reply.location(), "/");
     instance.stop().await;
@@ -503,7 +504,7 @@ async fn bytes_that_are_not_utf8_are_refused_by_name() {
     assert_eq!(instance.count_listings().await, 0, "nothing stored with U+FFFD in it");
 
     // The catalogue's query string, on the web and on the API.
-    let page = browser.get("/?q=v%E9lo").await;
+    let page = browser.get("/catalogue?q=v%E9lo").await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST, "{page:?}");
     assert!(html_text(&page.text).contains("«\u{a0}q\u{a0}»"), "{page:?}");
     let reply = instance.api().get("/api/v1/listings?q=v%E9lo").await;

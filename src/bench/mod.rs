@@ -182,14 +182,18 @@ async fn measure(args: &BenchArgs, server: &Server) -> anyhow::Result<()> {
     let base = server.base.as_str();
     let duration = Duration::from_secs(args.duration);
 
-    let first = client.get(format!("{base}/")).send().await?.bytes().await?;
+    let first = client.get(format!("{base}/catalogue")).send().await?.bytes().await?;
     // `card` alone, or `card with-photo`: every card's class begins with it.
     let cards = String::from_utf8_lossy(&first).matches("<li class=\"card").count();
     println!("catalogue page: {} bytes, {cards} listing cards", first.len());
 
-    let catalogue: Paths = Arc::new(vec![("catalogue".to_owned(), "/".to_owned())]);
+    let catalogue: Paths = Arc::new(vec![("catalogue".to_owned(), "/catalogue".to_owned())]);
+    let front_page: Paths = Arc::new(vec![("front page".to_owned(), "/".to_owned())]);
     let search_page: Paths = Arc::new(
-        SEARCH_TERMS.iter().map(|(kind, q)| (format!("{q:?} ({kind})"), format!("/?q={}", encode(q)))).collect(),
+        SEARCH_TERMS
+            .iter()
+            .map(|(kind, q)| (format!("{q:?} ({kind})"), format!("/catalogue?q={}", encode(q))))
+            .collect(),
     );
     let search_api: Paths = Arc::new(
         SEARCH_TERMS
@@ -201,11 +205,11 @@ async fn measure(args: &BenchArgs, server: &Server) -> anyhow::Result<()> {
     // connection of the pool opened, with the statements of each measured page prepared on it. With
     // fewer clients than connections, the first requests of a phase on a new PostgreSQL connection
     // (10 to 40 ms each: its caches are empty) were the phase's p99.
-    for paths in [&catalogue, &search_page, &search_api] {
+    for paths in [&catalogue, &front_page, &search_page, &search_api] {
         load::closed_loop(&client, base, paths.clone(), args.concurrency, Duration::from_secs(2)).await?;
     }
     println!(
-        "warm-up: 2 s of the catalogue, search page and search API each, {} clients, not counted",
+        "warm-up: 2 s of the catalogue, front page, search page and search API each, {} clients, not counted",
         args.concurrency
     );
 
@@ -224,6 +228,10 @@ async fn measure(args: &BenchArgs, server: &Server) -> anyhow::Result<()> {
     .await?;
     let catalogue_max = phase(server, &format!("2. catalogue, {} clients", args.concurrency), async {
         load::closed_loop(&client, base, catalogue.clone(), args.concurrency, duration).await
+    })
+    .await?;
+    let front_page_max = phase(server, &format!("2b. front page, {} clients", args.concurrency), async {
+        load::closed_loop(&client, base, front_page.clone(), args.concurrency, duration).await
     })
     .await?;
     let search_rate = phase(server, &format!("3. search page, {}/s fixed rate", args.search_rate), async {
@@ -286,6 +294,7 @@ async fn measure(args: &BenchArgs, server: &Server) -> anyhow::Result<()> {
         );
     }
     println!("{:<52} {:>10.0} req/s", "search throughput (no target)", search_max.rate());
+    println!("{:<52} {:>10.0} req/s", "front page throughput (no target)", front_page_max.rate());
     println!("{:<52} {:>10.0} req/s", "reference: a static response (HTTP and load generator)", reference.rate());
     if let Some(Memory { rss_kib, peak_kib }) = loaded {
         println!("{:<52} {:>13.1} MB  (peak {:.1} MB)", "resident memory after load", mib(rss_kib), mib(peak_kib));

@@ -149,7 +149,7 @@ let catalogueCount = 0;
 step('a visitor opens the catalogue, in French, with listings from here and from both partners', async () => {
   // Right after peering the partners' listings may still be on their way: wait for them.
   let cards = [];
-  const ok = await pollUntil(page, `${lending}/`, FEDERATION_DEADLINE_MS, async () => {
+  const ok = await pollUntil(page, `${lending}/catalogue`, FEDERATION_DEADLINE_MS, async () => {
     const origins = await page.locator('ul.cards .badge.origin').allInnerTexts();
     return origins.some((o) => o.includes(bikesDomain)) && origins.some((o) => o.includes(groceryDomain));
   });
@@ -171,8 +171,36 @@ step('a visitor opens the catalogue, in French, with listings from here and from
   await shot(page, '01-catalogue');
 });
 
+step("the front page shows the cooperative first, its members' listings, then a few of each partner's", async () => {
+  for (const [p, name] of [[phonePage, '00-front-page-phone'], [page, '00-front-page']]) {
+    await open(p, `${lending}/`);
+    await expectLang(p, 'fr');
+    assert.match(await text(p.locator('main h1')), /^La Coop du Prêt/);
+    const ours = p.locator('section[aria-labelledby="ours-title"] ul.cards > li.card');
+    assert.ok((await ours.count()) > 0, "no listing of the cooperative's members on its front page");
+    assert.equal(await p.locator('section[aria-labelledby="ours-title"] .badge.origin').count(), 0,
+      "a partner's listing among the cooperative's own");
+    const partners = p.locator('section.partner');
+    assert.equal(await partners.count(), 2, 'both partners have their section');
+    for (const partner of await partners.all()) {
+      const cards = partner.locator('ul.cards > li.card');
+      assert.ok((await cards.count()) >= 1 && (await cards.count()) <= 4, 'a few listings of each partner');
+      assert.equal(await partner.locator('.badge.origin').count(), await cards.count(), 'each labelled with its origin');
+    }
+    const names = await partners.locator('h3').allInnerTexts();
+    assert.ok(names.some((n) => /Atelier Vélo/.test(n)), `partners: ${JSON.stringify(names)}`);
+    const width = await p.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= (p === phonePage ? 390 : 1280), `the front page is ${width} px wide`);
+    await shot(p, name);
+  }
+  // From there to the whole shared catalogue, where the search steps go on.
+  const response = await follow(page, page.locator('section[aria-labelledby="partners-title"] a.button[href="/catalogue"]'));
+  assert.equal(response.status(), 200);
+  assert.equal(await text(page.locator('main h1')), 'Annonces');
+});
+
 step('the catalogue on a phone (390x844)', async () => {
-  await open(phonePage, `${lending}/`);
+  await open(phonePage, `${lending}/catalogue`);
   await expectLang(phonePage, 'fr');
   assert.ok((await phonePage.locator('ul.cards > li.card').count()) > 0);
   // Nothing wider than the screen: no sideways scrolling.
@@ -326,7 +354,7 @@ step('the listing with its photo, and its photos page, in English, on a phone an
 
 step("the demo's listings show their photos on the catalogue, on a phone too", async () => {
   for (const p of [page, phonePage]) {
-    await open(p, `${lending}/`);
+    await open(p, `${lending}/catalogue`);
     const thumbnails = p.locator('ul.cards img.thumbnail');
     assert.ok((await thumbnails.count()) >= 3, `${await thumbnails.count()} cards with a photo`);
     const first = thumbnails.first();
@@ -338,12 +366,12 @@ step("the demo's listings show their photos on the catalogue, on a phone too", a
 });
 
 step('finds the new listing in the catalogue, as a listing of this cooperative', async () => {
-  await open(page, `${lending}/`);
+  await open(page, `${lending}/catalogue`);
   const card = page.locator('ul.cards > li.card', { hasText: newTitle });
   assert.equal(await card.count(), 1, 'the new listing is on the first page of the catalogue');
   assert.equal(await card.locator('.badge.origin').count(), 0, 'no origin label: it is from here');
   assert.equal(new URL(await card.locator('h2 a').getAttribute('href'), lending).pathname, new URL(newListingUrl).pathname);
-  await open(page, `${lending}/?q=${encodeURIComponent(stamp)}`);
+  await open(page, `${lending}/catalogue?q=${encodeURIComponent(stamp)}`);
   assert.deepEqual(await cardTitles(page), [newTitle]);
 });
 
@@ -351,7 +379,7 @@ step(`the new listing reaches the partners' catalogues (${bikesDomain}, ${grocer
   const partner = watch(await desktop.newPage(), 'partner');
   try {
     for (const [origin, name] of [[bikes, 'bikes'], [grocery, 'grocery']]) {
-      const url = `${origin}/?q=${encodeURIComponent(stamp)}`;
+      const url = `${origin}/catalogue?q=${encodeURIComponent(stamp)}`;
       const arrived = await pollUntil(partner, url, FEDERATION_DEADLINE_MS, async () =>
         (await cardTitles(partner)).includes(newTitle));
       assert.ok(arrived, `${newTitle} is not in ${url} after 30 s`);
@@ -392,7 +420,7 @@ step('submits the new-listing form with an empty title: the error summary, and n
   // Following the summary's link puts the focus on the field.
   await link.click();
   assert.equal(await page.evaluate(() => document.activeElement?.id), 'title');
-  await open(page, `${lending}/?q=brouillon${stamp}`);
+  await open(page, `${lending}/catalogue?q=brouillon${stamp}`);
   assert.equal(await page.locator('ul.cards > li.card').count(), 0, 'a listing was created without a title');
   assert.equal(await text(page.locator('main p.notice')), 'Aucune annonce ne correspond à cette recherche.');
 });
@@ -419,6 +447,56 @@ step("the administrator's /admin/peers page lists both partners, peered", async 
   const width = await phonePage.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(width <= 390, `the peers page is ${width} px wide on a 390 px screen`);
   await shot(phonePage, '12-admin-peers-phone');
+});
+
+step('the administrator presents the cooperative (text, colour, logo) and the front page shows it', async () => {
+  await open(page, `${lending}/admin/cooperative`);
+  assert.equal(await text(page.locator('main h1')), 'La coopérative');
+  const presentation = [
+    '## Qui sommes-nous',
+    '',
+    `La **Coop du Prêt** prête des objets entre voisins, à Lille (${stamp}).`,
+    '',
+    '- le mardi de 18 h à 20 h',
+    '- le samedi de 10 h à 12 h',
+    '',
+    '<script>alert("non")</script>',
+  ].join('\n');
+  await page.locator('#presentation').fill(presentation);
+  await page.locator('#accent-plum').check();
+  await shot(page, '14-admin-cooperative');
+  await follow(page, page.locator('main form[action="/admin/cooperative"] button[type=submit]'));
+  assert.equal(await text(page.locator('main p.notice')), 'Présentation enregistrée.');
+  assert.equal(await page.locator('#accent-plum').isChecked(), true);
+  await page.locator('#logo').setInputFiles(samplePhoto);
+  await follow(page, page.locator('main form[action="/admin/cooperative/logo"] button[type=submit]'));
+  assert.equal(await text(page.locator('main p.notice')), 'Logo enregistré.');
+
+  await open(page, `${lending}/`);
+  assert.equal(await page.locator('html').getAttribute('class'), 'accent-plum');
+  assert.equal(await text(page.locator('.presentation h2')), 'Qui sommes-nous');
+  assert.equal(await text(page.locator('.presentation strong')), 'Coop du Prêt');
+  assert.equal(await page.locator('.presentation li').count(), 2);
+  assert.equal(await page.locator('main script').count(), 0, 'the presentation carried a script');
+  assert.match(await text(page.locator('.presentation')), /<script>alert\("non"\)<\/script>/, 'HTML shows as text');
+  const button = await page.locator('main a.button').first().evaluate((el) => getComputedStyle(el).backgroundColor);
+  assert.equal(button, 'rgb(138, 53, 102)', 'the buttons take the colour chosen');
+  for (const logo of [page.locator('img.front-logo'), page.locator('header .brand img')]) {
+    await logo.evaluate((el) => el.decode());
+    assert.ok(await logo.evaluate((el) => el.naturalWidth > 0), 'the logo does not load');
+  }
+  await shot(page, '15-front-page-presented');
+  for (const [p, lang, name] of [[phonePage, 'fr', '15-front-page-presented-phone'], [page, 'en', '15-front-page-presented-en'],
+    [phonePage, 'en', '15-front-page-presented-phone-en']]) {
+    await open(p, `${lending}/?lang=${lang}`);
+    await expectLang(p, lang);
+    assert.equal(await text(p.locator('#ours-title')), lang === 'en' ? "Our members' listings" : 'Les annonces de nos membres');
+    const width = await p.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= (p === phonePage ? 390 : 1280), `the front page is ${width} px wide`);
+    await shot(p, name);
+  }
+  await open(page, `${lending}/?lang=fr`);
+  await open(phonePage, `${lending}/?lang=fr`);
 });
 
 step('logs out', async () => {

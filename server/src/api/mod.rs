@@ -7,7 +7,7 @@
 use axum::http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, delete, get, patch, post};
+use axum::routing::{MethodRouter, delete, get, patch, post, put};
 use axum::{Router, middleware};
 
 use crate::state::AppState;
@@ -21,6 +21,7 @@ mod json;
 mod listing_body;
 mod listings;
 mod photos;
+mod pictures;
 mod places;
 mod sessions;
 mod views;
@@ -36,6 +37,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/sessions"),
     ("DELETE", "/sessions/current"),
     ("GET", "/me"),
+    ("PUT", "/me/avatar"),
+    ("DELETE", "/me/avatar"),
+    ("GET", "/cooperative"),
     ("GET", "/categories"),
     ("GET", "/places"),
     ("GET", "/listings"),
@@ -46,6 +50,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/listings/{id}/photos"),
     ("PATCH", "/listings/{id}/photos/{photo}"),
     ("DELETE", "/listings/{id}/photos/{photo}"),
+    ("PUT", "/admin/cooperative"),
+    ("PUT", "/admin/cooperative/logo"),
+    ("DELETE", "/admin/cooperative/logo"),
     ("GET", "/admin/members"),
     ("POST", "/admin/members/{username}/{action}"),
     ("GET", "/admin/peers"),
@@ -58,6 +65,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("DELETE", "/follows/{account}"),
 ];
 
+/// The routes that receive a picture, whose body limit is the uploads'.
+const UPLOADS: [&str; 3] = ["/listings/{id}/photos", "/me/avatar", "/admin/cooperative/logo"];
+
 /// The handler of one entry of `ROUTES`.
 fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
     let handler = match (method, path) {
@@ -66,6 +76,12 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         ("POST", "/sessions") => post(sessions::create),
         ("DELETE", "/sessions/current") => delete(sessions::close),
         ("GET", "/me") => get(accounts::me),
+        ("PUT", "/me/avatar") => put(pictures::set_avatar),
+        ("DELETE", "/me/avatar") => delete(pictures::remove_avatar),
+        ("GET", "/cooperative") => get(pictures::get),
+        ("PUT", "/admin/cooperative") => put(pictures::set_presentation),
+        ("PUT", "/admin/cooperative/logo") => put(pictures::set_logo),
+        ("DELETE", "/admin/cooperative/logo") => delete(pictures::remove_logo),
         ("GET", "/categories") => get(categories::list),
         ("GET", "/places") => get(places::suggest),
         ("GET", "/listings") => get(listings::search),
@@ -96,7 +112,7 @@ pub fn routes(media: &crate::config::MediaConfig) -> Router<AppState> {
     let mut router = Router::new();
     for (method, path) in ROUTES {
         let handler = handler(method, path).map(|h| {
-            if *path == "/listings/{id}/photos" {
+            if UPLOADS.contains(path) {
                 h.layer(axum::extract::DefaultBodyLimit::max(crate::http::upload::body_limit(media)))
             } else {
                 h

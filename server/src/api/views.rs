@@ -10,6 +10,7 @@ use crate::domain::ids::{ListingId, MemberId};
 use crate::domain::link::WebLink;
 use crate::domain::listing::{Listing, format_date};
 use crate::domain::member::Member;
+use crate::domain::photo::AVATAR_WIDTHS;
 use crate::i18n::Tr;
 
 /// Absolute URLs of this instance's pages and API resources.
@@ -105,6 +106,15 @@ pub struct MemberJson {
     pub status: &'static str,
     /// The member's profile page.
     pub url: String,
+    /// Their picture, when they have one.
+    pub avatar: Option<PictureJson>,
+}
+
+/// A picture (an avatar, the logo) at its two widths: beside a name, and on its own.
+#[derive(Debug, Serialize)]
+pub struct PictureJson {
+    pub small: String,
+    pub large: String,
 }
 
 impl MemberJson {
@@ -117,6 +127,10 @@ impl MemberJson {
             role: member.role.as_str(),
             status: member.status.as_str(),
             url: links.member(member.username.as_str()),
+            avatar: member.avatar.as_ref().map(|avatar| PictureJson {
+                small: links.media(avatar, AVATAR_WIDTHS[0]),
+                large: links.media(avatar, AVATAR_WIDTHS[AVATAR_WIDTHS.len() - 1]),
+            }),
         }
     }
 }

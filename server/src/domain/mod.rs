@@ -40,6 +40,7 @@ macro_rules! string_enum {
 pub mod actor;
 pub mod address;
 pub mod category;
+pub mod cooperative;
 pub mod follow;
 pub mod gazetteer;
 pub mod geo;

@@ -2,6 +2,7 @@
 
 use super::places::*;
 use super::{Profile, SampleListing as L, SampleMember};
+use crate::domain::cooperative::Accent;
 use crate::domain::listing::{Mode, Unit};
 use crate::domain::member::MemberKind;
 
@@ -11,6 +12,20 @@ pub const PROFILE: Profile = Profile {
     description: "Atelier participatif et solidaire : on y apprend à réparer soi-même son vélo, avec les outils \
         de l'atelier et les conseils des bénévoles. Vélos d'occasion remis en état, pièces de récupération, \
         révisions à prix libre. Ouvert le mercredi après-midi et le samedi, quartier de l'Épeule.",
+    presentation: "## Un atelier pour réparer soi-même\n\
+        \n\
+        L'**Atelier Vélo Solidaire** prête ses outils et ses conseils : on y apprend à réparer son vélo, avec \
+        les bénévoles de l'atelier. Vélos d'occasion remis en état, pièces de récupération, révisions *à prix \
+        libre*.\n\
+        \n\
+        ## Horaires\n\
+        \n\
+        - le mercredi de 14 h à 18 h\n\
+        - le samedi de 10 h à 17 h\n\
+        \n\
+        Quartier de l'Épeule, à Roubaix. Adhésion à prix libre, pour tous les âges.",
+    accent: Accent::Brick,
+    logo: include_bytes!("../../data/sample-logos/atelier-velo-roubaix.png"),
     admin: SampleMember {
         username: "yasmine",
         display_name: "Yasmine Haddad",

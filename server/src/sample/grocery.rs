@@ -2,6 +2,7 @@
 
 use super::places::*;
 use super::{Profile, SampleListing as L, SampleMember};
+use crate::domain::cooperative::Accent;
 use crate::domain::listing::{Mode, Unit};
 use crate::domain::member::MemberKind;
 
@@ -11,6 +12,18 @@ pub const PROFILE: Profile = Profile {
     description: "Épicerie associative en circuit court : les producteurs du coin et les adhérents y proposent \
         leurs produits à prix juste, et à prix solidaire pour les foyers aux revenus modestes. On y lutte contre \
         le gaspillage : les invendus sont donnés ou transformés.",
+    presentation: "## L'épicerie du quartier, en circuit court\n\
+        \n\
+        Les producteurs du coin et les adhérents y proposent leurs produits **à prix juste**, et *à prix \
+        solidaire* pour les foyers aux revenus modestes (sur justificatif, en toute discrétion).\n\
+        \n\
+        - Légumes, pain, miel et œufs des fermes des environs\n\
+        - Paniers de la semaine à commander jusqu'au lundi\n\
+        - Invendus donnés ou transformés : rien ne se perd\n\
+        \n\
+        Ouverte du mardi au samedi, près du métro Pont de Bois.",
+    accent: Accent::Forest,
+    logo: include_bytes!("../../data/sample-logos/epicerie-solidaire-vda.png"),
     admin: SampleMember {
         username: "nadia",
         display_name: "Nadia Kaci",

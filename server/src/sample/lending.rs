@@ -2,6 +2,7 @@
 
 use super::places::*;
 use super::{Profile, SampleListing as L, SampleMember};
+use crate::domain::cooperative::Accent;
 use crate::domain::listing::{Mode, Unit};
 use crate::domain::member::MemberKind;
 
@@ -11,6 +12,23 @@ pub const PROFILE: Profile = Profile {
     description: "Coopérative de prêt d'objets entre voisins de la métropole lilloise. Perceuse, escabeau, \
         appareil à raclette, remorque : empruntez ce qui dort dans les placards des autres plutôt que d'acheter \
         neuf. Pas de notes ni de classements : la confiance vient de l'adhésion à la coopérative.",
+    presentation: "## Qui sommes-nous\n\
+        \n\
+        La **Coop du Prêt** est une coopérative de voisins de la métropole lilloise : ce qui dort dans les \
+        placards des uns sert aux autres. Perceuse, escabeau, tente, remorque : *empruntez plutôt que d'acheter \
+        neuf*.\n\
+        \n\
+        ## Comment ça marche\n\
+        \n\
+        - Adhérez (c'est gratuit), puis publiez ce que vous prêtez ou ce que vous cherchez.\n\
+        - Convenez du jour avec le membre qui prête, et rendez l'objet comme vous l'avez trouvé.\n\
+        - Pas de notes ni de classements : la confiance vient de l'adhésion à la coopérative.\n\
+        \n\
+        ## Permanence\n\
+        \n\
+        Le mercredi de 18 h à 20 h à la maison de quartier de Wazemmes, pour accueillir les nouveaux membres.",
+    accent: Accent::Teal,
+    logo: include_bytes!("../../data/sample-logos/coop-du-pret.png"),
     admin: SampleMember {
         username: "camille",
         display_name: "Camille Lefebvre",

@@ -12,6 +12,7 @@ use std::path::Path;
 use time::{Date, Duration};
 
 use crate::config::{Config, InstanceConfig, RegistrationMode};
+use crate::domain::cooperative::Accent;
 use crate::domain::listing::{
     ListingInput, ListingStatus, Mode, NumberInput, PriceBasis, PriceInput, PriceKind, Purpose, Unit, Visibility,
     format_date,
@@ -42,6 +43,11 @@ pub struct Profile {
     pub slug: &'static str,
     pub name: &'static str,
     pub description: &'static str,
+    /// What the front page says of the cooperative (Markdown-like, as an administrator writes it).
+    pub presentation: &'static str,
+    pub accent: Accent,
+    /// The logo, a PNG drawn for the demo (`server/data/sample-logos/`).
+    pub logo: &'static [u8],
     /// Created last, with no listings: its presence marks a completed seeding.
     pub admin: SampleMember,
     /// The first one is the member whose login `maillage demo` shows.

@@ -16,7 +16,7 @@ use crate::domain::member::{Member, Role};
 use crate::error::AppError;
 use crate::i18n::{Lang, render};
 use crate::services::accounts::{self, Origin, Registration};
-use crate::services::{Services, catalogue, listings, photos};
+use crate::services::{Services, catalogue, cooperative, listings, photos, pictures};
 use crate::storage::Db;
 
 /// What a seeding did.
@@ -63,6 +63,7 @@ pub async fn seed(services: &Services, profile: &Profile) -> anyhow::Result<Seed
             report.listings_created += 1;
         }
     }
+    present(services, profile).await.context("seeding the cooperative's presentation and logo")?;
     tracing::info!(
         instance = profile.slug,
         members = report.members_created,
@@ -70,6 +71,19 @@ pub async fn seed(services: &Services, profile: &Profile) -> anyhow::Result<Seed
         "sample data seeded"
     );
     Ok(report)
+}
+
+/// The cooperative's presentation, colour and logo, set by its admin (created last, just before).
+async fn present(services: &Services, profile: &Profile) -> anyhow::Result<()> {
+    let admin = accounts::find(services.db(), profile.admin.username)
+        .await
+        .map_err(explain)?
+        .context("the admin was just created")?;
+    cooperative::set_presentation(services, &admin, profile.presentation, profile.accent.as_str())
+        .await
+        .map_err(explain)?;
+    pictures::set_logo(services, &admin, Some(profile.logo.to_vec())).await.map_err(explain)?;
+    Ok(())
 }
 
 async fn register(db: &Db, sample: &SampleMember, role: Role) -> anyhow::Result<Member> {

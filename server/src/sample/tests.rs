@@ -37,6 +37,8 @@ fn profiles_are_complete_and_every_listing_validates() {
     let mut slugs = HashSet::new();
     for profile in PROFILES {
         assert!(slugs.insert(profile.slug), "{} twice", profile.slug);
+        crate::domain::cooperative::Presentation::parse(profile.presentation).expect("the presentation validates");
+        assert!(PROFILES.iter().filter(|p| p.accent == profile.accent).count() == 1, "each its own colour");
         profile.config(std::path::Path::new("/tmp"), 8081).validate().expect("the instance configuration is valid");
         assert!((4..=6).contains(&profile.members.len()), "{}: {} members", profile.slug, profile.members.len());
         assert!(profile.admin.listings.is_empty(), "{}: the admin is created last and publishes nothing", profile.slug);
@@ -144,6 +146,13 @@ async fn seeding_creates_everything_once() {
                 }
             }
         }
+
+        // The cooperative presents itself: its text, its colour, its logo.
+        let presented = crate::services::cooperative::presented(&services(&t)).await.expect("the cooperative");
+        assert_eq!(presented.cooperative.presentation.as_str(), profile.presentation);
+        assert_eq!(presented.cooperative.accent, profile.accent);
+        assert!(presented.cooperative.logo.is_some(), "{} has its logo", profile.slug);
+        assert!(presented.presentation_html.contains("<h2>"), "{}", presented.presentation_html);
 
         let again = seed(&services(&t), profile).await.expect("seeding again");
         assert_eq!(again, SeedReport { already_seeded: true, members_created: 0, listings_created: 0 });

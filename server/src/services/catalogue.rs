@@ -145,6 +145,52 @@ pub async fn by_member(db: &Db, member: &Member, viewer: Option<&Member>, page: 
     run(db, &query, page).await
 }
 
+/// How many of our members' newest listings the front page shows.
+pub const FRONT_PAGE_OURS: i64 = 8;
+/// How many of each partner's newest listings it shows.
+pub const FRONT_PAGE_PER_PARTNER: i64 = 4;
+/// How many partners at most: those whose listings are the most recent.
+pub const FRONT_PAGE_PARTNERS: usize = 6;
+
+/// A cooperative we are peered with, and a few of its newest listings.
+pub struct Partner {
+    pub domain: String,
+    /// Its name as its instance actor gives it, when we know it.
+    pub name: Option<String>,
+    pub items: Vec<Found>,
+}
+
+/// What the front page lists: our members' newest listings, then a few of each partner's.
+pub struct FrontPage {
+    pub ours: Vec<Found>,
+    pub partners: Vec<Partner>,
+}
+
+/// The front page's listings, those `viewer` may see that are open (active or reserved): the
+/// newest of our members', then of each peered instance we receive from, the partners whose
+/// listings are the newest first (one short query each, along the index of listings by origin).
+pub async fn front_page(db: &Db, viewer: Option<&Member>) -> AppResult<FrontPage> {
+    let open = || vec![ListingStatus::Active, ListingStatus::Reserved];
+    let mut ours = newest(open(), visibilities_for(viewer), 1, FRONT_PAGE_OURS);
+    ours.scope = Scope::Local;
+    let ours = run(db, &ours, 1).await?.items;
+    let peers = crate::storage::peers::peers(&mut *db.conn().await?).await?;
+    let mut partners = Vec::new();
+    for peer in peers.into_iter().filter(|p| p.we_receive()) {
+        let mut query = newest(open(), visibilities_for(viewer), 1, FRONT_PAGE_PER_PARTNER);
+        query.scope = Scope::Origin(peer.domain.clone());
+        let items = run(db, &query, 1).await?.items;
+        if items.is_empty() {
+            continue;
+        }
+        let name = items.iter().find_map(|f| f.listing.origin.as_ref().and_then(|o| o.name.clone()));
+        partners.push(Partner { domain: peer.domain, name, items });
+    }
+    partners.sort_by_key(|p| std::cmp::Reverse(p.items.first().map_or(0, |f| f.listing.created_at)));
+    partners.truncate(FRONT_PAGE_PARTNERS);
+    Ok(FrontPage { ours, partners })
+}
+
 /// The most recent listings of every status and visibility, for moderators.
 pub async fn recent_for_moderation(db: &Db, page: i64) -> AppResult<Results> {
     let query = newest(ListingStatus::ALL.to_vec(), Visibility::ALL.to_vec(), page, PER_PAGE_MAX);

@@ -10,8 +10,9 @@ use maillage_federation::{Federation, Urls};
 use sqlx::AnyConnection;
 use tokio::sync::Notify;
 
+use super::cooperative::Presented;
 use crate::config::Config;
-use crate::domain::ids::{ImageId, now_ms};
+use crate::domain::ids::now_ms;
 use crate::error::AppResult;
 use crate::storage::media::MediaFiles;
 use crate::storage::{Db, PooledConn, outbox};
@@ -33,9 +34,17 @@ struct Shared {
     /// Set once federation has started (the client signs as the instance actor, whose key is in
     /// the database).
     federation: OnceLock<Federation>,
-    /// The cooperative's logo, which every page shows: `None` until read from the database
-    /// (`services::pictures::logo`), then kept in step by the changes of it.
-    logo: RwLock<Option<Option<ImageId>>>,
+    /// The cooperative as every page shows it (`services::cooperative::presented`): empty until
+    /// read from the database, emptied again by each change of it.
+    cooperative: RwLock<Known>,
+}
+
+/// The cooperative as last read, and how many changes of it there have been, so that a reading
+/// begun before a change does not keep what the change replaced.
+#[derive(Default)]
+struct Known {
+    changes: u64,
+    presented: Option<Arc<Presented>>,
 }
 
 impl std::fmt::Debug for Services {
@@ -55,7 +64,7 @@ impl Services {
             media,
             wake: Arc::new(Notify::new()),
             federation: OnceLock::new(),
-            logo: RwLock::new(None),
+            cooperative: RwLock::new(Known::default()),
         };
         Self { inner: Arc::new(inner) }
     }
@@ -87,23 +96,26 @@ impl Services {
         &self.inner.media
     }
 
-    /// The cooperative's logo as last read or set, if it was (see `services::pictures::logo`).
-    pub(super) fn known_logo(&self) -> Option<Option<ImageId>> {
-        self.inner.logo.read().map(|logo| logo.clone()).unwrap_or(None)
+    /// The cooperative as last read, if it was and has not changed since, and the count of its
+    /// changes to give back to [`Self::cooperative_read`].
+    pub(super) fn known_cooperative(&self) -> (u64, Option<Arc<Presented>>) {
+        self.inner.cooperative.read().map(|known| (known.changes, known.presented.clone())).unwrap_or((0, None))
     }
 
-    pub(super) fn logo_changed(&self, logo: Option<ImageId>) {
-        if let Ok(mut known) = self.inner.logo.write() {
-            *known = Some(logo);
+    /// Keeps the cooperative read from the database, unless it changed since the reading began.
+    pub(super) fn cooperative_read(&self, changes: u64, presented: Arc<Presented>) {
+        if let Ok(mut known) = self.inner.cooperative.write()
+            && known.changes == changes
+        {
+            known.presented = Some(presented);
         }
     }
 
-    /// Keeps the logo read from the database, unless a change came first.
-    pub(super) fn logo_read(&self, logo: Option<ImageId>) {
-        if let Ok(mut known) = self.inner.logo.write()
-            && known.is_none()
-        {
-            *known = Some(logo);
+    /// Forgets the cooperative as read: it changed, and the next page reads it again.
+    pub(super) fn cooperative_changed(&self) {
+        if let Ok(mut known) = self.inner.cooperative.write() {
+            known.changes += 1;
+            known.presented = None;
         }
     }
 

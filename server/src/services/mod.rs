@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod catalogue;
+pub mod cooperative;
 pub mod federation;
 pub mod follows;
 mod handle;

@@ -127,22 +127,7 @@ pub async fn set_logo(services: &Services, admin: &Member, file: Option<Vec<u8>>
         cooperative::set_logo(conn, image, now_ms()).await
     };
     let logo = replace(services, file, set).await?;
-    services.logo_changed(logo.clone());
+    services.cooperative_changed();
     tracing::info!(admin.id = %admin.id, image.id = ?logo, "logo changed");
     Ok(())
-}
-
-/// The cooperative's logo if it is known without asking the database (for error pages).
-pub fn known_logo(services: &Services) -> Option<ImageId> {
-    services.known_logo().flatten()
-}
-
-/// The cooperative's logo, which every page's header shows (kept in memory once read).
-pub async fn logo(services: &Services) -> AppResult<Option<ImageId>> {
-    if let Some(known) = services.known_logo() {
-        return Ok(known);
-    }
-    let logo = cooperative::logo(&mut *services.conn().await?).await?;
-    services.logo_read(logo.clone());
-    Ok(logo)
 }

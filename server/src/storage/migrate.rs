@@ -63,6 +63,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../../migrations/sqlite/0008_avatars_and_logo.sql"),
         postgres: include_str!("../../../migrations/postgres/0008_avatars_and_logo.sql"),
     },
+    Migration {
+        version: 9,
+        name: "cooperative_presentation",
+        sqlite: include_str!("../../../migrations/sqlite/0009_cooperative_presentation.sql"),
+        postgres: include_str!("../../../migrations/postgres/0009_cooperative_presentation.sql"),
+    },
 ];
 
 pub async fn run(db: &Db) -> anyhow::Result<()> {

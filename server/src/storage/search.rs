@@ -15,12 +15,14 @@ use crate::domain::geo::Point;
 use crate::domain::listing::{Listing, ListingStatus, Mode, Purpose, Visibility};
 use sqlx::AnyConnection;
 
-/// Whose listings: this instance's members', peered instances', or both.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Whose listings: this instance's members', other instances', both, or one other instance's.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Scope {
     All,
     Local,
     Peers,
+    /// The listings that came from this domain.
+    Origin(String),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,10 +115,11 @@ pub async fn catalogue(conn: &mut AnyConnection, query: &CatalogueQuery) -> Resu
         b.literal_in("l.mode", &[mode.as_str()]);
     }
     b.literal_in("l.category", &query.categories);
-    match query.scope {
+    match &query.scope {
         Scope::All => {}
         Scope::Local => b.conditions.push("l.origin IS NULL".to_owned()),
         Scope::Peers => b.conditions.push("l.origin IS NOT NULL".to_owned()),
+        Scope::Origin(domain) => b.text_in("l.origin", [domain.clone()]),
     }
     if let Some(member_id) = &query.member_id {
         b.text_in("l.member_id", [member_id.as_str().to_owned()]);

@@ -139,7 +139,7 @@ fn search_url(params: &CatalogueParams, near: Option<&str>, number: i64) -> Stri
         }
     }
     query.append_pair("page", &number.to_string());
-    format!("/?{}", query.finish())
+    format!("/catalogue?{}", query.finish())
 }
 
 /// The category `<select>` options, sub-categories indented under their parent.

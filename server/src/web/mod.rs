@@ -6,12 +6,13 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
+use crate::domain::cooperative::Accent;
 use crate::domain::member::Member;
 use crate::error::AppError;
 use crate::http::auth::Viewer;
 use crate::http::csrf::{self, CsrfToken};
 use crate::i18n::{Lang, Tr};
-use crate::services::pictures;
+use crate::services::cooperative::{self as presentation, Presented};
 use crate::state::AppState;
 
 mod account;
@@ -22,6 +23,7 @@ mod confirm;
 mod cooperative;
 pub mod errors;
 mod forms;
+mod home;
 mod listings;
 pub mod media;
 mod members;
@@ -33,7 +35,8 @@ mod views;
 pub fn routes(media: &crate::config::MediaConfig) -> Router<AppState> {
     let upload_limit = axum::extract::DefaultBodyLimit::max(crate::http::upload::body_limit(media));
     Router::new()
-        .route("/", get(catalogue::page))
+        .route("/", get(home::page))
+        .route("/catalogue", get(catalogue::page))
         .route("/static/style.css", get(assets::stylesheet))
         .route("/static/places.js", get(assets::places_script))
         .route("/static/favicon.svg", get(assets::favicon))
@@ -54,7 +57,7 @@ pub fn routes(media: &crate::config::MediaConfig) -> Router<AppState> {
         .route("/members/{username}/avatar", post(members::set_avatar).layer(upload_limit))
         .route("/members/{username}/avatar/remove", post(members::remove_avatar))
         .route("/admin", get(admin::overview))
-        .route("/admin/cooperative", get(cooperative::show))
+        .route("/admin/cooperative", get(cooperative::show).post(cooperative::save_presentation))
         .route("/admin/cooperative/logo", post(cooperative::set_logo).layer(upload_limit))
         .route("/admin/cooperative/logo/remove", post(cooperative::remove_logo))
         .route("/admin/members", get(admin::members))
@@ -84,6 +87,8 @@ pub struct PageCtx {
     pub notice: Option<&'static str>,
     /// The cooperative's logo in the header, when it has one: the image's URL.
     pub logo: Option<String>,
+    /// The cooperative's colour, a class of the page's root (`accent-forest`...).
+    pub accent: Accent,
 }
 
 /// The outcomes a form can announce on the page it leads to, with `done(…)`. A key that is not
@@ -105,6 +110,7 @@ const NOTICES: &[&str] = &[
     "avatar_removed",
     "logo_saved",
     "logo_removed",
+    "presentation_saved",
     "member_updated",
     "peering_requested",
     "peering_accepted",
@@ -145,8 +151,19 @@ impl PageCtx {
             path,
             query: String::new(),
             notice: None,
-            logo: pictures::known_logo(&state.services).map(|logo| views::logo_url(&logo)),
+            logo: None,
+            accent: Accent::default(),
         }
+        .presenting(presentation::known(&state.services).as_deref())
+    }
+
+    /// The page in the cooperative's logo and colour.
+    fn presenting(mut self, presented: Option<&Presented>) -> Self {
+        if let Some(presented) = presented {
+            self.logo = presented.cooperative.logo.as_ref().map(views::logo_url);
+            self.accent = presented.cooperative.accent;
+        }
+        self
     }
 
     /// The current page in another language, keeping its other query parameters.
@@ -176,11 +193,11 @@ impl FromRequestParts<AppState> for PageCtx {
         let t = Tr::from_request_parts(parts, state).await.unwrap_or(Tr::new(Lang::Fr));
         let Viewer(viewer) = Viewer::from_request_parts(parts, state).await?;
         let csrf = csrf::page_token(&parts.headers, parts.extensions.get::<CsrfToken>(), viewer.is_some());
-        let mut ctx = Self::anonymous(state, t, csrf, parts.uri.path().to_owned());
+        let presented = presentation::presented(&state.services).await?;
+        let mut ctx = Self::anonymous(state, t, csrf, parts.uri.path().to_owned()).presenting(Some(&presented));
         ctx.viewer = viewer;
         ctx.query = parts.uri.query().unwrap_or_default().to_owned();
         ctx.notice = notice_of(t, &ctx.query);
-        ctx.logo = pictures::logo(&state.services).await.ok().flatten().map(|logo| views::logo_url(&logo));
         Ok(ctx)
     }
 }

@@ -25,7 +25,7 @@ async fn register_log_in_and_out() {
     let member = reply.json();
     let mut keys: Vec<&String> = member.as_object().unwrap().keys().collect();
     keys.sort();
-    assert_eq!(keys, ["display_name", "id", "kind", "role", "status", "url", "username"]);
+    assert_eq!(keys, ["avatar", "display_name", "id", "kind", "role", "status", "url", "username"]);
     assert_eq!(member["username"], "camille");
     assert_eq!(member["status"], "active");
     assert_eq!(member["url"], "http://localhost:8080/members/camille");

@@ -126,7 +126,7 @@ fn accepts<T: DeserializeOwned>(example: &Value) -> Result<(), String> {
 
 #[test]
 fn request_examples_are_bodies_the_api_accepts() {
-    use super::super::{accounts, federation, listing_body as bodies, photos, sessions};
+    use super::super::{accounts, federation, listing_body as bodies, photos, pictures, sessions};
     let doc = doc();
     let checks: &[(&str, &str, Check)] = &[
         ("/accounts", "post", accepts::<accounts::RegistrationBody>),
@@ -136,14 +136,21 @@ fn request_examples_are_bodies_the_api_accepts() {
         ("/admin/peers", "post", accepts::<federation::PeerRequest>),
         ("/follows", "post", accepts::<federation::FollowRequest>),
         ("/listings/{id}/photos/{photo}", "patch", accepts::<photos::PhotoPatch>),
+        ("/admin/cooperative", "put", accepts::<pictures::CooperativeBody>),
     ];
     let mut operations_with_body = 0;
     for (path, item) in doc["paths"].as_object().unwrap() {
         for method in METHODS.iter().filter(|m| item[**m].get("requestBody").is_some()) {
-            // A photo upload is a form, not JSON: its fields are those the upload reads.
+            // An upload is a form, not JSON: its fields are those the upload reads (a listing's
+            // photo has its alt text too, an avatar or a logo none).
             if let Some(form) = item[*method]["requestBody"]["content"].get("multipart/form-data") {
                 let fields: BTreeSet<&str> = keys(&form["schema"]["properties"]);
-                assert_eq!(fields, BTreeSet::from([crate::http::upload::FILE_FIELD, "alt"]), "{method} {path}");
+                let expected = if path.ends_with("/photos") {
+                    BTreeSet::from([crate::http::upload::FILE_FIELD, "alt"])
+                } else {
+                    BTreeSet::from([crate::http::upload::FILE_FIELD])
+                };
+                assert_eq!(fields, expected, "{method} {path}");
                 assert_eq!(form["schema"]["required"], json!([crate::http::upload::FILE_FIELD]), "{method} {path}");
                 continue;
             }
@@ -201,6 +208,7 @@ async fn response_examples_have_the_shape_of_real_answers() {
     .await
     .unwrap();
     let follows = app.get("/api/v1/follows", Some(&token)).await.json();
+    let cooperative = app.get("/api/v1/cooperative", None).await.json();
 
     let doc = doc();
     let schema_of = |operation: &Value, status: &str| {
@@ -227,7 +235,18 @@ async fn response_examples_have_the_shape_of_real_answers() {
                                 assert_eq!(keys(&shown["renditions"][0]), keys(&photo["renditions"][0]), "{what}");
                             }
                         }
-                        "#/components/schemas/Member" => assert_eq!(keys(example), keys(&member), "{what}"),
+                        "#/components/schemas/Member" => {
+                            assert_eq!(keys(example), keys(&member), "{what}");
+                            if !example["avatar"].is_null() {
+                                assert_eq!(keys(&example["avatar"]), BTreeSet::from(["small", "large"]), "{what}");
+                            }
+                        }
+                        "#/components/schemas/Cooperative" => {
+                            assert_eq!(keys(example), keys(&cooperative), "{what}");
+                            if !example["logo"].is_null() {
+                                assert_eq!(keys(&example["logo"]), BTreeSet::from(["small", "large"]), "{what}");
+                            }
+                        }
                         "#/components/schemas/Session" => {
                             assert_eq!(keys(example), BTreeSet::from(["member", "token"]), "{what}");
                             assert_eq!(keys(&example["member"]), keys(&member), "{what}");

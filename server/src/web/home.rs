@@ -1,0 +1,68 @@
+//! The cooperative's front page (`/`): what the cooperative is, its own members' newest listings,
+//! then a few listings of each partner and the way to the whole shared catalogue (`/catalogue`).
+
+use askama::Template;
+use axum::extract::{RawQuery, State};
+use axum::response::{IntoResponse, Redirect, Response};
+
+use super::PageCtx;
+use super::listings::render;
+use super::views::{ListingView, large_logo_url};
+use crate::domain::link::WebLink;
+use crate::error::AppResult;
+use crate::services::catalogue::{self, Found, Partner};
+use crate::services::cooperative;
+use crate::state::AppState;
+
+/// A partner as the front page shows it.
+struct PartnerView {
+    name: String,
+    /// Its front page, when its listings tell where it is.
+    url: Option<String>,
+    items: Vec<ListingView>,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    ctx: PageCtx,
+    logo: Option<String>,
+    /// The presentation as safe HTML; empty when the administrators wrote none.
+    presentation_html: String,
+    ours: Vec<ListingView>,
+    partners: Vec<PartnerView>,
+}
+
+/// The parameters of the page itself, which a search does not need: the language and a notice.
+const OWN_PARAMETERS: [&str; 2] = ["lang", "done"];
+
+pub async fn page(State(state): State<AppState>, ctx: PageCtx, RawQuery(query): RawQuery) -> AppResult<Response> {
+    // Searches were made on `/` before the catalogue had its own page: links to them still work.
+    let query = query.unwrap_or_default();
+    if url::form_urlencoded::parse(query.as_bytes()).any(|(key, _)| !OWN_PARAMETERS.contains(&key.as_ref())) {
+        return Ok(Redirect::permanent(&format!("/catalogue?{query}")).into_response());
+    }
+    let presented = cooperative::presented(&state.services).await?;
+    let front = catalogue::front_page(state.db(), ctx.viewer.as_ref()).await?;
+    let t = ctx.t;
+    let views = |items: &[Found]| items.iter().map(|f| ListingView::new(t, &f.listing, None)).collect();
+    let partners = front.partners.iter().map(|p| partner_view(p, views(&p.items))).collect();
+    let page = HomePage {
+        logo: presented.cooperative.logo.as_ref().map(large_logo_url),
+        presentation_html: presented.presentation_html.clone(),
+        ours: views(&front.ours),
+        partners,
+        ctx,
+    };
+    Ok(render(page)?.into_response())
+}
+
+fn partner_view(partner: &Partner, items: Vec<ListingView>) -> PartnerView {
+    let origin = partner.items.iter().find_map(|f| f.listing.origin.as_ref());
+    // The partner's front page: the scheme, host and port of its listings' pages.
+    let url = origin.and_then(|o| WebLink::parse(&o.page)).and_then(|page| {
+        let url = url::Url::parse(page.as_str()).ok()?;
+        WebLink::parse(&url.origin().ascii_serialization()).map(|home| home.to_string())
+    });
+    PartnerView { name: partner.name.clone().unwrap_or_else(|| partner.domain.clone()), url, items }
+}
