@@ -78,6 +78,13 @@ pub enum PeeringPolicy {
     Allowlist,
 }
 
+impl FederationConfig {
+    /// The scheme other instances are reached at: `https`, or `http` in insecure local mode.
+    pub fn scheme(&self) -> &'static str {
+        if self.insecure_local_federation { "http" } else { "https" }
+    }
+}
+
 impl Default for FederationConfig {
     fn default() -> Self {
         Self {

@@ -12,7 +12,6 @@ use super::views::{Links, ListingJson};
 use crate::error::{AppError, AppResult};
 use crate::http::auth::ApiMember;
 use crate::http::ids::{ListingPath, PhotoPath};
-use crate::http::upload;
 use crate::i18n::Tr;
 use crate::services::photos::{self, Move};
 use crate::state::AppState;
@@ -24,10 +23,7 @@ pub async fn add(
     ListingPath(id): ListingPath,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> AppResult<Response> {
-    let multipart = multipart.map_err(|_| {
-        AppError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "error.multipart_expected")
-    })?;
-    let upload = upload::read(multipart, &state.config().media).await?;
+    let upload = super::pictures::read_upload(&state, multipart).await?;
     let alt = upload.text("alt").to_owned();
     let listing = photos::add(&state.services, &id, &member, upload.file?, &alt).await?;
     let json = ListingJson::new(&Links::new(state.config()), t, &listing, None);

@@ -16,36 +16,41 @@ use crate::domain::photo::LOGO_WIDTHS;
 use crate::error::{AppError, AppResult};
 use crate::http::auth::{ApiAdmin, ApiMember};
 use crate::http::upload;
-use crate::services::{accounts, cooperative, pictures};
+use crate::services::{cooperative, pictures};
 use crate::state::AppState;
 
-/// The file of a `multipart/form-data` body.
-async fn file_of(state: &AppState, multipart: Result<Multipart, MultipartRejection>) -> AppResult<Vec<u8>> {
+/// An upload's `multipart/form-data` body as read; 415 when the body is no such form.
+pub(super) async fn read_upload(
+    state: &AppState,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> AppResult<upload::Upload> {
     let multipart = multipart.map_err(|_| {
         AppError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "error.multipart_expected")
     })?;
-    upload::read(multipart, &state.config().media).await?.file
+    upload::read(multipart, &state.config().media).await
 }
 
-/// The member as they now are (their avatar changed).
-async fn member_now(state: &AppState, username: &str) -> AppResult<Json<MemberJson>> {
-    let member = accounts::find(state.db(), username).await?.ok_or_else(AppError::not_found)?;
-    Ok(Json(MemberJson::new(&Links::new(state.config()), &member)))
+/// The file of an upload.
+async fn file_of(state: &AppState, multipart: Result<Multipart, MultipartRejection>) -> AppResult<Vec<u8>> {
+    read_upload(state, multipart).await?.file
 }
 
 pub async fn set_avatar(
     State(state): State<AppState>,
-    ApiMember(member): ApiMember,
+    ApiMember(mut member): ApiMember,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> AppResult<Json<MemberJson>> {
     let file = file_of(&state, multipart).await?;
-    pictures::set_avatar(&state.services, &member, Some(file)).await?;
-    member_now(&state, member.username.as_str()).await
+    member.avatar = pictures::set_avatar(&state.services, &member, Some(file)).await?;
+    Ok(Json(MemberJson::new(&Links::new(state.config()), &member)))
 }
 
-pub async fn remove_avatar(State(state): State<AppState>, ApiMember(member): ApiMember) -> AppResult<Json<MemberJson>> {
-    pictures::set_avatar(&state.services, &member, None).await?;
-    member_now(&state, member.username.as_str()).await
+pub async fn remove_avatar(
+    State(state): State<AppState>,
+    ApiMember(mut member): ApiMember,
+) -> AppResult<Json<MemberJson>> {
+    member.avatar = pictures::set_avatar(&state.services, &member, None).await?;
+    Ok(Json(MemberJson::new(&Links::new(state.config()), &member)))
 }
 
 /// The cooperative as its front page presents it.
@@ -75,10 +80,7 @@ async fn cooperative_json(state: &AppState) -> AppResult<Json<CooperativeJson>> 
         presentation: c.presentation.as_str().to_owned(),
         presentation_html: presented.presentation_html.clone(),
         accent: c.accent.as_str(),
-        logo: c.logo.as_ref().map(|logo| PictureJson {
-            small: links.media(logo, LOGO_WIDTHS[0]),
-            large: links.media(logo, LOGO_WIDTHS[LOGO_WIDTHS.len() - 1]),
-        }),
+        logo: c.logo.as_ref().map(|logo| PictureJson::new(&links, logo, &LOGO_WIDTHS)),
         url: links.page(""),
     }))
 }

@@ -117,6 +117,14 @@ pub struct PictureJson {
     pub large: String,
 }
 
+impl PictureJson {
+    /// `image` at the smallest and the largest of the `widths` it is kept at.
+    pub fn new(links: &Links, image: &crate::domain::ids::ImageId, widths: &[u32]) -> Self {
+        let (small, large) = (widths.first().copied().unwrap_or_default(), widths.last().copied().unwrap_or_default());
+        Self { small: links.media(image, small), large: links.media(image, large) }
+    }
+}
+
 impl MemberJson {
     pub fn new(links: &Links, member: &Member) -> Self {
         Self {
@@ -127,10 +135,7 @@ impl MemberJson {
             role: member.role.as_str(),
             status: member.status.as_str(),
             url: links.member(member.username.as_str()),
-            avatar: member.avatar.as_ref().map(|avatar| PictureJson {
-                small: links.media(avatar, AVATAR_WIDTHS[0]),
-                large: links.media(avatar, AVATAR_WIDTHS[AVATAR_WIDTHS.len() - 1]),
-            }),
+            avatar: member.avatar.as_ref().map(|avatar| PictureJson::new(links, avatar, &AVATAR_WIDTHS)),
         }
     }
 }

@@ -105,15 +105,16 @@ async fn replace(
     }
 }
 
-/// Gives `member` the picture in `file` (or with `None` takes it off), in place of the one they had.
-pub async fn set_avatar(services: &Services, member: &Member, file: Option<Vec<u8>>) -> AppResult<()> {
+/// Gives `member` the picture in `file` (or with `None` takes it off), in place of the one they had;
+/// the picture they now have.
+pub async fn set_avatar(services: &Services, member: &Member, file: Option<Vec<u8>>) -> AppResult<Option<ImageId>> {
     let file = file.map(|f| (f, ImageKind::Avatar));
     let set = async |conn: &mut sqlx::AnyConnection, image: Option<&ImageId>| {
         members::set_avatar(conn, &member.id, image, now_ms()).await
     };
     let avatar = replace(services, file, set).await?;
     tracing::info!(member.id = %member.id, image.id = ?avatar, "avatar changed");
-    Ok(())
+    Ok(avatar)
 }
 
 /// Gives the cooperative the logo in `file` (or with `None` takes it off), in place of the one it

@@ -10,15 +10,15 @@ use super::listings::render;
 use super::views::{ListingView, large_logo_url};
 use crate::domain::link::WebLink;
 use crate::error::AppResult;
-use crate::services::catalogue::{self, Found, Partner};
+use crate::services::catalogue::{self, Found};
 use crate::services::cooperative;
 use crate::state::AppState;
 
 /// A partner as the front page shows it.
 struct PartnerView {
     name: String,
-    /// Its front page, when its listings tell where it is.
-    url: Option<String>,
+    /// Its front page: the domain we peered with, at the scheme we reach other instances by.
+    url: Option<WebLink>,
     items: Vec<ListingView>,
 }
 
@@ -33,20 +33,30 @@ struct HomePage {
     partners: Vec<PartnerView>,
 }
 
-/// The parameters of the page itself, which a search does not need: the language and a notice.
-const OWN_PARAMETERS: [&str; 2] = ["lang", "done"];
+/// The catalogue's parameters (`CatalogueParams`): a link to `/` with one of them is a search.
+const SEARCH_PARAMETERS: [&str; 10] =
+    ["q", "purpose", "mode", "category", "near", "radius_km", "sort", "scope", "page", "per_page"];
 
 pub async fn page(State(state): State<AppState>, ctx: PageCtx, RawQuery(query): RawQuery) -> AppResult<Response> {
     // Searches were made on `/` before the catalogue had its own page: links to them still work.
     let query = query.unwrap_or_default();
-    if url::form_urlencoded::parse(query.as_bytes()).any(|(key, _)| !OWN_PARAMETERS.contains(&key.as_ref())) {
+    if url::form_urlencoded::parse(query.as_bytes()).any(|(key, _)| SEARCH_PARAMETERS.contains(&key.as_ref())) {
         return Ok(Redirect::permanent(&format!("/catalogue?{query}")).into_response());
     }
     let presented = cooperative::presented(&state.services).await?;
     let front = catalogue::front_page(state.db(), ctx.viewer.as_ref()).await?;
     let t = ctx.t;
     let views = |items: &[Found]| items.iter().map(|f| ListingView::new(t, &f.listing, None)).collect();
-    let partners = front.partners.iter().map(|p| partner_view(p, views(&p.items))).collect();
+    let scheme = state.config().federation.scheme();
+    let partners = front
+        .partners
+        .iter()
+        .map(|p| PartnerView {
+            name: p.name.clone().unwrap_or_else(|| p.domain.clone()),
+            url: WebLink::parse(&format!("{scheme}://{}/", p.domain)),
+            items: views(&p.items),
+        })
+        .collect();
     let page = HomePage {
         logo: presented.cooperative.logo.as_ref().map(large_logo_url),
         presentation_html: presented.presentation_html.clone(),
@@ -55,14 +65,4 @@ pub async fn page(State(state): State<AppState>, ctx: PageCtx, RawQuery(query): 
         ctx,
     };
     Ok(render(page)?.into_response())
-}
-
-fn partner_view(partner: &Partner, items: Vec<ListingView>) -> PartnerView {
-    let origin = partner.items.iter().find_map(|f| f.listing.origin.as_ref());
-    // The partner's front page: the scheme, host and port of its listings' pages.
-    let url = origin.and_then(|o| WebLink::parse(&o.page)).and_then(|page| {
-        let url = url::Url::parse(page.as_str()).ok()?;
-        WebLink::parse(&url.origin().ascii_serialization()).map(|home| home.to_string())
-    });
-    PartnerView { name: partner.name.clone().unwrap_or_else(|| partner.domain.clone()), url, items }
 }

@@ -181,7 +181,7 @@ pub async fn set_avatar(
 ) -> AppResult<Response> {
     own_profile(&member, &username)?;
     let set = match upload.file {
-        Ok(file) => pictures::set_avatar(&state.services, &member, Some(file)).await,
+        Ok(file) => pictures::set_avatar(&state.services, &member, Some(file)).await.map(drop),
         Err(error) => Err(error),
     };
     match set {

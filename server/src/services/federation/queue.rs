@@ -38,7 +38,7 @@ impl QueueStore for Store {
     async fn waiting(&self, later_than: i64, probed_before: i64) -> Result<Vec<Waiting>, PortError> {
         let waiting =
             outbox::waiting(&mut *self.conn().await?, later_than, probed_before).await.map_err(PortError::new)?;
-        let scheme = if self.0.config().federation.insecure_local_federation { "http" } else { "https" };
+        let scheme = self.0.config().federation.scheme();
         Ok(waiting
             .into_iter()
             .filter_map(|(domain, instance_actor)| {
