@@ -89,11 +89,31 @@ function step(name, run) {
 }
 
 async function shot(page, name) {
+  await imagesLoaded(page);
   await page.screenshot({ path: join(shotsDir, `${name}.png`), fullPage: true });
+}
+
+/**
+ * Waits for every image of the page, lazy ones included, to load or fail: a screenshot then shows
+ * them, and the next navigation does not abort a picture still on its way (reported as a failure).
+ */
+async function imagesLoaded(page) {
+  await page.evaluate(async () => {
+    const pending = [...document.images].map((image) => {
+      image.loading = 'eager';
+      if (image.complete) return null;
+      return new Promise((done) => {
+        image.addEventListener('load', done, { once: true });
+        image.addEventListener('error', done, { once: true });
+      });
+    });
+    await Promise.all(pending);
+  });
 }
 
 /** Clicks `locator` and waits for the page it leads to; returns that page's answer. */
 async function follow(page, locator) {
+  await imagesLoaded(page);
   const [response] = await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), locator.click()]);
   return response;
 }
@@ -243,7 +263,7 @@ step('switches the language to English, which stays, and back to French', async 
   assert.match(await text(page.locator('dl.facts')), /Published by Mehdi Benali/);
   assert.equal(await text(page.locator('header nav.langs strong')), 'EN');
   // The choice is remembered: the catalogue, without ?lang=, is in English.
-  await follow(page, page.locator('header nav a[href="/"]').first());
+  await follow(page, page.locator('header nav a[href="/catalogue"]').first());
   await expectLang(page, 'en');
   assert.equal(await text(page.locator('main h1')), 'Listings');
   assert.equal(await text(page.locator('header nav a[href="/login"]')), 'Log in');
