@@ -257,6 +257,65 @@ async fn an_actor_cannot_change_or_delete_another_actors_listing() {
     b.stop().await;
 }
 
+/// The actor document `a` serves for `username`.
+async fn actor_document(a: &TestInstance, username: &str) -> Value {
+    let reply = reqwest::Client::new()
+        .get(a.url(&format!("/members/{username}")))
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), StatusCode::OK);
+    reply.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn an_actor_updates_its_own_profile_only_and_keeps_its_inboxes_on_its_server() {
+    let (a, _admin_a, b, _admin_b) = peered_pair().await;
+    let alice = member_with_key(&a, "alice").await;
+    member_with_key(&a, "bob").await;
+    a.listing(&alice, listing_body("Tondeuse d'Alice", json!({}))).await;
+    eventually("B has it", || async { peer_titles(&b).await == ["Tondeuse d'Alice"] }).await;
+    let author_on_b = || async {
+        let shown = b.api().search(&[("scope", "peers")]).await.json();
+        shown["items"][0]["author"]["display_name"].as_str().unwrap_or_default().to_owned()
+    };
+    let before = author_on_b().await;
+    let alice_url = format!("{}members/alice", a.public_url());
+    let bob_url = format!("{}members/bob", a.public_url());
+    let inbox = format!("{}inbox", b.public_url());
+
+    // Bob sends Alice's document with another name: refused, her name stays.
+    let mut forged = actor_document(&a, "alice").await;
+    forged["name"] = json!("Alice volée");
+    let update = activity("Update", &format!("{}activities/bob-renames-alice", a.public_url()), &bob_url, forged);
+    let reply = Signing::as_member(&a, "bob").await.post(&inbox, &update).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN, "{reply:?}");
+    // Alice's own, sending her deliveries to another server: refused too.
+    let mut elsewhere = actor_document(&a, "alice").await;
+    elsewhere["name"] = json!("Alice ailleurs");
+    elsewhere["inbox"] = json!("https://autre-serveur.example/inbox");
+    let update = activity("Update", &format!("{}activities/alice-moves", a.public_url()), &alice_url, elsewhere);
+    let reply = Signing::as_member(&a, "alice").await.post(&inbox, &update).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{reply:?}");
+    // Not an actor at all.
+    let broken = json!({"type": "Person", "id": alice_url, "name": "Sans boîte"});
+    let update = activity("Update", &format!("{}activities/alice-broken", a.public_url()), &alice_url, broken);
+    let reply = Signing::as_member(&a, "alice").await.post(&inbox, &update).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{reply:?}");
+    assert_eq!(author_on_b().await, before, "nothing changed");
+
+    // Her own, well formed: her listings on B show her new name.
+    let mut renamed = actor_document(&a, "alice").await;
+    renamed["name"] = json!("Alice Martin");
+    let update = activity("Update", &format!("{}activities/alice-renamed", a.public_url()), &alice_url, renamed);
+    let reply = Signing::as_member(&a, "alice").await.post(&inbox, &update).await;
+    assert_eq!(reply.status, StatusCode::ACCEPTED, "{reply:?}");
+    assert_eq!(author_on_b().await, "Alice Martin");
+    a.stop().await;
+    b.stop().await;
+}
+
 #[tokio::test]
 async fn a_listing_made_private_leaves_every_server_that_received_it() {
     let (a, _admin_a, b, admin_b) = peered_pair().await;

@@ -2,7 +2,8 @@
 //! the profile form (cut square, at two sizes), shown on their profile and beside their listings,
 //! sent as their actor's `icon`, replaced without leaving the old files behind, refused with a
 //! message when it is no picture; shown by a peer through its own copy; the logo set by an
-//! administrator only, shown in every page's header and as the instance actor's `icon`.
+//! administrator only, shown in every page's header and as the instance actor's `icon`; a peer told
+//! of each change (`Update` of the actor).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
@@ -14,6 +15,7 @@ use common::fed::{eventually, peer_titles, peered_pair};
 use common::{Browser, Reply, listing_body, listing_id};
 use image::{DynamicImage, ImageFormat};
 use maillage_server::domain::member::Role;
+use maillage_server::storage::remote_actors;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -123,6 +125,18 @@ async fn a_member_s_picture_is_cut_square_shown_sent_as_their_icon_and_shown_by_
     assert!(media_after(&browser.get("/members/alice").await.text, "class=\"avatar large\" src=\"").is_none());
     assert!(actor_json(&a.public_url(), "members/alice").await.get("icon").is_none());
     assert_eq!(image_at(&a.url(&replaced)).await.0, StatusCode::NOT_FOUND);
+
+    // A new name too; B is told of both (an `Update` of her actor): its page of her listing shows
+    // her without a picture, under her new name.
+    let fields = [("display_name", "Alice Martin"), ("description", "Je prête mes outils."), ("location_name", "")];
+    let saved = browser.submit("/members/alice/edit", "/members/alice/edit", &fields).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{saved:?}");
+    let listing_on_b = format!("/listings/{}", listing_id(on_b["items"][0]["url"].as_str().unwrap()));
+    eventually("B shows her new profile", || async {
+        let page = b.browser().get(&listing_on_b).await;
+        page.text.contains("Alice Martin") && !page.text.contains("class=\"avatar small\"")
+    })
+    .await;
     a.stop().await;
     b.stop().await;
 }
@@ -146,6 +160,13 @@ async fn the_logo_is_set_by_an_administrator_and_shown_in_every_header_and_as_th
     assert_eq!(image_at(&a.url(&logo)).await, (StatusCode::OK, Some((160, 54))), "kept with its proportions");
     let actor = actor_json(&a.public_url(), "actor").await;
     assert!(actor["icon"]["url"].as_str().is_some_and(|u| u.ends_with("-480.jpg")), "{actor}");
+    // The peer is told (an `Update` of the instance actor): its copy of A's actor has the logo.
+    let a_actor = url::Url::parse(&format!("{}actor", a.public_url())).unwrap();
+    eventually("B's copy of A's actor has the logo", || async {
+        let copy = remote_actors::remote_actor(&mut b.db().conn().await.unwrap(), a_actor.as_str()).await.unwrap();
+        copy.and_then(|c| c.icon).is_some_and(|icon| icon.as_str() == actor["icon"]["url"])
+    })
+    .await;
     // The peer's pages are its own: no logo of A there.
     assert!(!b.browser().get("/").await.text.contains("class=\"brand\" href=\"/\"><img"));
 

@@ -90,6 +90,22 @@ pub fn delete_listing(urls: &Urls, activity_id: &str, author: &Url, object: &Url
     to_json(&with_context(activity(ActivityKind::Delete, urls.activity(activity_id), author, tombstone, to, cc)))
 }
 
+/// `Update` of one of our actors: its whole new document (name, summary, icon), to everyone, in
+/// copy its followers.
+pub fn update_actor(urls: &Urls, activity_id: &str, actor: &LocalActor) -> Value {
+    let public = Url::parse(PUBLIC).unwrap_or_else(|_| urls.base().clone());
+    let document = actor_document(actor, urls);
+    let followers = followers_of(&actor.id);
+    to_json(&with_context(activity(
+        ActivityKind::Update,
+        urls.activity(activity_id),
+        &actor.id,
+        document,
+        &[public],
+        &[followers],
+    )))
+}
+
 /// `Follow` of a remote actor by one of ours.
 pub fn follow(urls: &Urls, activity_id: &str, follower: &Url, target: &Url) -> Value {
     let to = std::slice::from_ref(target);

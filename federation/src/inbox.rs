@@ -5,7 +5,7 @@
 use activitypub_federation::axum::inbox::{ActivityData, receive_activity};
 use activitypub_federation::config::Data;
 use activitypub_federation::fetch::object_id::ObjectId;
-use activitypub_federation::traits::Activity;
+use activitypub_federation::traits::{Activity, Object};
 use async_trait::async_trait;
 use axum::body::{Body, Bytes};
 use axum::extract::FromRequest;
@@ -20,7 +20,7 @@ use crate::error::FederationError;
 use crate::port::Inbound;
 use crate::proposal::Proposal;
 use crate::urls::domain_of;
-use crate::vocab::value_id;
+use crate::vocab::{ActorDocument, ActorKind, value_id};
 
 /// Largest activity accepted; larger ones get 413.
 pub const MAX_ACTIVITY_BYTES: usize = 256 * 1024;
@@ -175,6 +175,9 @@ impl InboxActivity {
                 if object_id.is_none() {
                     return Err(bad("the object has no id"));
                 }
+                if self.kind() == "Update" && object_kind.split(',').any(|k| ActorKind::parse(k).is_some()) {
+                    return self.actor_updated(data).await;
+                }
                 if !object_kind.split(',').any(|k| k == "Proposal") {
                     return Ok(Inbound::Other {
                         actor: self.actor.clone(),
@@ -209,6 +212,23 @@ impl InboxActivity {
             "" => Err(bad("no type")),
             other => Ok(Inbound::Other { actor: self.actor.clone(), kind: other.to_owned() }),
         }
+    }
+
+    /// `Update` of the sender's own actor document (a new name, summary or icon): kept in place of
+    /// our copy once checked as a fetched one is (same server, its key and inboxes its own), so that
+    /// its listings here show the change. An actor updates itself only.
+    async fn actor_updated(&self, data: &Data<FedData>) -> Result<Inbound, FederationError> {
+        let document: ActorDocument = serde_json::from_value(self.object.clone())
+            .map_err(|e| FederationError::BadRequest(format!("{}: not a valid actor: {e}", self.id)))?;
+        if document.id != self.actor {
+            return Err(FederationError::Forbidden(format!(
+                "{}: updates the actor {}, not the sender",
+                self.id, document.id
+            )));
+        }
+        RemoteActorObject::verify(&document, &self.actor, data).await?;
+        let actor = RemoteActorObject::from_json(document, data).await?;
+        Ok(Inbound::ActorUpdated { actor: actor.0 })
     }
 
     /// The sending actor (already fetched and cached to check the signature).

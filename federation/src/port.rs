@@ -128,6 +128,8 @@ pub enum Inbound {
     ListingUpserted { author: RemoteActor, proposal: Box<Proposal> },
     /// A listing withdrawn by its author's server.
     ListingDeleted { actor: Url, object: Url },
+    /// `actor` sent its new document (`Update` of itself), which is now our copy of it.
+    ActorUpdated { actor: RemoteActor },
     /// A `Create(Note)` and the like from someone a member follows: acknowledged, not stored yet.
     Other { actor: Url, kind: String },
 }

@@ -294,6 +294,7 @@ snapshots![
     create_public,
     create_peers,
     update_public,
+    update_actor_person,
     delete_public,
     delete_peers,
     follow_member,
@@ -383,6 +384,10 @@ mod build {
 
     pub fn update_public() -> Value {
         activities::write_listing(&urls(), "758199cd14e888228449da253dd05344", &offer_updated(), true)
+    }
+
+    pub fn update_actor_person() -> Value {
+        activities::update_actor(&urls(), "3f6c2a9e0b1d4c7e8a5f2b6d9c0e1a47", &person())
     }
 
     pub fn delete_public() -> Value {
@@ -573,7 +578,7 @@ fn the_examples_of_federation_md_are_documents_under_snapshot() {
         );
         examples += 1;
     }
-    assert_eq!(examples, 25, "examples found in {}", path.display());
+    assert_eq!(examples, 26, "examples found in {}", path.display());
 }
 
 // ---- the captures of Maillage in `tests/assets/` -------------------------------------------------------

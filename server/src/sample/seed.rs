@@ -45,7 +45,7 @@ pub async fn seed(services: &Services, profile: &Profile) -> anyhow::Result<Seed
             Some(member) => member,
             None => {
                 report.members_created += 1;
-                register(db, sample, role).await.with_context(|| format!("seeding member {}", sample.username))?
+                register(services, sample, role).await.with_context(|| format!("seeding member {}", sample.username))?
             }
         };
         let existing = titles(db, &member).await?;
@@ -86,7 +86,7 @@ async fn present(services: &Services, profile: &Profile) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn register(db: &Db, sample: &SampleMember, role: Role) -> anyhow::Result<Member> {
+async fn register(services: &Services, sample: &SampleMember, role: Role) -> anyhow::Result<Member> {
     let registration = Registration {
         username: sample.username.to_owned(),
         password: DEMO_PASSWORD.to_owned(),
@@ -94,10 +94,12 @@ async fn register(db: &Db, sample: &SampleMember, role: Role) -> anyhow::Result<
         kind: sample.kind.as_str().to_owned(),
         description: sample.description.to_owned(),
     };
-    let member = accounts::register(db, &registration, Origin::ByAdmin { role }).await.map_err(explain)?;
+    let member = accounts::register(services.db(), &registration, Origin::ByAdmin { role }).await.map_err(explain)?;
     let place = sample.place;
     let location = Location::parse(Some(place.name), Some(place.latitude), Some(place.longitude));
-    accounts::update_profile(db, &member, sample.display_name, sample.description, location).await.map_err(explain)
+    accounts::update_profile(services, &member, sample.display_name, sample.description, location)
+        .await
+        .map_err(explain)
 }
 
 /// The titles of everything `member` has published, whatever its status or visibility.

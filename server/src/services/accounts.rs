@@ -5,6 +5,7 @@ use std::net::IpAddr;
 use axum::http::StatusCode;
 
 use crate::config::RegistrationMode;
+use crate::domain::actor::OurActor;
 use crate::domain::gazetteer;
 use crate::domain::geo::Location;
 use crate::domain::ids::{MemberId, new_token, now_ms};
@@ -13,6 +14,8 @@ use crate::domain::member::{
 };
 use crate::domain::message::FieldErrors;
 use crate::error::{AppError, AppResult};
+use crate::services::Services;
+use crate::services::federation::outbound;
 use crate::services::limits::Limits;
 use crate::services::passwords;
 use crate::storage::Db;
@@ -257,9 +260,9 @@ fn locate(member: &Member, location: Option<Location>) -> Result<Option<Location
     }
 }
 
-/// A member edits their own profile.
+/// A member edits their own profile; the servers that hold a copy of their actor are told.
 pub async fn update_profile(
-    db: &Db,
+    services: &Services,
     member: &Member,
     display_name: &str,
     description: &str,
@@ -273,7 +276,7 @@ pub async fn update_profile(
         return Err(AppError::validation(errors.0));
     };
     members::update_profile(
-        &mut *db.conn().await?,
+        &mut *services.conn().await?,
         &member.id,
         &display_name,
         &description,
@@ -281,7 +284,8 @@ pub async fn update_profile(
         now_ms(),
     )
     .await?;
-    find_required(db, member.username.as_str()).await
+    outbound::actor_changed(services, &OurActor::of(member)).await?;
+    find_required(services.db(), member.username.as_str()).await
 }
 
 /// The figures of the administration overview: members, members waiting for approval, and the

@@ -105,6 +105,10 @@ impl Federator {
                 remote_listings::upserted(services, &author, &proposal).await
             }
             Inbound::ListingDeleted { actor, object } => remote_listings::deleted(services, &actor, &object).await,
+            Inbound::ActorUpdated { actor } => {
+                tracing::info!(actor = %actor.id, name = %actor.name, "actor updated its profile");
+                Ok(())
+            }
             Inbound::Other { actor, kind } => {
                 tracing::debug!(%actor, kind, "activity acknowledged, nothing to do");
                 Ok(())

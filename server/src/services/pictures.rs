@@ -4,11 +4,13 @@
 //! files written before the row that shows them, and an image let go of once nothing shows it.
 
 use crate::domain::FieldError;
+use crate::domain::actor::OurActor;
 use crate::domain::ids::{ImageId, now_ms};
 use crate::domain::member::Member;
 use crate::domain::photo::ImageKind;
 use crate::error::{AppError, AppResult};
 use crate::services::Services;
+use crate::services::federation::outbound;
 use crate::services::images::{self, Processed};
 use crate::storage::images as stored;
 use crate::storage::{cooperative, members};
@@ -114,6 +116,7 @@ pub async fn set_avatar(services: &Services, member: &Member, file: Option<Vec<u
     };
     let avatar = replace(services, file, set).await?;
     tracing::info!(member.id = %member.id, image.id = ?avatar, "avatar changed");
+    outbound::actor_changed(services, &OurActor::of(member)).await?;
     Ok(avatar)
 }
 
@@ -130,5 +133,6 @@ pub async fn set_logo(services: &Services, admin: &Member, file: Option<Vec<u8>>
     let logo = replace(services, file, set).await?;
     services.cooperative_changed();
     tracing::info!(admin.id = %admin.id, image.id = ?logo, "logo changed");
+    outbound::actor_changed(services, &OurActor::Instance).await?;
     Ok(())
 }

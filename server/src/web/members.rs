@@ -229,7 +229,7 @@ pub async fn update(
         let name = if form.place_choice.trim().is_empty() { &form.location_name } else { &form.place_choice };
         Location::parse(Some(name), lat, lon)
     });
-    match accounts::update_profile(state.db(), &member, &form.display_name, &form.description, location).await {
+    match accounts::update_profile(&state.services, &member, &form.display_name, &form.description, location).await {
         Ok(member) => Ok(done(&format!("/members/{}", member.username), "profile_saved").into_response()),
         Err(error) if !error.fields.is_empty() => {
             let errors = FieldMessages::new(ctx.t, &error.fields, FIELDS);

@@ -13,6 +13,7 @@ use crate::domain::follow::FollowState;
 use crate::domain::ids::{new_id, now_ms};
 use crate::domain::listing::{Listing, ListingStatus, PriceBasis, Visibility};
 use crate::domain::photo::file_name;
+use crate::error::AppResult;
 use crate::services::{Services, Write};
 use crate::storage::followers;
 use crate::storage::follows::{self, FollowRow};
@@ -125,6 +126,40 @@ pub async fn listing_changed(
         let delete = activities::delete_listing(urls, &id, &author_url, &object, &to, &cc);
         tx.publish(&id, &signer, &delete, &left_out).await?;
     }
+    Ok(())
+}
+
+/// Tells the servers that may hold a copy of one of our actors its new document, an `Update` of
+/// the actor (its name, summary, icon): for a member, their followers' and the instance's (peers
+/// keep the authors of the listings they receive); for the instance actor, its followers'. Queued
+/// once the change is committed, in a transaction of its own, since building the document may make
+/// the actor's key pair (written on another connection); were it lost in a crash in between, the
+/// copies are fetched again all the same once a day old (`activitypub_federation` refreshes the
+/// actors it dereferences).
+pub async fn actor_changed(services: &Services, actor: &OurActor) -> AppResult<()> {
+    if !services.federates() {
+        return Ok(());
+    }
+    let document = match actor {
+        OurActor::Instance => actors::instance_actor(services).await?,
+        OurActor::Member { username, .. } => match actors::member_actor(services, username.as_str()).await? {
+            Some(document) => document,
+            // Pending or disabled: not served, nothing to update.
+            None => return Ok(()),
+        },
+    };
+    let urls = services.urls();
+    let id = new_id();
+    let activity = activities::update_actor(urls, &id, &document);
+    let mut tx = services.write().await?;
+    let told_by = match actor {
+        OurActor::Instance => vec![ActorKey::Instance],
+        OurActor::Member { .. } => vec![actor.key(), ActorKey::Instance],
+    };
+    let inboxes = followers::follower_inboxes(&mut tx, &told_by, false).await?;
+    tx.publish(&id, &actors::signer_of(urls, actor), &activity, &inboxes).await?;
+    tx.commit().await?;
+    tracing::debug!(actor = %document.id, inboxes = inboxes.len(), "actor update queued");
     Ok(())
 }
 
