@@ -284,7 +284,7 @@ pub async fn update_profile(
         now_ms(),
     )
     .await?;
-    outbound::actor_changed(services, &OurActor::of(member)).await?;
+    outbound::actor_changed(services, &OurActor::of(member)).await;
     find_required(services.db(), member.username.as_str()).await
 }
 

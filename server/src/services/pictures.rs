@@ -116,7 +116,7 @@ pub async fn set_avatar(services: &Services, member: &Member, file: Option<Vec<u
     };
     let avatar = replace(services, file, set).await?;
     tracing::info!(member.id = %member.id, image.id = ?avatar, "avatar changed");
-    outbound::actor_changed(services, &OurActor::of(member)).await?;
+    outbound::actor_changed(services, &OurActor::of(member)).await;
     Ok(avatar)
 }
 
@@ -133,6 +133,6 @@ pub async fn set_logo(services: &Services, admin: &Member, file: Option<Vec<u8>>
     let logo = replace(services, file, set).await?;
     services.cooperative_changed();
     tracing::info!(admin.id = %admin.id, image.id = ?logo, "logo changed");
-    outbound::actor_changed(services, &OurActor::Instance).await?;
+    outbound::actor_changed(services, &OurActor::Instance).await;
     Ok(())
 }

@@ -135,11 +135,18 @@ pub async fn listing_changed(
 /// once the change is committed, in a transaction of its own, since building the document may make
 /// the actor's key pair (written on another connection); were it lost in a crash in between, the
 /// copies are fetched again all the same once a day old (`activitypub_federation` refreshes the
-/// actors it dereferences).
-pub async fn actor_changed(services: &Services, actor: &OurActor) -> AppResult<()> {
+/// actors it dereferences). The change is saved whatever happens here: a failure to queue is
+/// logged, not reported to the member as if their change were lost.
+pub async fn actor_changed(services: &Services, actor: &OurActor) {
     if !services.federates() {
-        return Ok(());
+        return;
     }
+    if let Err(error) = queue_actor_update(services, actor).await {
+        tracing::warn!(actor = %actors::url_of(services.urls(), actor), %error, "the actor's update could not be queued; peers see the change when they fetch the actor again");
+    }
+}
+
+async fn queue_actor_update(services: &Services, actor: &OurActor) -> AppResult<()> {
     let document = match actor {
         OurActor::Instance => actors::instance_actor(services).await?,
         OurActor::Member { username, .. } => match actors::member_actor(services, username.as_str()).await? {
