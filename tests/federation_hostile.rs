@@ -257,18 +257,6 @@ async fn an_actor_cannot_change_or_delete_another_actors_listing() {
     b.stop().await;
 }
 
-/// The actor document `a` serves for `username`.
-async fn actor_document(a: &TestInstance, username: &str) -> Value {
-    let reply = reqwest::Client::new()
-        .get(a.url(&format!("/members/{username}")))
-        .header("accept", "application/activity+json")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(reply.status(), StatusCode::OK);
-    reply.json().await.unwrap()
-}
-
 #[tokio::test]
 async fn an_actor_updates_its_own_profile_only_and_keeps_its_inboxes_on_its_server() {
     let (a, _admin_a, b, _admin_b) = peered_pair().await;
@@ -286,13 +274,13 @@ async fn an_actor_updates_its_own_profile_only_and_keeps_its_inboxes_on_its_serv
     let inbox = format!("{}inbox", b.public_url());
 
     // Bob sends Alice's document with another name: refused, her name stays.
-    let mut forged = actor_document(&a, "alice").await;
+    let mut forged = a.activity_json("/members/alice").await;
     forged["name"] = json!("Alice volée");
     let update = activity("Update", &format!("{}activities/bob-renames-alice", a.public_url()), &bob_url, forged);
     let reply = Signing::as_member(&a, "bob").await.post(&inbox, &update).await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN, "{reply:?}");
     // Alice's own, sending her deliveries to another server: refused too.
-    let mut elsewhere = actor_document(&a, "alice").await;
+    let mut elsewhere = a.activity_json("/members/alice").await;
     elsewhere["name"] = json!("Alice ailleurs");
     elsewhere["inbox"] = json!("https://autre-serveur.example/inbox");
     let update = activity("Update", &format!("{}activities/alice-moves", a.public_url()), &alice_url, elsewhere);
@@ -306,7 +294,7 @@ async fn an_actor_updates_its_own_profile_only_and_keeps_its_inboxes_on_its_serv
     assert_eq!(author_on_b().await, before, "nothing changed");
 
     // Her own, well formed: her listings on B show her new name.
-    let mut renamed = actor_document(&a, "alice").await;
+    let mut renamed = a.activity_json("/members/alice").await;
     renamed["name"] = json!("Alice Martin");
     let update = activity("Update", &format!("{}activities/alice-renamed", a.public_url()), &alice_url, renamed);
     let reply = Signing::as_member(&a, "alice").await.post(&inbox, &update).await;

@@ -17,7 +17,7 @@ use image::{DynamicImage, ImageFormat};
 use maillage_server::domain::member::Role;
 use maillage_server::storage::remote_actors;
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 
 fn png(width: u32, height: u32) -> Vec<u8> {
     let image = DynamicImage::ImageRgb8(image::RgbImage::from_fn(width, height, |x, _| {
@@ -54,17 +54,6 @@ async fn image_at(url: &str) -> (StatusCode, Option<(u32, u32)>) {
     (status, image::load_from_memory(&bytes).ok().map(|i| (i.width(), i.height())))
 }
 
-async fn actor_json(base: &str, path: &str) -> Value {
-    let response = reqwest::Client::new()
-        .get(format!("{base}{path}"))
-        .header("accept", "application/activity+json")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    response.json().await.unwrap()
-}
-
 #[tokio::test]
 async fn a_member_s_picture_is_cut_square_shown_sent_as_their_icon_and_shown_by_a_peer_through_its_copy() {
     let (a, _admin_a, b, _admin_b) = peered_pair().await;
@@ -91,7 +80,7 @@ async fn a_member_s_picture_is_cut_square_shown_sent_as_their_icon_and_shown_by_
     assert_eq!(image_at(&a.url(&small)).await, (StatusCode::OK, Some((96, 96))));
 
     // Other servers see it as the actor's icon.
-    let actor = actor_json(&a.public_url(), "members/alice").await;
+    let actor = a.activity_json("/members/alice").await;
     assert_eq!(actor["icon"]["type"], "Image", "{actor}");
     assert_eq!(actor["icon"]["mediaType"], "image/jpeg");
     assert_eq!(actor["icon"]["url"], format!("{}{}", a.public_url(), &large[1..]), "{actor}");
@@ -123,7 +112,7 @@ async fn a_member_s_picture_is_cut_square_shown_sent_as_their_icon_and_shown_by_
     let removed = browser.submit("/members/alice/edit", "/members/alice/avatar/remove", &[]).await;
     assert_eq!(removed.status, StatusCode::SEE_OTHER, "{removed:?}");
     assert!(media_after(&browser.get("/members/alice").await.text, "class=\"avatar large\" src=\"").is_none());
-    assert!(actor_json(&a.public_url(), "members/alice").await.get("icon").is_none());
+    assert!(a.activity_json("/members/alice").await.get("icon").is_none());
     assert_eq!(image_at(&a.url(&replaced)).await.0, StatusCode::NOT_FOUND);
 
     // A new name too; B is told of both (an `Update` of her actor): its page of her listing shows
@@ -158,7 +147,7 @@ async fn the_logo_is_set_by_an_administrator_and_shown_in_every_header_and_as_th
     let home = a.browser().get("/").await;
     let logo = media_after(&home.text, "class=\"brand\" href=\"/\"><img src=\"").expect("the header shows the logo");
     assert_eq!(image_at(&a.url(&logo)).await, (StatusCode::OK, Some((160, 54))), "kept with its proportions");
-    let actor = actor_json(&a.public_url(), "actor").await;
+    let actor = a.activity_json("/actor").await;
     assert!(actor["icon"]["url"].as_str().is_some_and(|u| u.ends_with("-480.jpg")), "{actor}");
     // The peer is told (an `Update` of the instance actor): its copy of A's actor has the logo.
     let a_actor = url::Url::parse(&format!("{}actor", a.public_url())).unwrap();

@@ -93,7 +93,7 @@ pub fn delete_listing(urls: &Urls, activity_id: &str, author: &Url, object: &Url
 /// `Update` of one of our actors: its whole new document (name, summary, icon), to everyone, in
 /// copy its followers.
 pub fn update_actor(urls: &Urls, activity_id: &str, actor: &LocalActor) -> Value {
-    let public = Url::parse(PUBLIC).unwrap_or_else(|_| urls.base().clone());
+    let public = public_collection(urls);
     let document = actor_document(actor, urls);
     let followers = followers_of(&actor.id);
     to_json(&with_context(activity(
@@ -153,8 +153,13 @@ pub fn answer_follow(
 
 /// The audience of a public listing: everyone, and in copy the author's and the instance's followers.
 pub fn public_audience(author: &Url, urls: &Urls) -> (Vec<Url>, Vec<Url>) {
-    let public = Url::parse(PUBLIC).unwrap_or_else(|_| urls.base().clone());
-    (vec![public], vec![followers_of(author), followers_of(&urls.instance_actor())])
+    (vec![public_collection(urls)], vec![followers_of(author), followers_of(&urls.instance_actor())])
+}
+
+/// `as:Public`, everyone. (The constant parses; our base URL stands in all the same rather than a
+/// panic.)
+fn public_collection(urls: &Urls) -> Url {
+    Url::parse(PUBLIC).unwrap_or_else(|_| urls.base().clone())
 }
 
 /// The audience of a listing shown to peered instances only: the instance's followers (the peers).

@@ -206,6 +206,15 @@ impl TestInstance {
         self.config.public_url().to_string()
     }
 
+    /// The ActivityPub document this instance serves at `path` (which starts with `/`), as another
+    /// server asks for it; it must be there.
+    pub async fn activity_json(&self, path: &str) -> Value {
+        let response =
+            plain_client().get(self.url(path)).header("accept", "application/activity+json").send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "GET {path}");
+        response.json().await.unwrap()
+    }
+
     /// A JSON API client without a token.
     pub fn api(&self) -> Api {
         Api { client: plain_client(), base: self.url(""), token: None, lang: None }

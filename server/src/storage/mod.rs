@@ -186,11 +186,11 @@ impl Db {
         // `sqlite_stat1` choose as well (`plans.rs` checks them). So the samples are dropped and
         // this connection reloads what is left (`ANALYZE sqlite_schema`); the pool's others do
         // when they next load the schema, or are replaced.
-        let samples: i64 =
+        let has_samples_table: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_schema WHERE type = 'table' AND name = 'sqlite_stat4'")
                 .fetch_one(&mut *conn)
                 .await?;
-        if samples > 0 {
+        if has_samples_table > 0 {
             sqlx::raw_sql("DELETE FROM sqlite_stat4; ANALYZE sqlite_schema").execute(&mut *conn).await?;
         }
         Ok(())

@@ -159,11 +159,9 @@ async fn queue_actor_update(services: &Services, actor: &OurActor) -> AppResult<
     let id = new_id();
     let activity = activities::update_actor(urls, &id, &document);
     let mut tx = services.write().await?;
-    let told_by = match actor {
-        OurActor::Instance => vec![ActorKey::Instance],
-        OurActor::Member { .. } => vec![actor.key(), ActorKey::Instance],
-    };
-    let inboxes = followers::follower_inboxes(&mut tx, &told_by, false).await?;
+    // The instance's followers always (peers keep the authors of their listings); each inbox once,
+    // even when the actor is the instance itself.
+    let inboxes = followers::follower_inboxes(&mut tx, &[actor.key(), ActorKey::Instance], false).await?;
     tx.publish(&id, &actors::signer_of(urls, actor), &activity, &inboxes).await?;
     tx.commit().await?;
     tracing::debug!(actor = %document.id, inboxes = inboxes.len(), "actor update queued");
