@@ -31,6 +31,7 @@ pub struct Config {
     pub federation: FederationConfig,
     pub limits: LimitsConfig,
     pub media: MediaConfig,
+    pub geocoding: GeocodingConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -219,6 +220,34 @@ impl MediaConfig {
     }
 }
 
+/// An address server that gives places typed by members a street's precision (`[geocoding]`);
+/// without one, or when it does not answer, a place is its commune's, found offline.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct GeocodingConfig {
+    /// Its search address, such as `https://api-adresse.data.gouv.fr/search/`; empty: none.
+    pub url: String,
+    /// What it speaks: the French national address API (`ban`, also addok) or `nominatim`.
+    pub service: GeocodingService,
+    /// How long a lookup may take before the commune's position is used instead.
+    pub timeout_ms: u32,
+    /// The most lookups sent each second (Nominatim's public server allows one).
+    pub requests_per_second: u32,
+}
+
+impl Default for GeocodingConfig {
+    fn default() -> Self {
+        Self { url: String::new(), service: GeocodingService::Ban, timeout_ms: 3_000, requests_per_second: 1 }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum GeocodingService {
+    Ban,
+    Nominatim,
+}
+
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum RegistrationMode {
@@ -238,6 +267,7 @@ impl Default for Config {
             federation: FederationConfig::default(),
             limits: LimitsConfig::default(),
             media: MediaConfig::default(),
+            geocoding: GeocodingConfig::default(),
         }
     }
 }
@@ -300,6 +330,10 @@ const ENVIRONMENT: &[(&str, &[&str], EnvKind)] = &[
     ("MAILLAGE_MEDIA_MAX_PHOTO_MEGAPIXELS", &["media", "max_photo_megapixels"], EnvKind::Integer),
     ("MAILLAGE_MEDIA_STORAGE_MB", &["media", "storage_mb"], EnvKind::Integer),
     ("MAILLAGE_MEDIA_REMOTE_CACHE_MB", &["media", "remote_cache_mb"], EnvKind::Integer),
+    ("MAILLAGE_GEOCODING_URL", &["geocoding", "url"], EnvKind::Text),
+    ("MAILLAGE_GEOCODING_SERVICE", &["geocoding", "service"], EnvKind::Text),
+    ("MAILLAGE_GEOCODING_TIMEOUT_MS", &["geocoding", "timeout_ms"], EnvKind::Integer),
+    ("MAILLAGE_GEOCODING_REQUESTS_PER_SECOND", &["geocoding", "requests_per_second"], EnvKind::Integer),
 ];
 
 impl Config {
@@ -416,6 +450,21 @@ impl Config {
         if !(1..=200).contains(&self.media.max_photo_megapixels) {
             return bad("media.max_photo_megapixels", "must be between 1 and 200 (megapixels)");
         }
+        let geocoding = &self.geocoding;
+        if !geocoding.url.is_empty()
+            && !Url::parse(&geocoding.url).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
+        {
+            return bad(
+                "geocoding.url",
+                "must be an http(s) address, such as https://api-adresse.data.gouv.fr/search/ (or empty for none)",
+            );
+        }
+        if !(100..=30_000).contains(&geocoding.timeout_ms) {
+            return bad("geocoding.timeout_ms", "must be between 100 and 30000 (milliseconds)");
+        }
+        if !(1..=50).contains(&geocoding.requests_per_second) {
+            return bad("geocoding.requests_per_second", "must be between 1 and 50");
+        }
         if tracing_filter_is_invalid(&self.log) {
             return bad("log", "is not a valid log filter (try `info` or `maillage_server=debug,info`)");
         }
@@ -528,6 +577,11 @@ mod tests {
         assert!(message(&[("MAILLAGE_LIMITS_API_BURST", "-3")]).contains("api_burst"));
         assert!(message(&[("MAILLAGE_LIMITS_LOGIN_ACCOUNT_PER_HOUR", "0")]).contains("limits.login_account_per_hour"));
         assert!(message(&[("MAILLAGE_TRUSTED_PROXIES", "127.0.0.1, proxy.lan")]).contains("proxy.lan"));
+        assert!(message(&[("MAILLAGE_GEOCODING_URL", "api-adresse.data.gouv.fr")]).contains("geocoding.url"));
+        assert!(message(&[("MAILLAGE_GEOCODING_URL", "ftp://x.org/")]).contains("geocoding.url"));
+        assert!(message(&[("MAILLAGE_GEOCODING_SERVICE", "google")]).contains("service"));
+        assert!(message(&[("MAILLAGE_GEOCODING_TIMEOUT_MS", "0")]).contains("geocoding.timeout_ms"));
+        assert!(message(&[("MAILLAGE_GEOCODING_REQUESTS_PER_SECOND", "0")]).contains("geocoding.requests_per_second"));
         let unknown_key = "colour = \"blue\"\n".parse::<toml::Table>().map(|_| ());
         assert!(unknown_key.is_ok());
     }

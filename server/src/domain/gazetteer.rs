@@ -387,6 +387,14 @@ pub fn locate(field: &'static str, text: &str) -> Result<(String, Point), FieldE
     }
 }
 
+/// Whether a text says no more than the commune it names: its name, its label, or a postal code
+/// (an address server could add nothing to it).
+pub fn names_only(text: &str, commune: &Commune) -> bool {
+    let key = key(text);
+    let words: Vec<&str> = key.split(' ').filter(|w| !is_postal_code(w) && !is_department(w)).collect();
+    words.is_empty() || words.join(" ") == self::key(commune.name())
+}
+
 /// Whether `point` is the one the gazetteer gives `name` (coordinates found from the name, which
 /// a form need not show).
 pub fn is_point_of(name: &str, point: Point) -> bool {
@@ -504,6 +512,17 @@ mod tests {
         assert!(is_point_of("Roubaix", point) && !is_point_of("Lille", point));
         assert_eq!(locate("location.name", "Sainte-Marie").unwrap_err().message.key, "error.place_ambiguous");
         assert!(candidates("Sainte-Marie").len() > 1 && candidates("Roubaix").is_empty());
+    }
+
+    #[test]
+    fn a_text_is_only_its_commune_or_more() {
+        let roubaix = by_insee("59512").expect("Roubaix");
+        for text in ["Roubaix", "roubaix", "Roubaix (59100)", "59100", "59100 Roubaix", "Roubaix 59"] {
+            assert!(names_only(text, roubaix), "{text}");
+        }
+        for text in ["12 rue de Lannoy, Roubaix", "Roubaix centre", "Alma Roubaix"] {
+            assert!(!names_only(text, roubaix), "{text}");
+        }
     }
 
     #[test]

@@ -6,7 +6,6 @@ use axum::http::StatusCode;
 
 use crate::config::RegistrationMode;
 use crate::domain::actor::OurActor;
-use crate::domain::gazetteer;
 use crate::domain::geo::Location;
 use crate::domain::ids::{MemberId, new_token, now_ms};
 use crate::domain::member::{
@@ -18,6 +17,7 @@ use crate::services::Services;
 use crate::services::federation::outbound;
 use crate::services::limits::Limits;
 use crate::services::passwords;
+use crate::services::places;
 use crate::storage::Db;
 use crate::storage::members::{self, InsertMemberError, NewMember};
 use crate::storage::sessions::{self, SessionKind};
@@ -246,14 +246,18 @@ pub async fn reset_password(db: &Db, username: &str, password: &str) -> AppResul
     Ok(())
 }
 
-/// A place typed by name only: the commune it names gives its point (`domain::gazetteer`), when
-/// the place changed (a profile saved with a name that names no commune keeps it).
-fn locate(member: &Member, location: Option<Location>) -> Result<Option<Location>, crate::domain::FieldError> {
+/// A place typed by name only: its position (`services::places`), when the place changed (a
+/// profile saved with a name that names no commune keeps it).
+async fn locate(
+    services: &Services,
+    member: &Member,
+    location: Option<Location>,
+) -> Result<Option<Location>, crate::domain::FieldError> {
     match location {
         Some(Location { name, point: None })
             if member.location.as_ref() != Some(&Location { name: name.clone(), point: None }) =>
         {
-            let (name, point) = gazetteer::locate("location.name", &name)?;
+            let (name, point) = places::locate(services, "location.name", &name).await?;
             Ok(Some(Location { name, point: Some(point) }))
         }
         other => Ok(other),
@@ -271,7 +275,10 @@ pub async fn update_profile(
     let mut errors = FieldErrors::default();
     let display_name = errors.take(parse_display_name(display_name));
     let description = errors.take(parse_description(description));
-    let location = errors.take(location).and_then(|location| errors.take(locate(member, location)));
+    let location = match errors.take(location) {
+        Some(location) => errors.take(locate(services, member, location).await),
+        None => None,
+    };
     let (Some(display_name), Some(description), Some(location)) = (display_name, description, location) else {
         return Err(AppError::validation(errors.0));
     };

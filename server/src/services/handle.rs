@@ -11,6 +11,7 @@ use sqlx::AnyConnection;
 use tokio::sync::Notify;
 
 use super::cooperative::Presented;
+use super::geocoding::Geocoder;
 use crate::config::Config;
 use crate::domain::ids::now_ms;
 use crate::error::AppResult;
@@ -29,6 +30,8 @@ struct Shared {
     urls: Urls,
     /// Where images are kept on disk.
     media: MediaFiles,
+    /// The address server of `[geocoding]`, when one is set.
+    geocoder: Option<Geocoder>,
     /// Notified after each commit that queued deliveries (the delivery worker waits on it).
     wake: Arc<Notify>,
     /// Set once federation has started (the client signs as the instance actor, whose key is in
@@ -57,11 +60,14 @@ impl Services {
     pub fn new(config: Arc<Config>, db: Db) -> Self {
         let urls = Urls::new(config.public_url());
         let media = MediaFiles::new(&config.data_dir);
+        let user_agent = format!("Maillage/{} (+{})", env!("CARGO_PKG_VERSION"), urls.base());
+        let geocoder = Geocoder::new(&config.geocoding, &user_agent);
         let inner = Shared {
             db,
             config,
             urls,
             media,
+            geocoder,
             wake: Arc::new(Notify::new()),
             federation: OnceLock::new(),
             cooperative: RwLock::new(Known::default()),
@@ -94,6 +100,11 @@ impl Services {
     /// Where images are kept on disk.
     pub fn media(&self) -> &MediaFiles {
         &self.inner.media
+    }
+
+    /// The address server of `[geocoding]`, when one is set.
+    pub fn geocoder(&self) -> Option<&Geocoder> {
+        self.inner.geocoder.as_ref()
     }
 
     /// The cooperative as last read, if it was and has not changed since, and the count of its

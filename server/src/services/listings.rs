@@ -1,13 +1,13 @@
 //! Listings: who may see, create, edit, close and delete them.
 
 use crate::domain::FieldError;
-use crate::domain::gazetteer;
 use crate::domain::ids::{ListingId, now_ms};
 use crate::domain::listing::{Listing, ListingDraft, ListingInput, ListingStatus, NumberInput, Visibility};
 use crate::domain::member::Member;
 use crate::error::{AppError, AppResult};
 use crate::services::Services;
 use crate::services::federation::outbound;
+use crate::services::places;
 use crate::storage::{Db, listings};
 
 /// Who may see a listing: public ones everyone, the others members of this instance (and, once
@@ -38,7 +38,7 @@ pub fn can_delete(listing: &Listing, member: &Member) -> bool {
 /// Creates a listing and, in the same transaction, queues its `Create` for other instances.
 pub async fn create(services: &Services, author: &Member, input: &ListingInput) -> AppResult<Listing> {
     let mut input = input.clone();
-    let errors = locate(&mut input).err().into_iter().collect();
+    let errors = locate(services, &mut input).await.err().into_iter().collect();
     let draft = validated(&input, errors)?;
     let id = ListingId::new();
     let mut tx = services.write().await?;
@@ -63,10 +63,10 @@ fn validated(input: &ListingInput, mut errors: Vec<FieldError>) -> AppResult<Lis
     }
 }
 
-/// A place a member typed by name, without coordinates: the coordinates of the commune it names
-/// (found offline, `domain::gazetteer`). A name that names none, or several, is refused, naming
-/// the candidates; with coordinates, the name is the member's to write.
-fn locate(input: &mut ListingInput) -> Result<(), FieldError> {
+/// A place a member typed by name, without coordinates: its position (`services::places`). A name
+/// that names no place, or several communes, is refused, naming the candidates; with coordinates,
+/// the name is the member's to write.
+async fn locate(services: &Services, input: &mut ListingInput) -> Result<(), FieldError> {
     let blank = |v: &Option<NumberInput>| match v {
         None => true,
         Some(NumberInput::Text(t)) => t.trim().is_empty(),
@@ -76,7 +76,7 @@ fn locate(input: &mut ListingInput) -> Result<(), FieldError> {
     if !blank(&input.latitude) || !blank(&input.longitude) {
         return Ok(());
     }
-    let (name, point) = gazetteer::locate("location.name", name)?;
+    let (name, point) = places::locate(services, "location.name", name).await?;
     input.location_name = Some(name);
     input.latitude = Some(NumberInput::Number(point.latitude));
     input.longitude = Some(NumberInput::Number(point.longitude));
@@ -139,7 +139,7 @@ pub async fn edit(
     // no commune keeps it through other changes.
     let place = |i: &ListingInput| (i.location_name.clone(), i.latitude.clone(), i.longitude.clone());
     if place(&input) != place(&before) {
-        errors.extend(locate(&mut input).err());
+        errors.extend(locate(services, &mut input).await.err());
     }
     let draft = validated(&input, errors)?;
     let updated =

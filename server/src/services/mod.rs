@@ -5,6 +5,7 @@ pub mod catalogue;
 pub mod cooperative;
 pub mod federation;
 pub mod follows;
+pub mod geocoding;
 mod handle;
 pub mod images;
 mod inbox;
@@ -14,6 +15,7 @@ pub mod passwords;
 pub mod peering;
 pub mod photos;
 pub mod pictures;
+pub mod places;
 pub mod remote_listings;
 pub mod upkeep;
 

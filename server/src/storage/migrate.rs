@@ -69,6 +69,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../../migrations/sqlite/0009_cooperative_presentation.sql"),
         postgres: include_str!("../../../migrations/postgres/0009_cooperative_presentation.sql"),
     },
+    Migration {
+        version: 10,
+        name: "geocoded_places",
+        sqlite: include_str!("../../../migrations/sqlite/0010_geocoded_places.sql"),
+        postgres: include_str!("../../../migrations/postgres/0010_geocoded_places.sql"),
+    },
 ];
 
 pub async fn run(db: &Db) -> anyhow::Result<()> {

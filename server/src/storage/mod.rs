@@ -14,6 +14,7 @@ use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Row};
 pub mod cooperative;
 pub mod followers;
 pub mod follows;
+pub mod geocoded;
 pub mod images;
 pub mod keys;
 pub mod listings;

@@ -12,7 +12,7 @@ use super::forms::{Choice, Field, FieldMessages, enum_choices};
 use super::views::{AvatarView, ListingView, amount, decimal};
 use super::{FormAuthor, PageCtx, done};
 use crate::domain::gazetteer;
-use crate::domain::geo::Point;
+use crate::domain::geo::Location;
 use crate::domain::ids::ListingId;
 use crate::domain::listing::{
     ListingInput, ListingStatus, Mode, NumberInput, PriceBasis, PriceInput, PriceKind, Purpose, Unit, Visibility,
@@ -22,7 +22,7 @@ use crate::http::auth::SignedIn;
 use crate::http::csrf::CsrfForm;
 use crate::http::ids::ListingPath;
 use crate::i18n::Tr;
-use crate::services::{follows, listings, photos};
+use crate::services::{follows, listings, photos, places};
 use crate::state::AppState;
 
 #[derive(Template)]
@@ -137,18 +137,14 @@ impl ListingForm {
 
     /// The form filled in with a listing, numbers written the way the reader's language writes them
     /// (coordinates keep their dot, as maps show them).
-    fn from_input(t: Tr, input: &ListingInput) -> Self {
+    /// `point_from_name`: the coordinates were found from the place's name (`places::is_point_of`).
+    fn from_input(t: Tr, input: &ListingInput, point_from_name: bool) -> Self {
         let coordinate = |value: &Option<NumberInput>| match value {
             Some(NumberInput::Number(n)) => n.to_string(),
             Some(NumberInput::Text(t)) => t.clone(),
             None => String::new(),
         };
-        let from_name = match (&input.location_name, &input.latitude, &input.longitude) {
-            (Some(name), Some(NumberInput::Number(latitude)), Some(NumberInput::Number(longitude))) => {
-                gazetteer::is_point_of(name, Point { latitude: *latitude, longitude: *longitude })
-            }
-            _ => false,
-        };
+        let from_name = point_from_name;
         Self {
             purpose: input.purpose.clone(),
             mode: input.mode.clone(),
@@ -293,7 +289,11 @@ pub async fn edit_form(
     if !listings::can_edit(&listing, &member) {
         return Err(AppError::forbidden());
     }
-    let form = ListingForm::from_input(ctx.t, &listing.to_input());
+    let from_name = match &listing.content.location {
+        Some(Location { name, point: Some(point) }) => places::is_point_of(&state.services, name, *point).await,
+        _ => false,
+    };
+    let form = ListingForm::from_input(ctx.t, &listing.to_input(), from_name);
     render(form_page(ctx, Target::Edit(&id), form, FieldMessages::default()))
 }
 
@@ -476,11 +476,11 @@ mod tests {
             latitude: Some(NumberInput::Number(50.63)),
             ..ListingInput::default()
         };
-        let fr = ListingForm::from_input(Tr::new(Lang::Fr), &input);
+        let fr = ListingForm::from_input(Tr::new(Lang::Fr), &input, false);
         assert_eq!((fr.quantity.as_str(), fr.price.as_str(), fr.latitude.as_str()), ("1,5", "12,50", "50.63"));
-        let en = ListingForm::from_input(Tr::new(Lang::En), &input);
+        let en = ListingForm::from_input(Tr::new(Lang::En), &input, false);
         assert_eq!((en.quantity.as_str(), en.price.as_str()), ("1.5", "12.50"));
         let whole = ListingInput { price: Some(PriceInput::Cents(300)), ..input };
-        assert_eq!(ListingForm::from_input(Tr::new(Lang::Fr), &whole).price, "3");
+        assert_eq!(ListingForm::from_input(Tr::new(Lang::Fr), &whole, false).price, "3");
     }
 }

@@ -18,7 +18,7 @@ use crate::error::{AppError, AppResult};
 use crate::http::auth::SignedIn;
 use crate::http::csrf::{CsrfForm, CsrfUpload};
 use crate::services::images::megabytes;
-use crate::services::{accounts, catalogue, pictures};
+use crate::services::{accounts, catalogue, pictures, places};
 use crate::state::AppState;
 
 #[derive(Template)]
@@ -143,10 +143,15 @@ impl ProfileFormPage {
 }
 
 /// The profile form as the member's profile fills it.
-fn form_of(member: &Member) -> ProfileForm {
+async fn form_of(state: &AppState, member: &Member) -> ProfileForm {
     let name = member.location.as_ref().map(|l| l.name.clone()).unwrap_or_default();
     // Coordinates found from the name are not shown: the name is the place.
-    let point = member.location.as_ref().and_then(|l| l.point).filter(|p| !gazetteer::is_point_of(&name, *p));
+    let mut point = member.location.as_ref().and_then(|l| l.point);
+    if let Some(found) = point
+        && places::is_point_of(&state.services, &name, found).await
+    {
+        point = None;
+    }
     ProfileForm {
         display_name: member.display_name.clone(),
         description: member.description.clone(),
@@ -168,7 +173,7 @@ pub async fn edit_form(
     Path(username): Path<String>,
 ) -> AppResult<Html<String>> {
     own_profile(&member, &username)?;
-    render(ProfileFormPage::new(&state, ctx, &member, form_of(&member), FieldMessages::default()))
+    render(ProfileFormPage::new(&state, ctx, &member, form_of(&state, &member).await, FieldMessages::default()))
 }
 
 /// Sets the member's picture from the avatar form of the profile page (`multipart/form-data`).
@@ -188,7 +193,8 @@ pub async fn set_avatar(
         Ok(()) => Ok(done(&format!("/members/{}/edit", member.username), "avatar_saved").into_response()),
         Err(error) if !error.fields.is_empty() => {
             let avatar_errors = FieldMessages::new(ctx.t, &error.fields, AVATAR_FIELDS);
-            let mut page = ProfileFormPage::new(&state, ctx, &member, form_of(&member), FieldMessages::default());
+            let mut page =
+                ProfileFormPage::new(&state, ctx, &member, form_of(&state, &member).await, FieldMessages::default());
             page.avatar_errors = avatar_errors;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(page)?).into_response())
         }
