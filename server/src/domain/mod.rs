@@ -41,6 +41,7 @@ pub mod actor;
 pub mod address;
 pub mod category;
 pub mod cooperative;
+pub mod exchange;
 pub mod follow;
 pub mod gazetteer;
 pub mod geo;
