@@ -52,7 +52,11 @@ impl Urls {
         self.at(&format!("/listings/{id}"))
     }
 
-    /// An activity we send, under its own id (dereferenceable for the ones we keep).
+    /// An exchange started here: its id on the wire, and its page for its parties.
+    pub fn exchange(&self, id: &str) -> Url {
+        self.at(&format!("/exchanges/{id}"))
+    }
+
     /// A file of `/media/` (an image's rendition, `ID-WIDTH.jpg`).
     pub fn media(&self, file: &str) -> Url {
         self.at(&format!("/media/{file}"))

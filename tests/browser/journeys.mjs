@@ -56,6 +56,10 @@ function watch(page, label) {
   });
   page.on('pageerror', (error) => problems.push(`${label}: script error on ${page.url()}: ${error.message}`));
   page.on('requestfailed', (request) => {
+    // ERR_ABORTED is the browser cancelling a request itself, when the page navigates on before
+    // it ended (the favicon of a page the journey leaves at once). What the server fails to send
+    // is caught apart: statuses above, pictures that do not load by imagesLoaded.
+    if (request.failure()?.errorText === 'net::ERR_ABORTED') return;
     problems.push(`${label}: request failed: ${request.method()} ${request.url()}: ${request.failure()?.errorText}`);
   });
   page.on('response', (response) => {
@@ -94,8 +98,9 @@ async function shot(page, name) {
 }
 
 /**
- * Waits for every image of the page, lazy ones included, to load or fail: a screenshot then shows
- * them, and the next navigation does not abort a picture still on its way (reported as a failure).
+ * Waits for every image of the page, lazy ones included, to load or fail, and fails when one did not
+ * load: a screenshot then shows them, and the next navigation does not cancel a picture still on
+ * its way.
  */
 async function imagesLoaded(page) {
   await page.evaluate(async () => {
@@ -109,6 +114,9 @@ async function imagesLoaded(page) {
     });
     await Promise.all(pending);
   });
+  const broken = await page.evaluate(() =>
+    [...document.images].filter((image) => image.complete && image.naturalWidth === 0).map((image) => image.currentSrc || image.src));
+  if (broken.length > 0) throw new Error(`pictures that do not load on ${page.url()}: ${broken.join(', ')}`);
 }
 
 /** Clicks `locator` and waits for the page it leads to; returns that page's answer. */

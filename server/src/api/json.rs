@@ -41,6 +41,33 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// A JSON request body of type `T` that may also be left out (no body, no `Content-Type`): then
+/// `T::default()`. For the actions whose details are optional (`POST /exchanges/{id}/accept`).
+#[derive(Debug, Clone)]
+pub struct ApiJsonOrNothing<T>(pub T);
+
+impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for ApiJsonOrNothing<T> {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if request.headers().contains_key(axum::http::header::CONTENT_TYPE) {
+            return ApiJson::from_request(request, state).await.map(|ApiJson(value)| Self(value));
+        }
+        let body = axum::body::Bytes::from_request(request, state)
+            .await
+            .map_err(|_| AppError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "error.too_large"))?;
+        if body.is_empty() {
+            Ok(Self(T::default()))
+        } else {
+            Err(AppError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "error.unsupported_media_type",
+            ))
+        }
+    }
+}
+
 /// The parameters of a query string, of type `T`.
 #[derive(Debug, Clone)]
 pub struct ApiQuery<T>(pub T);

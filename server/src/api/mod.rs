@@ -16,6 +16,7 @@ mod accounts;
 mod admin;
 mod categories;
 pub mod errors;
+mod exchanges;
 mod federation;
 mod json;
 mod listing_body;
@@ -63,6 +64,12 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/follows"),
     ("POST", "/follows"),
     ("DELETE", "/follows/{account}"),
+    ("GET", "/exchanges"),
+    ("POST", "/exchanges"),
+    ("GET", "/exchanges/{id}"),
+    ("GET", "/exchanges/{id}/messages"),
+    ("POST", "/exchanges/{id}/messages"),
+    ("POST", "/exchanges/{id}/{move}"),
 ];
 
 /// The routes that receive a picture, whose body limit is the uploads'.
@@ -102,6 +109,12 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         ("GET", "/follows") => get(federation::follows),
         ("POST", "/follows") => post(federation::follow),
         ("DELETE", "/follows/{account}") => delete(federation::unfollow),
+        ("GET", "/exchanges") => get(exchanges::list),
+        ("POST", "/exchanges") => post(exchanges::start),
+        ("GET", "/exchanges/{id}") => get(exchanges::get),
+        ("GET", "/exchanges/{id}/messages") => get(exchanges::messages),
+        ("POST", "/exchanges/{id}/messages") => post(exchanges::post_message),
+        ("POST", "/exchanges/{id}/{move}") => post(exchanges::act),
         _ => return None,
     };
     Some(handler)

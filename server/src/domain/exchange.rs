@@ -22,7 +22,8 @@
 use time::{Date, Time};
 
 use super::FieldError;
-use super::listing::{Mode, Quantity};
+use super::ids::{ExchangeId, ListingId, MemberId};
+use super::listing::{Mode, Price, PriceBasis, PriceCents, Quantity, Unit};
 use super::message::FieldErrors;
 use super::text::bounded;
 
@@ -57,6 +58,32 @@ impl Party {
             Party::Provider => Party::Receiver,
             Party::Receiver => Party::Provider,
         }
+    }
+}
+
+string_enum!(
+    /// How an exchange is paid: not at all, in euros outside Maillage, or (with the ledger, later) in
+    /// mutual credit.
+    Settlement, "settlement" { Nothing => "none", Euros => "euros", Credit => "credit" }
+);
+
+impl Settlement {
+    /// What the listing's price asks for `quantity`: nothing for a free listing; euros otherwise,
+    /// with the amount when there is one (a per-unit price times the quantity, rounded to the cent;
+    /// a solidarity price's full amount, the reduced one being the parties' business; a « prix libre »
+    /// its suggestion, if any).
+    pub fn for_price(price: Price, basis: PriceBasis, quantity: Quantity) -> (Self, Option<PriceCents>) {
+        if price.is_free() {
+            return (Settlement::Nothing, None);
+        }
+        let amount = price.amount().map(|unit_price| match basis {
+            PriceBasis::Total => unit_price,
+            PriceBasis::PerUnit => {
+                let cents = (i128::from(unit_price.cents()) * i128::from(quantity.milli()) + 500) / 1000;
+                PriceCents::new("price", i64::try_from(cents).unwrap_or(i64::MAX)).unwrap_or(unit_price)
+            }
+        });
+        (Settlement::Euros, amount)
     }
 }
 
@@ -353,6 +380,10 @@ pub struct Exchange {
     /// Why it was refused or cancelled, and by whom.
     pub ended_by: Option<Party>,
     pub reason: String,
+    /// How it is paid, and how much when that is known; set from the listing's price when terms
+    /// are proposed or countered (`services::exchanges`).
+    pub settlement: Settlement,
+    pub price: Option<PriceCents>,
     /// One more at each move applied: 1 when it starts.
     pub version: i64,
 }
@@ -369,6 +400,8 @@ impl Exchange {
             provider_done_at: None,
             ended_by: None,
             reason: String::new(),
+            settlement: Settlement::Nothing,
+            price: None,
             version: 1,
         }
     }
@@ -552,6 +585,131 @@ impl Exchange {
         self.renewal = None;
     }
 }
+
+/// One side of an exchange as an instance knows it: always its actor id (how the other instance
+/// names it), and the member when the party is one of ours.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartyRef {
+    pub member: Option<MemberId>,
+    pub actor: String,
+}
+
+/// An exchange as this instance keeps it: who, about what, and its state machine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExchangeRecord {
+    pub id: ExchangeId,
+    /// Its id on the wire: ours when it was started here, the other instance's otherwise.
+    pub ap_id: String,
+    pub listing_id: ListingId,
+    pub listing_ap_id: String,
+    /// The listing's title and unit when the exchange started: it stays readable without it.
+    pub listing_title: String,
+    pub unit: Unit,
+    pub started_by: Party,
+    pub provider: PartyRef,
+    pub receiver: PartyRef,
+    pub exchange: Exchange,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl ExchangeRecord {
+    pub fn party(&self, party: Party) -> &PartyRef {
+        match party {
+            Party::Provider => &self.provider,
+            Party::Receiver => &self.receiver,
+        }
+    }
+
+    /// Which side this member of ours is on, if any.
+    pub fn side_of(&self, member: &MemberId) -> Option<Party> {
+        if self.provider.member.as_ref() == Some(member) {
+            Some(Party::Provider)
+        } else if self.receiver.member.as_ref() == Some(member) {
+            Some(Party::Receiver)
+        } else {
+            None
+        }
+    }
+
+    /// Which side this actor is on, if any.
+    pub fn side_of_actor(&self, actor: &str) -> Option<Party> {
+        if self.provider.actor == actor {
+            Some(Party::Provider)
+        } else if self.receiver.actor == actor {
+            Some(Party::Receiver)
+        } else {
+            None
+        }
+    }
+}
+
+/// What an entry of a conversation is: a party's message, or the line a move leaves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EntryKind {
+    Message,
+    /// The name of the move ([`Move::name`]).
+    Move(&'static str),
+}
+
+/// A line of an exchange's conversation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub author: Party,
+    pub kind: EntryKind,
+    /// The message, or a refusal's or cancellation's reason, a swap's offer.
+    pub body: String,
+    /// The version the move made.
+    pub version: Option<i64>,
+    /// The terms the move named (a proposal, a counter-proposal; a renewal's date as `until`).
+    pub terms: Option<Terms>,
+    /// The activity that brought it from the other instance.
+    pub ap_id: Option<String>,
+    pub created_at: i64,
+}
+
+impl Entry {
+    /// The line `mv`, made by `author`, leaves in the conversation once applied to `exchange`.
+    pub fn of_move(author: Party, mv: &Move, exchange: &Exchange, at: i64) -> Self {
+        let (body, terms) = match mv {
+            Move::Propose(terms) | Move::Counter(terms) => (terms.in_return.clone(), Some(terms.clone())),
+            Move::Refuse { reason } | Move::Cancel { reason } => (reason.clone(), None),
+            Move::Accept | Move::AcceptRenewal => (String::new(), exchange.terms.clone()),
+            Move::Renew { until } => {
+                let asked = exchange.terms.clone().map(|t| Terms { until: Some(*until), ..t });
+                (String::new(), asked)
+            }
+            _ => (String::new(), None),
+        };
+        Self {
+            author,
+            kind: EntryKind::Move(mv.name()),
+            body,
+            version: Some(exchange.version),
+            terms,
+            ap_id: None,
+            created_at: at,
+        }
+    }
+}
+
+/// The move names a stored entry may carry (those of [`Move::name`]).
+pub const MOVE_NAMES: &[&str] = &[
+    "propose",
+    "accept",
+    "refuse",
+    "counter",
+    "cancel",
+    "hand-over",
+    "return",
+    "renew",
+    "accept-renewal",
+    "refuse-renewal",
+    "deliver",
+    "done",
+    "confirm",
+    "complete",
+];
 
 #[cfg(test)]
 mod tests {
@@ -811,6 +969,20 @@ mod tests {
         assert!(!week.overlaps(&loan_terms(date!(2026 - 12 - 11), date!(2026 - 12 - 12))));
         assert_eq!(starter_party(true), Receiver);
         assert_eq!(starter_party(false), Provider);
+    }
+
+    #[test]
+    fn the_price_says_what_is_owed_for_the_quantity() {
+        let kilos = Quantity::from_milli(2500);
+        let cents = |c| PriceCents::new("price", c).expect("a price");
+        assert_eq!(Settlement::for_price(Price::Free, PriceBasis::Total, kilos), (Settlement::Nothing, None));
+        let per_kilo = Price::Fixed(cents(150));
+        assert_eq!(Settlement::for_price(per_kilo, PriceBasis::PerUnit, kilos), (Settlement::Euros, Some(cents(375))));
+        assert_eq!(Settlement::for_price(per_kilo, PriceBasis::Total, kilos), (Settlement::Euros, Some(cents(150))));
+        let free_price = Price::PayWhatYouCan { suggested: None };
+        assert_eq!(Settlement::for_price(free_price, PriceBasis::Total, kilos), (Settlement::Euros, None));
+        let solidarity = Price::Solidarity { full: cents(1200), reduced: cents(600) };
+        assert_eq!(Settlement::for_price(solidarity, PriceBasis::Total, kilos), (Settlement::Euros, Some(cents(1200))));
     }
 
     #[test]

@@ -77,6 +77,19 @@ impl ImageId {
     }
 }
 
+typed_id! {
+    /// An exchange's id: ours, or the local id of one started on another instance
+    /// ([`ExchangeId::for_remote`]).
+    ExchangeId
+}
+
+impl ExchangeId {
+    /// The local id of an exchange started on another instance, derived from its ActivityPub id.
+    pub fn for_remote(ap_id: &str) -> Self {
+        Self(derived(b"maillage remote exchange\n", ap_id))
+    }
+}
+
 /// An id derived from another server's URL (the first 16 bytes of a SHA-256 of `label` and it): the
 /// same URL, the same id, and ids of different kinds apart.
 fn derived(label: &[u8], url: &str) -> String {

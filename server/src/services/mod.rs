@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod catalogue;
 pub mod cooperative;
+pub mod exchanges;
 pub mod federation;
 pub mod follows;
 pub mod geocoding;

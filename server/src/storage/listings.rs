@@ -133,6 +133,24 @@ pub async fn set_status(
     Ok(done.rows_affected() > 0)
 }
 
+/// A listing's quantity and status as an exchange leaves them (`services::exchanges`).
+pub async fn set_quantity_and_status(
+    conn: &mut AnyConnection,
+    id: &ListingId,
+    quantity: Option<Quantity>,
+    status: ListingStatus,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE listings SET quantity_milli = $1, status = $2, updated_at = $3 WHERE id = $4")
+        .bind(quantity.map(Quantity::milli))
+        .bind(status.as_str())
+        .bind(now)
+        .bind(id.as_str())
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
 pub async fn delete(conn: &mut AnyConnection, id: &ListingId) -> Result<bool, sqlx::Error> {
     let done = sqlx::query("DELETE FROM listings WHERE id = $1").bind(id.as_str()).execute(&mut *conn).await?;
     Ok(done.rows_affected() > 0)

@@ -75,6 +75,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../../migrations/sqlite/0010_geocoded_places.sql"),
         postgres: include_str!("../../../migrations/postgres/0010_geocoded_places.sql"),
     },
+    Migration {
+        version: 11,
+        name: "exchanges",
+        sqlite: include_str!("../../../migrations/sqlite/0011_exchanges.sql"),
+        postgres: include_str!("../../../migrations/postgres/0011_exchanges.sql"),
+    },
 ];
 
 pub async fn run(db: &Db) -> anyhow::Result<()> {

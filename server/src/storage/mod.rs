@@ -12,6 +12,7 @@ use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Row};
 
 pub mod cooperative;
+pub mod exchanges;
 pub mod followers;
 pub mod follows;
 pub mod geocoded;

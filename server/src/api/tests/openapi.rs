@@ -126,7 +126,7 @@ fn accepts<T: DeserializeOwned>(example: &Value) -> Result<(), String> {
 
 #[test]
 fn request_examples_are_bodies_the_api_accepts() {
-    use super::super::{accounts, federation, listing_body as bodies, photos, pictures, sessions};
+    use super::super::{accounts, exchanges, federation, listing_body as bodies, photos, pictures, sessions};
     let doc = doc();
     let checks: &[(&str, &str, Check)] = &[
         ("/accounts", "post", accepts::<accounts::RegistrationBody>),
@@ -137,6 +137,9 @@ fn request_examples_are_bodies_the_api_accepts() {
         ("/follows", "post", accepts::<federation::FollowRequest>),
         ("/listings/{id}/photos/{photo}", "patch", accepts::<photos::PhotoPatch>),
         ("/admin/cooperative", "put", accepts::<pictures::CooperativeBody>),
+        ("/exchanges", "post", accepts::<exchanges::NewExchange>),
+        ("/exchanges/{id}/{move}", "post", accepts::<exchanges::MoveBody>),
+        ("/exchanges/{id}/messages", "post", accepts::<exchanges::NewMessage>),
     ];
     let mut operations_with_body = 0;
     for (path, item) in doc["paths"].as_object().unwrap() {
@@ -209,6 +212,16 @@ async fn response_examples_have_the_shape_of_real_answers() {
     .unwrap();
     let follows = app.get("/api/v1/follows", Some(&token)).await.json();
     let cooperative = app.get("/api/v1/cooperative", None).await.json();
+    // An exchange on camille's listing, proposed by another member, with a message.
+    let borrower = app.member("bertrand", Role::Member).await;
+    let soon =
+        |days| crate::domain::listing::format_date(time::OffsetDateTime::now_utc().date() + time::Duration::days(days));
+    let start =
+        json!({"listing_id": listing["id"], "terms": {"from": soon(2), "until": soon(5)}, "message": "Bonjour"});
+    let exchange = app.json(Method::POST, "/api/v1/exchanges", Some(&borrower), &start).await.json();
+    let exchange_path = format!("/api/v1/exchanges/{}", exchange["id"].as_str().unwrap());
+    let exchange_whole = app.get(&exchange_path, Some(&borrower)).await.json();
+    let entry = &exchange_whole["entries"][0];
 
     let doc = doc();
     let schema_of = |operation: &Value, status: &str| {
@@ -294,6 +307,28 @@ async fn response_examples_have_the_shape_of_real_answers() {
                                 assert_eq!(Some(item), real, "{what}: the gazetteer's own answer");
                             }
                         }
+                        "#/components/schemas/Exchange" => {
+                            assert_eq!(keys(example), keys(&exchange), "{what}");
+                            assert_eq!(keys(&example["terms"]), keys(&exchange["terms"]), "{what}");
+                            assert_eq!(keys(&example["listing"]), keys(&exchange["listing"]), "{what}");
+                        }
+                        "#/components/schemas/ExchangeList" => {
+                            for item in example["items"].as_array().unwrap() {
+                                assert_eq!(keys(item), keys(&exchange), "{what}");
+                            }
+                        }
+                        "#/components/schemas/ExchangeWithEntries" => {
+                            assert_eq!(keys(example), keys(&exchange_whole), "{what}");
+                            for item in example["entries"].as_array().unwrap() {
+                                assert_eq!(keys(item), keys(entry), "{what}");
+                            }
+                        }
+                        "#/components/schemas/ExchangeEntry" => assert_eq!(keys(example), keys(entry), "{what}"),
+                        "#/components/schemas/ExchangeEntryList" => {
+                            for item in example["items"].as_array().unwrap() {
+                                assert_eq!(keys(item), keys(entry), "{what}");
+                            }
+                        }
                         "#/components/schemas/Error" => {
                             assert!(
                                 keys(example)
@@ -357,7 +392,8 @@ async fn every_route_is_served() {
             .replace("{action}", "enable")
             .replace("{domain}", "example.org")
             .replace("{account}", "lea@example.org")
-            .replace("{photo}", &"0".repeat(32));
+            .replace("{photo}", &"0".repeat(32))
+            .replace("{move}", "accept");
         let method = Method::from_bytes(method.as_bytes()).unwrap();
         // Without a token nor a body: refusals (401, 415) count as answers too.
         let reply = app.send(method.clone(), &format!("/api/v1{concrete}"), None, None, Vec::new()).await;

@@ -1,0 +1,431 @@
+//! Exchanges between members: starting one on a listing, the moves of its state machine
+//! (`domain::exchange`), its conversation, and what it does to its listing — an accepted transfer
+//! reserves its quantity (the listing is « réservée » when nothing is left to reserve), a completed one
+//! takes it off (the listing closes when nothing is left), a cancelled reservation frees it again;
+//! loans take their dates, and a loan overlapping others beyond the listing's quantity is refused.
+//!
+//! Every change is one `Write`: the exchange (saved from the version it was read at, so that two
+//! moves made at once cannot both apply), its conversation's line, and the listing's change with
+//! its `Update` for other instances. Both parties are members of this instance for now; an exchange
+//! with a member of a peered instance comes with its activities (docs/FEDERATION.md).
+
+use time::Date;
+
+use crate::domain::FieldError;
+use crate::domain::exchange::{
+    Entry, EntryKind, Exchange, ExchangeRecord, Life, MessageText, Move, MoveError, Party, PartyRef, Settlement, Terms,
+    TermsInput, parse_reason, starter_party,
+};
+use crate::domain::ids::{ExchangeId, ListingId, MemberId, now_ms};
+use crate::domain::listing::{Listing, ListingStatus, Purpose, Quantity, parse_input_date};
+use crate::domain::member::Member;
+use crate::error::{AppError, AppResult};
+use crate::i18n::Zone;
+use crate::services::Services;
+use crate::services::federation::outbound;
+use crate::storage::{exchanges, listings};
+
+/// The most exchanges « Mes échanges » lists.
+pub const LIST_LIMIT: i64 = 500;
+
+/// What a member sends to start an exchange: terms, or only a question (then `message` is required).
+#[derive(Debug, Clone, Default)]
+pub struct StartInput {
+    pub terms: Option<TermsInput>,
+    pub message: String,
+}
+
+/// What a move may come with: terms (propose, counter), a reason (refuse, cancel), a new due date
+/// (renew).
+#[derive(Debug, Clone, Default)]
+pub struct MoveInput {
+    pub terms: TermsInput,
+    pub reason: String,
+    pub until: Option<String>,
+}
+
+/// An exchange as one of its parties sees it.
+#[derive(Debug, Clone)]
+pub struct ExchangeView {
+    pub record: ExchangeRecord,
+    /// The viewer's side.
+    pub side: Party,
+    pub overdue: bool,
+    /// Whether the viewer has something to do.
+    pub awaits_me: bool,
+    /// The moves the viewer may make now.
+    pub moves: Vec<&'static str>,
+}
+
+/// Today in the cooperative's time zone (due dates and overdue loans are civil dates).
+pub fn today(services: &Services) -> Date {
+    let zone = Zone::named(&services.config().instance.timezone).unwrap_or_default();
+    zone.date(now_ms()).unwrap_or(Date::MIN)
+}
+
+fn view(services: &Services, record: ExchangeRecord, side: Party) -> ExchangeView {
+    let today = today(services);
+    ExchangeView {
+        overdue: record.exchange.is_overdue(today),
+        awaits_me: record.exchange.awaits(side),
+        moves: record.exchange.moves_for(side),
+        side,
+        record,
+    }
+}
+
+fn move_refused(error: &MoveError) -> AppError {
+    let status = match error {
+        MoveError::NotYours => axum::http::StatusCode::FORBIDDEN,
+        _ => axum::http::StatusCode::CONFLICT,
+    };
+    AppError::new(status, "move_not_allowed", error.key())
+}
+
+/// Starts an exchange on a listing the member may see and did not write.
+pub async fn start(
+    services: &Services,
+    member: &Member,
+    listing_id: &ListingId,
+    input: &StartInput,
+) -> AppResult<ExchangeView> {
+    let listing = super::listings::get(services.db(), listing_id, Some(member)).await?;
+    if listing.author.is(&member.id) {
+        return Err(AppError::conflict("error.exchange_own_listing"));
+    }
+    if listing.origin.is_some() {
+        return Err(AppError::conflict("error.exchange_remote_listing"));
+    }
+    if listing.content.status != ListingStatus::Active {
+        return Err(AppError::conflict("error.exchange_listing_unavailable"));
+    }
+    let author = MemberId::parse(&listing.author.id).ok_or_else(AppError::not_found)?;
+    let starter = starter_party(listing.content.purpose == Purpose::Offer);
+    let message = match input.message.trim() {
+        "" => None,
+        text => Some(MessageText::parse("message", text).map_err(AppError::field)?),
+    };
+    let mut conn = services.conn().await?;
+    let exchange = match &input.terms {
+        Some(terms) => {
+            let terms = checked_terms(&mut conn, &listing, terms, None, services).await?;
+            let mut exchange = Exchange::proposed(listing.content.mode, starter, terms);
+            price(&mut exchange, &listing);
+            exchange
+        }
+        None if message.is_none() => {
+            return Err(AppError::field(FieldError::new("message", "error.exchange_question_required")));
+        }
+        None => Exchange::question(listing.content.mode),
+    };
+    drop(conn);
+
+    let id = ExchangeId::new();
+    let urls = services.urls();
+    let me = PartyRef { member: Some(member.id.clone()), actor: urls.member(member.username.as_str()).to_string() };
+    let them = PartyRef { member: Some(author), actor: urls.member(&listing.author.username).to_string() };
+    let (provider, receiver) = match starter {
+        Party::Provider => (me, them),
+        Party::Receiver => (them, me),
+    };
+    let now = now_ms();
+    let record = ExchangeRecord {
+        ap_id: urls.exchange(id.as_str()).to_string(),
+        id,
+        listing_id: listing.id.clone(),
+        listing_ap_id: urls.listing(listing.id.as_str()).to_string(),
+        listing_title: listing.content.title.clone(),
+        unit: listing.content.unit,
+        started_by: starter,
+        provider,
+        receiver,
+        exchange,
+        created_at: now,
+        updated_at: now,
+    };
+    let mut tx = services.write().await?;
+    exchanges::insert(&mut tx, &record).await?;
+    if let Some(terms) = &record.exchange.terms {
+        let opening = Move::Propose(terms.clone());
+        exchanges::add_entry(&mut tx, &record.id, &Entry::of_move(starter, &opening, &record.exchange, now)).await?;
+    }
+    if let Some(message) = message {
+        exchanges::add_entry(&mut tx, &record.id, &message_entry(starter, message, now)).await?;
+    }
+    tx.commit().await?;
+    tracing::info!(exchange.id = %record.id, listing.id = %listing.id, member.username = %member.username, "exchange started");
+    Ok(view(services, record, starter))
+}
+
+fn message_entry(author: Party, message: MessageText, at: i64) -> Entry {
+    Entry {
+        author,
+        kind: EntryKind::Message,
+        body: message.as_str().to_owned(),
+        version: None,
+        terms: None,
+        ap_id: None,
+        created_at: at,
+    }
+}
+
+/// The settlement and price the listing asks for the exchange's terms.
+fn price(exchange: &mut Exchange, listing: &Listing) {
+    if let Some(terms) = &exchange.terms {
+        (exchange.settlement, exchange.price) =
+            Settlement::for_price(listing.content.price, listing.content.price_basis, terms.quantity);
+    }
+}
+
+/// What of the listing is left for `terms`, besides the exchange `except`: for a transfer, its
+/// quantity less what accepted exchanges reserved; for a loan, its quantity less what loans over
+/// the same dates take. `None`: no limit.
+async fn available(
+    conn: &mut sqlx::AnyConnection,
+    listing: &Listing,
+    terms: Option<&Terms>,
+    except: Option<&ExchangeId>,
+) -> AppResult<Option<Quantity>> {
+    let life = Life::of(listing.content.mode);
+    let total = match (listing.content.quantity, life) {
+        (Some(q), _) => q,
+        // An item lent is one item unless the listing says how many.
+        (None, Life::Loan) => Quantity::from_milli(1000),
+        (None, _) => return Ok(None),
+    };
+    let agreed = exchanges::agreed_on_listing(conn, &listing.id).await?;
+    let taken: i64 = agreed
+        .iter()
+        .filter(|other| Some(&other.id) != except)
+        .filter_map(|other| other.exchange.terms.as_ref())
+        .filter(|other| life != Life::Loan || terms.is_none_or(|t| t.overlaps(other)))
+        .map(|other| other.quantity.milli())
+        .sum();
+    Ok(Some(Quantity::from_milli((total.milli() - taken).max(0))))
+}
+
+/// Terms checked for the listing, with what is left of it for their dates.
+async fn checked_terms(
+    conn: &mut sqlx::AnyConnection,
+    listing: &Listing,
+    input: &TermsInput,
+    except: Option<&ExchangeId>,
+    services: &Services,
+) -> AppResult<Terms> {
+    let today = today(services);
+    let mode = listing.content.mode;
+    // Dates first (a loan's availability depends on them), then the quantity against what is left.
+    let unlimited = Terms::parse(mode, input, None, today).map_err(AppError::validation)?;
+    let left = available(conn, listing, Some(&unlimited), except).await?;
+    if left.is_some_and(|left| left.milli() == 0) && Life::of(mode) == Life::Loan {
+        return Err(AppError::field(FieldError::new("from", "error.exchange_dates_taken")));
+    }
+    Terms::parse(mode, input, left, today).map_err(AppError::validation)
+}
+
+/// The move named `name` with what it comes with, checked.
+async fn parse_move(
+    services: &Services,
+    conn: &mut sqlx::AnyConnection,
+    record: &ExchangeRecord,
+    name: &str,
+    input: &MoveInput,
+) -> AppResult<Move> {
+    Ok(match name {
+        "propose" | "counter" => {
+            let listing = listings::by_id(conn, &record.listing_id)
+                .await?
+                .ok_or_else(|| AppError::conflict("error.exchange_listing_unavailable"))?;
+            let terms = checked_terms(conn, &listing, &input.terms, Some(&record.id), services).await?;
+            if name == "propose" { Move::Propose(terms) } else { Move::Counter(terms) }
+        }
+        "accept" => Move::Accept,
+        "refuse" => Move::Refuse { reason: parse_reason(&input.reason, false).map_err(AppError::field)? },
+        "cancel" => Move::Cancel { reason: parse_reason(&input.reason, true).map_err(AppError::field)? },
+        "hand-over" => Move::HandOver,
+        "return" => Move::Return,
+        "renew" => {
+            let text = input.until.as_deref().unwrap_or("");
+            if text.trim().is_empty() {
+                return Err(AppError::field(FieldError::new("until", "error.required")));
+            }
+            let until = parse_input_date("until", text).map_err(AppError::field)?;
+            Move::Renew { until }
+        }
+        "accept-renewal" => Move::AcceptRenewal,
+        "refuse-renewal" => Move::RefuseRenewal,
+        "deliver" => Move::Deliver,
+        "done" => Move::MarkDone,
+        "confirm" => Move::Confirm,
+        _ => return Err(AppError::not_found()),
+    })
+}
+
+/// An exchange the member is a party of; "not found" for anyone else, so that exchanges do not
+/// leak.
+async fn of_party(services: &Services, member: &Member, id: &ExchangeId) -> AppResult<(ExchangeRecord, Party)> {
+    let record = exchanges::by_id(&mut *services.conn().await?, id).await?.ok_or_else(AppError::not_found)?;
+    let side = record.side_of(&member.id).ok_or_else(AppError::not_found)?;
+    Ok((record, side))
+}
+
+pub async fn get(services: &Services, member: &Member, id: &ExchangeId) -> AppResult<(ExchangeView, Vec<Entry>)> {
+    let (record, side) = of_party(services, member, id).await?;
+    let entries = exchanges::entries(&mut *services.conn().await?, &record.id).await?;
+    Ok((view(services, record, side), entries))
+}
+
+/// The member's exchanges, the most recently changed first.
+pub async fn of_member(services: &Services, member: &Member) -> AppResult<Vec<ExchangeView>> {
+    let records = exchanges::of_member(&mut *services.conn().await?, &member.id, false, LIST_LIMIT).await?;
+    Ok(records
+        .into_iter()
+        .filter_map(|record| {
+            let side = record.side_of(&member.id)?;
+            Some(view(services, record, side))
+        })
+        .collect())
+}
+
+/// How many of the member's exchanges wait for them (the count in the menu).
+pub async fn awaiting(services: &Services, member: &Member) -> AppResult<usize> {
+    let records = exchanges::of_member(&mut *services.conn().await?, &member.id, true, LIST_LIMIT).await?;
+    Ok(records.iter().filter(|r| r.side_of(&member.id).is_some_and(|side| r.exchange.awaits(side))).count())
+}
+
+/// How many exchanges the member completed (a fact their profile shows).
+pub async fn completed(services: &Services, member: &MemberId) -> AppResult<i64> {
+    Ok(exchanges::completed_count(&mut *services.conn().await?, member).await?)
+}
+
+/// The member makes the move `name` on an exchange they are a party of.
+pub async fn act(
+    services: &Services,
+    member: &Member,
+    id: &ExchangeId,
+    name: &str,
+    input: &MoveInput,
+) -> AppResult<ExchangeView> {
+    let (record, side) = of_party(services, member, id).await?;
+    let mut conn = services.conn().await?;
+    let mv = parse_move(services, &mut conn, &record, name, input).await?;
+    if let Move::Renew { until } = &mv
+        && *until < today(services)
+    {
+        return Err(AppError::field(FieldError::new("until", "error.exchange_date_past")));
+    }
+    drop(conn);
+    let record = apply(services, record, side, mv).await?;
+    tracing::info!(exchange.id = %record.id, exchange.state = %record.exchange.state, exchange.move = name, member.username = %member.username, "exchange move");
+    Ok(view(services, record, side))
+}
+
+/// Applies `mv` by `side`, with what it means for the listing, in one transaction.
+async fn apply(services: &Services, mut record: ExchangeRecord, side: Party, mv: Move) -> AppResult<ExchangeRecord> {
+    let read_version = record.exchange.version;
+    let before = record.exchange.clone();
+    let now = now_ms();
+    record.exchange.apply(side, mv.clone(), now).map_err(|e| move_refused(&e))?;
+    let mut tx = services.write().await?;
+    let listing = listings::by_id(&mut tx, &record.listing_id).await?;
+    if let Some(listing) = &listing {
+        if matches!(mv, Move::Propose(_) | Move::Counter(_)) {
+            price(&mut record.exchange, listing);
+        }
+        still_possible(&mut tx, listing, &record, &mv).await?;
+    }
+    if !exchanges::save(&mut tx, &record.id, &record.exchange, read_version, now).await? {
+        return Err(AppError::conflict("error.exchange_changed"));
+    }
+    exchanges::add_entry(&mut tx, &record.id, &Entry::of_move(side, &mv, &record.exchange, now)).await?;
+    if let Some(listing) = listing {
+        listing_after(services, &mut tx, &listing, &before, &record).await?;
+    }
+    tx.commit().await?;
+    record.updated_at = now;
+    Ok(record)
+}
+
+/// What was free when the terms were proposed may have been taken since: an acceptance, or a
+/// renewal's longer dates, is checked again against the other agreed exchanges.
+async fn still_possible(
+    conn: &mut sqlx::AnyConnection,
+    listing: &Listing,
+    record: &ExchangeRecord,
+    mv: &Move,
+) -> AppResult<()> {
+    let Some(terms) = record.exchange.terms.as_ref() else { return Ok(()) };
+    if !matches!(mv, Move::Accept | Move::AcceptRenewal) {
+        return Ok(());
+    }
+    let left = available(conn, listing, Some(terms), Some(&record.id)).await?;
+    if left.is_some_and(|left| terms.quantity > left) {
+        return Err(AppError::conflict(if Life::of(listing.content.mode) == Life::Loan {
+            "error.exchange_dates_taken"
+        } else {
+            "error.exchange_no_longer_available"
+        }));
+    }
+    Ok(())
+}
+
+/// The listing after a transfer's move: reserved when accepting took what was left, open again when
+/// a reservation is cancelled, its quantity less what a completed exchange took (closed at zero).
+async fn listing_after(
+    services: &Services,
+    tx: &mut super::Write,
+    listing: &Listing,
+    before: &Exchange,
+    record: &ExchangeRecord,
+) -> AppResult<()> {
+    let after = &record.exchange;
+    if Life::of(listing.content.mode) != Life::Transfer || listing.content.quantity.is_none() {
+        return Ok(());
+    }
+    let mut quantity = listing.content.quantity;
+    let mut status = listing.content.status;
+    if after.state == crate::domain::exchange::ExchangeState::Completed
+        && let (Some(q), Some(terms)) = (quantity, after.terms.as_ref())
+    {
+        quantity = Some(Quantity::from_milli((q.milli() - terms.quantity.milli()).max(0)));
+    }
+    let left =
+        available(tx, &Listing { content: listing_with(listing, quantity), ..listing.clone() }, None, None).await?;
+    let nothing_left = left.is_some_and(|l| l.milli() == 0);
+    if quantity.is_some_and(|q| q.milli() == 0) {
+        status = ListingStatus::Closed;
+    } else if nothing_left && status == ListingStatus::Active {
+        status = ListingStatus::Reserved;
+    } else if !nothing_left && status == ListingStatus::Reserved && before.state.is_agreed() && !after.state.is_agreed()
+    {
+        status = ListingStatus::Active;
+    }
+    if quantity == listing.content.quantity && status == listing.content.status {
+        return Ok(());
+    }
+    listings::set_quantity_and_status(tx, &listing.id, quantity, status, now_ms()).await?;
+    let changed = listings::by_id(tx, &listing.id).await?;
+    outbound::listing_changed(services, tx, Some(listing), changed.as_ref()).await?;
+    tracing::info!(listing.id = %listing.id, listing.status = %status, "listing changed by an exchange");
+    Ok(())
+}
+
+fn listing_with(listing: &Listing, quantity: Option<Quantity>) -> crate::domain::listing::ListingDraft {
+    crate::domain::listing::ListingDraft { quantity, ..listing.content.clone() }
+}
+
+/// A message from the member in an exchange's conversation.
+pub async fn post_message(services: &Services, member: &Member, id: &ExchangeId, text: &str) -> AppResult<Entry> {
+    let (record, side) = of_party(services, member, id).await?;
+    let message = MessageText::parse("body", text).map_err(AppError::field)?;
+    let entry = message_entry(side, message, now_ms());
+    let mut tx = services.write().await?;
+    exchanges::add_entry(&mut tx, &record.id, &entry).await?;
+    tx.commit().await?;
+    Ok(entry)
+}
+
+/// The other party of an exchange, as its actor id (for names and links).
+pub fn other(record: &ExchangeRecord, side: Party) -> &PartyRef {
+    record.party(side.other())
+}
