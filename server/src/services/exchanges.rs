@@ -17,6 +17,7 @@ use crate::domain::exchange::{
     TermsInput, parse_reason, starter_party,
 };
 use crate::domain::ids::{ExchangeId, ListingId, MemberId, now_ms};
+use crate::domain::link::WebLink;
 use crate::domain::listing::{Listing, ListingStatus, Purpose, Quantity, parse_input_date};
 use crate::domain::member::Member;
 use crate::error::{AppError, AppResult};
@@ -288,9 +289,74 @@ pub async fn of_member(services: &Services, member: &Member) -> AppResult<Vec<Ex
 }
 
 /// How many of the member's exchanges wait for them (the count in the menu).
-pub async fn awaiting(services: &Services, member: &Member) -> AppResult<usize> {
-    let records = exchanges::of_member(&mut *services.conn().await?, &member.id, true, LIST_LIMIT).await?;
-    Ok(records.iter().filter(|r| r.side_of(&member.id).is_some_and(|side| r.exchange.awaits(side))).count())
+pub async fn awaiting(services: &Services, member: &MemberId) -> AppResult<i64> {
+    Ok(exchanges::awaiting_count(&mut *services.conn().await?, member).await?)
+}
+
+/// Until when a listing's item is lent: the latest due date of its loans whose item is out.
+pub async fn lent_until(services: &Services, listing: &ListingId) -> AppResult<Option<Date>> {
+    let agreed = exchanges::agreed_on_listing(&mut *services.conn().await?, listing).await?;
+    Ok(agreed
+        .iter()
+        .filter(|r| r.exchange.state == crate::domain::exchange::ExchangeState::HandedOver)
+        .filter_map(|r| r.exchange.terms.as_ref().and_then(|t| t.until))
+        .max())
+}
+
+/// How a party is shown: a name, and a link to their profile when there is one to follow.
+#[derive(Debug, Clone)]
+pub struct PartyName {
+    pub name: String,
+    /// `user@host` for a member of another instance.
+    pub handle: Option<String>,
+    pub url: Option<String>,
+}
+
+/// The names of the parties of these exchanges, by actor id, each looked up once: ours from their
+/// profile, another instance's from our copy of their actor (its page only as a web link).
+pub async fn names(
+    services: &Services,
+    records: &[&ExchangeRecord],
+) -> AppResult<std::collections::HashMap<String, PartyName>> {
+    let mut conn = services.conn().await?;
+    let mut names = std::collections::HashMap::new();
+    for party in records.iter().flat_map(|r| [&r.provider, &r.receiver]) {
+        if names.contains_key(&party.actor) {
+            continue;
+        }
+        let unknown = PartyName { name: party.actor.clone(), handle: None, url: None };
+        let name = match &party.member {
+            Some(member) => match crate::storage::members::by_id(&mut conn, member).await? {
+                Some(m) => PartyName {
+                    name: m.display_name.clone(),
+                    handle: None,
+                    url: Some(format!("/members/{}", m.username)),
+                },
+                None => unknown,
+            },
+            None => match crate::storage::remote_actors::remote_actor(&mut conn, &party.actor).await? {
+                Some(actor) => PartyName {
+                    name: actor.name.clone(),
+                    handle: Some(actor.handle()),
+                    url: actor.page.clone().and_then(WebLink::from_url).map(|link| link.to_string()),
+                },
+                None => unknown,
+            },
+        };
+        names.insert(party.actor.clone(), name);
+    }
+    Ok(names)
+}
+
+/// The name of each side of an exchange: (provider, receiver).
+pub async fn party_names(services: &Services, record: &ExchangeRecord) -> AppResult<(PartyName, PartyName)> {
+    let mut names = names(services, &[record]).await?;
+    let mut take = |party: &PartyRef| {
+        names.remove(&party.actor).unwrap_or_else(|| PartyName { name: party.actor.clone(), handle: None, url: None })
+    };
+    let provider = take(&record.provider);
+    let receiver = take(&record.receiver);
+    Ok((provider, receiver))
 }
 
 /// How many exchanges the member completed (a fact their profile shows).

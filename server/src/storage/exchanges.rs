@@ -329,3 +329,20 @@ pub async fn entries(conn: &mut AnyConnection, exchange: &ExchangeId) -> Result<
         })
         .collect()
 }
+
+/// How many of a member's exchanges wait for them (`domain::exchange::Exchange::awaits`, in SQL):
+/// terms the other side proposed, an accepted exchange the provider carries out, a renewal the
+/// lender answers, a delivery or a service the receiver confirms.
+pub async fn awaiting_count(conn: &mut AnyConnection, member: &MemberId) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT \
+           (SELECT COUNT(*) FROM exchanges WHERE provider_member = $1 AND (\
+              (state = 'proposed' AND proposed_by = 'receiver') OR state = 'accepted' \
+              OR (state = 'handed_over' AND renewal_until IS NOT NULL))) \
+         + (SELECT COUNT(*) FROM exchanges WHERE receiver_member = $1 AND (\
+              (state = 'proposed' AND proposed_by = 'provider') OR state IN ('delivered', 'done')))",
+    )
+    .bind(member.as_str())
+    .fetch_one(&mut *conn)
+    .await
+}

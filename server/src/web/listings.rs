@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::catalogue::category_choices;
 use super::confirm::ConfirmPage;
 use super::forms::{Choice, Field, FieldMessages, enum_choices};
-use super::views::{AvatarView, ListingView, amount, decimal};
+use super::views::{AvatarView, ListingView, amount, decimal, long_date};
 use super::{FormAuthor, PageCtx, done};
 use crate::domain::gazetteer;
 use crate::domain::geo::Location;
@@ -22,7 +22,7 @@ use crate::http::auth::SignedIn;
 use crate::http::csrf::CsrfForm;
 use crate::http::ids::ListingPath;
 use crate::i18n::Tr;
-use crate::services::{follows, listings, photos, places};
+use crate::services::{exchanges, follows, listings, photos, places};
 use crate::state::AppState;
 
 #[derive(Template)]
@@ -37,6 +37,11 @@ struct ListingPage {
     follow_author: Option<(String, bool)>,
     /// The author's picture, when they have one that can be shown.
     author_avatar: Option<AvatarView>,
+    /// The button that proposes an exchange (« Emprunter », « Commander »…): its label and where it
+    /// leads (the form, or for a visitor the login page and back); none on one's own listing.
+    exchange_start: Option<(&'static str, String)>,
+    /// « Prêté jusqu'au … » while a loan's item is out.
+    lent_until: Option<String>,
 }
 
 pub async fn show(
@@ -63,8 +68,20 @@ pub async fn show(
         Some(id) if photos::shown(&state.services, id).await? => Some(AvatarView::new(id)),
         _ => None,
     };
+    let is_author = ctx.viewer.as_ref().is_some_and(|viewer| listing.author.is(&viewer.id));
+    let exchange_start = (!is_author && listing.content.status == ListingStatus::Active).then(|| {
+        let form = format!("/listings/{}/exchange", listing.id);
+        let url = match &ctx.viewer {
+            Some(_) => form,
+            None => {
+                format!("/login?next={}", url::form_urlencoded::byte_serialize(form.as_bytes()).collect::<String>())
+            }
+        };
+        (ctx.t.t(&super::exchanges::start_label(&listing)), url)
+    });
+    let lent_until = exchanges::lent_until(&state.services, &listing.id).await?.map(|d| long_date(ctx.t, d));
     let item = ListingView::new(ctx.t, &listing, None).with_gallery(ctx.t, &listing);
-    render(ListingPage { ctx, item, can_edit, can_remove, follow_author, author_avatar })
+    render(ListingPage { ctx, item, can_edit, can_remove, follow_author, author_avatar, exchange_start, lent_until })
 }
 
 /// The listing form as submitted: every field as text, so that nothing typed is lost on error.

@@ -22,6 +22,8 @@ mod catalogue;
 mod confirm;
 mod cooperative;
 pub mod errors;
+mod exchange_views;
+mod exchanges;
 mod forms;
 mod home;
 mod listings;
@@ -49,6 +51,11 @@ pub fn routes(media: &crate::config::MediaConfig) -> Router<AppState> {
         .route("/listings/{id}/delete", get(listings::delete_confirm).post(listings::delete))
         .route("/listings/{id}/photos", get(photos::show).post(photos::add).layer(upload_limit))
         .route("/listings/{id}/photos/{image}", post(photos::act))
+        .route("/listings/{id}/exchange", get(exchanges::start_form).post(exchanges::start))
+        .route("/exchanges", get(exchanges::list))
+        .route("/exchanges/{id}", get(exchanges::show))
+        .route("/exchanges/{id}/messages", post(exchanges::message))
+        .route("/exchanges/{id}/{move}", post(exchanges::act))
         .route("/register", get(account::register_form).post(account::register))
         .route("/login", get(account::login_form).post(account::login))
         .route("/logout", post(account::logout))
@@ -89,6 +96,8 @@ pub struct PageCtx {
     pub logo: Option<String>,
     /// The cooperative's colour, a class of the page's root (`accent-forest`...).
     pub accent: Accent,
+    /// How many of the viewer's exchanges wait for them (the count beside « Mes échanges »).
+    pub exchanges_waiting: i64,
 }
 
 /// The outcomes a form can announce on the page it leads to, with `done(…)`. A key that is not
@@ -122,6 +131,9 @@ const NOTICES: &[&str] = &[
     "followed",
     "already_following",
     "unfollowed",
+    "exchange_started",
+    "exchange_moved",
+    "message_sent",
 ];
 
 /// A redirect to `path` that tells the page what was just done (one of [`NOTICES`]).
@@ -153,6 +165,7 @@ impl PageCtx {
             notice: None,
             logo: None,
             accent: Accent::default(),
+            exchanges_waiting: 0,
         }
         .presenting(presentation::known(&state.services).as_deref())
     }
@@ -195,6 +208,9 @@ impl FromRequestParts<AppState> for PageCtx {
         let csrf = csrf::page_token(&parts.headers, parts.extensions.get::<CsrfToken>(), viewer.is_some());
         let presented = presentation::presented(&state.services).await?;
         let mut ctx = Self::anonymous(state, t, csrf, parts.uri.path().to_owned()).presenting(Some(&presented));
+        if let Some(viewer) = &viewer {
+            ctx.exchanges_waiting = crate::services::exchanges::awaiting(&state.services, &viewer.id).await?;
+        }
         ctx.viewer = viewer;
         ctx.query = parts.uri.query().unwrap_or_default().to_owned();
         ctx.notice = notice_of(t, &ctx.query);
@@ -215,6 +231,7 @@ fn page_of_form(path: &str) -> String {
         ["admin", "listings", ..] => "/admin/listings".to_owned(),
         ["admin", "peers", ..] => "/admin/peers".to_owned(),
         ["follows", ..] => "/follows".to_owned(),
+        ["exchanges", id, ..] => format!("/exchanges/{id}"),
         _ => path.to_owned(),
     }
 }
@@ -282,5 +299,7 @@ mod tests {
         assert_eq!(page_of_form("/members/alice/edit"), "/members/alice/edit");
         assert_eq!(page_of_form("/admin/members/alice/approve"), "/admin/members");
         assert_eq!(page_of_form("/admin/listings/abc/remove"), "/admin/listings");
+        assert_eq!(page_of_form("/exchanges/abc/accept"), "/exchanges/abc");
+        assert_eq!(page_of_form("/listings/abc/exchange"), "/listings/abc/exchange");
     }
 }
