@@ -15,6 +15,7 @@ use serde_json::Value;
 use url::Url;
 
 use crate::actors::{FedData, RemoteActorObject};
+use crate::agreement::{self, ExchangeActivity};
 use crate::client::Federation;
 use crate::error::FederationError;
 use crate::port::Inbound;
@@ -82,11 +83,22 @@ fn id_of<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Url, D::Error> {
     value_id(&value).ok_or_else(|| serde::de::Error::custom("expected an id"))
 }
 
-const KNOWN: &[&str] = &["Follow", "Accept", "Reject", "Undo", "Create", "Update", "Delete"];
+const KNOWN: &[&str] = &["Follow", "Accept", "Reject", "Undo", "Create", "Update", "Delete", "Offer"];
 
-/// Any activity: its type, actor and object, checked in `verify`.
-#[derive(Debug, Deserialize)]
+/// Any activity: its type, actor and object, checked in `verify`, and the whole of it.
+#[derive(Debug)]
 pub struct InboxActivity {
+    id: Url,
+    kind: Value,
+    actor: Url,
+    object: Value,
+    /// The whole activity, for the shapes read in their own module (exchanges).
+    raw: Value,
+}
+
+/// The fields every activity is read for.
+#[derive(Deserialize)]
+struct Fields {
     id: Url,
     #[serde(rename = "type")]
     kind: Value,
@@ -94,6 +106,14 @@ pub struct InboxActivity {
     actor: Url,
     #[serde(default)]
     object: Value,
+}
+
+impl<'de> Deserialize<'de> for InboxActivity {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = Value::deserialize(deserializer)?;
+        let fields: Fields = serde_json::from_value(raw.clone()).map_err(serde::de::Error::custom)?;
+        Ok(Self { id: fields.id, kind: fields.kind, actor: fields.actor, object: fields.object, raw })
+    }
 }
 
 impl InboxActivity {
@@ -110,6 +130,10 @@ impl InboxActivity {
         let urls = &data.urls;
         let object_id = value_id(&self.object);
         let bad = |why: &str| FederationError::BadRequest(format!("{} {}: {why}", self.kind(), self.id));
+        if let Some(exchange) = self.exchange_activity(data)? {
+            let sender = self.signer(data).await?;
+            return Ok(Inbound::Exchange { activity: Box::new(exchange), sender });
+        }
         match self.kind() {
             "Follow" => {
                 let target = object_id.ok_or_else(|| bad("no object"))?;
@@ -212,6 +236,29 @@ impl InboxActivity {
             "" => Err(bad("no type")),
             other => Ok(Inbound::Other { actor: self.actor.clone(), kind: other.to_owned() }),
         }
+    }
+
+    /// An exchange's activity (`agreement.rs`): an `Offer` of an agreement; an `Accept` whose result
+    /// is one, or that answers an offer or a move of ours (their ids are under `/exchanges/`); a
+    /// `Reject` of those; an `Update` of an agreement; a `Create` of a note or a receipt with a
+    /// `context`. `None` for anything else.
+    fn exchange_activity(&self, data: &Data<FedData>) -> Result<Option<ExchangeActivity>, FederationError> {
+        let kind = self.kind();
+        let ours_about_an_exchange =
+            value_id(&self.object).is_some_and(|id| data.urls.is_local(&id) && id.path().starts_with("/exchanges/"));
+        let concerned = match kind {
+            "Offer" | "Update" => agreement::is_agreement(&self.object),
+            "Accept" | "Reject" => {
+                ours_about_an_exchange || self.raw.get("result").is_some_and(agreement::is_agreement)
+            }
+            "Create" => self.object.get("context").is_some_and(|c| !c.is_null()),
+            _ => false,
+        };
+        if !concerned {
+            return Ok(None);
+        }
+        ExchangeActivity::read(&self.id, &self.actor, kind, &self.raw)
+            .map_err(|why| FederationError::BadRequest(format!("{kind} {}: {why}", self.id)))
     }
 
     /// `Update` of the sender's own actor document (a new name, summary or icon): kept in place of

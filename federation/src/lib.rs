@@ -9,6 +9,7 @@
 
 pub mod activities;
 pub mod actors;
+pub mod agreement;
 pub mod client;
 pub mod context;
 pub mod deliver;

@@ -130,6 +130,9 @@ pub enum Inbound {
     ListingDeleted { actor: Url, object: Url },
     /// `actor` sent its new document (`Update` of itself), which is now our copy of it.
     ActorUpdated { actor: RemoteActor },
+    /// An activity of an exchange (`agreement.rs`): an offer, its answer, a later move, a receipt, a
+    /// message. Who may do what is the server's to check.
+    Exchange { activity: Box<crate::agreement::ExchangeActivity>, sender: RemoteActor },
     /// A `Create(Note)` and the like from someone a member follows: acknowledged, not stored yet.
     Other { actor: Url, kind: String },
 }

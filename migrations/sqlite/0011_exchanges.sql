@@ -35,6 +35,13 @@ CREATE TABLE exchanges (
     price_cents       INTEGER,
     created_at        INTEGER NOT NULL,
     updated_at        INTEGER NOT NULL,
+    -- Between instances, the listing's hosts the exchange: it applies every move and tells the
+    -- other party's instance. The last Offer of the agreement (ours or theirs), which an Accept or
+    -- a Reject answers; and a move our member made on an exchange hosted elsewhere, with the
+    -- activity that asked for it, shown as waiting until the host has applied it.
+    offer_ap_id       TEXT,
+    pending_move      TEXT,
+    pending_activity  TEXT,
     CHECK (provider_member IS NOT NULL OR receiver_member IS NOT NULL),
     CHECK (provider_actor <> receiver_actor)
 );
@@ -64,3 +71,13 @@ CREATE TABLE exchange_entries (
     created_at      INTEGER NOT NULL
 );
 CREATE INDEX exchange_entries_exchange ON exchange_entries (exchange_id, seq);
+
+-- Moves from the host that arrived before the one they follow (a version more than one ahead):
+-- kept until the missing one comes, then applied in order.
+CREATE TABLE exchange_early_moves (
+    exchange_id  TEXT NOT NULL REFERENCES exchanges (id) ON DELETE CASCADE,
+    version      INTEGER NOT NULL,
+    activity     TEXT NOT NULL,
+    received_at  INTEGER NOT NULL,
+    PRIMARY KEY (exchange_id, version)
+);

@@ -107,6 +107,8 @@ pub struct ExchangeListingJson {
 #[derive(Debug, Serialize)]
 pub struct ExchangeJson {
     pub id: ExchangeId,
+    /// Its id on the wire (the agreement's), the same on both instances of an exchange between them.
+    pub ap_id: String,
     /// Its page.
     pub url: String,
     pub listing: ExchangeListingJson,
@@ -129,6 +131,9 @@ pub struct ExchangeJson {
     pub awaits_me: bool,
     /// The moves the caller may make now (`POST …/{move}`).
     pub moves: Vec<&'static str>,
+    /// With a member of another instance, on an exchange that instance hosts: the move the caller
+    /// made that waits for it to apply (then `moves` is empty).
+    pub waiting_for: Option<String>,
     /// `none`, `euros` (paid outside Maillage) or `credit`.
     pub settlement: &'static str,
     pub price_cents: Option<i64>,
@@ -144,6 +149,7 @@ impl ExchangeJson {
         let e = &record.exchange;
         Self {
             id: record.id.clone(),
+            ap_id: record.ap_id.clone(),
             url: links.page(&format!("exchanges/{}", record.id)),
             listing: ExchangeListingJson {
                 id: record.listing_id.clone(),
@@ -162,6 +168,7 @@ impl ExchangeJson {
             overdue: view.overdue,
             awaits_me: view.awaits_me,
             moves: view.moves.clone(),
+            waiting_for: record.pending.as_ref().map(|p| p.name.clone()),
             settlement: e.settlement.as_str(),
             price_cents: e.price.map(|p| p.cents()),
             ended_by: e.ended_by.map(|p| p.as_str()),

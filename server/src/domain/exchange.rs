@@ -609,11 +609,40 @@ pub struct ExchangeRecord {
     pub provider: PartyRef,
     pub receiver: PartyRef,
     pub exchange: Exchange,
+    /// The last `Offer` of the agreement (ours or the other instance's), which an `Accept` or a
+    /// `Reject` answers.
+    pub offer_ap_id: Option<String>,
+    /// A move our member made on an exchange another instance hosts, waiting for the host to apply
+    /// it.
+    pub pending: Option<PendingMove>,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
+/// A move sent to the instance that hosts an exchange, not applied yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingMove {
+    /// Its name ([`Move::name`]).
+    pub name: String,
+    /// The activity that asked for it, which the host's answer names.
+    pub activity: String,
+}
+
 impl ExchangeRecord {
+    /// Whether a party is a member of ours on both sides (nothing travels).
+    pub fn is_local(&self) -> bool {
+        self.provider.member.is_some() && self.receiver.member.is_some()
+    }
+
+    /// Our side when only one party is ours.
+    pub fn our_side(&self) -> Option<Party> {
+        match (self.provider.member.is_some(), self.receiver.member.is_some()) {
+            (true, false) => Some(Party::Provider),
+            (false, true) => Some(Party::Receiver),
+            _ => None,
+        }
+    }
+
     pub fn party(&self, party: Party) -> &PartyRef {
         match party {
             Party::Provider => &self.provider,

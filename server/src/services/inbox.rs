@@ -11,7 +11,7 @@ use url::Url;
 use crate::domain::ids::now_ms;
 use crate::error::{AppError, AppResult};
 use crate::services::federation::{Federator, actors};
-use crate::services::{follows, peering, remote_listings};
+use crate::services::{exchanges, follows, peering, remote_listings};
 use crate::storage::{outbox, peers, receptions, remote_actors};
 
 /// The one place where a service's error becomes the inbox's: a refusal the sender is told of, or
@@ -109,6 +109,7 @@ impl Federator {
                 tracing::info!(actor = %actor.id, name = %actor.name, "actor updated its profile");
                 Ok(())
             }
+            Inbound::Exchange { activity, sender } => exchanges::received::received(services, &activity, &sender).await,
             Inbound::Other { actor, kind } => {
                 tracing::debug!(%actor, kind, "activity acknowledged, nothing to do");
                 Ok(())

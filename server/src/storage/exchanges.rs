@@ -7,8 +7,8 @@ use time::Date;
 
 use super::members::decode;
 use crate::domain::exchange::{
-    Entry, EntryKind, Exchange, ExchangeRecord, ExchangeState, MOVE_NAMES, Party, PartyRef, Settlement, Terms,
-    format_time, parse_time,
+    Entry, EntryKind, Exchange, ExchangeRecord, ExchangeState, MOVE_NAMES, Party, PartyRef, PendingMove, Settlement,
+    Terms, format_time, parse_time,
 };
 use crate::domain::ids::{ExchangeId, ListingId, MemberId};
 use crate::domain::listing::{Mode, PriceCents, Quantity, Unit, format_date, parse_date};
@@ -16,7 +16,7 @@ use crate::domain::listing::{Mode, PriceCents, Quantity, Unit, format_date, pars
 const COLUMNS: &str = "id, ap_id, listing_id, listing_ap_id, listing_title, mode, unit, state, version, started_by, \
      provider_member, provider_actor, receiver_member, receiver_actor, quantity_milli, from_date, until_date, \
      at_time, in_return, proposed_by, renewal_until, provider_done_at, ended_by, reason, settlement, price_cents, \
-     created_at, updated_at";
+     offer_ap_id, pending_move, pending_activity, created_at, updated_at";
 
 fn date(row: &AnyRow, column: &'static str) -> Result<Option<Date>, sqlx::Error> {
     match row.try_get::<Option<String>, _>(column)? {
@@ -80,6 +80,11 @@ fn from_row(row: &AnyRow) -> Result<ExchangeRecord, sqlx::Error> {
         provider: PartyRef { member: member("provider_member")?, actor: text("provider_actor")? },
         receiver: PartyRef { member: member("receiver_member")?, actor: text("receiver_actor")? },
         exchange,
+        offer_ap_id: row.try_get("offer_ap_id")?,
+        pending: match (row.try_get::<Option<String>, _>("pending_move")?, row.try_get("pending_activity")?) {
+            (Some(name), Some(activity)) => Some(PendingMove { name, activity }),
+            _ => None,
+        },
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
     })
@@ -129,7 +134,7 @@ pub async fn insert(conn: &mut AnyConnection, record: &ExchangeRecord) -> Result
     let v = StateValues::of(&record.exchange);
     let sql = format!(
         "INSERT INTO exchanges ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
-         $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)"
+         $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31)"
     );
     sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(record.id.as_str())
@@ -158,6 +163,9 @@ pub async fn insert(conn: &mut AnyConnection, record: &ExchangeRecord) -> Result
         .bind(v.reason)
         .bind(v.settlement)
         .bind(v.price_cents)
+        .bind(record.offer_ap_id.as_deref())
+        .bind(record.pending.as_ref().map(|p| p.name.as_str()))
+        .bind(record.pending.as_ref().map(|p| p.activity.as_str()))
         .bind(record.created_at)
         .bind(record.updated_at)
         .execute(&mut *conn)
@@ -345,4 +353,74 @@ pub async fn awaiting_count(conn: &mut AnyConnection, member: &MemberId) -> Resu
     .bind(member.as_str())
     .fetch_one(&mut *conn)
     .await
+}
+
+/// Records the last `Offer` of an exchange's agreement (sent or received).
+pub async fn set_offer(conn: &mut AnyConnection, id: &ExchangeId, offer_ap_id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE exchanges SET offer_ap_id = $1 WHERE id = $2")
+        .bind(offer_ap_id)
+        .bind(id.as_str())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Records (or clears) the move our member asked the hosting instance for.
+pub async fn set_pending(
+    conn: &mut AnyConnection,
+    id: &ExchangeId,
+    pending: Option<&PendingMove>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE exchanges SET pending_move = $1, pending_activity = $2 WHERE id = $3")
+        .bind(pending.map(|p| p.name.as_str()))
+        .bind(pending.map(|p| p.activity.as_str()))
+        .bind(id.as_str())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// The exchange whose last offer, or whose move waiting for the host, is `activity`.
+pub async fn by_offer_or_pending(
+    conn: &mut AnyConnection,
+    activity: &str,
+) -> Result<Option<ExchangeRecord>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM exchanges WHERE offer_ap_id = $1 OR pending_activity = $1 LIMIT 1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(activity).fetch_optional(&mut *conn).await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// Keeps a move that came before the one it follows, until that one comes; `false` when one with
+/// this version is already kept.
+pub async fn keep_early_move(
+    conn: &mut AnyConnection,
+    id: &ExchangeId,
+    version: i64,
+    activity: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "INSERT INTO exchange_early_moves (exchange_id, version, activity, received_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (exchange_id, version) DO NOTHING",
+    )
+    .bind(id.as_str())
+    .bind(version)
+    .bind(activity)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Takes out the move kept for `version`, if any.
+pub async fn take_early_move(
+    conn: &mut AnyConnection,
+    id: &ExchangeId,
+    version: i64,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("DELETE FROM exchange_early_moves WHERE exchange_id = $1 AND version = $2 RETURNING activity")
+        .bind(id.as_str())
+        .bind(version)
+        .fetch_optional(&mut *conn)
+        .await
 }

@@ -219,6 +219,8 @@ pub struct ExchangeView {
     /// Who ended it and why.
     pub ended: Option<String>,
     pub moves: Vec<&'static str>,
+    /// The move the reader made that waits for the other instance (which hosts the exchange).
+    pub waiting: Option<&'static str>,
     /// `loan`, `transfer` or `service`: which fields the terms take.
     pub life: &'static str,
     pub mode: &'static str,
@@ -284,6 +286,7 @@ impl ExchangeView {
                 }
             }),
             moves: seen.moves.clone(),
+            waiting: record.pending.as_ref().map(|p| t.t(&format!("exchange.do.{}", p.name))),
             life: match life {
                 Life::Loan => "loan",
                 Life::Transfer => "transfer",

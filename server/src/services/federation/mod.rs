@@ -17,6 +17,7 @@ use crate::storage::{receptions, stats};
 
 pub mod actors;
 pub mod documents;
+pub mod exchanges;
 pub mod outbound;
 mod queue;
 

@@ -5,16 +5,18 @@
 //! loans take their dates, and a loan overlapping others beyond the listing's quantity is refused.
 //!
 //! Every change is one `Write`: the exchange (saved from the version it was read at, so that two
-//! moves made at once cannot both apply), its conversation's line, and the listing's change with
-//! its `Update` for other instances. Both parties are members of this instance for now; an exchange
-//! with a member of a peered instance comes with its activities (docs/FEDERATION.md).
+//! moves made at once cannot both apply), its conversation's line, the listing's change with its
+//! `Update` for other instances, and — with a member of another instance — the activity that tells
+//! their instance. Between instances the listing's instance hosts the exchange and applies every
+//! move; a member of the other instance asks for theirs, which shows as waiting until the host
+//! answers (`services::federation::exchanges`; what we receive: `received.rs`).
 
 use time::Date;
 
 use crate::domain::FieldError;
 use crate::domain::exchange::{
-    Entry, EntryKind, Exchange, ExchangeRecord, Life, MessageText, Move, MoveError, Party, PartyRef, Settlement, Terms,
-    TermsInput, parse_reason, starter_party,
+    Entry, EntryKind, Exchange, ExchangeRecord, Life, MessageText, Move, MoveError, Party, PartyRef, PendingMove,
+    Settlement, Terms, TermsInput, parse_reason, starter_party,
 };
 use crate::domain::ids::{ExchangeId, ListingId, MemberId, now_ms};
 use crate::domain::link::WebLink;
@@ -22,9 +24,11 @@ use crate::domain::listing::{Listing, ListingStatus, Purpose, Quantity, parse_in
 use crate::domain::member::Member;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Zone;
-use crate::services::Services;
-use crate::services::federation::outbound;
+use crate::services::federation::{exchanges as wire, outbound};
+use crate::services::{Services, Write};
 use crate::storage::{exchanges, listings};
+
+pub mod received;
 
 /// The most exchanges « Mes échanges » lists.
 pub const LIST_LIMIT: i64 = 500;
@@ -66,10 +70,12 @@ pub fn today(services: &Services) -> Date {
 
 fn view(services: &Services, record: ExchangeRecord, side: Party) -> ExchangeView {
     let today = today(services);
+    // A move waiting for the host: nothing more until it answers.
+    let waiting = record.pending.is_some();
     ExchangeView {
         overdue: record.exchange.is_overdue(today),
-        awaits_me: record.exchange.awaits(side),
-        moves: record.exchange.moves_for(side),
+        awaits_me: record.exchange.awaits(side) && !waiting,
+        moves: if waiting { Vec::new() } else { record.exchange.moves_for(side) },
         side,
         record,
     }
@@ -94,13 +100,11 @@ pub async fn start(
     if listing.author.is(&member.id) {
         return Err(AppError::conflict("error.exchange_own_listing"));
     }
-    if listing.origin.is_some() {
-        return Err(AppError::conflict("error.exchange_remote_listing"));
-    }
     if listing.content.status != ListingStatus::Active {
         return Err(AppError::conflict("error.exchange_listing_unavailable"));
     }
-    let author = MemberId::parse(&listing.author.id).ok_or_else(AppError::not_found)?;
+    // A member of ours, or (for another instance's listing) the author's actor.
+    let author = MemberId::parse(&listing.author.id);
     let starter = starter_party(listing.content.purpose == Purpose::Offer);
     let message = match input.message.trim() {
         "" => None,
@@ -124,7 +128,14 @@ pub async fn start(
     let id = ExchangeId::new();
     let urls = services.urls();
     let me = PartyRef { member: Some(member.id.clone()), actor: urls.member(member.username.as_str()).to_string() };
-    let them = PartyRef { member: Some(author), actor: urls.member(&listing.author.username).to_string() };
+    let (them, listing_ap_id) = match (&listing.origin, author) {
+        (Some(origin), _) => (PartyRef { member: None, actor: listing.author.id.clone() }, origin.ap_id.clone()),
+        (None, Some(author)) => (
+            PartyRef { member: Some(author), actor: urls.member(&listing.author.username).to_string() },
+            urls.listing(listing.id.as_str()).to_string(),
+        ),
+        (None, None) => return Err(AppError::not_found()),
+    };
     let (provider, receiver) = match starter {
         Party::Provider => (me, them),
         Party::Receiver => (them, me),
@@ -134,13 +145,15 @@ pub async fn start(
         ap_id: urls.exchange(id.as_str()).to_string(),
         id,
         listing_id: listing.id.clone(),
-        listing_ap_id: urls.listing(listing.id.as_str()).to_string(),
+        listing_ap_id,
         listing_title: listing.content.title.clone(),
         unit: listing.content.unit,
         started_by: starter,
         provider,
         receiver,
         exchange,
+        offer_ap_id: None,
+        pending: None,
         created_at: now,
         updated_at: now,
     };
@@ -150,15 +163,18 @@ pub async fn start(
         let opening = Move::Propose(terms.clone());
         exchanges::add_entry(&mut tx, &record.id, &Entry::of_move(starter, &opening, &record.exchange, now)).await?;
     }
-    if let Some(message) = message {
-        exchanges::add_entry(&mut tx, &record.id, &message_entry(starter, message, now)).await?;
+    if let Some(message) = &message {
+        exchanges::add_entry(&mut tx, &record.id, &message_entry(starter, message.clone(), now)).await?;
+    }
+    if !record.is_local() {
+        wire::publish_opening(services, &mut tx, &record, message.as_ref().map(MessageText::as_str)).await?;
     }
     tx.commit().await?;
     tracing::info!(exchange.id = %record.id, listing.id = %listing.id, member.username = %member.username, "exchange started");
     Ok(view(services, record, starter))
 }
 
-fn message_entry(author: Party, message: MessageText, at: i64) -> Entry {
+pub(crate) fn message_entry(author: Party, message: MessageText, at: i64) -> Entry {
     Entry {
         author,
         kind: EntryKind::Message,
@@ -171,7 +187,7 @@ fn message_entry(author: Party, message: MessageText, at: i64) -> Entry {
 }
 
 /// The settlement and price the listing asks for the exchange's terms.
-fn price(exchange: &mut Exchange, listing: &Listing) {
+pub(crate) fn price(exchange: &mut Exchange, listing: &Listing) {
     if let Some(terms) = &exchange.terms {
         (exchange.settlement, exchange.price) =
             Settlement::for_price(listing.content.price, listing.content.price_basis, terms.quantity);
@@ -181,7 +197,7 @@ fn price(exchange: &mut Exchange, listing: &Listing) {
 /// What of the listing is left for `terms`, besides the exchange `except`: for a transfer, its
 /// quantity less what accepted exchanges reserved; for a loan, its quantity less what loans over
 /// the same dates take. `None`: no limit.
-async fn available(
+pub(crate) async fn available(
     conn: &mut sqlx::AnyConnection,
     listing: &Listing,
     terms: Option<&Terms>,
@@ -381,33 +397,73 @@ pub async fn act(
         return Err(AppError::field(FieldError::new("until", "error.exchange_date_past")));
     }
     drop(conn);
-    let record = apply(services, record, side, mv).await?;
+    let record = if record.is_local() || wire::hosted_here(services, &record) {
+        let mut tx = services.write().await?;
+        let record = apply_in(services, &mut tx, record, side, mv.clone(), None, true).await?;
+        if !record.is_local() {
+            wire::publish_move(services, &mut tx, &record, side, &mv).await?;
+        }
+        tx.commit().await?;
+        record
+    } else {
+        ask_host(services, record, side, mv).await?
+    };
     tracing::info!(exchange.id = %record.id, exchange.state = %record.exchange.state, exchange.move = name, member.username = %member.username, "exchange move");
     Ok(view(services, record, side))
 }
 
-/// Applies `mv` by `side`, with what it means for the listing, in one transaction.
-async fn apply(services: &Services, mut record: ExchangeRecord, side: Party, mv: Move) -> AppResult<ExchangeRecord> {
+/// Our member's move on an exchange another instance hosts: checked here as the host will check it,
+/// then asked of the host, and shown as waiting until the host has applied or declined it.
+async fn ask_host(services: &Services, mut record: ExchangeRecord, side: Party, mv: Move) -> AppResult<ExchangeRecord> {
+    if record.pending.is_some() {
+        return Err(AppError::conflict("error.exchange_waiting_for_host"));
+    }
+    let mut after = record.clone();
+    after.exchange.apply(side, mv.clone(), now_ms()).map_err(|e| move_refused(&e))?;
+    let mut tx = services.write().await?;
+    let activity = wire::publish_move(services, &mut tx, &after, side, &mv).await?;
+    let pending = PendingMove { name: mv.name().to_owned(), activity };
+    exchanges::set_pending(&mut tx, &record.id, Some(&pending)).await?;
+    tx.commit().await?;
+    record.pending = Some(pending);
+    Ok(record)
+}
+
+/// Applies `mv` by `side` in `tx`: the state machine, the conversation's line (`received`: the
+/// activity that brought the move, recorded once), and — where the listing is ours (`hosted`) — its
+/// checks and what the move does to the listing. Refused moves change nothing.
+pub(crate) async fn apply_in(
+    services: &Services,
+    tx: &mut Write,
+    mut record: ExchangeRecord,
+    side: Party,
+    mv: Move,
+    received: Option<&str>,
+    hosted: bool,
+) -> AppResult<ExchangeRecord> {
     let read_version = record.exchange.version;
     let before = record.exchange.clone();
     let now = now_ms();
     record.exchange.apply(side, mv.clone(), now).map_err(|e| move_refused(&e))?;
-    let mut tx = services.write().await?;
-    let listing = listings::by_id(&mut tx, &record.listing_id).await?;
+    // Ours, or our copy of another instance's (for the price of new terms).
+    let listing = listings::by_id(tx, &record.listing_id).await?;
     if let Some(listing) = &listing {
         if matches!(mv, Move::Propose(_) | Move::Counter(_)) {
             price(&mut record.exchange, listing);
         }
-        still_possible(&mut tx, listing, &record, &mv).await?;
+        if hosted {
+            still_possible(tx, listing, &record, &mv).await?;
+        }
     }
-    if !exchanges::save(&mut tx, &record.id, &record.exchange, read_version, now).await? {
+    if !exchanges::save(tx, &record.id, &record.exchange, read_version, now).await? {
         return Err(AppError::conflict("error.exchange_changed"));
     }
-    exchanges::add_entry(&mut tx, &record.id, &Entry::of_move(side, &mv, &record.exchange, now)).await?;
-    if let Some(listing) = listing {
-        listing_after(services, &mut tx, &listing, &before, &record).await?;
+    let mut entry = Entry::of_move(side, &mv, &record.exchange, now);
+    entry.ap_id = received.map(str::to_owned);
+    exchanges::add_entry(tx, &record.id, &entry).await?;
+    if let Some(listing) = listing.filter(|_| hosted) {
+        listing_after(services, tx, &listing, &before, &record).await?;
     }
-    tx.commit().await?;
     record.updated_at = now;
     Ok(record)
 }
@@ -439,7 +495,7 @@ async fn still_possible(
 /// a reservation is cancelled, its quantity less what a completed exchange took (closed at zero).
 async fn listing_after(
     services: &Services,
-    tx: &mut super::Write,
+    tx: &mut Write,
     listing: &Listing,
     before: &Exchange,
     record: &ExchangeRecord,
@@ -487,6 +543,9 @@ pub async fn post_message(services: &Services, member: &Member, id: &ExchangeId,
     let entry = message_entry(side, message, now_ms());
     let mut tx = services.write().await?;
     exchanges::add_entry(&mut tx, &record.id, &entry).await?;
+    if !record.is_local() {
+        wire::publish_message(services, &mut tx, &record, &entry.body, false).await?;
+    }
     tx.commit().await?;
     Ok(entry)
 }
