@@ -492,6 +492,18 @@ impl Outgoing<'_> {
         Value::Object(activity)
     }
 
+    /// `Reject` of a move another instance asked for, which the host did not apply
+    /// (`maillage:declined`): no move, and the version the exchange is at.
+    pub fn decline(&self, answers: &Url, reason: &str) -> Value {
+        let mut activity = self.envelope("Reject", Value::String(answers.to_string()));
+        activity.remove("maillage:move");
+        activity.insert("maillage:declined".to_owned(), Value::Bool(true));
+        if !reason.is_empty() {
+            activity.insert("content".to_owned(), Value::String(text_to_html(reason)));
+        }
+        Value::Object(activity)
+    }
+
     /// `Update(Agreement)`: a later move, with its reason when it has one (a cancellation).
     pub fn update(&self, data: &AgreementData, reason: &str) -> Value {
         let mut activity = self.envelope("Update", Self::agreement(data, true));

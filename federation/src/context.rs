@@ -25,6 +25,17 @@ fn terms() -> Value {
         "availableQuantity": "vf:availableQuantity",
         "hasUnit": "om2:hasUnit",
         "hasNumericalValue": "om2:hasNumericalValue",
+        "Agreement": "vf:Agreement",
+        "Commitment": "vf:Commitment",
+        "stipulates": "vf:stipulates",
+        "stipulatesReciprocal": "vf:stipulatesReciprocal",
+        "satisfies": { "@id": "vf:satisfies", "@type": "@id" },
+        "provider": { "@id": "vf:provider", "@type": "@id" },
+        "receiver": { "@id": "vf:receiver", "@type": "@id" },
+        "hasBeginning": "vf:hasBeginning",
+        "hasEnd": "vf:hasEnd",
+        "hasPointInTime": "vf:hasPointInTime",
+        "due": "vf:due",
         "manuallyApprovesFollowers": "as:manuallyApprovesFollowers"
     })
 }

@@ -131,8 +131,7 @@ impl InboxActivity {
         let object_id = value_id(&self.object);
         let bad = |why: &str| FederationError::BadRequest(format!("{} {}: {why}", self.kind(), self.id));
         if let Some(exchange) = self.exchange_activity(data)? {
-            let sender = self.signer(data).await?;
-            return Ok(Inbound::Exchange { activity: Box::new(exchange), sender });
+            return Ok(Inbound::Exchange { activity: Box::new(exchange) });
         }
         match self.kind() {
             "Follow" => {
@@ -251,7 +250,8 @@ impl InboxActivity {
             "Accept" | "Reject" => {
                 ours_about_an_exchange || self.raw.get("result").is_some_and(agreement::is_agreement)
             }
-            "Create" => self.object.get("context").is_some_and(|c| !c.is_null()),
+            // A message is never public: a public note with a `context` is someone's post.
+            "Create" => self.object.get("context").is_some_and(|c| !c.is_null()) && !self.is_public(),
             _ => false,
         };
         if !concerned {
@@ -259,6 +259,19 @@ impl InboxActivity {
         }
         ExchangeActivity::read(&self.id, &self.actor, kind, &self.raw)
             .map_err(|why| FederationError::BadRequest(format!("{kind} {}: {why}", self.id)))
+    }
+
+    /// Whether the activity or its object is addressed to everyone (`as:Public`, or its short forms).
+    fn is_public(&self) -> bool {
+        let names_public = |value: Option<&Value>| {
+            let public = |v: &Value| v.as_str().is_some_and(|s| matches!(s, crate::PUBLIC | "as:Public" | "Public"));
+            match value {
+                Some(Value::Array(items)) => items.iter().any(public),
+                Some(other) => public(other),
+                None => false,
+            }
+        };
+        [&self.raw, &self.object].iter().any(|v| names_public(v.get("to")) || names_public(v.get("cc")))
     }
 
     /// `Update` of the sender's own actor document (a new name, summary or icon): kept in place of

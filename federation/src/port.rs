@@ -132,7 +132,8 @@ pub enum Inbound {
     ActorUpdated { actor: RemoteActor },
     /// An activity of an exchange (`agreement.rs`): an offer, its answer, a later move, a receipt, a
     /// message. Who may do what is the server's to check.
-    Exchange { activity: Box<crate::agreement::ExchangeActivity>, sender: RemoteActor },
+    /// The sender is `activity.actor` (already fetched to check the signature).
+    Exchange { activity: Box<crate::agreement::ExchangeActivity> },
     /// A `Create(Note)` and the like from someone a member follows: acknowledged, not stored yet.
     Other { actor: Url, kind: String },
 }

@@ -12,6 +12,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
 use insta::assert_json_snapshot;
+use maillage_federation::agreement::{AgreementData, MessageOut, Outgoing};
 use maillage_federation::proposal::{ListingData, PhotoData, Proposal, ProposalParts};
 use maillage_federation::vocab::ActorKind;
 use maillage_federation::{LocalActor, Urls, activities, context, nodeinfo, webfinger};
@@ -261,6 +262,61 @@ fn loan() -> Proposal {
     proposal(LOAN, &loan_data(), "2026-11-23T11:50:04.217Z", None, true)
 }
 
+/// An exchange on our loan (the cargo bike), started by a member of the other instance: its id is
+/// theirs (they started it), we host it (the listing is ours).
+const EXCHANGE: &str = "http://localhost:19182/exchanges/f3b1c2d4e5a6978812345678abcdef01";
+/// Our local id of that exchange, under which our activities about it are.
+const EXCHANGE_HERE: &str = "9c8b7a6f5e4d3c2b1a0f9e8d7c6b5a49";
+
+fn borrower() -> Url {
+    other().member("samir_benali")
+}
+
+/// The loan's agreement as it stands after `state`.
+fn loan_agreement(state: &str, until: &str, renewal: Option<&str>) -> AgreementData {
+    AgreementData {
+        id: Some(url(EXCHANGE)),
+        proposal: Some(urls().listing(LOAN)),
+        action: "transferCustody".into(),
+        quantity: Some(1.0),
+        unit: "piece".into(),
+        from: Some("2026-12-05".into()),
+        until: Some(until.into()),
+        at: None,
+        in_return: String::new(),
+        price_cents: None,
+        provider: Some(person().id),
+        receiver: Some(borrower()),
+        state: Some(state.into()),
+        renewal_until: renewal.map(str::to_owned),
+    }
+}
+
+/// An activity of ours (the lender's) about the exchange.
+fn ours<'a>(
+    id: &'a Url,
+    actor: &'a Url,
+    to: &'a Url,
+    exchange: &'a Url,
+    version: i64,
+    move_name: &'a str,
+) -> Outgoing<'a> {
+    Outgoing {
+        id,
+        actor,
+        to,
+        exchange,
+        version,
+        move_name,
+        moved_by: None,
+        published: "2026-12-03T09:14:27.512Z".into(),
+    }
+}
+
+fn activity_here(n: &str) -> Url {
+    urls().exchange(&format!("{EXCHANGE_HERE}/activities/{n}"))
+}
+
 /// A listing's document as served at its URL (`activitypub::listing_document`).
 fn served(proposal: &Proposal) -> Value {
     context::with_context(serde_json::to_value(proposal).unwrap())
@@ -304,6 +360,14 @@ snapshots![
     reject_peering,
     undo_follow_member,
     undo_follow_instance,
+    offer_agreement,
+    accept_agreement,
+    reject_agreement,
+    update_agreement_hand_over,
+    update_agreement_relayed_renewal,
+    create_receipt,
+    decline_move,
+    create_exchange_note,
     outbox_collection,
     outbox_page_last,
     outbox_page_with_next,
@@ -319,6 +383,91 @@ snapshots![
 /// How each document is built, the way the server builds it.
 mod build {
     use super::*;
+
+    // ---- exchanges ------------------------------------------------------------------------------------
+
+    pub fn offer_agreement() -> Value {
+        // The borrower's instance proposes dates, with a message (as we would, started here).
+        let id = url(
+            "http://localhost:19182/exchanges/f3b1c2d4e5a6978812345678abcdef01/activities/1f2e3d4c5b6a79880716253443526170",
+        );
+        let exchange = url(EXCHANGE);
+        let (from, to) = (borrower(), person().id);
+        let out = Outgoing {
+            id: &id,
+            actor: &from,
+            to: &to,
+            exchange: &exchange,
+            version: 1,
+            move_name: "propose",
+            moved_by: None,
+            published: "2026-12-02T18:03:51.208Z".into(),
+        };
+        out.offer(&loan_agreement("proposed", "2026-12-07", None), "Bonjour Julien, pour un déménagement samedi.")
+    }
+
+    pub fn accept_agreement() -> Value {
+        let (id, exchange) = (activity_here("0a1b2c3d4e5f60718293a4b5c6d7e8f9"), url(EXCHANGE));
+        let offer = url(
+            "http://localhost:19182/exchanges/f3b1c2d4e5a6978812345678abcdef01/activities/1f2e3d4c5b6a79880716253443526170",
+        );
+        ours(&id, &person().id, &borrower(), &exchange, 2, "accept")
+            .accept(&offer, &loan_agreement("accepted", "2026-12-07", None))
+    }
+
+    pub fn reject_agreement() -> Value {
+        let (id, exchange) = (activity_here("5e6f708192a3b4c5d6e7f80912a3b4c5"), url(EXCHANGE));
+        let offer = url(
+            "http://localhost:19182/exchanges/f3b1c2d4e5a6978812345678abcdef01/activities/1f2e3d4c5b6a79880716253443526170",
+        );
+        ours(&id, &person().id, &borrower(), &exchange, 2, "refuse").reject(&offer, "Il est déjà prêté ce week-end.")
+    }
+
+    pub fn update_agreement_hand_over() -> Value {
+        let (id, exchange) = (activity_here("6f708192a3b4c5d6e7f80912a3b4c5d6"), url(EXCHANGE));
+        ours(&id, &person().id, &borrower(), &exchange, 3, "hand-over")
+            .update(&loan_agreement("handed_over", "2026-12-07", None), "")
+    }
+
+    pub fn update_agreement_relayed_renewal() -> Value {
+        // The borrower's instance asked for more days; we applied it and tell it back.
+        let (id, exchange, by) = (activity_here("708192a3b4c5d6e7f80912a3b4c5d6e7"), url(EXCHANGE), borrower());
+        let lender = person().id;
+        let out = Outgoing { moved_by: Some(&by), ..ours(&id, &lender, &by, &exchange, 4, "renew") };
+        out.update(&loan_agreement("handed_over", "2026-12-07", Some("2026-12-10")), "")
+    }
+
+    pub fn create_receipt() -> Value {
+        let (id, exchange) = (activity_here("8192a3b4c5d6e7f80912a3b4c5d6e7f8"), url(EXCHANGE));
+        let receipt = urls().exchange(&format!("{EXCHANGE_HERE}/receipt"));
+        ours(&id, &person().id, &borrower(), &exchange, 6, "return").receipt(&receipt)
+    }
+
+    pub fn decline_move() -> Value {
+        // A cancellation asked for when the exchange had moved on: not applied.
+        let (id, exchange) = (activity_here("92a3b4c5d6e7f80912a3b4c5d6e7f809"), url(EXCHANGE));
+        let asked = url(
+            "http://localhost:19182/exchanges/f3b1c2d4e5a6978812345678abcdef01/activities/2a3b4c5d6e7f8091a2b3c4d5e6f70819",
+        );
+        ours(&id, &person().id, &borrower(), &exchange, 2, "")
+            .decline(&asked, "L'échange vient de changer : rechargez la page pour voir où il en est.")
+    }
+
+    pub fn create_exchange_note() -> Value {
+        let id = activity_here("a3b4c5d6e7f80912a3b4c5d6e7f80912");
+        let note = urls().exchange(&format!("{EXCHANGE_HERE}/messages/b4c5d6e7f80912a3b4c5d6e7f80912a3"));
+        MessageOut {
+            activity_id: &id,
+            note_id: &note,
+            actor: &person().id,
+            to: &borrower(),
+            exchange: &url(EXCHANGE),
+            in_reply_to: None,
+            text: "Rendez-vous samedi à 10 h devant l'atelier.\nLe plan : https://www.openstreetmap.org/",
+            published: "2026-12-03T09:20:02.840Z".into(),
+        }
+        .to_json()
+    }
 
     // ---- actors -----------------------------------------------------------------------------------------
 
@@ -578,7 +727,7 @@ fn the_examples_of_federation_md_are_documents_under_snapshot() {
         );
         examples += 1;
     }
-    assert_eq!(examples, 26, "examples found in {}", path.display());
+    assert_eq!(examples, 34, "examples found in {}", path.display());
 }
 
 // ---- the captures of Maillage in `tests/assets/` -------------------------------------------------------

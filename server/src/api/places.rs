@@ -41,7 +41,7 @@ pub struct PlaceJson {
 }
 
 impl PlaceJson {
-    fn new(commune: &Commune) -> Self {
+    fn new(commune: Commune) -> Self {
         let point = commune.point();
         Self {
             insee: commune.insee(),
@@ -51,7 +51,7 @@ impl PlaceJson {
             department: commune.department(),
             latitude: point.latitude,
             longitude: point.longitude,
-            precision: match commune.precision {
+            precision: match commune.precision() {
                 Precision::Place => "place",
                 Precision::PostalCode => "postal_code",
                 Precision::Department => "department",

@@ -1,7 +1,9 @@
 //! The communes of France with a point and their postal codes, offline: `server/data/communes.tsv`
 //! (its sources, licences and how it is rebuilt are in `server/data/README.md`), compiled into
-//! the binary and read on the first lookup, so that an instance that never looks a place up never
-//! spends the memory.
+//! the binary with an index the build script makes (`server/build.rs`: the points, the names in
+//! search form and the postal codes, sorted). Both are read in place: a lookup allocates nothing
+//! and touches only the pages it reads, so an instance's memory stays small whether its members type
+//! places or not.
 //!
 //! A place typed by a member — « Roubaix », « 59100 », « Lille Fives », « 12 rue de Lannoy,
 //! Roubaix », « Sainte-Marie (35) » — is looked up by its postal code and its name, ignoring case,
@@ -9,13 +11,15 @@
 //! word: « Lille Fives » is Lille (Fives is a quarter, not a commune). A name several communes
 //! share is ambiguous: the candidates are offered, each with a label that finds it alone.
 
-use std::sync::OnceLock;
-
 use super::geo::Point;
 use super::message::FieldError;
-use super::text::search_form;
+use super::search_form::place_key as key;
 
-const DATA: &str = include_str!("../../data/communes.tsv");
+/// The gazetteer as the build script indexed it (`server/build.rs` describes its layout).
+const INDEX: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/gazetteer.idx"));
+
+/// How many entries one of the first keys stands for (the build script's `BLOCK`).
+const BLOCK: usize = 64;
 
 /// Where a commune's point comes from: GeoNames' place (the town centre), or, for the communes
 /// GeoNames does not list, the average of those sharing its postal code or its department.
@@ -26,62 +30,107 @@ pub enum Precision {
     Department,
 }
 
-/// A commune: its line of the shipped file (its codes and names are read from there, not copied:
-/// the whole list then takes under 2 MB), and its position.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Commune {
-    /// Where its line starts in [`DATA`].
-    line: u32,
-    latitude: f32,
-    longitude: f32,
-    pub precision: Precision,
+/// The little-endian `u32` at `at` in [`INDEX`] (0 past its end, which the tests rule out).
+fn word(at: usize) -> u32 {
+    INDEX.get(at..at + 4).and_then(|b| b.try_into().ok()).map_or(0, u32::from_le_bytes)
+}
+
+/// The `n`th number of the header.
+fn header(n: usize) -> usize {
+    word(4 + 4 * n) as usize
+}
+
+fn commune_count() -> usize {
+    header(0)
+}
+
+/// A commune: its record in the index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Commune(u32);
+
+/// A record's fields, in their order (see the build script).
+#[derive(Clone, Copy)]
+enum Field {
+    Key,
+    Name,
+    Insee,
+    Department,
+    PostalCodes,
 }
 
 impl Commune {
-    /// The `n`th field of its line.
-    fn field(&self, n: usize) -> &'static str {
-        DATA[self.line as usize..].split(['\t', '\n']).nth(n).unwrap_or_default()
+    fn record(self) -> &'static [u8] {
+        let at = header(2) + 4 * self.0 as usize;
+        INDEX.get(word(at) as usize..word(at + 4) as usize).unwrap_or_default()
+    }
+
+    /// The `field`th text of its record, and what follows it.
+    fn text(self, field: Field) -> (&'static str, &'static [u8]) {
+        let mut rest = self.record();
+        let mut value = "";
+        for _ in 0..=field as usize {
+            let len = rest.first().map_or(0, |l| usize::from(*l));
+            let bytes = rest.get(1..1 + len).unwrap_or_default();
+            value = std::str::from_utf8(bytes).unwrap_or_default();
+            rest = rest.get(1 + len..).unwrap_or_default();
+        }
+        (value, rest)
+    }
+
+    /// Its name in search form, as the index is sorted.
+    fn key(self) -> &'static str {
+        self.text(Field::Key).0
     }
 
     /// Its INSEE code (`59512`).
-    pub fn insee(&self) -> &'static str {
-        self.field(0)
+    pub fn insee(self) -> &'static str {
+        self.text(Field::Insee).0
     }
 
-    pub fn name(&self) -> &'static str {
-        self.field(1)
+    pub fn name(self) -> &'static str {
+        self.text(Field::Name).0
     }
 
     /// Comma-separated, ascending; empty for the few that have none.
-    pub fn postal_codes(&self) -> &'static str {
-        self.field(2)
+    pub fn postal_codes(self) -> &'static str {
+        self.text(Field::PostalCodes).0
     }
 
-    pub fn department(&self) -> &'static str {
-        self.field(3)
+    pub fn department(self) -> &'static str {
+        self.text(Field::Department).0
     }
 
-    pub fn point(&self) -> Point {
+    pub fn point(self) -> Point {
+        let rest = self.text(Field::PostalCodes).1;
+        let float = |at: usize| rest.get(at..at + 4).and_then(|b| b.try_into().ok()).map_or(0.0, f32::from_le_bytes);
         // Four decimals in the file: rounding the f32 back gives them again.
         let round = |v: f32| (f64::from(v) * 10_000.0).round() / 10_000.0;
-        Point { latitude: round(self.latitude), longitude: round(self.longitude) }
+        Point { latitude: round(float(0)), longitude: round(float(4)) }
+    }
+
+    pub fn precision(self) -> Precision {
+        match self.text(Field::PostalCodes).1.get(8) {
+            Some(0) => Precision::Place,
+            Some(1) => Precision::PostalCode,
+            _ => Precision::Department,
+        }
     }
 
     /// Its first postal code (a city has several).
-    pub fn postal_code(&self) -> &'static str {
+    pub fn postal_code(self) -> &'static str {
         self.postal_codes().split(',').next().unwrap_or_default()
     }
 
     /// « Roubaix (59100) », or « Sainte-Marie (97230) »: the name and a postal code, which finds
     /// this commune alone when the name does not (a label is looked up again as it is).
-    pub fn label(&self) -> String {
+    pub fn label(self) -> String {
         match self.postal_code() {
             "" => format!("{} ({})", self.name(), self.department()),
             code => format!("{} ({code})", self.name()),
         }
     }
 
-    fn has_postal_code(&self, code: &str) -> bool {
+    fn has_postal_code(self, code: &str) -> bool {
         self.postal_codes().split(',').any(|c| c == code)
     }
 }
@@ -89,104 +138,87 @@ impl Commune {
 /// What a text names.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Lookup {
-    Found(&'static Commune),
+    Found(Commune),
     /// Several communes answer: they are offered (at most [`MAX_CANDIDATES`]).
-    Ambiguous(Vec<&'static Commune>),
+    Ambiguous(Vec<Commune>),
     NotFound,
 }
 
 /// How many candidates an ambiguous place offers.
 pub const MAX_CANDIDATES: usize = 12;
 
-/// A place in one of the sorted indexes: a text (a name's key in `keys`, or a postal code in
-/// [`DATA`]) by its start and length, and the commune's index.
-#[derive(Debug, Clone, Copy)]
-struct Entry {
-    start: u32,
-    len: u8,
-    commune: u32,
+/// One of the two sorted lists (the communes by key, the postal codes), as a search reads it: the
+/// first keys first (one per [`BLOCK`] entries, side by side), then the one block where the text
+/// is, so that a search touches a few pages of the index.
+#[derive(Clone, Copy)]
+enum Sorted {
+    Names,
+    PostalCodes,
 }
 
-struct Gazetteer {
-    communes: Vec<Commune>,
-    /// The names in search form, one after the other.
-    keys: String,
-    /// The names (in `keys`), sorted: names and their prefixes are found by binary search.
-    by_name: Vec<Entry>,
-    /// The postal codes (in [`DATA`]), sorted.
-    by_postal_code: Vec<Entry>,
-}
-
-fn gazetteer() -> &'static Gazetteer {
-    static GAZETTEER: OnceLock<Gazetteer> = OnceLock::new();
-    GAZETTEER.get_or_init(load)
-}
-
-/// Reads [`DATA`]: one commune a line, after the header.
-fn load() -> Gazetteer {
-    let mut communes = Vec::with_capacity(36_000);
-    let mut keys = String::new();
-    let mut by_name = Vec::with_capacity(36_000);
-    let mut by_postal_code = Vec::with_capacity(40_000);
-    let mut offset = 0;
-    for (n, line) in DATA.split_inclusive('\n').enumerate() {
-        let start = offset;
-        offset += line.len();
-        if n == 0 {
-            continue;
+impl Sorted {
+    fn count(self) -> usize {
+        match self {
+            Sorted::Names => commune_count(),
+            Sorted::PostalCodes => header(1),
         }
-        let fields: Vec<&str> = line.trim_end_matches('\n').split('\t').collect();
-        let [_, name, postal_codes, _, latitude, longitude, source] = fields[..] else { continue };
-        let (Ok(latitude), Ok(longitude)) = (latitude.parse::<f32>(), longitude.parse::<f32>()) else {
-            // The file is ours and checked by the tests; a bad line is skipped, not a panic.
-            continue;
-        };
-        let precision = match source {
-            "geonames" => Precision::Place,
-            "postal_code" => Precision::PostalCode,
-            _ => Precision::Department,
-        };
-        let index = communes.len() as u32;
-        let key = key(name);
-        by_name.push(Entry { start: keys.len() as u32, len: key.len().min(255) as u8, commune: index });
-        keys.push_str(&key);
-        // Where the postal codes start in the line: after the INSEE code and the name.
-        let mut code_start = start + fields[0].len() + 1 + name.len() + 1;
-        for code in postal_codes.split(',') {
-            if !code.is_empty() {
-                by_postal_code.push(Entry { start: code_start as u32, len: code.len() as u8, commune: index });
-            }
-            code_start += code.len() + 1;
-        }
-        communes.push(Commune { line: start as u32, latitude, longitude, precision });
     }
-    keys.shrink_to_fit();
-    communes.shrink_to_fit();
-    let name_of = |e: &Entry| &keys[e.start as usize..e.start as usize + e.len as usize];
-    by_name.sort_by(|a, b| name_of(a).cmp(name_of(b)).then(a.commune.cmp(&b.commune)));
-    by_name.shrink_to_fit();
-    by_postal_code.sort_by(|a, b| postal(a).cmp(postal(b)).then(a.commune.cmp(&b.commune)));
-    by_postal_code.shrink_to_fit();
-    Gazetteer { communes, keys, by_name, by_postal_code }
-}
 
-/// The postal code of an entry of `by_postal_code`.
-fn postal(entry: &Entry) -> &'static str {
-    &DATA[entry.start as usize..entry.start as usize + entry.len as usize]
-}
+    /// The text of entry `i`: a commune's key, or a postal code.
+    fn text(self, i: usize) -> &'static str {
+        match self {
+            Sorted::Names => Commune(i as u32).key(),
+            Sorted::PostalCodes => {
+                let at = header(4) + 9 * i;
+                INDEX.get(at..at + 5).and_then(|b| std::str::from_utf8(b).ok()).unwrap_or_default()
+            }
+        }
+    }
 
-/// A name as it is compared: in search form, « st » and « ste » written out.
-fn key(name: &str) -> String {
-    search_form(name)
-        .split(' ')
-        .filter(|w| !w.is_empty())
-        .map(|w| match w {
-            "st" => "saint",
-            "ste" => "sainte",
-            w => w,
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
+    fn commune(self, i: usize) -> Commune {
+        match self {
+            Sorted::Names => Commune(i as u32),
+            Sorted::PostalCodes => Commune(word(header(4) + 9 * i + 5)),
+        }
+    }
+
+    /// The first key of block `b`.
+    fn first_key(self, b: usize) -> &'static str {
+        let bytes = match self {
+            Sorted::Names => {
+                let at = word(header(3) + 4 * b) as usize;
+                let len = INDEX.get(at).map_or(0, |l| usize::from(*l));
+                INDEX.get(at + 1..at + 1 + len)
+            }
+            Sorted::PostalCodes => INDEX.get(header(5) + 5 * b..header(5) + 5 * b + 5),
+        };
+        bytes.and_then(|b| std::str::from_utf8(b).ok()).unwrap_or_default()
+    }
+
+    /// The first entry whose text is not below `text`.
+    fn first_from(self, text: &str) -> usize {
+        let count = self.count();
+        let blocks = count.div_ceil(BLOCK);
+        // The first block whose first key is not below `text`: the entry is in the block before
+        // it, or is that first key.
+        let (mut low, mut high) = (0, blocks);
+        while low < high {
+            let middle = low + (high - low) / 2;
+            if self.first_key(middle) < text {
+                low = middle + 1;
+            } else {
+                high = middle;
+            }
+        }
+        let end = (low * BLOCK).min(count);
+        let start = low.saturating_sub(1) * BLOCK;
+        (start..end).find(|i| self.text(*i) >= text).unwrap_or(end)
+    }
+
+    /// The communes of the entries whose text passes `keep`, from the first not below `from`.
+    fn from(self, from: &str, keep: impl Fn(&str) -> bool) -> impl Iterator<Item = Commune> {
+        (self.first_from(from)..self.count()).take_while(move |i| keep(self.text(*i))).map(move |i| self.commune(i))
+    }
 }
 
 /// Words that make a text an address, whose commune comes last.
@@ -224,114 +256,94 @@ fn is_department(word: &str) -> bool {
     (word.len() == 2 && (digits == 2 || word == "2a" || word == "2b")) || (word.len() == 3 && digits == 3)
 }
 
-impl Gazetteer {
-    /// The key of an entry of `by_name`.
-    fn name_key(&self, entry: &Entry) -> &str {
-        &self.keys[entry.start as usize..entry.start as usize + entry.len as usize]
-    }
-
-    fn with_name(&self, name: &str) -> impl Iterator<Item = &Commune> {
-        let start = self.by_name.partition_point(|e| self.name_key(e) < name);
-        self.by_name[start..]
-            .iter()
-            .take_while(move |e| self.name_key(e) == name)
-            .map(|e| &self.communes[e.commune as usize])
-    }
-
-    fn with_postal_code(&self, code: &str) -> impl Iterator<Item = &Commune> {
-        let start = self.by_postal_code.partition_point(|e| postal(e) < code);
-        self.by_postal_code[start..]
-            .iter()
-            .take_while(move |e| postal(e) == code)
-            .map(|e| &self.communes[e.commune as usize])
-    }
-
-    fn lookup(&'static self, text: &str) -> Lookup {
-        // The last part that names something: « 12 rue de Lannoy, 59100 Roubaix ».
-        let mut best = Lookup::NotFound;
-        for part in text.rsplit([',', ';']) {
-            match self.lookup_part(part) {
-                Lookup::NotFound => {}
-                found @ Lookup::Found(_) => return found,
-                ambiguous => {
-                    if best == Lookup::NotFound {
-                        best = ambiguous;
-                    }
-                }
-            }
-        }
-        best
-    }
-
-    fn lookup_part(&'static self, part: &str) -> Lookup {
-        let key = key(part);
-        let words: Vec<&str> = key.split(' ').filter(|w| !w.is_empty()).collect();
-        let postal_code = words.iter().copied().find(|w| is_postal_code(w));
-        let department = words.iter().copied().find(|w| is_department(w));
-        let name_words: Vec<&str> = words
-            .iter()
-            .copied()
-            .filter(|w| Some(*w) != postal_code && Some(*w) != department && !w.bytes().all(|b| b.is_ascii_digit()))
-            .collect();
-        let fits = |c: &Commune| {
-            postal_code.is_none_or(|p| c.has_postal_code(p))
-                && department.is_none_or(|d| c.department().eq_ignore_ascii_case(d))
-        };
-        // The whole text, then the commune it starts with (« Lille Fives » is Lille), then, for an
-        // address (a number or a street), the commune it ends with (« 12 rue de Lannoy Roubaix »).
-        // Not any word inside a text: « Chez ma grand-mère » must not be Grand (Vosges).
-        let address = words.iter().any(|w| w.bytes().all(|b| b.is_ascii_digit()) || STREET_WORDS.contains(w));
-        let n = name_words.len();
-        let mut runs = vec![(0, n)];
-        if address {
-            runs.extend((1..n).map(|start| (start, n - start)));
-        }
-        runs.extend((1..n).rev().map(|len| (0, len)));
-        for (start, len) in runs {
-            let name = name_words[start..start + len].join(" ");
-            let found: Vec<&'static Commune> = self.with_name(&name).filter(|c| fits(c)).collect();
-            if !found.is_empty() {
-                return decide(found);
-            }
-        }
-        // A postal code alone (or beside words that name nothing): its communes.
-        postal_code.map_or(Lookup::NotFound, |code| decide(self.with_postal_code(code).collect()))
-    }
-
-    fn suggest(&'static self, text: &str, limit: usize) -> Vec<&'static Commune> {
-        let key = key(text);
-        if key.is_empty() {
-            return Vec::new();
-        }
-        if key.bytes().all(|b| b.is_ascii_digit()) {
-            let start = self.by_postal_code.partition_point(|e| postal(e) < key.as_str());
-            let mut seen = Vec::new();
-            for entry in self.by_postal_code[start..].iter().take_while(|e| postal(e).starts_with(key.as_str())) {
-                let commune = &self.communes[entry.commune as usize];
-                if !seen.contains(&commune) {
-                    seen.push(commune);
-                }
-                if seen.len() == limit {
-                    break;
-                }
-            }
-            return seen;
-        }
-        let start = self.by_name.partition_point(|e| self.name_key(e) < key.as_str());
-        let mut found: Vec<&'static Commune> = self.by_name[start..]
-            .iter()
-            .take_while(|e| self.name_key(e).starts_with(key.as_str()))
-            .map(|e| &self.communes[e.commune as usize])
-            .collect();
-        // Towns first (those GeoNames lists have over a thousand inhabitants: « Roubaix » before
-        // « Roubia »), the shortest names first among them (« Lille » before « Lillebonne »).
-        found.sort_by_key(|c| (c.precision != Precision::Place, c.name().len(), c.department(), c.insee()));
-        found.truncate(limit);
-        found
-    }
+fn with_name(name: &str) -> impl Iterator<Item = Commune> + '_ {
+    Sorted::Names.from(name, move |key| key == name)
 }
 
-fn decide(mut found: Vec<&'static Commune>) -> Lookup {
+fn with_postal_code(code: &str) -> impl Iterator<Item = Commune> + '_ {
+    Sorted::PostalCodes.from(code, move |c| c == code)
+}
+
+/// What a text names: the last part of it that names something (« 12 rue de Lannoy, 59100
+/// Roubaix »).
+pub fn lookup(text: &str) -> Lookup {
+    let mut best = Lookup::NotFound;
+    for part in text.rsplit([',', ';']) {
+        match lookup_part(part) {
+            Lookup::NotFound => {}
+            found @ Lookup::Found(_) => return found,
+            ambiguous => {
+                if best == Lookup::NotFound {
+                    best = ambiguous;
+                }
+            }
+        }
+    }
+    best
+}
+
+fn lookup_part(part: &str) -> Lookup {
+    let key = key(part);
+    let words: Vec<&str> = key.split(' ').filter(|w| !w.is_empty()).collect();
+    let postal_code = words.iter().copied().find(|w| is_postal_code(w));
+    let department = words.iter().copied().find(|w| is_department(w));
+    let name_words: Vec<&str> = words
+        .iter()
+        .copied()
+        .filter(|w| Some(*w) != postal_code && Some(*w) != department && !w.bytes().all(|b| b.is_ascii_digit()))
+        .collect();
+    let fits = |c: &Commune| {
+        postal_code.is_none_or(|p| c.has_postal_code(p))
+            && department.is_none_or(|d| c.department().eq_ignore_ascii_case(d))
+    };
+    // The whole text, then the commune it starts with (« Lille Fives » is Lille), then, for an
+    // address (a number or a street), the commune it ends with (« 12 rue de Lannoy Roubaix »).
+    // Not any word inside a text: « Chez ma grand-mère » must not be Grand (Vosges).
+    let address = words.iter().any(|w| w.bytes().all(|b| b.is_ascii_digit()) || STREET_WORDS.contains(w));
+    let n = name_words.len();
+    let mut runs = vec![(0, n)];
+    if address {
+        runs.extend((1..n).map(|start| (start, n - start)));
+    }
+    runs.extend((1..n).rev().map(|len| (0, len)));
+    for (start, len) in runs {
+        let name = name_words[start..start + len].join(" ");
+        let found: Vec<Commune> = with_name(&name).filter(|c| fits(c)).collect();
+        if !found.is_empty() {
+            return decide(found);
+        }
+    }
+    // A postal code alone (or beside words that name nothing): its communes.
+    postal_code.map_or(Lookup::NotFound, |code| decide(with_postal_code(code).collect()))
+}
+
+/// Communes whose name or postal code starts as `text` does, for suggestions as a member types:
+/// towns first (those GeoNames lists have over a thousand inhabitants: « Roubaix » before
+/// « Roubia »), the shortest names first among them (« Lille » before « Lillebonne »).
+pub fn suggest(text: &str, limit: usize) -> Vec<Commune> {
+    let key = key(text);
+    if key.is_empty() {
+        return Vec::new();
+    }
+    if key.bytes().all(|b| b.is_ascii_digit()) {
+        let mut seen = Vec::new();
+        for commune in Sorted::PostalCodes.from(&key, |code| code.starts_with(key.as_str())) {
+            if !seen.contains(&commune) {
+                seen.push(commune);
+            }
+            if seen.len() == limit {
+                break;
+            }
+        }
+        return seen;
+    }
+    let mut found: Vec<Commune> = Sorted::Names.from(&key, |name| name.starts_with(key.as_str())).collect();
+    found.sort_by_key(|c| (c.precision() != Precision::Place, c.name().len(), c.department(), c.insee()));
+    found.truncate(limit);
+    found
+}
+
+fn decide(mut found: Vec<Commune>) -> Lookup {
     found.sort_by_key(|c| (c.department(), c.insee()));
     found.dedup_by_key(|c| c.insee());
     match found.len() {
@@ -342,16 +354,6 @@ fn decide(mut found: Vec<&'static Commune>) -> Lookup {
             Lookup::Ambiguous(found)
         }
     }
-}
-
-/// The commune a text names.
-pub fn lookup(text: &str) -> Lookup {
-    gazetteer().lookup(text)
-}
-
-/// Communes whose name or postal code starts as `text` does, for suggestions as a member types.
-pub fn suggest(text: &str, limit: usize) -> Vec<&'static Commune> {
-    gazetteer().suggest(text, limit)
 }
 
 /// Whether a text is a pair of coordinates, `LAT,LON` (the dot as decimal separator).
@@ -389,7 +391,7 @@ pub fn locate(field: &'static str, text: &str) -> Result<(String, Point), FieldE
 
 /// Whether a text says no more than the commune it names: its name, its label, or a postal code
 /// (an address server could add nothing to it).
-pub fn names_only(text: &str, commune: &Commune) -> bool {
+pub fn names_only(text: &str, commune: Commune) -> bool {
     let key = key(text);
     let words: Vec<&str> = key.split(' ').filter(|w| !is_postal_code(w) && !is_department(w)).collect();
     words.is_empty() || words.join(" ") == self::key(commune.name())
@@ -405,7 +407,7 @@ pub fn is_point_of(name: &str, point: Point) -> bool {
 }
 
 /// The candidates of an ambiguous name, when it is one (for a form to offer them).
-pub fn candidates(text: &str) -> Vec<&'static Commune> {
+pub fn candidates(text: &str) -> Vec<Commune> {
     match lookup(text) {
         Lookup::Ambiguous(candidates) => candidates,
         _ => Vec::new(),
@@ -413,15 +415,15 @@ pub fn candidates(text: &str) -> Vec<&'static Commune> {
 }
 
 /// The error of a name several communes share, naming them.
-pub fn ambiguous(field: &'static str, text: &str, candidates: &[&Commune]) -> FieldError {
+pub fn ambiguous(field: &'static str, text: &str, candidates: &[Commune]) -> FieldError {
     let labels: Vec<String> = candidates.iter().map(|c| c.label()).collect();
     FieldError::new(field, "error.place_ambiguous").with("place", text.trim()).with("candidates", labels.join(", "))
 }
 
 /// The commune with this INSEE code.
-pub fn by_insee(insee: &str) -> Option<&'static Commune> {
-    let communes = &gazetteer().communes;
-    communes.binary_search_by(|c| c.insee().cmp(insee)).ok().map(|i| &communes[i])
+pub fn by_insee(insee: &str) -> Option<Commune> {
+    // By name is how the index is sorted: this reads it all, for tests and tools only.
+    (0..commune_count() as u32).map(Commune).find(|c| c.insee() == insee)
 }
 
 #[cfg(test)]
@@ -436,16 +438,36 @@ mod tests {
     }
 
     #[test]
-    fn the_file_is_whole_and_sorted() {
-        let g = gazetteer();
-        assert!(g.communes.len() > 34_900, "{}", g.communes.len());
-        assert!(g.communes.windows(2).all(|w| w[0].insee() < w[1].insee()), "sorted by INSEE code, no duplicate");
-        assert!(g.by_name.iter().all(|e| e.len < u8::MAX), "a name's key is longer than an entry holds");
-        assert!(g.by_postal_code.iter().all(|e| postal(e).len() == 5), "postal codes are read where they are");
-        assert_eq!(DATA.lines().count() - 1, g.communes.len(), "every line read");
-        for c in &g.communes {
+    fn the_index_is_whole_and_sorted() {
+        assert_eq!(INDEX.get(..4), Some(&b"GZ02"[..]));
+        let count = commune_count();
+        assert!(count > 34_900, "{count}");
+        let lines = include_str!("../../data/communes.tsv").lines().count();
+        assert_eq!(lines - 1, count, "every line read");
+        let communes: Vec<Commune> = (0..count as u32).map(Commune).collect();
+        let mut insee: Vec<&str> = communes.iter().map(|c| c.insee()).collect();
+        insee.sort_unstable();
+        insee.dedup();
+        assert_eq!(insee.len(), count, "no INSEE code twice");
+        for c in &communes {
             let p = c.point();
             assert!((-90.0..=90.0).contains(&p.latitude) && (-180.0..=180.0).contains(&p.longitude), "{c:?}");
+            assert_eq!(c.insee().len(), 5, "{c:?}");
+            assert_eq!(c.key(), key(c.name()), "{c:?}");
+        }
+        for sorted in [Sorted::Names, Sorted::PostalCodes] {
+            assert!((1..sorted.count()).all(|i| sorted.text(i - 1) <= sorted.text(i)), "sorted");
+            for b in 0..sorted.count().div_ceil(BLOCK) {
+                assert_eq!(sorted.first_key(b), sorted.text(b * BLOCK), "block {b}'s first key");
+            }
+        }
+        assert!((0..Sorted::PostalCodes.count()).all(|i| Sorted::PostalCodes.text(i).len() == 5));
+        // A search finds the first entry of its text, wherever the blocks cut.
+        for i in (0..count).step_by(97) {
+            let text = Sorted::Names.text(i);
+            let first = Sorted::Names.first_from(text);
+            assert!(first <= i && Sorted::Names.text(first) == text, "{text}");
+            assert!(first == 0 || Sorted::Names.text(first - 1) < text, "{text}");
         }
     }
 
@@ -462,7 +484,7 @@ mod tests {
         assert_eq!(roubaix.label(), "Roubaix (59100)");
         let p = roubaix.point();
         assert!((p.latitude - 50.69).abs() < 0.02 && (p.longitude - 3.18).abs() < 0.02, "{p:?}");
-        assert_eq!(roubaix.precision, Precision::Place);
+        assert_eq!(roubaix.precision(), Precision::Place);
     }
 
     #[test]

@@ -52,6 +52,7 @@ pub mod member;
 pub mod message;
 pub mod peering;
 pub mod photo;
+pub mod search_form;
 pub mod text;
 
 pub use message::{FieldError, Message};

@@ -1,9 +1,7 @@
 //! Text helpers: trimming and length rules, and the accent- and case-insensitive form used by search.
 
-use unicode_normalization::UnicodeNormalization;
-use unicode_normalization::char::is_combining_mark;
-
 use super::FieldError;
+pub use super::search_form::search_form;
 
 /// Trims `value` (of whitespace and of the invisible characters of [`is_invisible`] that can stand
 /// at its edges) and checks its length: at least `min` visible characters, at most `max` in all;
@@ -82,43 +80,6 @@ fn is_format(c: char) -> bool {
             | '\u{E0001}'
             | '\u{E0020}'..='\u{E007F}'
     )
-}
-
-/// The searchable form of a text: lower case, accents removed, ligatures expanded, every run of
-/// characters that are neither letters nor digits turned into one space.
-///
-/// "Vélo cargo — Œuvre" becomes "velo cargo oeuvre". The same function prepares stored listings and
-/// queries, on both database backends, so that search behaves identically on SQLite and PostgreSQL.
-pub fn search_form(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    let mut pending_space = false;
-    for c in value.nfkd() {
-        if is_combining_mark(c) {
-            continue;
-        }
-        let expanded: &str = match c {
-            'œ' | 'Œ' => "oe",
-            'æ' | 'Æ' => "ae",
-            'ß' => "ss",
-            _ => "",
-        };
-        if !expanded.is_empty() {
-            if pending_space && !out.is_empty() {
-                out.push(' ');
-            }
-            pending_space = false;
-            out.push_str(expanded);
-        } else if c.is_alphanumeric() {
-            if pending_space && !out.is_empty() {
-                out.push(' ');
-            }
-            pending_space = false;
-            out.extend(c.to_lowercase());
-        } else {
-            pending_space = true;
-        }
-    }
-    out
 }
 
 /// The words of a search query in searchable form, at most `max` of them.

@@ -69,7 +69,7 @@ impl Geocoder {
 
     /// The position of `text`, inside `commune` when the text names one; `Ok(None)` when the server
     /// found nothing it is sure of (or only a place far from that commune).
-    pub async fn position(&self, text: &str, commune: Option<&Commune>) -> Result<Option<Point>, GeocodingError> {
+    pub async fn position(&self, text: &str, commune: Option<Commune>) -> Result<Option<Point>, GeocodingError> {
         self.wait_turn().await?;
         let mut url = self.url.clone();
         {
@@ -135,8 +135,8 @@ impl Geocoder {
 
 /// How far from its commune's position an address may be: a commune's position is its centre, or an
 /// average of its neighbours' for those the open data places nowhere (`domain::gazetteer`).
-fn is_within(point: &Point, commune: &Commune) -> bool {
-    let km = match commune.precision {
+fn is_within(point: &Point, commune: Commune) -> bool {
+    let km = match commune.precision() {
         Precision::Place => 25.0,
         Precision::PostalCode => 40.0,
         Precision::Department => 120.0,

@@ -109,7 +109,7 @@ impl Federator {
                 tracing::info!(actor = %actor.id, name = %actor.name, "actor updated its profile");
                 Ok(())
             }
-            Inbound::Exchange { activity, sender } => exchanges::received::received(services, &activity, &sender).await,
+            Inbound::Exchange { activity } => exchanges::received::received(services, &activity).await,
             Inbound::Other { actor, kind } => {
                 tracing::debug!(%actor, kind, "activity acknowledged, nothing to do");
                 Ok(())

@@ -29,14 +29,18 @@ const PHOTOS_EVERY: Duration = Duration::from_secs(3600);
 /// or on first use).
 const KEYS_EVERY: Duration = Duration::from_secs(5);
 
-/// Starts every periodic job; returns their tasks (aborted on shutdown).
+/// Starts every periodic job; returns their tasks (aborted on shutdown). The jobs take turns: one
+/// runs at a time, so that periodic work never holds more than one of the database's connections
+/// (each of SQLite's is a thread and its cache: at start-up, when every job is due at once, they
+/// took five).
 pub fn start(services: &Services, limits: &Arc<Limits>) -> Vec<tokio::task::JoinHandle<()>> {
+    let turn = Arc::new(tokio::sync::Semaphore::new(1));
     let mut jobs = Vec::new();
     let db = services.db();
     let db_ = db.clone();
-    jobs.push(every("removing expired sessions", SESSIONS_EVERY, true, move || prune_sessions(db_.clone())));
+    jobs.push(every(&turn, "removing expired sessions", SESSIONS_EVERY, true, move || prune_sessions(db_.clone())));
     let limits = limits.clone();
-    jobs.push(every("forgetting rate-limited clients", LIMITS_EVERY, true, move || {
+    jobs.push(every(&turn, "forgetting rate-limited clients", LIMITS_EVERY, true, move || {
         let limits = limits.clone();
         async move {
             limits.retain_recent();
@@ -45,12 +49,12 @@ pub fn start(services: &Services, limits: &Arc<Limits>) -> Vec<tokio::task::Join
     }));
     // Start-up has just brought the planner statistics up to date: the first round is an interval on.
     let db_ = db.clone();
-    jobs.push(every("updating the query planner's statistics", MAINTENANCE_INTERVAL, false, move || {
+    jobs.push(every(&turn, "updating the query planner's statistics", MAINTENANCE_INTERVAL, false, move || {
         let db = db_.clone();
         async move { Ok(db.optimize().await?) }
     }));
     let services_ = services.clone();
-    jobs.push(every("removing unused photos", PHOTOS_EVERY, true, move || {
+    jobs.push(every(&turn, "removing unused photos", PHOTOS_EVERY, true, move || {
         let services = services_.clone();
         async move {
             let done = crate::services::photos::upkeep(&services).await?;
@@ -62,7 +66,7 @@ pub fn start(services: &Services, limits: &Arc<Limits>) -> Vec<tokio::task::Join
     }));
     if services.federates() {
         let services_ = services.clone();
-        jobs.push(every("forgetting old received activity ids", RECEPTIONS_EVERY, true, move || {
+        jobs.push(every(&turn, "forgetting old received activity ids", RECEPTIONS_EVERY, true, move || {
             let services = services_.clone();
             async move {
                 let forgotten = federation::prune_receptions(&services).await?;
@@ -73,7 +77,7 @@ pub fn start(services: &Services, limits: &Arc<Limits>) -> Vec<tokio::task::Join
             }
         }));
         let services_ = services.clone();
-        jobs.push(every("generating members' key pairs", KEYS_EVERY, true, move || {
+        jobs.push(every(&turn, "generating members' key pairs", KEYS_EVERY, true, move || {
             let services = services_.clone();
             async move {
                 federation::actors::generate_missing_keys(&services).await?;
@@ -84,13 +88,20 @@ pub fn start(services: &Services, limits: &Arc<Limits>) -> Vec<tokio::task::Join
     jobs
 }
 
-/// Runs `job` every `interval` (the first time at once when `at_start`), for as long as the task
-/// lives; a round that fails is logged with `name`.
-fn every<F, Fut>(name: &'static str, interval: Duration, at_start: bool, job: F) -> tokio::task::JoinHandle<()>
+/// Runs `job` every `interval` (the first time at once when `at_start`), each round in its `turn`,
+/// for as long as the task lives; a round that fails is logged with `name`.
+fn every<F, Fut>(
+    turn: &Arc<tokio::sync::Semaphore>,
+    name: &'static str,
+    interval: Duration,
+    at_start: bool,
+    job: F,
+) -> tokio::task::JoinHandle<()>
 where
     F: Fn() -> Fut + Send + 'static,
     Fut: Future<Output = AppResult<()>> + Send,
 {
+    let turn = turn.clone();
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(interval);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -100,6 +111,8 @@ where
         }
         loop {
             ticks.tick().await;
+            // The semaphore is never closed; were it, the job would run without waiting its turn.
+            let _turn = turn.acquire().await.ok();
             if let Err(error) = job().await {
                 tracing::warn!(job = name, %error, "periodic work failed; it is tried again at the next round");
             }

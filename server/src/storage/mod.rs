@@ -100,6 +100,9 @@ impl Db {
                     // WAL lets readers run beside the one writer; a few connections are enough.
                     .max_connections(8)
                     .min_connections(1)
+                    // Each SQLite connection is a thread with its own page cache: those a busy
+                    // moment opened are closed after a minute unused, and memory goes back down.
+                    .idle_timeout(Duration::from_secs(60))
                     .acquire_timeout(Duration::from_secs(10))
                     .after_connect(|conn, _meta| {
                         Box::pin(async move {

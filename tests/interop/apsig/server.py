@@ -329,7 +329,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.answer(200, account.follow(request["actor"]))
         if path == "/_test/fetch":
             status, text = account.signed_request("GET", request["url"])
-            return self.answer(200, {"status": status, "body": text[:2000]})
+            return self.answer(200, {"status": status, "body": text[:65536]})
         return self.answer(404, {"error": f"nothing at {path}"})
 
     def inbox(self, path, body):

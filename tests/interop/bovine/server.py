@@ -203,7 +203,7 @@ class Account:
                 entry["signature"] = response.request_info.headers.get("signature")
                 entry["headers"] = dict(response.request_info.headers)
                 entry["status"] = response.status
-                entry["body"] = (await response.content.read(MAX_BODY)).decode("utf-8", "replace")[:2000]
+                entry["body"] = (await response.content.read(MAX_BODY)).decode("utf-8", "replace")[:65536]
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
             entry["status"], entry["body"] = 0, f"{type(error).__name__}: {error}"
         self.sent.append(entry)
@@ -383,7 +383,7 @@ def make_app(account):
             return answer(200, await account.follow(command["actor"]))
         if path == "/_test/fetch":
             status, text = await account.signed("GET", command["url"])
-            return answer(200, {"status": status, "body": text[:2000]})
+            return answer(200, {"status": status, "body": text[:65536]})
         return answer(404, {"error": f"nothing at {path}"})
 
     async def inbox(request, path, body):

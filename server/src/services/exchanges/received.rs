@@ -33,14 +33,19 @@ use crate::services::federation::exchanges::{self as wire, hosted_here, move_nam
 use crate::services::{Services, Write};
 use crate::storage::{exchanges, listings};
 
-/// Applies an exchange activity `sender` sent.
-pub async fn received(services: &Services, activity: &ExchangeActivity, sender: &RemoteActor) -> AppResult<()> {
-    let Some(record) = find(services, activity).await? else {
+/// Applies an exchange activity another server sent.
+pub async fn received(services: &Services, activity: &ExchangeActivity) -> AppResult<()> {
+    let found = find(services, activity).await?;
+    if found.is_none() && activity.kind == ExchangeKind::Message && activity.in_reply_to.is_none() {
+        // A note in some other conversation (a `context` of another software's): nothing of ours.
+        return Ok(());
+    }
+    let sender = sender(services, &activity.actor).await?;
+    let sender = &sender;
+    let Some(record) = found else {
         return match activity.kind {
             ExchangeKind::Offer => offered(services, activity, sender).await,
-            ExchangeKind::Message if activity.in_reply_to.is_some() => asked(services, activity, sender).await,
-            // A note in some other conversation (a `context` of another software's): nothing of ours.
-            ExchangeKind::Message => Ok(()),
+            ExchangeKind::Message => asked(services, activity, sender).await,
             _ => Err(AppError::refused("it answers no exchange of ours")),
         };
     };
@@ -63,6 +68,14 @@ pub async fn received(services: &Services, activity: &ExchangeActivity, sender: 
     } else {
         guest_receives(services, record, side, activity).await
     }
+}
+
+/// The sender, as the inbox kept it when it checked the signature (fetched again if it is gone).
+async fn sender(services: &Services, actor: &Url) -> AppResult<RemoteActor> {
+    if let Some(actor) = crate::services::federation::actors::stored_actor(services, actor).await? {
+        return Ok(actor);
+    }
+    services.running()?.actor(actor).await.map_err(|e| AppError::refused(format!("the sender cannot be read: {e}")))
 }
 
 /// When the sender says it wrote a message, if that is not in the future.

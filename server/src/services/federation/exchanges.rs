@@ -228,12 +228,7 @@ pub async fn publish_refusal(
         moved_by: None,
         published: rfc3339(now_ms()),
     };
-    let mut activity = out.reject(answers, reason);
-    // Not a move: it names none, and says the exchange stays as it was.
-    if let Some(map) = activity.as_object_mut() {
-        map.remove("maillage:move");
-        map.insert("maillage:declined".to_owned(), serde_json::Value::Bool(true));
-    }
+    let activity = out.decline(answers, reason);
     tx.publish_to(id.as_str(), &sides.signer, &activity, sides.theirs.delivery_inbox()).await?;
     Ok(())
 }
