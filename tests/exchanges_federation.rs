@@ -252,6 +252,23 @@ async fn only_the_other_party_may_move_an_exchange_and_answers_to_nothing_are_re
     let still = exchanges_of(&a, &alice).await;
     assert_eq!((still[0]["state"].as_str(), still[0]["version"].as_i64()), (Some("proposed"), Some(1)));
     assert_eq!(still[0]["id"], on_a_exchange);
+
+    // The agreement (started on B, so its id is B's) is served to the other party's signed fetch
+    // only: Alice's; not to Mallory, nor unsigned.
+    maillage_server::services::federation::actors::member_actor(&a.server.state.services, "alice").await.unwrap();
+    let alice_signs = Signing::as_member(&a, "alice").await;
+    let fetched = alice_signs.get(&exchange_ap_id).await;
+    assert_eq!(fetched.status, StatusCode::OK, "{fetched:?}");
+    let agreement: Value = fetched.json();
+    assert_eq!(
+        (agreement["type"].as_str(), agreement["id"].as_str()),
+        (Some("Agreement"), Some(exchange_ap_id.as_str()))
+    );
+    assert_eq!(agreement["stipulates"]["action"], "transferCustody", "{agreement}");
+    assert_eq!(mallory.get(&exchange_ap_id).await.status, StatusCode::NOT_FOUND);
+    let unsigned =
+        reqwest::Client::new().get(&exchange_ap_id).header("accept", "application/activity+json").send().await.unwrap();
+    assert_eq!(unsigned.status(), StatusCode::NOT_FOUND);
     a.stop().await;
     b.stop().await;
 }

@@ -135,4 +135,71 @@ async fn a_loan_through_the_pages_from_the_listing_to_the_return() {
     assert!(html_text(&mine.text).contains("Terminés"));
     let text = html_text(&bruno.get(&exchange).await.text);
     assert!(text.contains("le prêt est terminé") && text.contains("Terminé"), "{text}");
+
+    // A profile says how many exchanges its member completed: a fact, no rating.
+    let profile = visitor.get("/members/alice").await;
+    assert!(profile.text.contains("Échanges menés à bien</dt><dd>1</dd>"), "{profile:?}");
+}
+
+#[tokio::test]
+async fn a_member_s_loans_and_bookings_are_in_a_calendar_at_a_secret_address() {
+    let instance = TestInstance::start().await;
+    let alice = instance.member_with_token("alice", Role::Member).await;
+    let bruno = instance.member_with_token("bruno", Role::Member).await;
+    let drill = instance.listing(&alice, listing_body("Perceuse", json!({"mode": "lend"}))).await;
+    let repair = instance
+        .listing(&alice, listing_body("Réglage de freins", json!({"mode": "service", "unit": "session"})))
+        .await;
+    let (from, until) = (day(3), day(6));
+    let loan = json!({"listing_id": drill["id"], "terms": {"from": from, "until": until}});
+    let loan = instance.api().token(&bruno).post("/api/v1/exchanges", &loan).await.json();
+    let path = format!("/api/v1/exchanges/{}/accept", loan["id"].as_str().unwrap());
+    assert_eq!(instance.api().token(&alice).post(&path, &json!({})).await.status, StatusCode::OK);
+    let booking = json!({"listing_id": repair["id"], "terms": {"from": day(4), "at": "14:30"}});
+    assert_eq!(instance.api().token(&bruno).post("/api/v1/exchanges", &booking).await.status, StatusCode::CREATED);
+
+    // Bruno makes his calendar's address on his notifications page.
+    let mut browser = instance.browser();
+    browser.login_ok("bruno").await;
+    let page = "/members/bruno/notifications";
+    let made = browser.submit(page, "/members/bruno/calendar", &[("action", "renew")]).await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{made:?}");
+    let text = browser.follow(&made).await.text;
+    let url = text.split("id=\"calendar-url\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let path = url.split_once("/calendar/").map(|(_, file)| format!("/calendar/{file}")).unwrap();
+
+    // Read without logging in, as a phone's calendar does.
+    let feed = instance.browser().get(&path).await;
+    assert_eq!(feed.status, StatusCode::OK, "{feed:?}");
+    assert!(feed.content_type().starts_with("text/calendar"), "{feed:?}");
+    let ics = feed.text.replace("\r\n ", "");
+    assert!(ics.starts_with("BEGIN:VCALENDAR\r\n") && ics.ends_with("END:VCALENDAR\r\n"), "{ics}");
+    assert!(ics.contains("SUMMARY:Prêt : Perceuse (alice (test))"), "{ics}");
+    assert!(ics.contains(&format!("DTSTART;VALUE=DATE:{}", from.replace('-', ""))), "{ics}");
+    assert!(ics.contains("SUMMARY:À rendre à alice (test) : Perceuse"), "the due date: {ics}");
+    assert!(ics.contains("STATUS:CONFIRMED") && ics.contains("STATUS:TENTATIVE"), "accepted, and proposed: {ics}");
+    assert!(ics.contains(&format!("DTSTART:{}T143000", day(4).replace('-', ""))), "the repair's slot: {ics}");
+
+    // Alice's calendar is hers alone; a changed address makes the old one stop working.
+    assert_eq!(
+        instance
+            .browser()
+            .get("/calendar/00000000000000000000000000000000000000000000000000000000000000ab.ics")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(instance.browser().get("/calendar/../etc.ics").await.status, StatusCode::NOT_FOUND);
+    browser.get(page).await;
+    let renewed = browser.post("/members/bruno/calendar", &[("action", "renew")]).await;
+    assert_eq!(renewed.status, StatusCode::SEE_OTHER);
+    assert_eq!(instance.browser().get(&path).await.status, StatusCode::NOT_FOUND, "the old address is gone");
+    // And nobody else may change Bruno's.
+    let mut alice_browser = instance.browser();
+    alice_browser.login_ok("alice").await;
+    alice_browser.get("/members/alice/notifications").await;
+    assert_eq!(
+        alice_browser.post("/members/bruno/calendar", &[("action", "remove")]).await.status,
+        StatusCode::FORBIDDEN
+    );
 }

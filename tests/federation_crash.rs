@@ -5,105 +5,17 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{PASSWORD, PgDatabase, TempDir, TestInstance, listing_body};
+use common::process::ServeProcess;
+use common::{TestInstance, listing_body};
 use maillage_server::config::PeeringPolicy;
 use maillage_server::domain::member::Role;
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 
 /// How many listings are published before the kill.
 const LISTINGS: usize = 60;
-
-/// `maillage serve` as a separate process, with its data directory and database.
-struct Sender {
-    dir: TempDir,
-    pg: Option<PgDatabase>,
-    port: u16,
-    child: Option<Child>,
-}
-
-impl Sender {
-    async fn new() -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        Self { dir: TempDir::new("maillage-crash"), pg: PgDatabase::from_env().await, port, child: None }
-    }
-
-    fn domain(&self) -> String {
-        format!("localhost:{}", self.port)
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_maillage"));
-        command
-            .args(args)
-            .env_clear()
-            .env("MAILLAGE_DATA_DIR", self.dir.path())
-            .env("MAILLAGE_LOG", "warn")
-            .env("MAILLAGE_BIND", format!("127.0.0.1:{}", self.port))
-            .env("MAILLAGE_DOMAIN", self.domain())
-            .env("MAILLAGE_FEDERATION_POLICY", "open")
-            .env("MAILLAGE_INSECURE_LOCAL_FEDERATION", "true");
-        if let Some(pg) = &self.pg {
-            command.env("MAILLAGE_DATABASE_URL", &pg.url);
-        }
-        command
-    }
-
-    fn create_member(&self, username: &str, admin: bool) {
-        let mut args = vec!["admin", "create-member", username, "--password-stdin"];
-        if admin {
-            args.push("--admin");
-        }
-        let mut child = self.command(&args).stdin(Stdio::piped()).stdout(Stdio::null()).spawn().unwrap();
-        child.stdin.take().unwrap().write_all(PASSWORD.as_bytes()).unwrap();
-        assert!(child.wait().unwrap().success(), "creating {username}");
-    }
-
-    async fn start(&mut self) {
-        self.child = Some(self.command(&["serve"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap());
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while reqwest::get(self.url("/api/v1/categories")).await.is_err() {
-            assert!(Instant::now() < deadline, "maillage serve did not answer");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    fn kill(&mut self) {
-        let mut child = self.child.take().unwrap();
-        child.kill().unwrap(); // SIGKILL: no shutdown, no flushing
-        child.wait().unwrap();
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
-    }
-
-    async fn token(&self, username: &str) -> String {
-        let reply: Value = reqwest::Client::new()
-            .post(self.url("/api/v1/sessions"))
-            .json(&json!({"username": username, "password": PASSWORD}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        reply["token"].as_str().unwrap().to_owned()
-    }
-}
-
-impl Drop for Sender {
-    fn drop(&mut self) {
-        if let Some(child) = self.child.as_mut() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
 
 async fn peer_titles(instance: &TestInstance) -> Vec<String> {
     let mut titles = instance.api().titles(&[("scope", "peers"), ("per_page", "100")]).await;
@@ -119,7 +31,7 @@ async fn a_sender_killed_mid_delivery_loses_nothing_and_doubles_nothing() {
     })
     .await;
     let receiver_admin = receiver.member_with_token("admin_b", Role::Admin).await;
-    let mut sender = Sender::new().await;
+    let mut sender = ServeProcess::new().await;
     sender.create_member("admin_a", true);
     sender.create_member("alice", false);
     sender.start().await;

@@ -241,6 +241,11 @@ impl Agreement {
     }
 }
 
+/// The agreement as served at its id, to the exchange's parties only (their signed fetch).
+pub fn document(data: &AgreementData) -> Value {
+    crate::context::with_context(serde_json::to_value(Agreement::build(data, true)).unwrap_or(Value::Null))
+}
+
 /// What kind of exchange activity was sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ExchangeKind {

@@ -205,6 +205,35 @@ impl Signing {
         let text = response.text().await.unwrap_or_default();
         Reply { status, headers, text }
     }
+
+    /// GETs `url` as ActivityPub JSON, signed over `(request-target) host date` ("authorized
+    /// fetch"), dated now.
+    pub async fn get(&self, url: &str) -> Reply {
+        let url = url::Url::parse(url).unwrap();
+        let host = self.host.clone().unwrap_or_else(|| maillage_federation::urls::domain_of(&url).unwrap());
+        let date = httpdate(std::time::SystemTime::now());
+        let signing_string = format!("(request-target): get {}\nhost: {host}\ndate: {date}", url.path());
+        let key = rsa::RsaPrivateKey::from_pkcs8_pem(&self.private_key_pem).unwrap();
+        let signature = key.sign(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(signing_string.as_bytes())).unwrap();
+        let header = format!(
+            "keyId=\"{}\",algorithm=\"rsa-sha256\",headers=\"(request-target) host date\",signature=\"{}\"",
+            self.key_id,
+            BASE64.encode(signature)
+        );
+        let response = reqwest::Client::new()
+            .get(url)
+            .header("host", host)
+            .header("date", date)
+            .header("accept", "application/activity+json")
+            .header("signature", header)
+            .send()
+            .await
+            .expect("a signed GET");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.unwrap_or_default();
+        Reply { status, headers, text }
+    }
 }
 
 // ---- a stand-in fediverse server -----------------------------------------------------------------

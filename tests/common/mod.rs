@@ -9,7 +9,9 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, reason = "a test rig fails loudly")]
 
 pub mod fed;
+pub mod process;
 pub mod python_peer;
+pub mod smtp;
 
 use std::path::{Path, PathBuf};
 

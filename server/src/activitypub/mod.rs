@@ -85,8 +85,18 @@ pub async fn negotiate(State(state): State<AppState>, request: Request, next: Ne
     }
     let path = request.uri().path().to_owned();
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-    if !matches!(segments.as_slice(), ["members", _] | ["listings", _]) {
+    if !matches!(segments.as_slice(), ["members", _] | ["listings", _] | ["exchanges", _]) {
         return next.run(request).await;
+    }
+    if let ["exchanges", id] = segments.as_slice() {
+        // Private: to the exchange's other party's signed fetch alone, whatever the instance's
+        // authorized-fetch setting; to anyone else it does not exist.
+        let reader = match reader(&state, request.method(), request.uri(), request.headers(), true).await {
+            Ok(Some(reader)) => reader,
+            Ok(None) => return not_found(),
+            Err(refused) => return refused,
+        };
+        return exchange_document(&state, id, &reader).await;
     }
     if let Err(refused) = reader(&state, request.method(), request.uri(), request.headers(), false).await {
         return refused;
@@ -133,6 +143,18 @@ impl FromRequestParts<AppState> for Authorized {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         reader(state, &parts.method, &parts.uri, &parts.headers, false).await.map(|_| Authorized)
+    }
+}
+
+async fn exchange_document(state: &AppState, id: &str, reader: &maillage_federation::RemoteActor) -> Response {
+    let Some(id) = crate::domain::ids::ExchangeId::parse(id) else { return not_found() };
+    match crate::services::exchanges::for_remote_party(&state.services, &id, &reader.id).await {
+        Ok(Some(record)) => {
+            let data = crate::services::federation::exchanges::agreement_data(&record);
+            activity_json(maillage_federation::agreement::document(&data))
+        }
+        Ok(None) => not_found(),
+        Err(error) => error.into_response(),
     }
 }
 

@@ -131,3 +131,78 @@ impl Member {
         matches!(self.role, Role::Admin | Role::Moderator)
     }
 }
+
+/// An email address a member gives for their notifications: `local@domain`, without spaces or
+/// angle brackets, at most 254 characters. Only the shape is checked; whether it reaches anyone is
+/// the member's business.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailAddress(String);
+
+impl EmailAddress {
+    pub const MAX_LEN: usize = 254;
+
+    pub fn parse(field: &'static str, text: &str) -> Result<Self, super::FieldError> {
+        let text = text.trim();
+        let invalid = || super::FieldError::new(field, "error.email_invalid");
+        if text.len() > Self::MAX_LEN {
+            return Err(super::FieldError::new(field, "error.too_long").with("max", Self::MAX_LEN));
+        }
+        let (local, domain) = text.rsplit_once('@').ok_or_else(invalid)?;
+        let plain = |s: &str| {
+            !s.is_empty() && s.chars().all(|c| !c.is_whitespace() && !c.is_control() && !"<>()[],;:\\\"@".contains(c))
+        };
+        let domain_ok = plain(domain)
+            && domain.split('.').all(|label| !label.is_empty() && !label.starts_with('-') && !label.ends_with('-'));
+        if plain(local) && domain_ok && (domain.contains('.') || domain == "localhost") {
+            Ok(Self(text.to_owned()))
+        } else {
+            Err(invalid())
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// `Name <address>` or a bare address: the name (maybe empty) and the address, or `None`.
+    pub fn parse_mailbox(text: &str) -> Option<(String, Self)> {
+        let text = text.trim();
+        match text.rsplit_once('<') {
+            Some((name, rest)) => {
+                let address = rest.strip_suffix('>')?;
+                Some((name.trim().trim_matches('"').to_owned(), Self::parse("from", address).ok()?))
+            }
+            None => Some((String::new(), Self::parse("from", text).ok()?)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod email_tests {
+    use super::EmailAddress;
+
+    #[test]
+    fn email_addresses_have_a_plain_shape() {
+        for good in ["camille@coop-pret.fr", "a.b+c@x.example.org", "test@localhost", " spaced@ex.org "] {
+            assert!(EmailAddress::parse("email", good).is_ok(), "{good}");
+        }
+        for bad in [
+            "",
+            "camille",
+            "@coop.fr",
+            "camille@",
+            "a b@c.fr",
+            "a@b",
+            "a@-b.fr",
+            "<a@b.fr>",
+            "a@b..fr",
+            "a@b.fr\nx@c.fr",
+        ] {
+            assert!(EmailAddress::parse("email", bad).is_err(), "{bad:?}");
+        }
+        let (name, address) = EmailAddress::parse_mailbox("Coop du Prêt <ne-pas-repondre@pret.example.org>").unwrap();
+        assert_eq!((name.as_str(), address.as_str()), ("Coop du Prêt", "ne-pas-repondre@pret.example.org"));
+        assert_eq!(EmailAddress::parse_mailbox("bot@x.org").unwrap().1.as_str(), "bot@x.org");
+        assert!(EmailAddress::parse_mailbox("Coop <nope>").is_none());
+    }
+}

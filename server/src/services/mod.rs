@@ -1,6 +1,7 @@
 //! Domain services: the rules. Handlers (web and API) and the CLI call these; these call storage.
 
 pub mod accounts;
+pub mod calendar;
 pub mod catalogue;
 pub mod cooperative;
 pub mod exchanges;
@@ -12,6 +13,8 @@ pub mod images;
 mod inbox;
 pub mod limits;
 pub mod listings;
+pub mod mailer;
+pub mod notifications;
 pub mod passwords;
 pub mod peering;
 pub mod photos;

@@ -29,6 +29,11 @@ const PHOTOS_EVERY: Duration = Duration::from_secs(3600);
 /// or on first use).
 const KEYS_EVERY: Duration = Duration::from_secs(5);
 
+/// How often exchanges are looked at for completion by themselves and loans' reminders.
+const EXCHANGES_EVERY: Duration = Duration::from_secs(600);
+/// How often the emails waiting are sent.
+const EMAILS_EVERY: Duration = Duration::from_secs(2);
+
 /// Starts every periodic job; returns their tasks (aborted on shutdown). The jobs take turns: one
 /// runs at a time, so that periodic work never holds more than one of the database's connections
 /// (each of SQLite's is a thread and its cache: at start-up, when every job is due at once, they
@@ -64,6 +69,34 @@ pub fn start(services: &Services, limits: &Arc<Limits>) -> Vec<tokio::task::Join
             Ok(())
         }
     }));
+    let services_ = services.clone();
+    jobs.push(every(&turn, "completing exchanges nobody confirmed", EXCHANGES_EVERY, true, move || {
+        let services = services_.clone();
+        async move {
+            crate::services::exchanges::upkeep::complete_unconfirmed(&services).await?;
+            Ok(())
+        }
+    }));
+    let services_ = services.clone();
+    jobs.push(every(&turn, "reminding borrowers of their loans", EXCHANGES_EVERY, true, move || {
+        let services = services_.clone();
+        async move {
+            crate::services::exchanges::upkeep::remind_loans(&services).await?;
+            Ok(())
+        }
+    }));
+    if services.config().email.is_configured() {
+        // Emails go on their own round, outside the jobs' turns: an SMTP server that answers
+        // slowly must not hold the rest back.
+        let services_ = services.clone();
+        jobs.push(every(&Arc::new(tokio::sync::Semaphore::new(1)), "sending emails", EMAILS_EVERY, true, move || {
+            let services = services_.clone();
+            async move {
+                crate::services::mailer::send_due(&services).await?;
+                Ok(())
+            }
+        }));
+    }
     if services.federates() {
         let services_ = services.clone();
         jobs.push(every(&turn, "forgetting old received activity ids", RECEPTIONS_EVERY, true, move || {

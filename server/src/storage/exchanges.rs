@@ -424,3 +424,35 @@ pub async fn take_early_move(
         .fetch_optional(&mut *conn)
         .await
 }
+
+/// Loans whose item is out and due back on `due` (`YYYY-MM-DD`), not reminded yet for that date.
+pub async fn loans_due_on(conn: &mut AnyConnection, due: &str) -> Result<Vec<ExchangeRecord>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM exchanges WHERE state = 'handed_over' AND until_date = $1 \
+         AND (reminded_due IS NULL OR reminded_due <> until_date) ORDER BY id"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(due).fetch_all(&mut *conn).await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Loans whose item is out past their due date (before `today`), not told of yet for that date.
+pub async fn loans_overdue(conn: &mut AnyConnection, today: &str) -> Result<Vec<ExchangeRecord>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM exchanges WHERE state = 'handed_over' AND until_date < $1 \
+         AND (reminded_overdue IS NULL OR reminded_overdue <> until_date) ORDER BY id"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(today).fetch_all(&mut *conn).await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Records that the reminder of a loan's due date (`overdue`: the notice of its being late) was
+/// sent for the date it has now.
+pub async fn mark_reminded(conn: &mut AnyConnection, id: &ExchangeId, overdue: bool) -> Result<(), sqlx::Error> {
+    let sql = if overdue {
+        "UPDATE exchanges SET reminded_overdue = until_date WHERE id = $1"
+    } else {
+        "UPDATE exchanges SET reminded_due = until_date WHERE id = $1"
+    };
+    sqlx::query(sql).bind(id.as_str()).execute(&mut *conn).await?;
+    Ok(())
+}

@@ -81,6 +81,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../../migrations/sqlite/0011_exchanges.sql"),
         postgres: include_str!("../../../migrations/postgres/0011_exchanges.sql"),
     },
+    Migration {
+        version: 12,
+        name: "notifications",
+        sqlite: include_str!("../../../migrations/sqlite/0012_notifications.sql"),
+        postgres: include_str!("../../../migrations/postgres/0012_notifications.sql"),
+    },
 ];
 
 pub async fn run(db: &Db) -> anyhow::Result<()> {

@@ -22,6 +22,7 @@ pub mod listings;
 pub mod media;
 pub mod members;
 mod migrate;
+pub mod notifications;
 pub mod outbox;
 pub mod peers;
 #[cfg(test)]

@@ -31,6 +31,8 @@ struct ProfilePage {
     kind: &'static str,
     place: Option<String>,
     since: String,
+    /// How many exchanges they completed: a fact, never a judgement (no ratings).
+    exchanges_completed: i64,
     /// Shown to admins looking at a pending or disabled member.
     status: Option<&'static str>,
     own: bool,
@@ -67,7 +69,9 @@ pub async fn profile(
     let t = ctx.t;
     let items = results.items.iter().map(|f| ListingView::new(t, &f.listing, None)).collect();
     let base = format!("/members/{}", member.username);
+    let exchanges_completed = crate::services::exchanges::completed(&state.services, &member.id).await?;
     render(ProfilePage {
+        exchanges_completed,
         handle: format!("@{}@{}", member.username, state.config().domain),
         kind: t.t(&format!("kind.{}", member.kind)),
         place: member.location.as_ref().map(|l| l.name.clone()).filter(|n| !n.is_empty()),

@@ -29,6 +29,7 @@ mod home;
 mod listings;
 pub mod media;
 mod members;
+mod notifications;
 mod peers;
 mod photos;
 mod views;
@@ -63,6 +64,9 @@ pub fn routes(media: &crate::config::MediaConfig) -> Router<AppState> {
         .route("/members/{username}/edit", get(members::edit_form).post(members::update))
         .route("/members/{username}/avatar", post(members::set_avatar).layer(upload_limit))
         .route("/members/{username}/avatar/remove", post(members::remove_avatar))
+        .route("/members/{username}/notifications", get(notifications::show).post(notifications::save))
+        .route("/members/{username}/calendar", post(notifications::calendar_action))
+        .route("/calendar/{file}", get(notifications::feed))
         .route("/admin", get(admin::overview))
         .route("/admin/cooperative", get(cooperative::show).post(cooperative::save_presentation))
         .route("/admin/cooperative/logo", post(cooperative::set_logo).layer(upload_limit))
@@ -134,6 +138,9 @@ const NOTICES: &[&str] = &[
     "exchange_started",
     "exchange_moved",
     "message_sent",
+    "notifications_saved",
+    "calendar_made",
+    "calendar_removed",
 ];
 
 /// A redirect to `path` that tells the page what was just done (one of [`NOTICES`]).
@@ -226,6 +233,7 @@ fn page_of_form(path: &str) -> String {
         ["listings", id, "status" | "delete"] => format!("/listings/{id}"),
         ["listings", id, "photos", ..] => format!("/listings/{id}/photos"),
         ["members", name, "avatar", ..] => format!("/members/{name}/edit"),
+        ["members", name, "calendar"] => format!("/members/{name}/notifications"),
         ["admin", "cooperative", ..] => "/admin/cooperative".to_owned(),
         ["admin", "members", ..] => "/admin/members".to_owned(),
         ["admin", "listings", ..] => "/admin/listings".to_owned(),

@@ -25,10 +25,12 @@ use crate::domain::member::Member;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Zone;
 use crate::services::federation::{exchanges as wire, outbound};
+use crate::services::notifications::{self, Told};
 use crate::services::{Services, Write};
 use crate::storage::{exchanges, listings};
 
 pub mod received;
+pub mod upkeep;
 
 /// The most exchanges « Mes échanges » lists.
 pub const LIST_LIMIT: i64 = 500;
@@ -169,6 +171,8 @@ pub async fn start(
     if !record.is_local() {
         wire::publish_opening(services, &mut tx, &record, message.as_ref().map(MessageText::as_str)).await?;
     }
+    let told = if record.exchange.terms.is_some() { Told::Move("propose") } else { Told::Message };
+    notifications::tell(services, &mut tx, &record, starter.other(), told).await?;
     tx.commit().await?;
     tracing::info!(exchange.id = %record.id, listing.id = %listing.id, member.username = %member.username, "exchange started");
     Ok(view(services, record, starter))
@@ -284,6 +288,20 @@ async fn of_party(services: &Services, member: &Member, id: &ExchangeId) -> AppR
     let record = exchanges::by_id(&mut *services.conn().await?, id).await?.ok_or_else(AppError::not_found)?;
     let side = record.side_of(&member.id).ok_or_else(AppError::not_found)?;
     Ok((record, side))
+}
+
+/// An exchange started here whose other party is the actor `actor` of another instance (what a
+/// signed fetch of the agreement may read); `None` for anyone else.
+pub async fn for_remote_party(
+    services: &Services,
+    id: &ExchangeId,
+    actor: &url::Url,
+) -> AppResult<Option<ExchangeRecord>> {
+    let record = exchanges::by_id(&mut *services.conn().await?, id).await?;
+    Ok(record.filter(|r| {
+        r.ap_id == services.urls().exchange(r.id.as_str()).as_str()
+            && r.side_of_actor(actor.as_str()).is_some_and(|side| r.party(side).member.is_none())
+    }))
 }
 
 pub async fn get(services: &Services, member: &Member, id: &ExchangeId) -> AppResult<(ExchangeView, Vec<Entry>)> {
@@ -461,6 +479,7 @@ pub(crate) async fn apply_in(
     let mut entry = Entry::of_move(side, &mv, &record.exchange, now);
     entry.ap_id = received.map(str::to_owned);
     exchanges::add_entry(tx, &record.id, &entry).await?;
+    notifications::tell(services, tx, &record, side.other(), Told::Move(mv.name())).await?;
     if let Some(listing) = listing.filter(|_| hosted) {
         listing_after(services, tx, &listing, &before, &record).await?;
     }
@@ -546,6 +565,7 @@ pub async fn post_message(services: &Services, member: &Member, id: &ExchangeId,
     if !record.is_local() {
         wire::publish_message(services, &mut tx, &record, &entry.body, false).await?;
     }
+    notifications::tell(services, &mut tx, &record, side.other(), Told::Message).await?;
     tx.commit().await?;
     Ok(entry)
 }

@@ -30,6 +30,7 @@ use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, text};
 use crate::services::federation::documents;
 use crate::services::federation::exchanges::{self as wire, hosted_here, move_name_of, starter_of, terms_input};
+use crate::services::notifications::{self, Told};
 use crate::services::{Services, Write};
 use crate::storage::{exchanges, listings};
 
@@ -59,7 +60,9 @@ pub async fn received(services: &Services, activity: &ExchangeActivity) -> AppRe
         let mut entry = message_entry(side, message, sent_at(activity));
         entry.ap_id = Some(activity.id.to_string());
         let mut tx = services.write().await?;
-        exchanges::add_entry(&mut tx, &record.id, &entry).await?;
+        if exchanges::add_entry(&mut tx, &record.id, &entry).await? {
+            notifications::tell(services, &mut tx, &record, side.other(), Told::Message).await?;
+        }
         tx.commit().await?;
         return Ok(());
     }
@@ -229,6 +232,7 @@ async fn offered(services: &Services, activity: &ExchangeActivity, sender: &Remo
     entry.ap_id = Some(activity.id.to_string());
     exchanges::add_entry(&mut tx, &record.id, &entry).await?;
     add_message_of(&mut tx, &record, record.started_by, activity).await?;
+    notifications::tell(services, &mut tx, &record, record.started_by.other(), Told::Move("propose")).await?;
     tx.commit().await?;
     tracing::info!(exchange.id = %record.id, listing.id = %listing.id, actor = %sender.id, "exchange offered from another instance");
     Ok(())
@@ -267,6 +271,7 @@ async fn asked(services: &Services, activity: &ExchangeActivity, sender: &Remote
     let mut entry = message_entry(record.started_by, message, sent_at(activity));
     entry.ap_id = Some(activity.id.to_string());
     exchanges::add_entry(&mut tx, &record.id, &entry).await?;
+    notifications::tell(services, &mut tx, &record, record.started_by.other(), Told::Message).await?;
     tx.commit().await?;
     tracing::info!(exchange.id = %record.id, listing.id = %listing.id, actor = %sender.id, "question from another instance");
     Ok(())

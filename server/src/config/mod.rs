@@ -10,6 +10,10 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+mod notifications;
+
+pub use notifications::{EmailConfig, EmailSecurity, ExchangesConfig};
+
 /// Environment variables that are not configuration keys but are read by Maillage's tools.
 const OTHER_VARIABLES: &[&str] = &["MAILLAGE_CONFIG", "MAILLAGE_TEST_DATABASE_URL"];
 
@@ -32,6 +36,8 @@ pub struct Config {
     pub limits: LimitsConfig,
     pub media: MediaConfig,
     pub geocoding: GeocodingConfig,
+    pub exchanges: ExchangesConfig,
+    pub email: EmailConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -268,6 +274,8 @@ impl Default for Config {
             limits: LimitsConfig::default(),
             media: MediaConfig::default(),
             geocoding: GeocodingConfig::default(),
+            exchanges: ExchangesConfig::default(),
+            email: EmailConfig::default(),
         }
     }
 }
@@ -334,6 +342,13 @@ const ENVIRONMENT: &[(&str, &[&str], EnvKind)] = &[
     ("MAILLAGE_GEOCODING_SERVICE", &["geocoding", "service"], EnvKind::Text),
     ("MAILLAGE_GEOCODING_TIMEOUT_MS", &["geocoding", "timeout_ms"], EnvKind::Integer),
     ("MAILLAGE_GEOCODING_REQUESTS_PER_SECOND", &["geocoding", "requests_per_second"], EnvKind::Integer),
+    ("MAILLAGE_EXCHANGES_COMPLETE_AFTER_DAYS", &["exchanges", "complete_after_days"], EnvKind::Integer),
+    ("MAILLAGE_EMAIL_HOST", &["email", "host"], EnvKind::Text),
+    ("MAILLAGE_EMAIL_PORT", &["email", "port"], EnvKind::Integer),
+    ("MAILLAGE_EMAIL_SECURITY", &["email", "security"], EnvKind::Text),
+    ("MAILLAGE_EMAIL_USERNAME", &["email", "username"], EnvKind::Text),
+    ("MAILLAGE_EMAIL_PASSWORD", &["email", "password"], EnvKind::Text),
+    ("MAILLAGE_EMAIL_FROM", &["email", "from"], EnvKind::Text),
 ];
 
 impl Config {
@@ -464,6 +479,24 @@ impl Config {
         }
         if !(1..=50).contains(&geocoding.requests_per_second) {
             return bad("geocoding.requests_per_second", "must be between 1 and 50");
+        }
+        if !(1..=90).contains(&self.exchanges.complete_after_days) {
+            return bad("exchanges.complete_after_days", "must be between 1 and 90 (days)");
+        }
+        let email = &self.email;
+        if email.is_configured() {
+            if !is_domain(&email.host) || email.host.contains(':') {
+                return bad("email.host", "must be a host name, such as smtp.example.org (the port is email.port)");
+            }
+            if email.port == 0 {
+                return bad("email.port", "must be a port number, such as 587");
+            }
+            if crate::domain::member::EmailAddress::parse_mailbox(&email.from).is_none() {
+                return bad(
+                    "email.from",
+                    "must be an email address, with a name if you like: Coop du Prêt <ne-pas-repondre@pret.example.org>",
+                );
+            }
         }
         if tracing_filter_is_invalid(&self.log) {
             return bad("log", "is not a valid log filter (try `info` or `maillage_server=debug,info`)");
