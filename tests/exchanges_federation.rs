@@ -272,3 +272,67 @@ async fn only_the_other_party_may_move_an_exchange_and_answers_to_nothing_are_re
     a.stop().await;
     b.stop().await;
 }
+
+#[tokio::test]
+async fn moves_that_come_twice_late_or_out_of_order_are_applied_once_and_in_order() {
+    let (a, _admin_a, b, _admin_b) = peered_pair().await;
+    let bruno = a.member_with_token("bruno", Role::Member).await;
+    let alice = b.member_with_token("alice", Role::Member).await;
+    b.listing(&alice, listing_body("Tondeuse", json!({"mode": "lend"}))).await;
+    eventually("the listing reaches A", || async { peer_titles(&a).await == ["Tondeuse"] }).await;
+    let on_a = peer_listing_id(&a, "Tondeuse").await;
+    let body = json!({"listing_id": on_a, "terms": {"from": day(2), "until": day(4)}});
+    let started = a.api().token(&bruno).post("/api/v1/exchanges", &body).await.json();
+    let id = started["id"].as_str().unwrap().to_owned();
+    let agreement_id = started["ap_id"].as_str().unwrap().to_owned();
+    once_in(&b, &alice, "proposed", 1).await;
+
+    // B's host moves, signed by hand as Alice (the real B stays at v1): v3 comes before v2.
+    maillage_server::services::federation::actors::member_actor(&b.server.state.services, "alice").await.unwrap();
+    let alice_signs = Signing::as_member(&b, "alice").await;
+    let alice_id = format!("http://{}/members/alice", domain(&b));
+    let bruno_id = format!("http://{}/members/bruno", domain(&a));
+    let inbox = format!("{}inbox", a.public_url());
+    let agreement = |state: &str| {
+        json!({"type": "Agreement", "id": agreement_id, "maillage:state": state,
+               "stipulates": {"type": "Commitment", "action": "transferCustody",
+                              "resourceQuantity": {"hasUnit": "one", "hasNumericalValue": "1"},
+                              "hasBeginning": day(2), "hasEnd": day(4)}})
+    };
+    let activity = |n: &str, kind: &str, version: i64, name: &str, object: Value| {
+        let mut activity = json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("http://{}/exchanges/hand/activities/{n}", domain(&b)),
+            "type": kind, "actor": alice_id, "to": [bruno_id],
+            "maillage:version": version, "maillage:move": name, "object": object
+        });
+        if kind == "Accept" {
+            activity["result"] = agreement("accepted");
+        }
+        activity
+    };
+    let hand_over = activity("3", "Update", 3, "hand-over", agreement("handed_over"));
+    let accept = activity("2", "Accept", 2, "accept", json!(format!("{}/activities/offer", agreement_id)));
+    assert_eq!(alice_signs.post(&inbox, &hand_over).await.status, StatusCode::ACCEPTED);
+    let early = exchanges_of(&a, &bruno).await;
+    assert_eq!(
+        (early[0]["state"].as_str(), early[0]["version"].as_i64()),
+        (Some("proposed"), Some(1)),
+        "v3 waits for v2"
+    );
+    assert_eq!(alice_signs.post(&inbox, &accept).await.status, StatusCode::ACCEPTED);
+    let both = once_in(&a, &bruno, "handed_over", 3).await;
+    assert_eq!(both["id"], id);
+
+    // The same activity again, and the acceptance again under another id: nothing changes.
+    assert_eq!(alice_signs.post(&inbox, &accept).await.status, StatusCode::ACCEPTED);
+    let again = activity("2-bis", "Accept", 2, "accept", json!(format!("{}/activities/offer", agreement_id)));
+    assert_eq!(alice_signs.post(&inbox, &again).await.status, StatusCode::ACCEPTED);
+    let entries = a.api().token(&bruno).get(&format!("/api/v1/exchanges/{id}/messages")).await.json();
+    let kinds: Vec<&str> = entries["items"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["propose", "accept", "hand-over"], "each once, in order");
+    let after = exchanges_of(&a, &bruno).await;
+    assert_eq!((after[0]["state"].as_str(), after[0]["version"].as_i64()), (Some("handed_over"), Some(3)));
+    a.stop().await;
+    b.stop().await;
+}
