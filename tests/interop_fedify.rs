@@ -6,7 +6,10 @@
 //!   Fedify verifies; the member's new listing reaches Fedify as a `Create` that Fedify parses into an
 //!   object a reader can display (a title, a text, a link to the listing's page);
 //! - a Maillage member follows a Fedify account, Fedify accepts, and the account's next post reaches
-//!   Maillage's inbox with a signature Maillage accepts.
+//!   Maillage's inbox with a signature Maillage accepts;
+//! - a Fedify account makes an FEP-0837 offer (`Offer(Agreement)`, as Fedify's vocabulary writes it)
+//!   on a member's listing: the member accepts and Fedify gets an `Accept` whose `result` it reads as
+//!   an `Agreement`; an offer on a listing that cannot give any more gets a `Reject`.
 //!
 //! Needs Node 22 and the npm packages: `bash tests/interop/fedify/install.sh`. Without them the tests
 //! fail, saying what is missing and that command: a test that did not run is not counted as passed.
@@ -117,6 +120,67 @@ async fn a_fedify_account_follows_a_member_and_receives_their_listing() {
     assert_eq!(page.status, StatusCode::OK, "{page:?}");
     assert!(page.content_type().starts_with("text/html"), "{page:?}");
     assert!(common::html_text(&page.text).contains(title), "the page does not show the title: {page:?}");
+
+    fedify.stop();
+    maillage.stop().await;
+}
+
+#[tokio::test]
+async fn a_fedify_account_offers_on_a_listing_and_gets_our_accept_or_reject() {
+    let node = installed_node();
+    let maillage = TestInstance::start_with(allow_loopback_peers).await;
+    let token = maillage.member_with_token("alice", Role::Member).await;
+    let fedify = Fedify::start(&node).await;
+    let alice = format!("{}members/alice", maillage.public_url());
+    let ladder = maillage.listing(&token, listing_body("Escabeau", json!({ "mode": "give" }))).await;
+    let ladder_url = ladder["url"].as_str().unwrap().to_owned();
+
+    // Fedify sends an FEP-0837 Offer(Agreement) of its own making: an exchange proposed to alice.
+    let (status, sent) = fedify.post("/control/offer", json!({ "actor": alice, "listing": ladder_url })).await;
+    assert_eq!(status, StatusCode::OK, "Fedify could not send its offer: {sent:#}\n{}", fedify.report().await);
+    let offer_id = sent["offerId"].as_str().unwrap().to_owned();
+    report(&format!("Fedify's Offer: {}", sent["json"]));
+    let api = maillage.api().token(&token);
+    let exchange = poll(FEDERATION_TIMEOUT, || async {
+        let items = api.get("/api/v1/exchanges").await.json()["items"].clone();
+        items.as_array().and_then(|a| a.first().cloned())
+    })
+    .await;
+    let Some(exchange) = exchange else { panic!("the offer did not make an exchange\n{}", fedify.report().await) };
+    assert_eq!(
+        (exchange["state"].as_str(), exchange["role"].as_str()),
+        (Some("proposed"), Some("provider")),
+        "{exchange:#}"
+    );
+    assert_eq!(exchange["other_party"], fedify.actor(), "{exchange:#}");
+
+    // alice accepts: Fedify receives an Accept of its Offer, verified, whose result it reads as an
+    // Agreement with an id (ours: its offer gave none) satisfying the listing's intent.
+    let path = format!("/api/v1/exchanges/{}/accept", exchange["id"].as_str().unwrap());
+    assert_eq!(api.post(&path, &json!({})).await.status, StatusCode::OK);
+    let accept = fedify
+        .wait_for("the Accept of the offer", |a| a["type"] == "Accept" && a["objectId"] == offer_id.as_str())
+        .await;
+    assert_eq!(
+        (accept["actor"].as_str(), accept["verified"].as_bool()),
+        (Some(alice.as_str()), Some(true)),
+        "{accept:#}"
+    );
+    let result = &accept["result"];
+    assert_eq!(result["class"], "Agreement", "{accept:#}");
+    assert_eq!(result["id"], exchange["ap_id"], "{accept:#}");
+    assert_eq!(result["satisfies"], format!("{ladder_url}#primary"), "{accept:#}");
+
+    // A listing that cannot give any more (closed): the offer is refused with a Reject.
+    let path = format!("/api/v1/listings/{}", ladder["id"].as_str().unwrap());
+    assert_eq!(api.patch(&path, &json!({ "status": "reserved" })).await.status, StatusCode::OK);
+    let (_, again) = fedify.post("/control/offer", json!({ "actor": alice, "listing": ladder_url })).await;
+    let again = again["offerId"].as_str().unwrap().to_owned();
+    let reject = fedify
+        .wait_for("the Reject of the second offer", |a| a["type"] == "Reject" && a["objectId"] == again.as_str())
+        .await;
+    assert_eq!(reject["verified"], true, "{reject:#}");
+    assert_eq!(api.get("/api/v1/exchanges").await.json()["items"].as_array().unwrap().len(), 1, "nothing kept");
 
     fedify.stop();
     maillage.stop().await;

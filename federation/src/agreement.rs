@@ -333,9 +333,63 @@ fn type_names(value: &Value) -> Vec<&str> {
     }
 }
 
+/// The namespaces of the FEP-0837 terms, as software that does not compact them writes them
+/// (Fedify sends `https://w3id.org/valueflows/ont/vf#Agreement`), and their prefixes.
+const NAMESPACES: &[&str] = &[
+    "https://w3id.org/valueflows/ont/vf#",
+    "http://www.ontology-of-units-of-measure.org/resource/om-2/",
+    "vf:",
+    "om2:",
+];
+
+fn compact_name(name: &str) -> &str {
+    NAMESPACES.iter().find_map(|ns| name.strip_prefix(ns)).unwrap_or(name)
+}
+
+/// An agreement as we read it: the FEP-0837 terms written in full (or with a prefix) brought to the
+/// compact names we use, and JSON-LD value objects (`{"@value": "1"}`) to their value. Nothing else
+/// of JSON-LD is processed.
+pub fn compact(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            if let Some(inner) = map.get("@value") {
+                return compact(inner);
+            }
+            let mut out = serde_json::Map::new();
+            for (key, item) in map {
+                let item = if key == "type" || key == "@type" {
+                    match item {
+                        Value::String(name) => Value::String(compact_name(name).to_owned()),
+                        Value::Array(names) => Value::Array(
+                            names
+                                .iter()
+                                .map(|n| n.as_str().map_or(n.clone(), |n| Value::String(compact_name(n).to_owned())))
+                                .collect(),
+                        ),
+                        other => other.clone(),
+                    }
+                } else {
+                    compact(item)
+                };
+                let key = if key == "@type" {
+                    "type"
+                } else if key == "@id" {
+                    "id"
+                } else {
+                    compact_name(key)
+                };
+                out.insert(key.to_owned(), item);
+            }
+            Value::Object(out)
+        }
+        Value::Array(items) => Value::Array(items.iter().map(compact).collect()),
+        other => other.clone(),
+    }
+}
+
 /// Whether an object is an `Agreement`.
 pub fn is_agreement(value: &Value) -> bool {
-    type_names(value).contains(&"Agreement")
+    type_names(&compact(value)).contains(&"Agreement")
 }
 
 /// A text as plain text, bounded: HTML (a `Note`'s content) loses its tags, keeps its paragraphs
@@ -356,7 +410,7 @@ impl ExchangeActivity {
         let text = |html: Option<&str>| plain_text(html.unwrap_or_default());
         let agreement_of = |value: &Value| -> Result<AgreementData, String> {
             let agreement: Agreement =
-                serde_json::from_value(value.clone()).map_err(|e| format!("not a valid Agreement: {e}"))?;
+                serde_json::from_value(compact(value)).map_err(|e| format!("not a valid Agreement: {e}"))?;
             Ok(agreement.data())
         };
         let base = |kind: ExchangeKind| ExchangeActivity {

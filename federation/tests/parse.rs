@@ -682,6 +682,23 @@ async fn a_mastodon_undo_follow_ends_the_follow() {
 }
 
 #[tokio::test]
+async fn an_offer_from_fedify_is_read_whatever_its_terms_are_written_as() {
+    // Fedify writes FEP-0837's terms as full IRIs and the decimal as a value object; the offer's
+    // agreement has no id (the answer gives one).
+    let event = deliver_ok("http://localhost:39299/", &[], "fedify_offer_agreement.json").await;
+    let Inbound::Exchange { activity } = event else { panic!("{event:?}") };
+    assert_eq!(activity.kind, maillage_federation::agreement::ExchangeKind::Offer);
+    let agreement = activity.agreement.as_ref().expect("the agreement");
+    assert_eq!(agreement.id, None);
+    assert_eq!(
+        agreement.proposal.as_ref().map(Url::as_str),
+        Some("http://localhost:39299/listings/8d9302aa2bb81c1a359a1392c0a457e4")
+    );
+    assert_eq!((agreement.quantity, agreement.unit.as_str()), (Some(1.0), "piece"));
+    assert_eq!(activity.actor.as_str(), "http://localhost:34003/users/fedi");
+}
+
+#[tokio::test]
 async fn a_post_is_acknowledged_and_not_stored() {
     for (name, actor, kind) in [
         ("mastodon_create_note.json", "https://mastodon.madrid/users/felix", "Create(Note)"),

@@ -11,6 +11,8 @@
 //   POST /control/follow   {"handle": "user@host:port"}  WebFinger lookup, then a signed Follow
 //   POST /control/publish  {"text": "..."}               a public Note, sent as Create to followers
 //   POST /control/lookup   {"uri": "http://..."}         fetches an object (Fedify's lookupObject), described
+//   POST /control/offer    {"actor": URL, "listing": URL} an FEP-0837 Offer(Agreement) of one unit of
+//                                                          the listing, sent to the actor
 //   GET  /control/received   activities the inbox listeners got, as Fedify parsed them
 //   GET  /control/inbox      every POST to an inbox: its JSON, status answered, signature check and why
 //   GET  /control/sent       every HTTP request this server made (deliveries and fetches)
@@ -97,7 +99,9 @@ await configure({
 const { createFederation, MemoryKvStore, generateCryptoKeyPair } = await import("@fedify/fedify");
 const { verifyRequestDetailed } = await import("@fedify/fedify/sig");
 const vocab = await import("@fedify/vocab");
-const { Accept, Create, Endpoints, Follow, Link, Note, Person, PUBLIC_COLLECTION, Reject, Undo } = vocab;
+const { Accept, Agreement, Commitment, Create, Endpoints, Follow, Link, Measure, Note, Offer, Person, PUBLIC_COLLECTION, Reject, Undo } =
+  vocab;
+const { parseDecimal } = await import("@fedify/vocab-runtime");
 
 /** The inbox request being handled, for the listeners (no queue: they run inside the request). */
 const currentInboxRequest = new AsyncLocalStorage();
@@ -209,8 +213,15 @@ federation
       (error) => (entry.note = `the Accept was not delivered: ${error}`),
     );
   })
-  .on(Accept, (ctx, accept) => {
+  .on(Accept, async (ctx, accept) => {
     const entry = record(ctx, accept);
+    const result = await accept.getResult(ctx).catch(() => null);
+    if (result != null) entry.result = { class: className(result), id: result.id?.href ?? null };
+    if (result instanceof Agreement) {
+      const commitment = result.stipulates;
+      entry.result.satisfies = commitment?.satisfiesId?.href ?? commitment?.satisfies?.href ?? null;
+      entry.result.commitmentId = commitment?.id?.href ?? null;
+    }
     const followed = followFor(accept);
     if (followed != null && accept.actorId?.href === followed.actor) {
       followed.state = "accepted";
@@ -426,6 +437,7 @@ async function control(method, path, body) {
   if (route === "POST /control/follow") return await follow(ctx, String(input.handle ?? ""));
   if (route === "POST /control/publish") return await publish(ctx, String(input.text ?? ""));
   if (route === "POST /control/lookup") return await lookup(ctx, String(input.uri ?? ""));
+  if (route === "POST /control/offer") return await offer(ctx, String(input.actor ?? ""), String(input.listing ?? ""));
   return [404, { error: `no control route ${route}` }];
 }
 
@@ -463,6 +475,37 @@ async function follow(ctx, handle) {
     return [502, { error: `delivering the Follow failed: ${error}`, ...entry }];
   }
   return [200, entry];
+}
+
+/** Sends an FEP-0837 Offer(Agreement) of one unit of a listing to its author, as Fedify's vocabulary
+ * builds it: the agreement has no id (the answer gives one), its commitment satisfies the
+ * listing's primary intent. */
+async function offer(ctx, actorUri, listing) {
+  let actor;
+  try {
+    actor = await ctx.lookupObject(actorUri);
+  } catch (error) {
+    return [502, { error: `looking up ${actorUri} failed: ${error}` }];
+  }
+  if (actor == null || !vocab.isActor(actor)) return [502, { error: `${actorUri} is not an actor` }];
+  const id = new URL(`/users/${username}/offers/${randomUUID()}`, origin);
+  const activity = new Offer({
+    id,
+    actor: ctx.getActorUri(username),
+    to: actor.id,
+    object: new Agreement({
+      stipulates: new Commitment({
+        satisfies: new URL(`${listing}#primary`),
+        resourceQuantity: new Measure({ unit: "one", numericalValue: parseDecimal("1") }),
+      }),
+    }),
+  });
+  try {
+    await ctx.sendActivity({ identifier: username }, actor, activity);
+  } catch (error) {
+    return [502, { error: `delivering the Offer failed: ${error}` }];
+  }
+  return [200, { offerId: id.href, json: await activity.toJsonLd({ contextLoader: ctx.contextLoader }) }];
 }
 
 /** Fetches an object by its URI the way a Fedify reader does (`lookupObject`) and describes it. */
