@@ -80,7 +80,27 @@ pub async fn run(args: DemoArgs, shutdown: impl Future<Output = ()>) -> anyhow::
         } else {
             "Les instances ne sont pas toutes appairées : voir /admin/peers. / Not every pair of instances is peered: see /admin/peers.\n"
         });
-        shutdown.await;
+        // The sample exchanges, then serve until stopped (a stop during them stops at once).
+        let stopped = if peered {
+            tokio::select! {
+                made = seed_exchanges(&started) => {
+                    match made {
+                        Ok(0) => {}
+                        Ok(made) => say(&format!(
+                            "{made} échanges d'exemple, dans tous leurs états : « Mes échanges ». / {made} sample exchanges, in every state: « My exchanges ».\n"
+                        )),
+                        Err(error) => say(&format!("échanges d'exemple / sample exchanges: {error:#}\n")),
+                    }
+                    false
+                }
+                () = &mut shutdown => true,
+            }
+        } else {
+            false
+        };
+        if !stopped {
+            shutdown.await;
+        }
     }
     say("Arrêt des trois instances… / Stopping the three instances…\n");
     stop(started).await?;
@@ -179,6 +199,15 @@ async fn peer_with_each_other(started: &[Started]) -> bool {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     false
+}
+
+/// The sample exchanges between the members of the three instances (made once, on fresh data).
+async fn seed_exchanges(started: &[Started]) -> anyhow::Result<usize> {
+    let instances: Vec<sample::exchanges::Instance<'_>> = started
+        .iter()
+        .map(|s| sample::exchanges::Instance { services: &s.server.state.services, profile: s.profile })
+        .collect();
+    sample::exchanges::seed(&instances).await
 }
 
 /// Stops every instance, even when one fails to stop; returns the first failure.

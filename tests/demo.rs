@@ -227,6 +227,69 @@ async fn wait_until_peered(demo: &Demo) {
     }
 }
 
+/// The states of the exchanges every member of the three instances sees (each exchange once per
+/// side), with `overdue` for an overdue loan; waits until the sample exchanges are all there.
+async fn sample_exchanges(demo: &Demo) -> Vec<String> {
+    let client = reqwest::Client::new();
+    let wanted = [
+        "question",
+        "proposed",
+        "accepted",
+        "handed_over",
+        "delivered",
+        "done",
+        "completed",
+        "refused",
+        "cancelled",
+        "overdue",
+    ];
+    // One login per member (logins are rate limited per address), then the exchanges they see.
+    let mut members = Vec::new();
+    for (n, profile) in PROFILES.iter().enumerate() {
+        let base = format!("http://127.0.0.1:{}", demo.base_port + n as u16);
+        for member in profile.members {
+            let login: serde_json::Value = client
+                .post(format!("{base}/api/v1/sessions"))
+                .json(&serde_json::json!({"username": member.username, "password": DEMO_PASSWORD}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let token = login["token"].as_str().unwrap_or_else(|| panic!("login of {}: {login}", member.username));
+            members.push((base.clone(), token.to_owned()));
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let mut states = Vec::new();
+        for (base, token) in &members {
+            let mine: serde_json::Value = client
+                .get(format!("{base}/api/v1/exchanges"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            for exchange in mine["items"].as_array().into_iter().flatten() {
+                states.push(exchange["state"].as_str().unwrap_or_default().to_owned());
+                if exchange["overdue"] == true {
+                    states.push("overdue".to_owned());
+                }
+            }
+        }
+        if wanted.iter().all(|w| states.iter().any(|s| s == w)) && states.len() >= 34 {
+            states.sort();
+            return states;
+        }
+        assert!(Instant::now() < deadline, "the sample exchanges are not all there: {states:?}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
 /// Every instance answers with its name and shows exactly once each of its own listings a visitor
 /// may see, and none of the others.
 async fn check_catalogues(demo: &mut Demo) {
@@ -255,6 +318,8 @@ async fn demo_serves_three_seeded_instances_and_reuses_their_data() {
     check_catalogues(&mut demo).await;
     check_federated_catalogues(&demo).await;
     wait_until_peered(&demo).await;
+    // Exchanges in every state, within each cooperative and between them.
+    let exchanges = sample_exchanges(&demo).await;
     let (status, out, err) = demo.terminate().await;
     assert!(status.success(), "exit {status}\nstdout: {out}\nstderr: {err}");
     for (n, profile) in PROFILES.iter().enumerate() {
@@ -287,6 +352,7 @@ async fn demo_serves_three_seeded_instances_and_reuses_their_data() {
     check_catalogues(&mut demo).await;
     check_federated_catalogues(&demo).await;
     wait_until_peered(&demo).await;
+    assert_eq!(sample_exchanges(&demo).await, exchanges, "the sample exchanges are made once");
     let login = reqwest::Client::new()
         .post(format!("http://127.0.0.1:{base_port}/api/v1/sessions"))
         .json(&serde_json::json!({"username": PROFILES[0].admin.username, "password": DEMO_PASSWORD}))

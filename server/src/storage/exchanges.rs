@@ -456,3 +456,25 @@ pub async fn mark_reminded(conn: &mut AnyConnection, id: &ExchangeId, overdue: b
     sqlx::query(sql).bind(id.as_str()).execute(&mut *conn).await?;
     Ok(())
 }
+
+/// How many exchanges this instance keeps.
+pub async fn count(conn: &mut AnyConnection) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM exchanges").fetch_one(&mut *conn).await
+}
+
+/// Moves a loan's dates, for the sample data only (a demo loan overdue: members cannot propose
+/// dates in the past).
+pub async fn set_dates_for_sample(
+    conn: &mut AnyConnection,
+    id: &ExchangeId,
+    from: &str,
+    until: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE exchanges SET from_date = $1, until_date = $2 WHERE id = $3")
+        .bind(from)
+        .bind(until)
+        .bind(id.as_str())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
