@@ -348,3 +348,43 @@ async fn bad_moves_and_strangers_are_refused_and_change_nothing() {
         .assert_error(StatusCode::CONFLICT, "move_not_allowed");
     instance.stop().await;
 }
+
+#[tokio::test]
+async fn a_member_s_exchanges_come_a_page_at_a_time() {
+    let instance = TestInstance::start().await;
+    let m = members(&instance).await;
+    let tent = instance.listing(&m.alice, listing_body("Tente", json!({"mode": "lend"}))).await;
+    let mut ids = Vec::new();
+    for n in 0..52 {
+        let body = json!({"listing_id": tent["id"], "message": format!("Question {n}")});
+        ids.push(started(&instance, &m.bruno, body).await["id"].as_str().unwrap().to_owned());
+    }
+    // The 21 oldest are cancelled: finished.
+    for id in &ids[..21] {
+        moved(&instance, &m.bruno, id, "cancel", Some(json!({"reason": "Plus besoin"}))).await;
+    }
+    let first = instance.api().token(&m.bruno).get("/api/v1/exchanges").await.json();
+    assert_eq!(first["items"].as_array().unwrap().len(), 50);
+    let next = first["next"].as_str().unwrap();
+    assert!(next.ends_with("/api/v1/exchanges?page=2"), "{next}");
+    let second = instance.api().token(&m.bruno).get("/api/v1/exchanges?page=2").await.json();
+    assert_eq!(second["items"].as_array().unwrap().len(), 2);
+    assert!(second["next"].is_null());
+    let all: Vec<&Value> =
+        first["items"].as_array().unwrap().iter().chain(second["items"].as_array().unwrap()).collect();
+    let mut seen: Vec<&str> = all.iter().map(|e| e["id"].as_str().unwrap()).collect();
+    seen.sort_unstable();
+    seen.dedup();
+    assert_eq!(seen.len(), 52, "each once");
+    instance.api().token(&m.bruno).get("/api/v1/exchanges?page=0").await.assert_field_error("page");
+
+    // The pages: every exchange under way, the finished ones twenty at a time.
+    let mut browser = instance.browser();
+    browser.login_ok("bruno").await;
+    let page = browser.get("/exchanges").await;
+    assert_eq!(page.text.matches("class=\"card exchange-row").count(), 31 + 20, "31 under way, 20 finished");
+    assert!(page.text.contains("href=\"/exchanges?finished=2#finished\""), "older finished ones");
+    let older = browser.get("/exchanges?finished=2").await;
+    assert_eq!(older.text.matches("class=\"card exchange-row").count(), 31 + 1);
+    assert!(older.text.contains("href=\"/exchanges?finished=1#finished\""));
+}

@@ -538,6 +538,89 @@ step('logs out', async () => {
   await shot(page, '13-logged-out');
 });
 
+// --- A loan between two cooperatives, on phones -------------------------------------------------
+
+/** A day `days` from today, as a date field takes it. */
+function dayFromToday(days) {
+  const date = new Date(Date.now() + days * 86_400_000);
+  return date.toISOString().slice(0, 10);
+}
+
+const borrowerContext = await browser.newContext({ locale: 'fr-FR', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+const lenderContext = await browser.newContext({ locale: 'fr-FR', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+borrowerContext.setDefaultTimeout(10_000);
+lenderContext.setDefaultTimeout(10_000);
+const borrower = watch(await borrowerContext.newPage(), 'borrower');
+const lender = watch(await lenderContext.newPage(), 'lender');
+let borrowerExchangeUrl = '';
+let lenderExchangeUrl = '';
+const loanNote = `Pour la pelouse du jardin partagé, merci ! (essai ${stamp})`;
+
+async function logIn(member, base, username) {
+  await open(member, `${base}/login?lang=fr`);
+  await member.locator('#username').fill(username);
+  await member.locator('#password').fill(PASSWORD);
+  const response = await follow(member, member.locator('main form[action="/login"] button[type=submit]'));
+  assert.equal(response.status(), 200);
+  assert.equal(await member.locator('header form[action="/logout"]').count(), 1, `${username} is logged in`);
+}
+
+step(`a member of the bike workshop, on a phone, proposes to borrow a partner's lawnmower (${bikesDomain} → ${lending})`, async () => {
+  await logIn(borrower, bikes, 'lea_bonnel');
+  await open(borrower, `${bikes}/catalogue?q=tondeuse&scope=peers`);
+  await follow(borrower, borrower.locator('ul.cards > li.card h2 a', { hasText: 'Tondeuse hélicoïdale' }));
+  const start = borrower.locator('p.exchange-start a.button');
+  assert.equal(await text(start), 'Emprunter');
+  await follow(borrower, start);
+  assert.match(await text(borrower.locator('h1')), /^Proposer un échange : Tondeuse hélicoïdale$/);
+  await borrower.locator('#from').fill(dayFromToday(20));
+  await borrower.locator('#until').fill(dayFromToday(22));
+  await borrower.locator('#message').fill(loanNote);
+  await shot(borrower, '20-exchange-form-phone');
+  const response = await follow(borrower, borrower.locator('button[name=intent][value=propose]'));
+  assert.equal(response.status(), 200);
+  borrowerExchangeUrl = borrower.url().split('?')[0];
+  assert.match(borrowerExchangeUrl, /\/exchanges\/[0-9a-f]{32}$/);
+  assert.equal(await text(borrower.locator('.badge.state-proposed')), 'Proposé');
+  assert.match(await text(borrower.locator('dl.facts')), /Vous empruntez/);
+  assert.match(await text(borrower.locator('ol.entries')), new RegExp(loanNote.replace(/[()!]/g, '.')));
+  await shot(borrower, '21-exchange-proposed-phone');
+});
+
+step('the lender, at the lending library, sees it waiting in « Mes échanges » and accepts it', async () => {
+  await logIn(lender, lending, 'sophie_delattre');
+  const ok = await pollUntil(lender, `${lending}/exchanges`, FEDERATION_DEADLINE_MS, async () =>
+    (await lender.locator('#to-answer + ul a', { hasText: 'Tondeuse hélicoïdale' }).count()) > 0);
+  assert.ok(ok, 'the proposal did not reach the lender within 30 s');
+  assert.ok(Number(await text(lender.locator('header nav a[href="/exchanges"] .count'))) >= 1, 'a count in the menu');
+  await shot(lender, '22-my-exchanges-phone');
+  await follow(lender, lender.locator('#to-answer + ul a', { hasText: 'Tondeuse hélicoïdale' }).first());
+  lenderExchangeUrl = lender.url();
+  assert.match(await text(lender.locator('ol.entries')), /essai/);
+  await follow(lender, lender.locator(`form[action$="/accept"] button`));
+  assert.equal(await text(lender.locator('.badge.state-accepted')), 'Accepté');
+  await shot(lender, '23-exchange-accepted-phone');
+});
+
+step('the borrower sees it accepted; the lender hands it over; the borrower sees that too and writes', async () => {
+  const accepted = await pollUntil(borrower, borrowerExchangeUrl, FEDERATION_DEADLINE_MS, async () =>
+    (await borrower.locator('.badge.state-accepted').count()) > 0);
+  assert.ok(accepted, 'the acceptance did not reach the borrower within 30 s');
+  await open(lender, lenderExchangeUrl);
+  await follow(lender, lender.locator('form[action$="/hand-over"] button'));
+  assert.equal(await text(lender.locator('.badge.state-handed_over')), 'Objet remis');
+  const handedOver = await pollUntil(borrower, borrowerExchangeUrl, FEDERATION_DEADLINE_MS, async () =>
+    (await borrower.locator('.badge.state-handed_over').count()) > 0);
+  assert.ok(handedOver, 'the hand-over did not reach the borrower within 30 s');
+  await borrower.locator('#body').fill('Bien reçue, je la rends dimanche soir.');
+  await follow(borrower, borrower.locator('form#message button[type=submit]'));
+  assert.match(await text(borrower.locator('ol.entries')), /Bien reçue/);
+  await shot(borrower, '24-exchange-handed-over-phone');
+  const written = await pollUntil(lender, lenderExchangeUrl, FEDERATION_DEADLINE_MS, async () =>
+    /Bien reçue/.test(await text(lender.locator('ol.entries'))));
+  assert.ok(written, "the borrower's message did not reach the lender within 30 s");
+});
+
 // --- Run ------------------------------------------------------------------------------------------
 
 let stopped = false;

@@ -8,7 +8,7 @@ use axum::http::header::LOCATION;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-use super::json::{ApiJson, ApiJsonOrNothing};
+use super::json::{ApiJson, ApiJsonOrNothing, ApiQuery};
 use super::views::{Links, rfc3339};
 use crate::domain::exchange::{Entry, EntryKind, Terms, TermsInput, format_time};
 use crate::domain::ids::{ExchangeId, ListingId};
@@ -17,6 +17,7 @@ use crate::error::{AppError, AppResult};
 use crate::http::auth::ApiMember;
 use crate::services::exchanges::{self, ExchangeView, MoveInput, StartInput};
 use crate::state::AppState;
+use crate::storage::exchanges::Which;
 
 /// A number given as a JSON number or as text (« 2,5 »).
 #[derive(Debug, Clone, Deserialize)]
@@ -217,6 +218,17 @@ pub struct ExchangeWithEntries {
 #[derive(Debug, Serialize)]
 pub struct ExchangeList {
     pub items: Vec<ExchangeJson>,
+    /// The next page, when there is one.
+    pub next: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ListQuery {
+    /// 1 and up: 50 exchanges a page.
+    page: Option<String>,
+    /// Read by the language middleware; accepted here so that it is not refused as unknown.
+    lang: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -228,10 +240,28 @@ fn exchange_id(text: &str) -> AppResult<ExchangeId> {
     ExchangeId::parse(text).ok_or_else(AppError::not_found)
 }
 
-pub async fn list(State(state): State<AppState>, ApiMember(member): ApiMember) -> AppResult<Json<ExchangeList>> {
+/// The caller's exchanges, the most recently changed first, a page at a time.
+pub async fn list(
+    State(state): State<AppState>,
+    ApiMember(member): ApiMember,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> AppResult<Json<ExchangeList>> {
+    let _ = &query.lang;
+    let page = match query.page.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+        None => 1,
+        Some(text) => text.parse::<i64>().ok().filter(|p| (1..=10_000).contains(p)).ok_or_else(|| {
+            AppError::field(
+                crate::domain::FieldError::new("page", "error.integer_range").with("min", 1).with("max", 10_000),
+            )
+        })?,
+    };
     let links = Links::new(state.config());
-    let views = exchanges::of_member(&state.services, &member).await?;
-    Ok(Json(ExchangeList { items: views.iter().map(|v| ExchangeJson::new(&links, v)).collect() }))
+    let (views, more) =
+        exchanges::of_member(&state.services, &member, Which::All, page, exchanges::API_PER_PAGE).await?;
+    Ok(Json(ExchangeList {
+        items: views.iter().map(|v| ExchangeJson::new(&links, v)).collect(),
+        next: more.then(|| links.api(&format!("exchanges?page={}", page + 1))),
+    }))
 }
 
 pub async fn start(

@@ -24,7 +24,7 @@ pub async fn feed(services: &Services, token: &str) -> AppResult<String> {
     }
     let mut conn = services.conn().await?;
     let member = notifications::member_by_calendar_token(&mut conn, token).await?.ok_or_else(AppError::not_found)?;
-    let records = exchanges::of_member(&mut conn, &member, true, MAX_EVENTS).await?;
+    let records = exchanges::of_member(&mut conn, &member, exchanges::Which::Active, 0, MAX_EVENTS).await?;
     drop(conn);
     let all: Vec<&ExchangeRecord> = records.iter().collect();
     let names = crate::services::exchanges::names(services, &all).await?;

@@ -222,24 +222,48 @@ pub async fn by_ap_id(conn: &mut AnyConnection, ap_id: &str) -> Result<Option<Ex
     row.as_ref().map(from_row).transpose()
 }
 
-/// A member's exchanges, the most recently changed first: `active` ones only (not finished), or
-/// all of them.
+/// Which of a member's exchanges a list holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Which {
+    All,
+    /// Not finished.
+    Active,
+    /// Completed, refused or cancelled.
+    Finished,
+}
+
+/// A member's exchanges, the most recently changed first: `limit` of them after `offset`.
 pub async fn of_member(
     conn: &mut AnyConnection,
     member: &MemberId,
-    active_only: bool,
+    which: Which,
+    offset: i64,
     limit: i64,
 ) -> Result<Vec<ExchangeRecord>, sqlx::Error> {
-    let finished = if active_only { "AND state NOT IN ('completed', 'refused', 'cancelled')" } else { "" };
-    // Two index walks (as provider, as receiver) merged, rather than an OR the planner cannot walk.
+    let filter = match which {
+        Which::All => "",
+        Which::Active => "AND state NOT IN ('completed', 'refused', 'cancelled')",
+        Which::Finished => "AND state IN ('completed', 'refused', 'cancelled')",
+    };
+    // Two index walks (as provider, as receiver) merged, rather than an OR the planner cannot walk;
+    // each side brings at most what the page needs.
     let sql = format!(
         "SELECT {COLUMNS} FROM (\
-           SELECT {COLUMNS} FROM exchanges WHERE provider_member = $1 {finished} \
+           SELECT {COLUMNS} FROM (SELECT {COLUMNS} FROM exchanges WHERE provider_member = $1 {filter} \
+             ORDER BY updated_at DESC, id LIMIT $2) AS provided \
            UNION ALL \
-           SELECT {COLUMNS} FROM exchanges WHERE receiver_member = $1 AND (provider_member IS NULL OR provider_member <> $1) {finished}\
-         ) AS mine ORDER BY updated_at DESC, id LIMIT $2"
+           SELECT {COLUMNS} FROM (SELECT {COLUMNS} FROM exchanges WHERE receiver_member = $1 \
+             AND (provider_member IS NULL OR provider_member <> $1) {filter} \
+             ORDER BY updated_at DESC, id LIMIT $2) AS received\
+         ) AS mine ORDER BY updated_at DESC, id LIMIT $3 OFFSET $4"
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(member.as_str()).bind(limit).fetch_all(&mut *conn).await?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(member.as_str())
+        .bind(offset + limit)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&mut *conn)
+        .await?;
     rows.iter().map(from_row).collect()
 }
 

@@ -23,6 +23,7 @@ use crate::http::ids::ListingPath;
 use crate::services::exchanges::{self, MoveInput, StartInput};
 use crate::services::listings;
 use crate::state::AppState;
+use crate::storage::exchanges::Which;
 
 /// The fields of the terms and message forms, in their order, for the error summary.
 const FIELDS: &[Field] = &[
@@ -42,6 +43,10 @@ struct ExchangesPage {
     ctx: PageCtx,
     sections: Vec<Section>,
     empty: bool,
+    /// The finished exchanges' page, and the links to the pages before and after it.
+    finished_page: i64,
+    older: Option<String>,
+    newer: Option<String>,
 }
 
 /// A part of « Mes échanges »: its heading's key, its id, its exchanges.
@@ -51,9 +56,26 @@ struct Section {
     rows: Vec<ExchangeRow>,
 }
 
-/// « Mes échanges »: what waits for the member, overdue loans, what is under way, what is over.
-pub async fn list(State(state): State<AppState>, SignedIn(member): SignedIn, ctx: PageCtx) -> AppResult<Html<String>> {
-    let views = exchanges::of_member(&state.services, &member).await?;
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ListParams {
+    /// The page of finished exchanges (1 and up).
+    finished: String,
+}
+
+/// « Mes échanges »: what waits for the member, overdue loans, what is under way (all of them), what
+/// is over (a page at a time).
+pub async fn list(
+    State(state): State<AppState>,
+    SignedIn(member): SignedIn,
+    ctx: PageCtx,
+    axum::extract::Query(params): axum::extract::Query<ListParams>,
+) -> AppResult<Html<String>> {
+    let finished_page = params.finished.trim().parse::<i64>().ok().filter(|p| (1..=10_000).contains(p)).unwrap_or(1);
+    let (active, _) = exchanges::of_member(&state.services, &member, Which::Active, 1, exchanges::ACTIVE_LIMIT).await?;
+    let (finished, more) =
+        exchanges::of_member(&state.services, &member, Which::Finished, finished_page, exchanges::FINISHED_PER_PAGE)
+            .await?;
     let mut sections: Vec<Section> = [
         ("exchange.to_answer", "to-answer"),
         ("exchange.overdue", "overdue"),
@@ -63,9 +85,9 @@ pub async fn list(State(state): State<AppState>, SignedIn(member): SignedIn, ctx
     .into_iter()
     .map(|(key, id)| Section { key, id, rows: Vec::new() })
     .collect();
-    let records: Vec<_> = views.iter().map(|v| &v.record).collect();
+    let records: Vec<_> = active.iter().chain(&finished).map(|v| &v.record).collect();
     let names = exchanges::names(&state.services, &records).await?;
-    for view in &views {
+    for view in active.iter().chain(&finished) {
         let other = exchanges::other(&view.record, view.side);
         let other = names.get(&other.actor).map_or(other.actor.as_str(), |n| n.name.as_str());
         let section = if view.record.exchange.state.is_finished() {
@@ -79,7 +101,14 @@ pub async fn list(State(state): State<AppState>, SignedIn(member): SignedIn, ctx
         };
         sections[section].rows.push(ExchangeRow::new(ctx.t, view, other));
     }
-    render(ExchangesPage { ctx, empty: views.is_empty(), sections })
+    render(ExchangesPage {
+        ctx,
+        empty: active.is_empty() && finished.is_empty() && finished_page == 1,
+        sections,
+        finished_page,
+        older: more.then(|| format!("/exchanges?finished={}#finished", finished_page + 1)),
+        newer: (finished_page > 1).then(|| format!("/exchanges?finished={}#finished", finished_page - 1)),
+    })
 }
 
 #[derive(Template)]

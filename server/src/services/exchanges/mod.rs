@@ -32,8 +32,11 @@ use crate::storage::{exchanges, listings};
 pub mod received;
 pub mod upkeep;
 
-/// The most exchanges « Mes échanges » lists.
-pub const LIST_LIMIT: i64 = 500;
+/// The most exchanges under way « Mes échanges » lists at once.
+pub const ACTIVE_LIMIT: i64 = 200;
+/// Finished exchanges per page of « Mes échanges », and exchanges per page of the API.
+pub const FINISHED_PER_PAGE: i64 = 20;
+pub const API_PER_PAGE: i64 = 50;
 
 /// What a member sends to start an exchange: terms, or only a question (then `message` is required).
 #[derive(Debug, Clone, Default)]
@@ -310,16 +313,27 @@ pub async fn get(services: &Services, member: &Member, id: &ExchangeId) -> AppRe
     Ok((view(services, record, side), entries))
 }
 
-/// The member's exchanges, the most recently changed first.
-pub async fn of_member(services: &Services, member: &Member) -> AppResult<Vec<ExchangeView>> {
-    let records = exchanges::of_member(&mut *services.conn().await?, &member.id, false, LIST_LIMIT).await?;
-    Ok(records
+/// A page of the member's exchanges, the most recently changed first, and whether more follow.
+pub async fn of_member(
+    services: &Services,
+    member: &Member,
+    which: exchanges::Which,
+    page: i64,
+    per_page: i64,
+) -> AppResult<(Vec<ExchangeView>, bool)> {
+    let offset = (page.max(1) - 1) * per_page;
+    let mut records =
+        exchanges::of_member(&mut *services.conn().await?, &member.id, which, offset, per_page + 1).await?;
+    let more = records.len() as i64 > per_page;
+    records.truncate(usize::try_from(per_page).unwrap_or(0));
+    let views = records
         .into_iter()
         .filter_map(|record| {
             let side = record.side_of(&member.id)?;
             Some(view(services, record, side))
         })
-        .collect())
+        .collect();
+    Ok((views, more))
 }
 
 /// How many of the member's exchanges wait for them (the count in the menu).
