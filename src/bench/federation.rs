@@ -15,7 +15,7 @@
 //! signed before the measured phase (phase 1; a signature stays valid for an hour). Then listings
 //! are published on A one by one while B is polled (phase 3). It measures; it asserts nothing.
 
-mod instance;
+pub(super) mod instance;
 mod phases;
 mod sink;
 
@@ -113,7 +113,7 @@ async fn measure(args: &FederationArgs, root: &Path) -> anyhow::Result<()> {
         peer.ready().await?;
     }
     let client = super::load::client()?;
-    peer_with_all(&client, &a, &token, &peers).await?;
+    peer_with_all(&client, &a, &token, &peers, AUTHOR).await?;
     println!("A ({}) peered with {}", a.domain(), names(&peers));
 
     let outcome = run_phases(args, &client, &token, &mut a, &mut peers).await;
@@ -253,7 +253,13 @@ async fn prepare_author(a: &Instance) -> anyhow::Result<String> {
 
 /// A asks every peer to peer (open policy: they accept, and follow back); returns once every pair
 /// is peered both ways and nothing is left to deliver anywhere, with the author's key made.
-async fn peer_with_all(client: &reqwest::Client, a: &Instance, token: &str, peers: &[Instance]) -> anyhow::Result<()> {
+pub(super) async fn peer_with_all(
+    client: &reqwest::Client,
+    a: &Instance,
+    token: &str,
+    peers: &[Instance],
+    author: &str,
+) -> anyhow::Result<()> {
     for peer in peers {
         let response = client
             .post(format!("{}/api/v1/admin/peers", a.base()))
@@ -269,7 +275,7 @@ async fn peer_with_all(client: &reqwest::Client, a: &Instance, token: &str, peer
     }
     // The author's key pair, made now rather than on the first delivery.
     let actor = client
-        .get(format!("{}/members/{AUTHOR}", a.base()))
+        .get(format!("{}/members/{author}", a.base()))
         .header("accept", "application/activity+json")
         .send()
         .await?;

@@ -5,6 +5,7 @@
 //! attack (see `login.rs`).
 
 mod collections;
+mod exchanges;
 mod federation;
 mod load;
 mod login;
@@ -71,6 +72,9 @@ enum BenchCommand {
     /// Photos: resident memory at rest and with the gazetteer loaded, then the time and memory of
     /// uploading 12-megapixel JPEGs.
     Photos(photos::PhotosArgs),
+    /// Exchanges: « Mes échanges » of a member with 1,000 exchanges (p50, p99), the delay of a move
+    /// on one instance until a peer shows it, memory at rest.
+    Exchanges(exchanges::ExchangesArgs),
 }
 
 /// Remote followers of the instance actor (its followers collection is one of the measured ones).
@@ -96,6 +100,7 @@ pub async fn run(mut args: BenchArgs) -> anyhow::Result<()> {
         Some(BenchCommand::Federation(federation)) => return federation::run(federation).await,
         Some(BenchCommand::Login(login)) => return login::run(login).await,
         Some(BenchCommand::Photos(photos)) => return photos::run(photos).await,
+        Some(BenchCommand::Exchanges(exchanges)) => return exchanges::run(exchanges).await,
         None => {}
     }
     let (root, temporary) = match &args.data_dir {

@@ -136,6 +136,11 @@ impl Instance {
     }
 
     /// CPU time the process has used so far (user + system), in seconds.
+    /// Its process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref()?.id()
+    }
+
     pub fn cpu_seconds(&self) -> Option<f64> {
         let pid = self.child.as_ref()?.id()?;
         cpu_seconds(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
