@@ -234,3 +234,36 @@ async fn loans_are_reminded_the_day_before_and_when_overdue_once_and_unconfirmed
     smtp.wait_for_subject("bruno@example.org", "Échange terminé : Pommes").await;
     instance.stop().await;
 }
+
+#[tokio::test]
+async fn the_api_sets_a_member_s_address_and_calendar() {
+    let instance = TestInstance::start().await;
+    let token = instance.member_with_token("alice", Role::Member).await;
+    let api = instance.api().token(&token);
+    let settings = api.get("/api/v1/me/notifications").await.json();
+    assert_eq!(
+        settings,
+        json!({"email": null, "notify_by_email": true, "email_available": false, "calendar_url": null})
+    );
+    api.put("/api/v1/me/notifications", &json!({"email": "alice@", "notify_by_email": true}))
+        .await
+        .assert_field_error("email");
+    let saved =
+        api.put("/api/v1/me/notifications", &json!({"email": "alice@example.org", "notify_by_email": false})).await;
+    assert_eq!(saved.status, StatusCode::OK, "{saved:?}");
+    assert_eq!(
+        (saved.json()["email"].as_str(), saved.json()["notify_by_email"].as_bool()),
+        (Some("alice@example.org"), Some(false))
+    );
+    let made = api.post("/api/v1/me/calendar", &json!({})).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{made:?}");
+    let url = made.json()["calendar_url"].as_str().unwrap().to_owned();
+    let path = format!("/calendar/{}", url.rsplit('/').next().unwrap());
+    assert_eq!(instance.browser().get(&path).await.status, StatusCode::OK);
+    assert_eq!(api.get("/api/v1/me/notifications").await.json()["calendar_url"], url);
+    assert_eq!(api.delete("/api/v1/me/calendar").await.status, StatusCode::NO_CONTENT);
+    assert_eq!(instance.browser().get(&path).await.status, StatusCode::NOT_FOUND);
+    let cleared = api.put("/api/v1/me/notifications", &json!({"email": null, "notify_by_email": true})).await.json();
+    assert!(cleared["email"].is_null());
+    instance.stop().await;
+}

@@ -336,3 +336,64 @@ async fn moves_that_come_twice_late_or_out_of_order_are_applied_once_and_in_orde
     a.stop().await;
     b.stop().await;
 }
+
+#[tokio::test]
+async fn a_third_cooperative_sees_nothing_of_an_exchange_and_cannot_move_it() {
+    let (a, admin_a, b, _admin_b) = peered_pair().await;
+    let c = common::fed::open_instance().await;
+    let admin_c = c.member_with_token("admin_c", Role::Admin).await;
+    common::fed::request_peering(&c, &admin_c, &a).await;
+    eventually("A and C peered", || async {
+        common::fed::peer_state(&a, &admin_a, &domain(&c)).await == "peered"
+            && common::fed::peer_state(&c, &admin_c, &domain(&a)).await == "peered"
+    })
+    .await;
+    let alice = a.member_with_token("alice", Role::Member).await;
+    let bruno = b.member_with_token("bruno", Role::Member).await;
+    c.member_with_token("carol", Role::Member).await;
+    a.listing(&alice, listing_body("Nettoyeur haute pression", json!({"mode": "lend"}))).await;
+    eventually("the listing reaches B and C", || async {
+        peer_titles(&b).await == ["Nettoyeur haute pression"] && peer_titles(&c).await == ["Nettoyeur haute pression"]
+    })
+    .await;
+    let on_b = peer_listing_id(&b, "Nettoyeur haute pression").await;
+    let body = json!({"listing_id": on_b, "terms": {"from": day(1), "until": day(2)}, "message": "Pour la terrasse"});
+    assert_eq!(b.api().token(&bruno).post("/api/v1/exchanges", &body).await.status, StatusCode::CREATED);
+    let on_a = once_in(&a, &alice, "proposed", 1).await;
+    let exchange_ap_id = on_a["ap_id"].as_str().unwrap().to_owned();
+    act(&a, &alice, on_a["id"].as_str().unwrap(), "accept", json!({})).await;
+    once_in(&b, &bruno, "accepted", 2).await;
+
+    // C received nothing of it, keeps nothing of it.
+    let count = maillage_server::storage::exchanges::count(&mut c.db().conn().await.unwrap()).await.unwrap();
+    assert_eq!(count, 0);
+    let received: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM received_activities WHERE id LIKE '%/exchanges/%'")
+        .fetch_one(&c.db().pool)
+        .await
+        .unwrap();
+    assert_eq!(received, 0, "no activity of the exchange went to C");
+
+    // Carol, of C, signs a cancellation of it to A: refused, nothing changes.
+    maillage_server::services::federation::actors::member_actor(&c.server.state.services, "carol").await.unwrap();
+    let carol = Signing::as_member(&c, "carol").await;
+    let forged = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "type": "Update",
+        "id": format!("http://{}/activities/forged-by-carol", domain(&c)),
+        "actor": format!("http://{}/members/carol", domain(&c)),
+        "to": [format!("http://{}/members/alice", domain(&a))],
+        "maillage:move": "cancel",
+        "maillage:version": 3,
+        "object": {"type": "Agreement", "id": exchange_ap_id,
+                   "stipulates": {"type": "Commitment", "resourceQuantity": {"hasUnit": "one", "hasNumericalValue": "1"}}},
+        "content": "Annulé"
+    });
+    let reply = carol.post(&format!("{}inbox", a.public_url()), &forged).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN, "{reply:?}");
+    // Nor may she read the agreement (B's, since B started it).
+    assert_eq!(carol.get(&exchange_ap_id).await.status, StatusCode::NOT_FOUND);
+    once_in(&a, &alice, "accepted", 2).await;
+    a.stop().await;
+    b.stop().await;
+    c.stop().await;
+}

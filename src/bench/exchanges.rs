@@ -22,6 +22,7 @@ use maillage_server::storage::sessions::SessionKind;
 use maillage_server::storage::{Db, exchanges};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
+use tracing::instrument::WithSubscriber;
 
 use super::federation::instance::{Instance, free_ports};
 use super::load::{self, Paths};
@@ -123,7 +124,9 @@ async fn seed_exchanges(db: &Db, member: &Made, other: &Made, domain: &str, coun
 pub async fn run(args: ExchangesArgs) -> anyhow::Result<()> {
     let root = std::env::temp_dir().join(format!("maillage-bench-exchanges-{}", &new_id()[..12]));
     std::fs::create_dir_all(&root)?;
-    let outcome = measure(&args, &root).await;
+    // What this process does to the instances' databases is logged at `info`: only warnings here.
+    let quiet = tracing_subscriber::fmt().with_max_level(tracing::Level::WARN).with_writer(std::io::stderr).finish();
+    let outcome = measure(&args, &root).with_subscriber(quiet).await;
     let _ = std::fs::remove_dir_all(&root);
     outcome
 }

@@ -467,6 +467,10 @@ impl Api {
         self.send(self.request(Method::PATCH, path).json(body)).await
     }
 
+    pub async fn put(&self, path: &str, body: &Value) -> Reply {
+        self.send(self.request(Method::PUT, path).json(body)).await
+    }
+
     pub async fn delete(&self, path: &str) -> Reply {
         self.send(self.request(Method::DELETE, path)).await
     }

@@ -21,6 +21,7 @@ mod federation;
 mod json;
 mod listing_body;
 mod listings;
+mod notifications;
 mod photos;
 mod pictures;
 mod places;
@@ -40,6 +41,10 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/me"),
     ("PUT", "/me/avatar"),
     ("DELETE", "/me/avatar"),
+    ("GET", "/me/notifications"),
+    ("PUT", "/me/notifications"),
+    ("POST", "/me/calendar"),
+    ("DELETE", "/me/calendar"),
     ("GET", "/cooperative"),
     ("GET", "/categories"),
     ("GET", "/places"),
@@ -85,6 +90,10 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         ("GET", "/me") => get(accounts::me),
         ("PUT", "/me/avatar") => put(pictures::set_avatar),
         ("DELETE", "/me/avatar") => delete(pictures::remove_avatar),
+        ("GET", "/me/notifications") => get(notifications::get),
+        ("PUT", "/me/notifications") => put(notifications::put),
+        ("POST", "/me/calendar") => post(notifications::renew_calendar),
+        ("DELETE", "/me/calendar") => delete(notifications::remove_calendar),
         ("GET", "/cooperative") => get(pictures::get),
         ("PUT", "/admin/cooperative") => put(pictures::set_presentation),
         ("PUT", "/admin/cooperative/logo") => put(pictures::set_logo),

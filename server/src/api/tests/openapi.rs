@@ -126,7 +126,9 @@ fn accepts<T: DeserializeOwned>(example: &Value) -> Result<(), String> {
 
 #[test]
 fn request_examples_are_bodies_the_api_accepts() {
-    use super::super::{accounts, exchanges, federation, listing_body as bodies, photos, pictures, sessions};
+    use super::super::{
+        accounts, exchanges, federation, listing_body as bodies, notifications, photos, pictures, sessions,
+    };
     let doc = doc();
     let checks: &[(&str, &str, Check)] = &[
         ("/accounts", "post", accepts::<accounts::RegistrationBody>),
@@ -140,6 +142,7 @@ fn request_examples_are_bodies_the_api_accepts() {
         ("/exchanges", "post", accepts::<exchanges::NewExchange>),
         ("/exchanges/{id}/{move}", "post", accepts::<exchanges::MoveBody>),
         ("/exchanges/{id}/messages", "post", accepts::<exchanges::NewMessage>),
+        ("/me/notifications", "put", accepts::<notifications::NotificationsBody>),
     ];
     let mut operations_with_body = 0;
     for (path, item) in doc["paths"].as_object().unwrap() {
@@ -222,6 +225,8 @@ async fn response_examples_have_the_shape_of_real_answers() {
     let exchange_path = format!("/api/v1/exchanges/{}", exchange["id"].as_str().unwrap());
     let exchange_whole = app.get(&exchange_path, Some(&borrower)).await.json();
     let entry = &exchange_whole["entries"][0];
+    let settings = app.get("/api/v1/me/notifications", Some(&borrower)).await.json();
+    let calendar = app.json(Method::POST, "/api/v1/me/calendar", Some(&borrower), &json!({})).await.json();
 
     let doc = doc();
     let schema_of = |operation: &Value, status: &str| {
@@ -329,6 +334,8 @@ async fn response_examples_have_the_shape_of_real_answers() {
                                 assert_eq!(keys(item), keys(entry), "{what}");
                             }
                         }
+                        "#/components/schemas/Notifications" => assert_eq!(keys(example), keys(&settings), "{what}"),
+                        "#/components/schemas/Calendar" => assert_eq!(keys(example), keys(&calendar), "{what}"),
                         "#/components/schemas/Error" => {
                             assert!(
                                 keys(example)
