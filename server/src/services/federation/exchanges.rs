@@ -62,44 +62,68 @@ pub fn terms_input(data: &AgreementData) -> TermsInput {
     }
 }
 
-/// Our party of an exchange with a member of another instance, and theirs.
-struct Sides {
+/// One activity about an exchange with a member of another instance: its new id (under the
+/// exchange's page here, so that an answer to it is recognised as being about an exchange), the
+/// exchange's id on the wire, our member who signs it, and the other party it goes to.
+struct Envelope {
+    id: Url,
+    exchange: Url,
     /// Our member's username, who signs.
     signer: String,
     ours: Url,
     theirs: RemoteActor,
 }
 
-async fn sides(services: &Services, record: &ExchangeRecord) -> AppResult<Sides> {
-    let side =
-        record.our_side().ok_or_else(|| AppError::internal(anyhow::anyhow!("not an exchange between instances")))?;
-    let ours = record.party(side);
-    let member = ours.member.as_ref().ok_or_else(|| AppError::internal(anyhow::anyhow!("no member of ours")))?;
-    let mut conn = services.conn().await?;
-    let member = members::by_id(&mut conn, member).await?.ok_or_else(AppError::not_found)?;
-    let theirs_id = &record.party(side.other()).actor;
-    let theirs = match remote_actors::remote_actor(&mut conn, theirs_id).await? {
-        Some(actor) => actor,
-        None => {
-            drop(conn);
-            let url = Url::parse(theirs_id).map_err(|_| AppError::not_found())?;
-            services.running()?.actor(&url).await.map_err(|e| {
-                AppError::new(axum::http::StatusCode::BAD_GATEWAY, "unreachable", "error.exchange_unreachable")
-                    .with_arg("reason", e)
-            })?
-        }
-    };
-    Ok(Sides {
-        signer: member.username.as_str().to_owned(),
-        ours: services.urls().member(member.username.as_str()),
-        theirs,
-    })
-}
+impl Envelope {
+    async fn new(services: &Services, record: &ExchangeRecord) -> AppResult<Self> {
+        let side = record
+            .our_side()
+            .ok_or_else(|| AppError::internal(anyhow::anyhow!("not an exchange between instances")))?;
+        let member = record.party(side).member.as_ref();
+        let member = member.ok_or_else(|| AppError::internal(anyhow::anyhow!("no member of ours")))?;
+        let mut conn = services.conn().await?;
+        let member = members::by_id(&mut conn, member).await?.ok_or_else(AppError::not_found)?;
+        let theirs_id = &record.party(side.other()).actor;
+        let theirs = match remote_actors::remote_actor(&mut conn, theirs_id).await? {
+            Some(actor) => actor,
+            None => {
+                drop(conn);
+                let url = Url::parse(theirs_id).map_err(|_| AppError::not_found())?;
+                services.running()?.actor(&url).await.map_err(|e| {
+                    AppError::new(axum::http::StatusCode::BAD_GATEWAY, "unreachable", "error.exchange_unreachable")
+                        .with_arg("reason", e)
+                })?
+            }
+        };
+        Ok(Self {
+            id: services.urls().exchange(&format!("{}/activities/{}", record.id, new_id())),
+            exchange: Url::parse(&record.ap_id).map_err(|e| AppError::internal(anyhow::anyhow!("exchange id: {e}")))?,
+            signer: member.username.as_str().to_owned(),
+            ours: services.urls().member(member.username.as_str()),
+            theirs,
+        })
+    }
 
-/// A new id for an activity about an exchange: under the exchange's page here, so that an answer
-/// to it is recognised as being about an exchange.
-fn activity_id(services: &Services, record: &ExchangeRecord) -> Url {
-    services.urls().exchange(&format!("{}/activities/{}", record.id, new_id()))
+    /// The activity's shape, for the move `move_name` (made by `moved_by`, when we relay another's)
+    /// that leaves the exchange at `version`.
+    fn outgoing<'a>(&'a self, version: i64, move_name: &'a str, moved_by: Option<&'a Url>, at: i64) -> Outgoing<'a> {
+        Outgoing {
+            id: &self.id,
+            actor: &self.ours,
+            to: &self.theirs.id,
+            exchange: &self.exchange,
+            version,
+            move_name,
+            moved_by,
+            published: rfc3339(at),
+        }
+    }
+
+    /// Queues `activity` in `tx`, to the other party's inbox; returns its id.
+    async fn send(self, tx: &mut Write, activity: &serde_json::Value) -> AppResult<String> {
+        tx.publish_to(self.id.as_str(), &self.signer, activity, self.theirs.delivery_inbox()).await?;
+        Ok(self.id.to_string())
+    }
 }
 
 /// Queues, in `tx`, the activity telling the other instance of `mv`, made by `by` and applied to
@@ -112,21 +136,10 @@ pub async fn publish_move(
     by: Party,
     mv: &Move,
 ) -> AppResult<String> {
-    let sides = sides(services, record).await?;
-    let id = activity_id(services, record);
-    let exchange = Url::parse(&record.ap_id).map_err(|e| AppError::internal(anyhow::anyhow!("exchange id: {e}")))?;
+    let envelope = Envelope::new(services, record).await?;
     let relayed = record.party(by).member.is_none();
     let moved_by = relayed.then(|| Url::parse(&record.party(by).actor).ok()).flatten();
-    let out = Outgoing {
-        id: &id,
-        actor: &sides.ours,
-        to: &sides.theirs.id,
-        exchange: &exchange,
-        version: record.exchange.version,
-        move_name: mv.name(),
-        moved_by: moved_by.as_ref(),
-        published: rfc3339(now_ms()),
-    };
+    let out = envelope.outgoing(record.exchange.version, mv.name(), moved_by.as_ref(), now_ms());
     let data = agreement_data(record);
     let offer = record.offer_ap_id.as_deref().and_then(|o| Url::parse(o).ok());
     let activity = match (mv, &offer) {
@@ -134,7 +147,7 @@ pub async fn publish_move(
             out.receipt(&services.urls().exchange(&format!("{}/receipt", record.id)))
         }
         (Move::Propose(_) | Move::Counter(_), _) if !relayed => {
-            exchanges::set_offer(tx, &record.id, id.as_str()).await?;
+            exchanges::set_offer(tx, &record.id, envelope.id.as_str()).await?;
             out.offer(&data, "")
         }
         (Move::Accept, Some(offer)) if !relayed => out.accept(offer, &data),
@@ -142,8 +155,7 @@ pub async fn publish_move(
         (Move::Refuse { reason } | Move::Cancel { reason }, _) => out.update(&data, reason),
         _ => out.update(&data, ""),
     };
-    tx.publish_to(id.as_str(), &sides.signer, &activity, sides.theirs.delivery_inbox()).await?;
-    Ok(id.to_string())
+    envelope.send(tx, &activity).await
 }
 
 /// Queues, in `tx`, the first activity of an exchange our member starts on another instance's
@@ -158,22 +170,11 @@ pub async fn publish_opening(
     if record.exchange.terms.is_none() {
         return publish_message(services, tx, record, message.unwrap_or_default(), true).await;
     }
-    let sides = sides(services, record).await?;
-    let id = activity_id(services, record);
-    let exchange = Url::parse(&record.ap_id).map_err(|e| AppError::internal(anyhow::anyhow!("exchange id: {e}")))?;
-    let out = Outgoing {
-        id: &id,
-        actor: &sides.ours,
-        to: &sides.theirs.id,
-        exchange: &exchange,
-        version: record.exchange.version,
-        move_name: "propose",
-        moved_by: None,
-        published: rfc3339(record.created_at),
-    };
+    let envelope = Envelope::new(services, record).await?;
+    let out = envelope.outgoing(record.exchange.version, "propose", None, record.created_at);
     let activity = out.offer(&agreement_data(record), message.unwrap_or_default());
-    exchanges::set_offer(tx, &record.id, id.as_str()).await?;
-    tx.publish_to(id.as_str(), &sides.signer, &activity, sides.theirs.delivery_inbox()).await?;
+    exchanges::set_offer(tx, &record.id, envelope.id.as_str()).await?;
+    envelope.send(tx, &activity).await?;
     Ok(())
 }
 
@@ -186,23 +187,21 @@ pub async fn publish_message(
     text: &str,
     opening: bool,
 ) -> AppResult<()> {
-    let sides = sides(services, record).await?;
-    let id = activity_id(services, record);
+    let envelope = Envelope::new(services, record).await?;
     let note = services.urls().exchange(&format!("{}/messages/{}", record.id, new_id()));
-    let exchange = Url::parse(&record.ap_id).map_err(|e| AppError::internal(anyhow::anyhow!("exchange id: {e}")))?;
     let listing = Url::parse(&record.listing_ap_id).ok();
     let activity = MessageOut {
-        activity_id: &id,
+        activity_id: &envelope.id,
         note_id: &note,
-        actor: &sides.ours,
-        to: &sides.theirs.id,
-        exchange: &exchange,
+        actor: &envelope.ours,
+        to: &envelope.theirs.id,
+        exchange: &envelope.exchange,
         in_reply_to: listing.as_ref().filter(|_| opening),
         text,
         published: rfc3339(now_ms()),
     }
     .to_json();
-    tx.publish_to(id.as_str(), &sides.signer, &activity, sides.theirs.delivery_inbox()).await?;
+    envelope.send(tx, &activity).await?;
     Ok(())
 }
 
@@ -215,21 +214,9 @@ pub async fn publish_refusal(
     answers: &Url,
     reason: &str,
 ) -> AppResult<()> {
-    let sides = sides(services, record).await?;
-    let id = activity_id(services, record);
-    let exchange = Url::parse(&record.ap_id).map_err(|e| AppError::internal(anyhow::anyhow!("exchange id: {e}")))?;
-    let out = Outgoing {
-        id: &id,
-        actor: &sides.ours,
-        to: &sides.theirs.id,
-        exchange: &exchange,
-        version: record.exchange.version,
-        move_name: "",
-        moved_by: None,
-        published: rfc3339(now_ms()),
-    };
-    let activity = out.decline(answers, reason);
-    tx.publish_to(id.as_str(), &sides.signer, &activity, sides.theirs.delivery_inbox()).await?;
+    let envelope = Envelope::new(services, record).await?;
+    let activity = envelope.outgoing(record.exchange.version, "", None, now_ms()).decline(answers, reason);
+    envelope.send(tx, &activity).await?;
     Ok(())
 }
 
