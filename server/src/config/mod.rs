@@ -209,8 +209,8 @@ impl Default for MediaConfig {
 
 impl MediaConfig {
     /// What one file may be.
-    pub fn image_limits(&self) -> crate::services::images::ImageLimits {
-        crate::services::images::ImageLimits {
+    pub fn image_limits(&self) -> crate::domain::photo::ImageLimits {
+        crate::domain::photo::ImageLimits {
             max_bytes: self.max_photo_mb as usize * (1 << 20),
             max_pixels: u64::from(self.max_photo_megapixels) * 1_000_000,
         }

@@ -175,6 +175,15 @@ impl AltText {
     }
 }
 
+/// What an uploaded or fetched image file may be (from the `[media]` configuration).
+#[derive(Debug, Clone, Copy)]
+pub struct ImageLimits {
+    /// Size of the file, in bytes.
+    pub max_bytes: usize,
+    /// Width × height.
+    pub max_pixels: u64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

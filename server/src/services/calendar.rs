@@ -27,7 +27,7 @@ pub async fn feed(services: &Services, token: &str) -> AppResult<String> {
     let records = exchanges::of_member(&mut conn, &member, exchanges::Which::Active, 0, MAX_EVENTS).await?;
     drop(conn);
     let all: Vec<&ExchangeRecord> = records.iter().collect();
-    let names = crate::services::exchanges::names(services, &all).await?;
+    let names = crate::services::parties::names(services, &all).await?;
     let lang = services.config().instance.languages.first().and_then(|c| Lang::parse(c)).unwrap_or(Lang::Fr);
     let domain = services.config().domain.clone();
     let mut out = String::new();

@@ -16,7 +16,7 @@ use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, metadata::Orie
 use tokio::sync::Semaphore;
 
 use crate::domain::FieldError;
-use crate::domain::photo::ImageKind;
+use crate::domain::photo::{ImageKind, ImageLimits};
 use crate::error::{AppError, AppResult};
 
 /// JPEG quality of the renditions: photos look right, and a 1280-pixel one weighs 150–300 kB.
@@ -25,15 +25,6 @@ const JPEG_QUALITY: u8 = 82;
 const MAX_SIDE: u32 = 16_384;
 /// Images processed at once: each holds its decoded pixels in memory.
 static PROCESSING: Semaphore = Semaphore::const_new(1);
-
-/// What a file may be.
-#[derive(Debug, Clone, Copy)]
-pub struct ImageLimits {
-    /// Size of the file, in bytes.
-    pub max_bytes: usize,
-    /// Width × height.
-    pub max_pixels: u64,
-}
 
 /// One rendition, encoded.
 #[derive(Debug)]

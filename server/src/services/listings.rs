@@ -171,7 +171,7 @@ pub async fn delete(services: &Services, id: &ListingId, member: &Member) -> App
     outbound::listing_changed(services, &mut tx, Some(&listing), None).await?;
     tx.commit().await?;
     for photo in &listing.photos {
-        super::photos::forget_if_unused(services, &photo.image).await?;
+        super::pictures::release(services, &photo.image.id).await?;
     }
     if listing.author.is(&member.id) {
         tracing::info!(listing.id = %listing.id, "listing deleted by its author");

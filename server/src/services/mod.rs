@@ -15,6 +15,7 @@ pub mod limits;
 pub mod listings;
 pub mod mailer;
 pub mod notifications;
+pub mod parties;
 pub mod passwords;
 pub mod peering;
 pub mod photos;

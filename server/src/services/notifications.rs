@@ -57,7 +57,7 @@ pub async fn tell(
     let Some(contact) = notifications::contact(conn, member).await? else { return Ok(()) };
     let (Some(address), true) = (contact.email, contact.notify_by_email) else { return Ok(()) };
     let lang = lang(services);
-    let other = crate::services::exchanges::names(services, &[record]).await?;
+    let other = crate::services::parties::names(services, &[record]).await?;
     let other = other
         .get(&record.party(to.other()).actor)
         .map_or_else(|| record.party(to.other()).actor.clone(), |n| n.name.clone());

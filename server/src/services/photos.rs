@@ -133,18 +133,10 @@ pub async fn remove(services: &Services, id: &ListingId, member: &Member, image:
     photo_of(&listing, image)?;
     let updated = change(services, &listing, async |conn| stored::remove_photo(conn, &listing.id, image).await).await?;
     if let Some(photo) = listing.photos.iter().find(|p| &p.image.id == image) {
-        forget_if_unused(services, &photo.image).await?;
+        pictures::release(services, &photo.image.id).await?;
     }
     tracing::info!(listing.id = %listing.id, image.id = %image, "photo removed");
     Ok(updated)
-}
-
-/// Deletes an image no photo shows any more, row and files.
-pub(super) async fn forget_if_unused(services: &Services, image: &Image) -> AppResult<()> {
-    if stored::delete_unused(&mut *services.conn().await?, &image.id).await? {
-        services.media().remove(&image.id, &image.widths).await;
-    }
-    Ok(())
 }
 
 /// Whether a page may show an image: one of ours, or another server's not known to be bad (an

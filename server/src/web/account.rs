@@ -8,8 +8,9 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::PageCtx;
+use super::forms::NoFields;
 use super::forms::{Choice, Field, FieldMessages, enum_choices, safe_next};
-use super::listings::{NoFields, render};
+use super::render;
 use crate::config::RegistrationMode;
 use crate::domain::FieldError;
 use crate::domain::member::{MemberKind, MemberStatus, NewPassword, Username};

@@ -5,7 +5,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
-use super::listings::{NoFields, render};
+use super::forms::NoFields;
+use super::render;
 use super::views::{ListingView, date};
 use super::{FormAdmin, PageCtx, done};
 use crate::domain::member::{Member, MemberStatus, Role};

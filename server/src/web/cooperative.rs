@@ -8,8 +8,9 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 
+use super::forms::NoFields;
 use super::forms::{Field, FieldMessages};
-use super::listings::{NoFields, render};
+use super::render;
 use super::views::{large_logo_url, number};
 use super::{FormAdmin, PageCtx, done};
 use crate::domain::cooperative::{Accent, Presentation, Rgb};

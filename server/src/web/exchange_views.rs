@@ -5,9 +5,10 @@
 use super::views::{date, decimal, euros, long_date};
 use crate::domain::exchange::{Entry, EntryKind, ExchangeRecord, Life, Party, Settlement, Terms, format_time};
 use crate::domain::link::WebLink;
-use crate::domain::listing::{Mode, Unit, format_date};
+use crate::domain::listing::{Listing, Mode, Purpose, Unit, format_date};
 use crate::i18n::Tr;
-use crate::services::exchanges::{ExchangeView as Seen, PartyName};
+use crate::services::exchanges::ExchangeView as Seen;
+use crate::services::parties::PartyName;
 
 /// The terms form's fields as typed (or as the current terms read).
 #[derive(Debug, Clone, Default)]
@@ -331,5 +332,13 @@ mod tests {
             [plain("<script>"), link("https://a.example/"), plain("\"onmouseover=x</script>")]
         );
         assert_eq!(linkify(""), []);
+    }
+}
+
+/// The label of the button that proposes an exchange on a listing: « Emprunter », « Commander »...
+pub fn start_label(listing: &Listing) -> String {
+    match listing.content.purpose {
+        Purpose::Offer => format!("exchange.start.{}", listing.content.mode),
+        Purpose::Request => "exchange.start.answer".to_owned(),
     }
 }

@@ -10,18 +10,18 @@ use serde::Deserialize;
 
 use super::exchange_views::{ExchangeRow, ExchangeView as ExchangeDetail, TermsForm};
 use super::forms::{Field, FieldMessages};
-use super::listings::render;
+use super::render;
 use super::views::ListingView;
 use super::{FormAuthor, PageCtx, done};
 use crate::domain::exchange::{Life, TermsInput};
 use crate::domain::ids::ExchangeId;
-use crate::domain::listing::{Listing, Purpose};
+use crate::domain::listing::Listing;
 use crate::error::{AppError, AppResult};
 use crate::http::auth::SignedIn;
 use crate::http::csrf::CsrfForm;
 use crate::http::ids::ListingPath;
 use crate::services::exchanges::{self, MoveInput, StartInput};
-use crate::services::listings;
+use crate::services::{listings, parties};
 use crate::state::AppState;
 use crate::storage::exchanges::Which;
 
@@ -86,7 +86,7 @@ pub async fn list(
     .map(|(key, id)| Section { key, id, rows: Vec::new() })
     .collect();
     let records: Vec<_> = active.iter().chain(&finished).map(|v| &v.record).collect();
-    let names = exchanges::names(&state.services, &records).await?;
+    let names = parties::names(&state.services, &records).await?;
     for view in active.iter().chain(&finished) {
         let other = exchanges::other(&view.record, view.side);
         let other = names.get(&other.actor).map_or(other.actor.as_str(), |n| n.name.as_str());
@@ -258,7 +258,7 @@ async fn exchange_page(
     retry: Retry,
 ) -> AppResult<ExchangePage> {
     let (view, entries) = exchanges::get(&state.services, member, id).await?;
-    let (provider, receiver) = exchanges::party_names(&state.services, &view.record).await?;
+    let (provider, receiver) = parties::party_names(&state.services, &view.record).await?;
     let ex = ExchangeDetail::new(ctx.t, &view, &entries, &provider, &receiver);
     let form = retry.form.unwrap_or_else(|| TermsForm::of(ctx.t, view.record.exchange.terms.as_ref()));
     Ok(ExchangePage {
@@ -396,14 +396,6 @@ pub async fn message(
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(page)?).into_response())
         }
         Err(error) => Err(error),
-    }
-}
-
-/// The label of the button that proposes an exchange on a listing: « Emprunter », « Commander »...
-pub fn start_label(listing: &Listing) -> String {
-    match listing.content.purpose {
-        Purpose::Offer => format!("exchange.start.{}", listing.content.mode),
-        Purpose::Request => "exchange.start.answer".to_owned(),
     }
 }
 

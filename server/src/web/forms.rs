@@ -1,5 +1,7 @@
 //! What web forms have in common: field error messages, the summary above a form, `<select>` choices.
 
+use serde::Deserialize;
+
 use crate::domain::FieldError;
 use crate::i18n::Tr;
 
@@ -215,3 +217,7 @@ mod tests {
         assert_eq!(messages.error_id("location.latitude"), "location-latitude-error");
     }
 }
+
+/// The body of a form that has nothing but its CSRF token (a button).
+#[derive(Debug, Default, Deserialize)]
+pub struct NoFields {}

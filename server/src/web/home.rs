@@ -6,7 +6,7 @@ use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::PageCtx;
-use super::listings::render;
+use super::render;
 use super::views::{ListingView, large_logo_url};
 use crate::domain::link::WebLink;
 use crate::error::AppResult;

@@ -8,9 +8,9 @@ use serde::Deserialize;
 
 use super::catalogue::category_choices;
 use super::confirm::ConfirmPage;
-use super::forms::{Choice, Field, FieldMessages, enum_choices};
+use super::forms::{Choice, Field, FieldMessages, NoFields, enum_choices};
 use super::views::{AvatarView, ListingView, amount, decimal, long_date};
-use super::{FormAuthor, PageCtx, done};
+use super::{FormAuthor, PageCtx, done, render};
 use crate::domain::gazetteer;
 use crate::domain::geo::Location;
 use crate::domain::ids::ListingId;
@@ -77,7 +77,7 @@ pub async fn show(
                 format!("/login?next={}", url::form_urlencoded::byte_serialize(form.as_bytes()).collect::<String>())
             }
         };
-        (ctx.t.t(&super::exchanges::start_label(&listing)), url)
+        (ctx.t.t(&super::exchange_views::start_label(&listing)), url)
     });
     let lent_until = exchanges::lent_until(&state.services, &listing.id).await?.map(|d| long_date(ctx.t, d));
     let item = ListingView::new(ctx.t, &listing, None).with_gallery(ctx.t, &listing);
@@ -357,9 +357,6 @@ pub async fn set_status(
     Ok(done(&format!("/listings/{id}"), notice))
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct NoFields {}
-
 /// Asks before deleting (or, for a moderator, removing) a listing.
 /// Where the confirmation page was opened from (`?from=admin`: the moderation list), for "Cancel".
 #[derive(Debug, Default, Deserialize)]
@@ -410,10 +407,6 @@ pub async fn delete(
     } else {
         Ok(done("/admin/listings", "listing_removed"))
     }
-}
-
-pub fn render(template: impl Template) -> AppResult<Html<String>> {
-    template.render().map(Html).map_err(AppError::internal)
 }
 
 #[cfg(test)]

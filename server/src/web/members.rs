@@ -6,8 +6,9 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 
+use super::forms::NoFields;
 use super::forms::{Field, FieldMessages};
-use super::listings::{NoFields, render};
+use super::render;
 use super::views::{AvatarView, ListingView, date};
 use super::{FormAuthor, PageCtx, done};
 use crate::domain::FieldError;

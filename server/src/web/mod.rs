@@ -143,6 +143,11 @@ const NOTICES: &[&str] = &[
     "calendar_removed",
 ];
 
+/// A page from its template (a template that fails to render is our error, not the reader's).
+pub fn render(template: impl askama::Template) -> crate::error::AppResult<axum::response::Html<String>> {
+    template.render().map(axum::response::Html).map_err(AppError::internal)
+}
+
 /// A redirect to `path` that tells the page what was just done (one of [`NOTICES`]).
 pub fn done(path: &str, notice: &'static str) -> Redirect {
     debug_assert!(NOTICES.contains(&notice), "unknown notice {notice}");

@@ -9,7 +9,7 @@ use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 
 use super::forms::{Field, FieldMessages};
-use super::listings::render;
+use super::render;
 use super::{FormAuthor, PageCtx, done};
 use crate::domain::member::Member;
 use crate::error::{AppError, AppResult};

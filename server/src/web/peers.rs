@@ -8,7 +8,8 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::confirm::ConfirmPage;
-use super::listings::{NoFields, render};
+use super::forms::NoFields;
+use super::render;
 use super::views::date;
 use super::{FormAdmin, FormAuthor, PageCtx, done};
 use crate::domain::follow::FollowState;

@@ -8,7 +8,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::forms::{Field, FieldMessages};
-use super::listings::render;
+use super::render;
 use super::views::ListingView;
 use super::{FormAuthor, PageCtx, done};
 use crate::domain::listing::Listing;

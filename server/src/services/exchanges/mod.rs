@@ -19,7 +19,6 @@ use crate::domain::exchange::{
     Settlement, Terms, TermsInput, parse_reason, starter_party,
 };
 use crate::domain::ids::{ExchangeId, ListingId, MemberId, now_ms};
-use crate::domain::link::WebLink;
 use crate::domain::listing::{Listing, ListingStatus, Purpose, Quantity, parse_input_date};
 use crate::domain::member::Member;
 use crate::error::{AppError, AppResult};
@@ -349,62 +348,6 @@ pub async fn lent_until(services: &Services, listing: &ListingId) -> AppResult<O
         .filter(|r| r.exchange.state == crate::domain::exchange::ExchangeState::HandedOver)
         .filter_map(|r| r.exchange.terms.as_ref().and_then(|t| t.until))
         .max())
-}
-
-/// How a party is shown: a name, and a link to their profile when there is one to follow.
-#[derive(Debug, Clone)]
-pub struct PartyName {
-    pub name: String,
-    /// `user@host` for a member of another instance.
-    pub handle: Option<String>,
-    pub url: Option<String>,
-}
-
-/// The names of the parties of these exchanges, by actor id, each looked up once: ours from their
-/// profile, another instance's from our copy of their actor (its page only as a web link).
-pub async fn names(
-    services: &Services,
-    records: &[&ExchangeRecord],
-) -> AppResult<std::collections::HashMap<String, PartyName>> {
-    let mut conn = services.conn().await?;
-    let mut names = std::collections::HashMap::new();
-    for party in records.iter().flat_map(|r| [&r.provider, &r.receiver]) {
-        if names.contains_key(&party.actor) {
-            continue;
-        }
-        let unknown = PartyName { name: party.actor.clone(), handle: None, url: None };
-        let name = match &party.member {
-            Some(member) => match crate::storage::members::by_id(&mut conn, member).await? {
-                Some(m) => PartyName {
-                    name: m.display_name.clone(),
-                    handle: None,
-                    url: Some(format!("/members/{}", m.username)),
-                },
-                None => unknown,
-            },
-            None => match crate::storage::remote_actors::remote_actor(&mut conn, &party.actor).await? {
-                Some(actor) => PartyName {
-                    name: actor.name.clone(),
-                    handle: Some(actor.handle()),
-                    url: actor.page.clone().and_then(WebLink::from_url).map(|link| link.to_string()),
-                },
-                None => unknown,
-            },
-        };
-        names.insert(party.actor.clone(), name);
-    }
-    Ok(names)
-}
-
-/// The name of each side of an exchange: (provider, receiver).
-pub async fn party_names(services: &Services, record: &ExchangeRecord) -> AppResult<(PartyName, PartyName)> {
-    let mut names = names(services, &[record]).await?;
-    let mut take = |party: &PartyRef| {
-        names.remove(&party.actor).unwrap_or_else(|| PartyName { name: party.actor.clone(), handle: None, url: None })
-    };
-    let provider = take(&record.provider);
-    let receiver = take(&record.receiver);
-    Ok((provider, receiver))
 }
 
 /// How many exchanges the member completed (a fact their profile shows).
