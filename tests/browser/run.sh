@@ -3,11 +3,12 @@
 # playwright-core from npm, through the three instances of `maillage demo` on its sample data.
 #
 # Installs what is missing (Debian's chromium when /usr/bin/chromium is absent, playwright-core at the
-# version of package-lock.json with `npm ci`), uses the release binary (built when missing or older
+# version of package-lock.json with `npm ci`), uses the optimised binary (built when missing or older
 # than the sources), starts the demo on free ports with a fresh data directory, runs the journeys,
 # and always stops the demo and removes its data. Exits non-zero when anything failed.
 #
-# Environment: CARGO_TARGET_DIR (where the release binary is, as for cargo), MAILLAGE_BROWSER_BASE_PORT
+# Environment: CARGO_TARGET_DIR (where the binary is, as for cargo), MAILLAGE_BROWSER_PROFILE (the
+# cargo profile whose binary is used: `release`, the default, or CI's `release-tests`), MAILLAGE_BROWSER_BASE_PORT
 # (first of the three ports; default: the first free range from 18081), MAILLAGE_BROWSER_HEADED=1 (show
 # the browser, where there is a display).
 set -euo pipefail
@@ -47,14 +48,17 @@ if [[ $installed != "$locked" ]]; then
 fi
 say "node $(node --version), playwright-core $locked"
 
-# 3. The release binary: built when missing or older than a source file (CI's release test step has
-# just built it: `cargo test --release` builds the package's binary for its integration tests).
+# 3. The optimised binary: built when missing or older than a source file (CI's release test step has
+# just built it: `cargo test --profile release-tests` builds the package's binary for its
+# integration tests).
 target_dir=${CARGO_TARGET_DIR:-$repo/target}
-maillage=$target_dir/release/maillage
+profile=${MAILLAGE_BROWSER_PROFILE:-release}
+[[ $profile =~ ^[a-z][a-z0-9-]*$ ]] || fail "MAILLAGE_BROWSER_PROFILE must name a cargo profile: release or release-tests"
+maillage=$target_dir/$profile/maillage
 if [[ ! -x $maillage ]] || [[ -n $(cd "$repo" && find Cargo.toml Cargo.lock src server federation/src federation/Cargo.toml \
   migrations -newer "$maillage" -type f -print -quit 2>/dev/null) ]]; then
-  say "building $maillage (cargo build --release)"
-  (cd "$repo" && cargo build --release --bin maillage) || fail "cargo build --release failed"
+  say "building $maillage (cargo build --profile $profile)"
+  (cd "$repo" && cargo build --profile "$profile" --bin maillage) || fail "cargo build --profile $profile failed"
 fi
 [[ -x $maillage ]] || fail "$maillage is missing after the build (is CARGO_TARGET_DIR right?)"
 say "binary: $maillage"
@@ -95,7 +99,9 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 say "starting the demo on ports $base_port-$((base_port + 2)), data in $work/data"
-"$maillage" demo --data-dir "$work/data" --base-port "$base_port" >"$work/demo.log" 2>&1 &
+# The runner's own MAILLAGE_BROWSER_* settings are not the demo's (Maillage refuses unknown MAILLAGE_*).
+env -u MAILLAGE_BROWSER_BASE_PORT -u MAILLAGE_BROWSER_HEADED -u MAILLAGE_BROWSER_PROFILE \
+  "$maillage" demo --data-dir "$work/data" --base-port "$base_port" >"$work/demo.log" 2>&1 &
 demo_pid=$!
 
 # The three instances answer, then peer with each other (the demo says so, within 20 s).
