@@ -1,4 +1,5 @@
-//! Exchanges between members of one instance, end to end over the JSON API: a loan's whole life
+//! Exchanges between members of one instance, end to end over the JSON API: every kind's whole life
+//! (`common::lives`: a gift, a swap, shared gear, a repair booking, needs answered), a loan's whole life
 //! (counter-proposal, hand-over, renewal, return), an order's quantities (reserved, taken off, the
 //! listing reserved and closed by itself, re-opened when a reservation is cancelled), a repair
 //! booking, a question first, and every refusal: moves not allowed now or not one's own, strangers,
@@ -8,6 +9,7 @@
 
 mod common;
 
+use common::lives::{By, lives};
 use common::{TestInstance, listing_body};
 use maillage_server::domain::member::Role;
 use reqwest::StatusCode;
@@ -71,6 +73,45 @@ async fn listing(instance: &TestInstance, id: &str) -> Value {
 
 fn kinds(exchange: &Value) -> Vec<String> {
     exchange["entries"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap().to_owned()).collect()
+}
+
+#[tokio::test]
+async fn every_kind_of_exchange_lives_its_whole_life_from_an_offer_and_from_a_need() {
+    let instance = TestInstance::start().await;
+    let m = members(&instance).await;
+    for life in lives(day) {
+        let kind = life.title;
+        let listing = instance.listing(&m.alice, listing_body(kind, life.listing.clone())).await;
+        let listing_id = listing["id"].as_str().unwrap();
+        let begun = started(&instance, &m.bruno, json!({"listing_id": listing_id, "terms": life.terms})).await;
+        assert_eq!(
+            (begun["state"].as_str(), begun["role"].as_str()),
+            (Some("proposed"), Some(life.starter_role)),
+            "{kind}: {begun}"
+        );
+        let id = begun["id"].as_str().unwrap();
+        for step in &life.steps {
+            let (mover, other) = match step.by {
+                By::Author => (&m.alice, &m.bruno),
+                By::Starter => (&m.bruno, &m.alice),
+            };
+            // The move is offered to the one who may make it, and refused to the other.
+            let before = exchange(&instance, mover, id).await;
+            assert!(before["moves"].as_array().unwrap().contains(&json!(step.name)), "{kind}, {}: {before}", step.name);
+            let theirs = exchange(&instance, other, id).await;
+            assert!(
+                !theirs["moves"].as_array().unwrap().contains(&json!(step.name)),
+                "{kind}, {}: {theirs}",
+                step.name
+            );
+            let after = moved(&instance, mover, id, step.name, None).await;
+            assert_eq!(after["state"], step.state, "{kind}, after {}: {after}", step.name);
+        }
+        let done = exchange(&instance, &m.bruno, id).await;
+        assert_eq!(done["moves"], json!([]), "{kind}: nothing more once completed: {done}");
+        let lines = kinds(&exchange(&instance, &m.alice, id).await);
+        assert_eq!(lines.len(), 1 + life.steps.len(), "{kind}: a line per move: {lines:?}");
+    }
 }
 
 #[tokio::test]

@@ -1,6 +1,6 @@
 //! Exchanges between members of two peered instances, over real HTTP: the listing's instance hosts
 //! the exchange and applies every move; the other member's moves wait until the host has applied
-//! them. A loan's whole life across the two (offer, acceptance, hand-over, renewal, messages,
+//! them. Every kind's whole life across the two (`common::lives`), a loan's whole life across the two (offer, acceptance, hand-over, renewal, messages,
 //! return); an order whose quantity the host reserves and takes off, the listing's change reaching
 //! the guest; two moves made at once while each instance was down — the host decides, both end the
 //! same; and a stranger's forged move, refused.
@@ -10,6 +10,7 @@
 mod common;
 
 use common::fed::{Signing, domain, eventually, peer_titles, peered_pair};
+use common::lives::{By, lives};
 use common::{TestInstance, listing_body};
 use maillage_server::domain::member::Role;
 use reqwest::StatusCode;
@@ -56,6 +57,71 @@ async fn messages(instance: &TestInstance, token: &str, id: &str) -> Vec<String>
     assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
     let items = reply.json()["items"].as_array().unwrap().clone();
     items.iter().filter(|m| m["kind"] == "message").filter_map(|m| m["body"].as_str().map(str::to_owned)).collect()
+}
+
+/// The exchange `id` on `instance`, as its member sees it.
+async fn exchange(instance: &TestInstance, token: &str, id: &str) -> Value {
+    let reply = instance.api().token(token).get(&format!("/api/v1/exchanges/{id}")).await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+    reply.json()
+}
+
+/// Waits until the exchange `id` on `instance` is in `state` at `version`, no move of ours waiting.
+async fn settled(instance: &TestInstance, token: &str, id: &str, state: &str, version: i64) -> Value {
+    eventually(&format!("exchange {id} is {state} (v{version}) on {}", domain(instance)), || async {
+        let found = exchange(instance, token, id).await;
+        found["state"] == state && found["version"] == version && found["waiting_for"].is_null()
+    })
+    .await;
+    exchange(instance, token, id).await
+}
+
+#[tokio::test]
+async fn every_kind_of_exchange_lives_its_whole_life_across_two_cooperatives() {
+    let (a, _admin_a, b, _admin_b) = peered_pair().await;
+    let alice = a.member_with_token("alice", Role::Member).await;
+    let bruno = b.member_with_token("bruno", Role::Member).await;
+    let all = lives(day);
+    for life in &all {
+        a.listing(&alice, listing_body(life.title, life.listing.clone())).await;
+    }
+    let mut titles: Vec<String> = all.iter().map(|l| l.title.to_owned()).collect();
+    titles.sort();
+    eventually("the listings reach B", || async { peer_titles(&b).await == titles }).await;
+
+    for life in all {
+        let kind = life.title;
+        // Bruno, on B, starts it on his instance's copy of Alice's listing; A hosts it.
+        let listing_on_b = peer_listing_id(&b, kind).await;
+        let body = json!({"listing_id": listing_on_b, "terms": life.terms});
+        let reply = b.api().token(&bruno).post("/api/v1/exchanges", &body).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{kind}: {reply:?}");
+        let on_b = reply.json()["id"].as_str().unwrap().to_owned();
+        let on_kind = |found: &Value| found["listing"]["title"] == kind;
+        eventually(&format!("{kind}: the proposal reaches A"), || async {
+            exchanges_of(&a, &alice).await.iter().any(on_kind)
+        })
+        .await;
+        let on_a = exchanges_of(&a, &alice).await.into_iter().find(on_kind).unwrap()["id"].as_str().unwrap().to_owned();
+        let proposed = settled(&a, &alice, &on_a, "proposed", 1).await;
+        assert_ne!(proposed["role"], life.starter_role, "{kind}: the author has the other role: {proposed}");
+
+        for (version, step) in (2..).zip(&life.steps) {
+            let (instance, token, id) = match step.by {
+                By::Author => (&a, &alice, &on_a),
+                By::Starter => (&b, &bruno, &on_b),
+            };
+            act(instance, token, id, step.name, json!({})).await;
+            let seen_on_a = settled(&a, &alice, &on_a, step.state, version).await;
+            let seen_on_b = settled(&b, &bruno, &on_b, step.state, version).await;
+            assert_eq!(seen_on_a["terms"], seen_on_b["terms"], "{kind}, after {}: both agree", step.name);
+        }
+        let done = exchange(&b, &bruno, &on_b).await;
+        assert_eq!((done["state"].as_str(), done["moves"].clone()), (Some("completed"), json!([])), "{kind}: {done}");
+        assert_eq!(done["role"], life.starter_role, "{kind}: {done}");
+    }
+    a.stop().await;
+    b.stop().await;
 }
 
 #[tokio::test]

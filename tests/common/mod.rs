@@ -9,6 +9,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, reason = "a test rig fails loudly")]
 
 pub mod fed;
+pub mod lives;
 pub mod process;
 pub mod python_peer;
 pub mod smtp;

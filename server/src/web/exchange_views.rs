@@ -306,6 +306,14 @@ impl ExchangeView {
     }
 }
 
+/// The label of the button that proposes an exchange on a listing: « Emprunter », « Commander »...
+pub fn start_label(listing: &Listing) -> String {
+    match listing.content.purpose {
+        Purpose::Offer => format!("exchange.start.{}", listing.content.mode),
+        Purpose::Request => "exchange.start.answer".to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{Segment, linkify};
@@ -332,13 +340,5 @@ mod tests {
             [plain("<script>"), link("https://a.example/"), plain("\"onmouseover=x</script>")]
         );
         assert_eq!(linkify(""), []);
-    }
-}
-
-/// The label of the button that proposes an exchange on a listing: « Emprunter », « Commander »...
-pub fn start_label(listing: &Listing) -> String {
-    match listing.content.purpose {
-        Purpose::Offer => format!("exchange.start.{}", listing.content.mode),
-        Purpose::Request => "exchange.start.answer".to_owned(),
     }
 }
