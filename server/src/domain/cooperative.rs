@@ -4,7 +4,7 @@
 
 use super::FieldError;
 use super::ids::ImageId;
-use super::text::bounded;
+use super::text::{bounded, formatted_html};
 
 /// What the front page and every page's header show of the cooperative.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -43,49 +43,9 @@ impl Presentation {
         self.0.is_empty()
     }
 
-    /// The presentation as HTML that is safe to put in a page: the formatting turned into tags,
-    /// anything written as HTML shown as text, and the result cleaned by a sanitiser that keeps
-    /// only the formatting tags, `href`s to web and mail addresses, and no attribute else.
+    /// The presentation as HTML that is safe to put in a page ([`formatted_html`]).
     pub fn to_html(&self) -> String {
-        use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
-        let events = Parser::new(&self.0).filter_map(|event| match event {
-            // Raw HTML is shown as what it is, text.
-            Event::Html(html) | Event::InlineHtml(html) => Some(Event::Text(html)),
-            // Images would load from anywhere: their description is kept as text.
-            Event::Start(Tag::Image { .. }) | Event::End(TagEnd::Image) => None,
-            // The page has its own first-level heading: the presentation's start at the second.
-            Event::Start(Tag::Heading { level: HeadingLevel::H1, id, classes, attrs }) => {
-                Some(Event::Start(Tag::Heading { level: HeadingLevel::H2, id, classes, attrs }))
-            }
-            Event::End(TagEnd::Heading(HeadingLevel::H1)) => Some(Event::End(TagEnd::Heading(HeadingLevel::H2))),
-            event => Some(event),
-        });
-        let mut html = String::new();
-        pulldown_cmark::html::push_html(&mut html, events);
-        ammonia::Builder::empty()
-            .add_tags([
-                "p",
-                "br",
-                "strong",
-                "em",
-                "ul",
-                "ol",
-                "li",
-                "a",
-                "h2",
-                "h3",
-                "h4",
-                "h5",
-                "h6",
-                "blockquote",
-                "code",
-                "hr",
-            ])
-            .add_tag_attributes("a", ["href"])
-            .url_schemes(["https", "http", "mailto"].into())
-            .link_rel(Some("noopener noreferrer nofollow"))
-            .clean(&html)
-            .to_string()
+        formatted_html(&self.0)
     }
 }
 
