@@ -91,6 +91,13 @@ pub async fn run(args: DemoArgs, shutdown: impl Future<Output = ()>) -> anyhow::
                         )),
                         Err(error) => say(&format!("échanges d'exemple / sample exchanges: {error:#}\n")),
                     }
+                    match seed_collectives(&started).await {
+                        Ok(0) => {}
+                        Ok(_) => say(
+                            "Collectifs d'exemple : les réparateurs vélo de la MEL (sur trois instances) et un groupe privé. / Sample collectives: the MEL's bike repairers (across three instances) and a private group.\n",
+                        ),
+                        Err(error) => say(&format!("collectifs d'exemple / sample collectives: {error:#}\n")),
+                    }
                     false
                 }
                 () = &mut shutdown => true,
@@ -208,6 +215,15 @@ async fn seed_exchanges(started: &[Started]) -> anyhow::Result<usize> {
         .map(|s| sample::exchanges::Instance { services: &s.server.state.services, profile: s.profile })
         .collect();
     sample::exchanges::seed(&instances).await
+}
+
+/// The sample collectives, with members on the three instances (made once, on fresh data).
+async fn seed_collectives(started: &[Started]) -> anyhow::Result<usize> {
+    let instances: Vec<sample::exchanges::Instance<'_>> = started
+        .iter()
+        .map(|s| sample::exchanges::Instance { services: &s.server.state.services, profile: s.profile })
+        .collect();
+    sample::collectives::seed(&instances).await
 }
 
 /// Stops every instance, even when one fails to stop; returns the first failure.

@@ -36,7 +36,10 @@ fn terms() -> Value {
         "hasEnd": "vf:hasEnd",
         "hasPointInTime": "vf:hasPointInTime",
         "due": "vf:due",
-        "manuallyApprovesFollowers": "as:manuallyApprovesFollowers"
+        "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
+        "mz": crate::collective::MOBILIZON_NS,
+        "participationMessage": "mz:participationMessage",
+        "postingRestrictedToMods": "https://join-lemmy.org/ns#postingRestrictedToMods"
     })
 }
 

@@ -83,7 +83,10 @@ fn id_of<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Url, D::Error> {
     value_id(&value).ok_or_else(|| serde::de::Error::custom("expected an id"))
 }
 
-const KNOWN: &[&str] = &["Follow", "Accept", "Reject", "Undo", "Create", "Update", "Delete", "Offer"];
+const KNOWN: &[&str] = &[
+    "Follow", "Accept", "Reject", "Undo", "Create", "Update", "Delete", "Offer", "Join", "Leave", "Invite", "Add",
+    "Remove",
+];
 
 /// Any activity: its type, actor and object, checked in `verify`, and the whole of it.
 #[derive(Debug)]
@@ -132,6 +135,15 @@ impl InboxActivity {
         let bad = |why: &str| FederationError::BadRequest(format!("{} {}: {why}", self.kind(), self.id));
         if let Some(exchange) = self.exchange_activity(data)? {
             return Ok(Inbound::Exchange { activity: Box::new(exchange) });
+        }
+        let mut raw = self.raw.clone();
+        if let Value::Object(map) = &mut raw {
+            // The type as read (`kind()`), whatever array it came in.
+            map.insert("type".to_owned(), Value::String(self.kind().to_owned()));
+        }
+        if let Some(activity) = crate::collective::read(&raw, &self.actor, urls).map_err(|why| bad(&why))? {
+            let sender = self.signer(data).await?;
+            return Ok(Inbound::Collective { activity: Box::new(activity), sender });
         }
         match self.kind() {
             "Follow" => {

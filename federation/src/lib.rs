@@ -11,6 +11,7 @@ pub mod activities;
 pub mod actors;
 pub mod agreement;
 pub mod client;
+pub mod collective;
 pub mod context;
 pub mod deliver;
 pub mod error;

@@ -134,6 +134,9 @@ pub enum Inbound {
     /// message. Who may do what is the server's to check.
     /// The sender is `activity.actor` (already fetched to check the signature).
     Exchange { activity: Box<crate::agreement::ExchangeActivity> },
+    /// An activity about a collective (`collective.rs`): a `Join`, its answer, a `Leave`, an
+    /// `Invite`, a Group's `Add` or `Remove` of a member. `sender` is its actor, fetched.
+    Collective { activity: Box<crate::collective::GroupActivity>, sender: RemoteActor },
     /// A `Create(Note)` and the like from someone a member follows: acknowledged, not stored yet.
     Other { actor: Url, kind: String },
 }

@@ -40,6 +40,19 @@ impl Urls {
         self.at(&format!("/members/{username}"))
     }
 
+    /// A collective hosted here: its `Group` actor and its page.
+    pub fn collective(&self, name: &str) -> Url {
+        self.at(&format!("/collectives/{name}"))
+    }
+
+    /// The collective's name when `url` is one of our `Group` actors.
+    pub fn local_collective<'a>(&self, url: &'a Url) -> Option<&'a str> {
+        if !self.is_local(url) {
+            return None;
+        }
+        url.path().strip_prefix("/collectives/").filter(|n| !n.is_empty() && !n.contains('/'))
+    }
+
     pub fn instance_actor(&self) -> Url {
         self.at(INSTANCE_ACTOR_PATH)
     }

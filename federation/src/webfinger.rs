@@ -19,7 +19,7 @@ pub fn requested_username(resource: &str, urls: &crate::Urls) -> Option<String> 
     if url == urls.instance_actor() {
         return Some(domain);
     }
-    urls.local_username(&url).map(str::to_owned)
+    urls.local_username(&url).or_else(|| urls.local_collective(&url)).map(str::to_owned)
 }
 
 /// A WebFinger answer (JRD, RFC 7033 §4.4), as we send it.

@@ -13,6 +13,7 @@
 
 use insta::assert_json_snapshot;
 use maillage_federation::agreement::{AgreementData, MessageOut, Outgoing};
+use maillage_federation::collective::{self as groups, GroupData};
 use maillage_federation::proposal::{ListingData, PhotoData, Proposal, ProposalParts};
 use maillage_federation::vocab::ActorKind;
 use maillage_federation::{LocalActor, Urls, activities, context, nodeinfo, webfinger};
@@ -378,11 +379,134 @@ snapshots![
     nodeinfo_document,
     context_document,
     context_outgoing,
+    group_collective,
+    join_collective,
+    accept_join,
+    reject_join,
+    leave_collective,
+    invite_collective,
+    add_member,
+    remove_member,
+    update_group,
+    members_collection,
 ];
+
+/// The demo's repairers' collective, hosted on the lending cooperative's instance.
+fn group() -> LocalActor {
+    let urls = urls();
+    let id = urls.collective("reparateurs_mel");
+    LocalActor {
+        page: id.clone(),
+        id,
+        kind: ActorKind::Group,
+        username: "reparateurs_mel".to_owned(),
+        name: "Collectif des réparateurs vélo de la MEL".to_owned(),
+        summary: "Les ateliers vélo de la métropole s'entraident : outils, pièces, permanences communes.".to_owned(),
+        public_key_pem: PUBLIC_KEY_PEM.to_owned(),
+        private_key_pem: String::new(),
+        manually_approves_followers: true,
+        published: "2026-12-07T09:12:40Z".to_owned(),
+        icon: None,
+    }
+}
+
+/// A repairer of the bike workshop's instance, and their `Join` of the collective.
+fn repairer() -> Url {
+    other().member("karim_saidi")
+}
+
+fn the_join() -> Value {
+    groups::join(
+        &groups::join_id(&other(), "c0ffee00c0ffee00c0ffee00c0ffee00"),
+        &repairer(),
+        &group().id,
+        2,
+        &["L'atelier du quartier de l'Épeule, le samedi.".to_owned()],
+        "Bonjour, je répare les vélos de mon quartier depuis trois ans.",
+    )
+}
 
 /// How each document is built, the way the server builds it.
 mod build {
     use super::*;
+
+    // ---- collectives ----------------------------------------------------------------------------------
+
+    pub fn group_collective() -> Value {
+        groups::group_json(&group(), &urls(), &group_data())
+    }
+
+    fn group_data() -> GroupData {
+        GroupData {
+            charter: "# Charte du collectif\n\n- **Réparer sans juger**.\n- Transmettre plutôt que faire à la place."
+                .into(),
+            charter_version: 2,
+            entry_criteria: "Tenir un atelier de réparation, ou y être bénévole.".into(),
+            questions: vec!["Dans quel atelier réparez-vous ?".into()],
+            admission: "approval".into(),
+            visibility: "public".into(),
+            territory: "Métropole européenne de Lille".into(),
+            activities: vec!["bikes-repair".into(), "skills-services".into()],
+            members: None,
+        }
+    }
+
+    pub fn update_group() -> Value {
+        let data = group_data();
+        groups::update(&urls(), "0718293a4b5c6d7e8f90a1b2c3d4e5f6", &group(), &data)
+    }
+
+    pub fn members_collection() -> Value {
+        let members = [urls().member("sophie_delattre"), repairer(), third().member("paul_deconinck")];
+        groups::members_collection(&group().id, &members.map(|m| m.to_string()))
+    }
+
+    pub fn join_collective() -> Value {
+        the_join()
+    }
+
+    pub fn accept_join() -> Value {
+        groups::answer(&urls(), "a1b2c3d4e5f60718293a4b5c6d7e8f90", &group().id, &the_join(), true, "")
+    }
+
+    pub fn reject_join() -> Value {
+        let reason = "Le collectif réunit les ateliers : venez d'abord à une permanence.";
+        groups::answer(&urls(), "b2c3d4e5f60718293a4b5c6d7e8f90a1", &group().id, &the_join(), false, reason)
+    }
+
+    pub fn leave_collective() -> Value {
+        groups::leave(&other(), "c3d4e5f60718293a4b5c6d7e8f90a1b2", &repairer(), &group().id)
+    }
+
+    pub fn invite_collective() -> Value {
+        groups::invite(&urls(), "d4e5f60718293a4b5c6d7e8f90a1b2c3", &group().id, &third().member("paul_deconinck"))
+    }
+
+    pub fn add_member() -> Value {
+        let added = Some((2, "2026-12-07T10:02:11Z"));
+        groups::membership(
+            &urls(),
+            "e5f60718293a4b5c6d7e8f90a1b2c3d4",
+            &group().id,
+            &repairer(),
+            added,
+            "",
+            &[repairer()],
+        )
+    }
+
+    pub fn remove_member() -> Value {
+        let reason = "Absent des permanences depuis un an, malgré nos messages.";
+        groups::membership(
+            &urls(),
+            "f60718293a4b5c6d7e8f90a1b2c3d4e5",
+            &group().id,
+            &repairer(),
+            None,
+            reason,
+            &[repairer()],
+        )
+    }
 
     // ---- exchanges ------------------------------------------------------------------------------------
 
@@ -727,7 +851,7 @@ fn the_examples_of_federation_md_are_documents_under_snapshot() {
         );
         examples += 1;
     }
-    assert_eq!(examples, 34, "examples found in {}", path.display());
+    assert_eq!(examples, 44, "examples found in {}", path.display());
 }
 
 // ---- the captures of Maillage in `tests/assets/` -------------------------------------------------------

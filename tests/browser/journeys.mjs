@@ -622,6 +622,66 @@ step('the borrower sees it accepted; the lender hands it over; the borrower sees
   assert.ok(written, "the borrower's message did not reach the lender within 30 s");
 });
 
+// --- A repairer joins the repairers' collective hosted by another cooperative ---------------------
+
+const repairerContext = await browser.newContext({ locale: 'fr-FR', viewport: { width: 1280, height: 900 } });
+const moderatorContext = await browser.newContext({ locale: 'fr-FR', viewport: { width: 1280, height: 900 } });
+repairerContext.setDefaultTimeout(10_000);
+moderatorContext.setDefaultTimeout(10_000);
+const repairer = watch(await repairerContext.newPage(), 'repairer');
+const moderator = watch(await moderatorContext.newPage(), 'moderator');
+const collectiveAddress = `!reparateurs_mel@localhost:${basePort}`;
+const repairerNote = `Je répare les vélos de mon quartier (essai ${stamp}).`;
+
+step(`a repairer of the bike workshop finds the repairers' collective hosted by the lending library and asks to join (${bikesDomain} → ${lending})`, async () => {
+  await logIn(repairer, bikes, 'karim_saidi');
+  await open(repairer, `${bikes}/collectives`);
+  await repairer.locator('#address').fill(collectiveAddress);
+  await follow(repairer, repairer.locator('form[action="/collectives/lookup"] button[type=submit]'));
+  assert.match(repairer.url(), /\/collectives\/reparateurs_mel@localhost:\d+$/);
+  assert.equal(await text(repairer.locator('h1')), 'Collectif des réparateurs vélo de la MEL');
+  assert.match(await text(repairer.locator('.charter')), /Réparer sans juger/);
+  await shot(repairer, '30-collective-page');
+  await follow(repairer, repairer.locator('.standing a.button', { hasText: 'Rejoindre le collectif' }));
+  // Without ticking the charter: the form again, with a message and what was typed.
+  await repairer.locator('#answer1').fill("L'atelier du quartier de l'Épeule");
+  await repairer.locator('#message').fill(repairerNote);
+  const refused = await follow(repairer, repairer.locator('form.collective-join button[type=submit]'));
+  assert.equal(refused.status(), 422);
+  assert.match(await text(repairer.locator('.errors')), /Cochez que vous acceptez la charte/);
+  assert.equal(await repairer.locator('#message').inputValue(), repairerNote);
+  await repairer.locator('#accept').check();
+  await shot(repairer, '31-join-form');
+  const sent = await follow(repairer, repairer.locator('form.collective-join button[type=submit]'));
+  assert.equal(sent.status(), 200);
+  assert.match(await text(repairer.locator('.standing')), /attend la réponse des modérateurs/);
+});
+
+step('the moderator, at the lending library, sees the request in the menu, reads it and admits the repairer', async () => {
+  await logIn(moderator, lending, 'sophie_delattre');
+  const requests = `${lending}/collectives/reparateurs_mel/members`;
+  const arrived = await pollUntil(moderator, requests, FEDERATION_DEADLINE_MS, async () =>
+    (await moderator.locator('ul.requests li', { hasText: 'karim_saidi@' }).count()) > 0);
+  assert.ok(arrived, 'the request did not reach the moderator within 30 s');
+  const count = (await text(moderator.locator('header nav a[href="/collectives"] .count'))).match(/\d+$/);
+  assert.ok(count && Number(count[0]) >= 1, `a count in the menu: ${count}`);
+  const request = moderator.locator('ul.requests li', { hasText: 'karim_saidi@' });
+  assert.match(await text(request), /Épeule/);
+  await shot(moderator, '32-collective-requests');
+  await follow(moderator, request.locator('form[action$="/approve"] button'));
+  assert.match(await text(moderator.locator('p.notice')), /admise/);
+});
+
+step("the repairer's badge shows on their profile, on their own cooperative, once the collective has confirmed it", async () => {
+  const confirmed = await pollUntil(repairer, `${bikes}/members/karim_saidi`, FEDERATION_DEADLINE_MS, async () =>
+    /Collectif des réparateurs vélo de la MEL/.test(await text(repairer.locator('dl.facts'))));
+  assert.ok(confirmed, 'the admission did not reach the workshop within 30 s');
+  assert.match(await text(repairer.locator('dl.facts')), /charte v1 acceptée/);
+  await shot(repairer, '33-collective-badge');
+  await follow(repairer, repairer.locator('dl.facts a.badge', { hasText: 'Collectif des réparateurs' }));
+  assert.match(await text(repairer.locator('.standing')), /Vous êtes membre de ce collectif/);
+});
+
 // --- Run ------------------------------------------------------------------------------------------
 
 let stopped = false;

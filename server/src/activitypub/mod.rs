@@ -42,6 +42,9 @@ pub fn routes() -> Router<AppState> {
         .route("/members/{username}/inbox", post(member_inbox))
         .route("/members/{username}/outbox", get(member_outbox))
         .route("/members/{username}/followers", get(member_followers))
+        .route("/collectives/{name}/inbox", post(collective_inbox))
+        .route("/collectives/{name}/outbox", get(collective_outbox))
+        .route("/collectives/{name}/followers", get(collective_followers))
 }
 
 /// Whether the client asks for ActivityPub JSON rather than HTML.
@@ -85,8 +88,19 @@ pub async fn negotiate(State(state): State<AppState>, request: Request, next: Ne
     }
     let path = request.uri().path().to_owned();
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-    if !matches!(segments.as_slice(), ["members", _] | ["listings", _] | ["exchanges", _]) {
+    if !matches!(
+        segments.as_slice(),
+        ["members", _] | ["listings", _] | ["exchanges", _] | ["collectives", _] | ["collectives", _, "members"]
+    ) {
         return next.run(request).await;
+    }
+    if let ["collectives", name, rest @ ..] = segments.as_slice() {
+        // A private collective's documents: to the signed fetches of its members' servers alone.
+        let reader = match reader(&state, request.method(), request.uri(), request.headers(), true).await {
+            Ok(reader) => reader,
+            Err(refused) => return refused,
+        };
+        return collective_document(&state, name, reader.as_ref(), !rest.is_empty()).await;
     }
     if let ["exchanges", id] = segments.as_slice() {
         // Private: to the exchange's other party's signed fetch alone, whatever the instance's
@@ -158,6 +172,30 @@ async fn exchange_document(state: &AppState, id: &str, reader: &maillage_federat
     }
 }
 
+/// A collective's `Group` (or, with `members`, its members collection), as `reader` may see it.
+async fn collective_document(
+    state: &AppState,
+    name: &str,
+    reader: Option<&maillage_federation::RemoteActor>,
+    members: bool,
+) -> Response {
+    use crate::services::federation::collectives as groups;
+    let collective = match groups::served(&state.services, name, reader).await {
+        Ok(Some(collective)) => collective,
+        Ok(None) => return not_found(),
+        Err(error) => return error.into_response(),
+    };
+    let document = if members {
+        groups::members_document(&state.services, &collective).await
+    } else {
+        groups::group_document(&state.services, &collective).await
+    };
+    match document {
+        Ok(document) => activity_json(document),
+        Err(error) => error.into_response(),
+    }
+}
+
 async fn member_document(state: &AppState, username: &str) -> Response {
     match actors::member_actor(&state.services, username).await {
         Ok(Some(actor)) => activity_json(activities::actor_json(&actor, state.services.urls())),
@@ -200,7 +238,11 @@ async fn webfinger_handler(State(state): State<AppState>, Query(query): Query<We
         let actor = urls.instance_actor();
         return json_with_type(webfinger::document(&domain, &domain, &actor, urls.base()), "application/jrd+json");
     }
-    match actors::member_actor(services, &username).await {
+    let actor = match actors::member_actor(services, &username).await {
+        Ok(None) => actors::collective_actor(services, &username, true).await,
+        found => found,
+    };
+    match actor {
         Ok(Some(actor)) => json_with_type(
             webfinger::document(&actor.username, &domain, &actor.id, &actor.page),
             "application/jrd+json",
@@ -436,6 +478,45 @@ async fn member_inbox(State(state): State<AppState>, Path(username): Path<String
         return not_found();
     }
     receive(&state.federator, request).await
+}
+
+async fn collective_inbox(State(state): State<AppState>, Path(name): Path<String>, request: Request<Body>) -> Response {
+    match crate::services::federation::actors::collective_actor(&state.services, &name, false).await {
+        Ok(Some(_)) => receive(&state.federator, request).await,
+        Ok(None) => not_found(),
+        Err(error) => error.into_response(),
+    }
+}
+
+/// A collective's outbox: what it announces (nothing yet), as an empty collection.
+async fn collective_outbox(State(state): State<AppState>, _: Authorized, Path(name): Path<String>) -> Response {
+    if !state.services.federates() {
+        return not_found();
+    }
+    match crate::services::federation::actors::collective_actor(&state.services, &name, true).await {
+        Ok(Some(actor)) => {
+            let id = maillage_federation::urls::outbox_of(&actor.id);
+            activity_json(activities::collection(&id, Some(0), None))
+        }
+        Ok(None) => not_found(),
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn collective_followers(State(state): State<AppState>, _: Authorized, Path(name): Path<String>) -> Response {
+    let Ok(name) = crate::domain::collective::CollectiveName::parse(&name) else { return not_found() };
+    let collective = match state.services.conn().await {
+        Ok(mut conn) => crate::storage::collectives::local_by_name(&mut conn, &name).await,
+        Err(error) => return error.into_response(),
+    };
+    match collective {
+        Ok(Some(c)) if !c.is_private() => {
+            let id = maillage_federation::urls::followers_of(&state.services.urls().collective(name.as_str()));
+            followers(&state, id, ActorKey::Collective(&c.id)).await
+        }
+        Ok(_) => not_found(),
+        Err(error) => internal(error),
+    }
 }
 
 async fn receive(federator: &Federator, request: Request<Body>) -> Response {

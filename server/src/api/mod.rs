@@ -15,6 +15,7 @@ use crate::state::AppState;
 mod accounts;
 mod admin;
 mod categories;
+mod collectives;
 pub mod errors;
 mod exchanges;
 mod federation;
@@ -75,6 +76,21 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/exchanges/{id}/messages"),
     ("POST", "/exchanges/{id}/messages"),
     ("POST", "/exchanges/{id}/{move}"),
+    ("GET", "/collectives"),
+    ("POST", "/collectives"),
+    ("GET", "/collectives/{id}"),
+    ("PUT", "/collectives/{id}"),
+    ("GET", "/collectives/{id}/charters"),
+    ("GET", "/collectives/{id}/charters/{version}"),
+    ("POST", "/collectives/{id}/join"),
+    ("POST", "/collectives/{id}/leave"),
+    ("POST", "/collectives/{id}/charter/accept"),
+    ("GET", "/collectives/{id}/members"),
+    ("PUT", "/collectives/{id}/members/{membership}/role"),
+    ("DELETE", "/collectives/{id}/members/{membership}"),
+    ("GET", "/collectives/{id}/requests"),
+    ("POST", "/collectives/{id}/requests/{membership}"),
+    ("POST", "/collectives/{id}/invitations"),
 ];
 
 /// The routes that receive a picture, whose body limit is the uploads'.
@@ -124,6 +140,21 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         ("GET", "/exchanges/{id}/messages") => get(exchanges::messages),
         ("POST", "/exchanges/{id}/messages") => post(exchanges::post_message),
         ("POST", "/exchanges/{id}/{move}") => post(exchanges::act),
+        ("GET", "/collectives") => get(collectives::list),
+        ("POST", "/collectives") => post(collectives::create),
+        ("GET", "/collectives/{id}") => get(collectives::get),
+        ("PUT", "/collectives/{id}") => put(collectives::update),
+        ("GET", "/collectives/{id}/charters") => get(collectives::charters),
+        ("GET", "/collectives/{id}/charters/{version}") => get(collectives::charter),
+        ("POST", "/collectives/{id}/join") => post(collectives::join),
+        ("POST", "/collectives/{id}/leave") => post(collectives::leave),
+        ("POST", "/collectives/{id}/charter/accept") => post(collectives::accept_charter),
+        ("GET", "/collectives/{id}/members") => get(collectives::members),
+        ("PUT", "/collectives/{id}/members/{membership}/role") => put(collectives::set_role),
+        ("DELETE", "/collectives/{id}/members/{membership}") => delete(collectives::remove),
+        ("GET", "/collectives/{id}/requests") => get(collectives::requests),
+        ("POST", "/collectives/{id}/requests/{membership}") => post(collectives::decide),
+        ("POST", "/collectives/{id}/invitations") => post(collectives::invite),
         _ => return None,
     };
     Some(handler)

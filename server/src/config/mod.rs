@@ -53,6 +53,8 @@ pub struct InstanceConfig {
     pub registration: RegistrationMode,
     /// The IANA time zone dates and times are shown in (`Europe/Paris`, `America/Cayenne`...).
     pub timezone: String,
+    /// Who may create collectives here: `members` (any member) or `administrators`.
+    pub collective_creation: CollectiveCreation,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -261,6 +263,13 @@ pub enum RegistrationMode {
     Approval,
 }
 
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum CollectiveCreation {
+    Members,
+    Administrators,
+}
+
 impl Default for Config {
     fn default() -> Self {
         Self {
@@ -288,6 +297,7 @@ impl Default for InstanceConfig {
             languages: vec!["fr".to_owned(), "en".to_owned()],
             registration: RegistrationMode::Open,
             timezone: crate::i18n::DEFAULT_ZONE.to_owned(),
+            collective_creation: CollectiveCreation::Members,
         }
     }
 }
@@ -317,6 +327,7 @@ const ENVIRONMENT: &[(&str, &[&str], EnvKind)] = &[
     ("MAILLAGE_INSTANCE_DESCRIPTION", &["instance", "description"], EnvKind::Text),
     ("MAILLAGE_INSTANCE_LANGUAGES", &["instance", "languages"], EnvKind::List),
     ("MAILLAGE_REGISTRATION", &["instance", "registration"], EnvKind::Text),
+    ("MAILLAGE_COLLECTIVE_CREATION", &["instance", "collective_creation"], EnvKind::Text),
     ("MAILLAGE_TIMEZONE", &["instance", "timezone"], EnvKind::Text),
     ("MAILLAGE_FEDERATION", &["federation", "enabled"], EnvKind::Bool),
     ("MAILLAGE_FEDERATION_POLICY", &["federation", "policy"], EnvKind::Text),

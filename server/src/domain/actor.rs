@@ -1,8 +1,9 @@
-//! Which of our actors something belongs to: the instance's own actor or a member's (and, next,
-//! a collective's). Keys, followers, follows and the signer of each outgoing activity are stored
-//! under its [`ActorKey`].
+//! Which of our actors something belongs to: the instance's own actor, a member's or a
+//! collective's (its `Group`). Keys, followers, follows and the signer of each outgoing activity are
+//! stored under its [`ActorKey`].
 
-use super::ids::MemberId;
+use super::collective::CollectiveName;
+use super::ids::{CollectiveId, MemberId};
 use super::listing::Listing;
 use super::member::{Member, Username};
 
@@ -10,6 +11,7 @@ use super::member::{Member, Username};
 pub enum OurActor {
     Instance,
     Member { id: MemberId, username: Username },
+    Collective { id: CollectiveId, name: CollectiveName },
 }
 
 impl OurActor {
@@ -31,6 +33,7 @@ impl OurActor {
         match self {
             Self::Instance => ActorKey::Instance,
             Self::Member { id, .. } => ActorKey::Member(id),
+            Self::Collective { id, .. } => ActorKey::Collective(id),
         }
     }
 }
@@ -41,20 +44,25 @@ impl OurActor {
 pub enum ActorKey<'a> {
     Instance,
     Member(&'a MemberId),
+    Collective(&'a CollectiveId),
 }
 
 impl ActorKey<'_> {
-    /// The key as stored: a member's id, or [`INSTANCE_KEY`].
-    pub fn as_str(&self) -> &str {
+    /// The key as stored: a member's id, [`INSTANCE_KEY`], or a collective's id after
+    /// [`COLLECTIVE_PREFIX`].
+    pub fn as_str(&self) -> String {
         match self {
-            Self::Instance => INSTANCE_KEY,
-            Self::Member(id) => id.as_str(),
+            Self::Instance => INSTANCE_KEY.to_owned(),
+            Self::Member(id) => id.as_str().to_owned(),
+            Self::Collective(id) => format!("{COLLECTIVE_PREFIX}{id}"),
         }
     }
 }
 
 /// The stored key of the instance actor (member ids are hex and never start with `@`).
 pub const INSTANCE_KEY: &str = "@instance";
+/// What a collective's stored key starts with, before its id.
+pub const COLLECTIVE_PREFIX: &str = "@collective:";
 
 #[cfg(test)]
 mod tests {
@@ -66,5 +74,7 @@ mod tests {
         assert_eq!(OurActor::Instance.key().as_str(), INSTANCE_KEY);
         let id = MemberId::new();
         assert_eq!(ActorKey::Member(&id).as_str(), id.as_str());
+        let collective = CollectiveId::new();
+        assert_eq!(ActorKey::Collective(&collective).as_str(), format!("@collective:{collective}"));
     }
 }

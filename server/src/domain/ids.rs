@@ -90,6 +90,24 @@ impl ExchangeId {
     }
 }
 
+typed_id! {
+    /// A collective's id: one hosted here, or our copy of one hosted by another instance
+    /// ([`CollectiveId::for_remote`]).
+    CollectiveId
+}
+
+impl CollectiveId {
+    /// The local id of a collective hosted by another instance, derived from its `Group`'s id.
+    pub fn for_remote(ap_id: &str) -> Self {
+        Self(derived(b"maillage remote collective\n", ap_id))
+    }
+}
+
+typed_id! {
+    /// One person's membership of one collective (a request, an invitation, a member).
+    MembershipId
+}
+
 /// An id derived from another server's URL (the first 16 bytes of a SHA-256 of `label` and it): the
 /// same URL, the same id, and ids of different kinds apart.
 fn derived(label: &[u8], url: &str) -> String {

@@ -40,6 +40,7 @@ macro_rules! string_enum {
 pub mod actor;
 pub mod address;
 pub mod category;
+pub mod collective;
 pub mod cooperative;
 pub mod exchange;
 pub mod follow;

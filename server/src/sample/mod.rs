@@ -20,6 +20,7 @@ use crate::domain::listing::{
 use crate::domain::member::MemberKind;
 
 mod bikes;
+pub mod collectives;
 pub mod exchanges;
 mod grocery;
 mod lending;

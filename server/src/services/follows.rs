@@ -114,6 +114,21 @@ pub(crate) async fn requested(
         // to peer: `services::peering`).
         return accept_follower(services, &OurActor::Instance, follow_id, follower).await;
     }
+    // A public collective may be followed, for what it announces (a private one is not there):
+    // following is not belonging, which is asked with a `Join` (`services::collectives`).
+    if let Some(name) = services.urls().local_collective(target) {
+        let collective = match crate::domain::collective::CollectiveName::parse(name) {
+            Ok(name) => crate::storage::collectives::local_by_name(&mut *services.conn().await?, &name).await?,
+            Err(_) => None,
+        };
+        return match collective.filter(|c| !c.is_private()) {
+            Some(c) => {
+                let ours = OurActor::Collective { id: c.id, name: c.name };
+                accept_follower(services, &ours, follow_id, follower).await
+            }
+            None => Err(AppError::refused("no such collective here")),
+        };
+    }
     // Only an active member has an actor to follow.
     let member = match services.urls().local_username(target) {
         Some(username) => crate::services::federation::documents::active_member(services, username).await?,

@@ -105,11 +105,23 @@ impl Federator {
                 remote_listings::upserted(services, &author, &proposal).await
             }
             Inbound::ListingDeleted { actor, object } => remote_listings::deleted(services, &actor, &object).await,
+            Inbound::ActorUpdated { actor } if actor.kind == ActorKind::Group => {
+                // A collective we keep a copy of (its charter changed): read again from its server.
+                let kept =
+                    crate::storage::collectives::by_ap_id(&mut *services.conn().await?, actor.id.as_str()).await?;
+                if kept.is_some() {
+                    crate::services::federation::collectives::refresh(services, &actor.id).await?;
+                }
+                Ok(())
+            }
             Inbound::ActorUpdated { actor } => {
                 tracing::info!(actor = %actor.id, name = %actor.name, "actor updated its profile");
                 Ok(())
             }
             Inbound::Exchange { activity } => exchanges::received::received(services, &activity).await,
+            Inbound::Collective { activity, sender } => {
+                crate::services::collectives::received::received(services, &activity, &sender).await
+            }
             Inbound::Other { actor, kind } => {
                 tracing::debug!(%actor, kind, "activity acknowledged, nothing to do");
                 Ok(())

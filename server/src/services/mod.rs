@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod calendar;
 pub mod catalogue;
+pub mod collectives;
 pub mod cooperative;
 pub mod exchanges;
 pub mod federation;

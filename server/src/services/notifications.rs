@@ -54,8 +54,6 @@ pub async fn tell(
         return Ok(());
     }
     let Some(member) = record.party(to).member.as_ref() else { return Ok(()) };
-    let Some(contact) = notifications::contact(conn, member).await? else { return Ok(()) };
-    let (Some(address), true) = (contact.email, contact.notify_by_email) else { return Ok(()) };
     let lang = lang(services);
     let other = crate::services::parties::names(services, &[record]).await?;
     let other = other
@@ -70,13 +68,34 @@ pub async fn tell(
             .replace("{instance}", &services.config().instance.name)
     };
     let key = what.key();
-    let subject = fill(text(lang, &format!("{key}_subject")));
     let page = services.urls().exchange(record.id.as_str());
+    email(services, conn, member, &key, &fill, ("mail.open", page.as_str())).await
+}
+
+/// Queues, in `conn`, the email of locale key `key` (its subject: `KEY_subject`) to `member`, with
+/// `fill` giving its placeholders their values and a link to a page (the key of the line that
+/// introduces it, and its address); nothing when the instance sends no email, or the member gave no
+/// address or turned emails off.
+pub async fn email(
+    services: &Services,
+    conn: &mut sqlx::AnyConnection,
+    member: &crate::domain::ids::MemberId,
+    key: &str,
+    fill: &(dyn Fn(&str) -> String + Sync),
+    (open, page): (&str, &str),
+) -> AppResult<()> {
+    if !services.config().email.is_configured() {
+        return Ok(());
+    }
+    let Some(contact) = notifications::contact(conn, member).await? else { return Ok(()) };
+    let (Some(address), true) = (contact.email, contact.notify_by_email) else { return Ok(()) };
+    let lang = lang(services);
+    let subject = fill(text(lang, &format!("{key}_subject")));
     let body = format!(
         "{}\n\n{}\n{page}\n\n-- \n{}\n",
-        fill(text(lang, &key)),
-        text(lang, "mail.open"),
-        fill(text(lang, "mail.footer")),
+        fill(text(lang, key)),
+        text(lang, open),
+        text(lang, "mail.footer").replace("{instance}", &services.config().instance.name),
     );
     notifications::queue_email(conn, member, &address, &subject, &body, now_ms()).await?;
     Ok(())

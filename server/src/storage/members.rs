@@ -38,8 +38,9 @@ pub async fn insert(conn: &mut AnyConnection, member: &NewMember<'_>) -> Result<
     let result = sqlx::query(
         "INSERT INTO members (id, username, kind, display_name, description, location_name, latitude, longitude, \
          password_hash, role, status, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, CAST($7 AS DOUBLE PRECISION), CAST($8 AS DOUBLE PRECISION), $9, $10, \
-         $11, $12, $12)",
+         SELECT $1, $2, $3, $4, $5, $6, CAST($7 AS DOUBLE PRECISION), CAST($8 AS DOUBLE PRECISION), $9, $10, \
+         $11, $12, $12 \
+         WHERE NOT EXISTS (SELECT 1 FROM collectives WHERE name = $2 AND origin IS NULL)",
     )
     .bind(member.id.as_str())
     .bind(member.username.as_str())
@@ -55,7 +56,9 @@ pub async fn insert(conn: &mut AnyConnection, member: &NewMember<'_>) -> Result<
     .bind(member.now)
     .execute(&mut *conn)
     .await;
+    // A collective's name is an address too (`acct:name@domain`): nobody may take it.
     match result {
+        Ok(done) if done.rows_affected() == 0 => Err(InsertMemberError::UsernameTaken),
         Ok(_) => Ok(()),
         Err(e) if super::is_unique_violation(&e) => Err(InsertMemberError::UsernameTaken),
         Err(e) => Err(e.into()),

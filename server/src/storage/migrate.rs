@@ -87,6 +87,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../../migrations/sqlite/0012_notifications.sql"),
         postgres: include_str!("../../../migrations/postgres/0012_notifications.sql"),
     },
+    Migration {
+        version: 13,
+        name: "collectives",
+        sqlite: include_str!("../../../migrations/sqlite/0013_collectives.sql"),
+        postgres: include_str!("../../../migrations/postgres/0013_collectives.sql"),
+    },
 ];
 
 pub async fn run(db: &Db) -> anyhow::Result<()> {

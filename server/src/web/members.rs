@@ -31,9 +31,12 @@ struct ProfilePage {
     handle: String,
     kind: &'static str,
     place: Option<String>,
-    since: String,
     /// How many exchanges they completed: a fact, never a judgement (no ratings).
     exchanges_completed: i64,
+    /// The cooperative they belong to (this one) and the date they joined it.
+    cooperative: String,
+    /// The collectives they belong to: verifiable belonging, the trust that replaces ratings.
+    badges: Vec<super::collectives::Badge>,
     /// Shown to admins looking at a pending or disabled member.
     status: Option<&'static str>,
     own: bool,
@@ -71,12 +74,16 @@ pub async fn profile(
     let items = results.items.iter().map(|f| ListingView::new(t, &f.listing, None)).collect();
     let base = format!("/members/{}", member.username);
     let exchanges_completed = crate::services::exchanges::completed(&state.services, &member.id).await?;
+    let belongings = crate::services::collectives::badges(&state.services, &member, ctx.viewer.as_ref()).await?;
     render(ProfilePage {
+        badges: super::collectives::badges(t, &belongings),
+        cooperative: t
+            .t1("profile.cooperative_since", "date", &date(t, member.created_at))
+            .replace("{name}", &state.config().instance.name),
         exchanges_completed,
         handle: format!("@{}@{}", member.username, state.config().domain),
         kind: t.t(&format!("kind.{}", member.kind)),
         place: member.location.as_ref().map(|l| l.name.clone()).filter(|n| !n.is_empty()),
-        since: date(t, member.created_at),
         status: (member.status != MemberStatus::Active).then(|| t.t(&format!("member_status.{}", member.status))),
         own: ctx.viewer.as_ref().is_some_and(|v| v.id == member.id),
         avatar: member.avatar.as_ref().map(AvatarView::new),

@@ -19,6 +19,7 @@ mod account;
 mod admin;
 mod assets;
 mod catalogue;
+mod collectives;
 mod confirm;
 mod cooperative;
 pub mod errors;
@@ -57,6 +58,17 @@ pub fn routes(media: &crate::config::MediaConfig) -> Router<AppState> {
         .route("/exchanges/{id}", get(exchanges::show))
         .route("/exchanges/{id}/messages", post(exchanges::message))
         .route("/exchanges/{id}/{move}", post(exchanges::act))
+        .route("/collectives", get(collectives::list).post(collectives::create))
+        .route("/collectives/new", get(collectives::new_form))
+        .route("/collectives/lookup", post(collectives::look_up))
+        .route("/collectives/{name}", get(collectives::show))
+        .route("/collectives/{name}/edit", get(collectives::edit_form).post(collectives::update))
+        .route("/collectives/{name}/charter", get(collectives::charter))
+        .route("/collectives/{name}/join", get(collectives::join_form).post(collectives::join))
+        .route("/collectives/{name}/members", get(collectives::members))
+        .route("/collectives/{name}/invitations", post(collectives::invite))
+        .route("/collectives/{name}/members/{id}/{action}", post(collectives::decide))
+        .route("/collectives/{name}/{action}", post(collectives::mine))
         .route("/register", get(account::register_form).post(account::register))
         .route("/login", get(account::login_form).post(account::login))
         .route("/logout", post(account::logout))
@@ -102,6 +114,8 @@ pub struct PageCtx {
     pub accent: Accent,
     /// How many of the viewer's exchanges wait for them (the count beside « Mes échanges »).
     pub exchanges_waiting: i64,
+    /// What waits for the viewer in collectives: requests to decide, invitations, new charters.
+    pub collectives_waiting: i64,
 }
 
 /// The outcomes a form can announce on the page it leads to, with `done(…)`. A key that is not
@@ -141,6 +155,17 @@ const NOTICES: &[&str] = &[
     "notifications_saved",
     "calendar_made",
     "calendar_removed",
+    "collective_created",
+    "collective_saved",
+    "collective_joined",
+    "collective_join_requested",
+    "collective_left",
+    "charter_accepted",
+    "member_admitted",
+    "member_refused",
+    "member_invited",
+    "member_removed",
+    "role_changed",
 ];
 
 /// A page from its template (a template that fails to render is our error, not the reader's).
@@ -178,6 +203,7 @@ impl PageCtx {
             logo: None,
             accent: Accent::default(),
             exchanges_waiting: 0,
+            collectives_waiting: 0,
         }
         .presenting(presentation::known(&state.services).as_deref())
     }
@@ -222,6 +248,7 @@ impl FromRequestParts<AppState> for PageCtx {
         let mut ctx = Self::anonymous(state, t, csrf, parts.uri.path().to_owned()).presenting(Some(&presented));
         if let Some(viewer) = &viewer {
             ctx.exchanges_waiting = crate::services::exchanges::awaiting(&state.services, &viewer.id).await?;
+            ctx.collectives_waiting = crate::services::collectives::awaiting(&state.services, viewer).await?;
         }
         ctx.viewer = viewer;
         ctx.query = parts.uri.query().unwrap_or_default().to_owned();
@@ -245,6 +272,9 @@ fn page_of_form(path: &str) -> String {
         ["admin", "peers", ..] => "/admin/peers".to_owned(),
         ["follows", ..] => "/follows".to_owned(),
         ["exchanges", id, ..] => format!("/exchanges/{id}"),
+        ["collectives"] => "/collectives/new".to_owned(),
+        ["collectives", name, "members" | "invitations", ..] => format!("/collectives/{name}/members"),
+        ["collectives", name, "leave" | "accept-charter"] => format!("/collectives/{name}"),
         _ => path.to_owned(),
     }
 }

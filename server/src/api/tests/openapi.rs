@@ -127,7 +127,7 @@ fn accepts<T: DeserializeOwned>(example: &Value) -> Result<(), String> {
 #[test]
 fn request_examples_are_bodies_the_api_accepts() {
     use super::super::{
-        accounts, exchanges, federation, listing_body as bodies, notifications, photos, pictures, sessions,
+        accounts, collectives, exchanges, federation, listing_body as bodies, notifications, photos, pictures, sessions,
     };
     let doc = doc();
     let checks: &[(&str, &str, Check)] = &[
@@ -143,6 +143,14 @@ fn request_examples_are_bodies_the_api_accepts() {
         ("/exchanges/{id}/{move}", "post", accepts::<exchanges::MoveBody>),
         ("/exchanges/{id}/messages", "post", accepts::<exchanges::NewMessage>),
         ("/me/notifications", "put", accepts::<notifications::NotificationsBody>),
+        ("/collectives", "post", accepts::<collectives::NewCollective>),
+        ("/collectives/{id}", "put", accepts::<collectives::CollectiveChange>),
+        ("/collectives/{id}/join", "post", accepts::<collectives::JoinBody>),
+        ("/collectives/{id}/charter/accept", "post", accepts::<collectives::AcceptBody>),
+        ("/collectives/{id}/requests/{membership}", "post", accepts::<collectives::DecisionBody>),
+        ("/collectives/{id}/invitations", "post", accepts::<collectives::InvitationBody>),
+        ("/collectives/{id}/members/{membership}/role", "put", accepts::<collectives::RoleBody>),
+        ("/collectives/{id}/members/{membership}", "delete", accepts::<collectives::RemovalBody>),
     ];
     let mut operations_with_body = 0;
     for (path, item) in doc["paths"].as_object().unwrap() {
@@ -227,6 +235,19 @@ async fn response_examples_have_the_shape_of_real_answers() {
     let entry = &exchange_whole["entries"][0];
     let settings = app.get("/api/v1/me/notifications", Some(&borrower)).await.json();
     let calendar = app.json(Method::POST, "/api/v1/me/calendar", Some(&borrower), &json!({})).await.json();
+    // A collective of camille's with a request of bertrand's waiting and an invitation of yasmine's.
+    let collective = app.json(Method::POST, "/api/v1/collectives", Some(&token), &collective_body("atelier")).await;
+    assert_eq!(collective.status, StatusCode::CREATED, "{collective:?}");
+    let collective = collective.json();
+    let join = json!({"charter_version": 1, "answers": ["Fives"], "message": "Bonjour"});
+    let membership = app.json(Method::POST, "/api/v1/collectives/atelier/join", Some(&borrower), &join).await.json();
+    app.json(Method::POST, "/api/v1/collectives/atelier/invitations", Some(&token), &json!({"address": "yasmine"}))
+        .await;
+    let collectives = app.get("/api/v1/collectives", None).await.json();
+    let charters = app.get("/api/v1/collectives/atelier/charters", None).await.json();
+    let charter = app.get("/api/v1/collectives/atelier/charters/1", None).await.json();
+    let roster = app.get("/api/v1/collectives/atelier/members", None).await.json();
+    let waiting = app.get("/api/v1/collectives/atelier/requests", Some(&token)).await.json();
 
     let doc = doc();
     let schema_of = |operation: &Value, status: &str| {
@@ -336,6 +357,44 @@ async fn response_examples_have_the_shape_of_real_answers() {
                         }
                         "#/components/schemas/Notifications" => assert_eq!(keys(example), keys(&settings), "{what}"),
                         "#/components/schemas/Calendar" => assert_eq!(keys(example), keys(&calendar), "{what}"),
+                        "#/components/schemas/Collective" => {
+                            assert_eq!(keys(example), keys(&collective), "{what}");
+                            if !example["membership"].is_null() {
+                                assert_eq!(keys(&example["membership"]), keys(&membership), "{what}");
+                            }
+                        }
+                        "#/components/schemas/CollectiveMembership" => {
+                            assert_eq!(keys(example), keys(&membership), "{what}")
+                        }
+                        "#/components/schemas/CollectiveList" => {
+                            for item in example["items"].as_array().unwrap() {
+                                assert_eq!(keys(item), keys(&collectives["items"][0]), "{what}");
+                            }
+                        }
+                        "#/components/schemas/CharterList" => {
+                            for item in example["items"].as_array().unwrap() {
+                                assert_eq!(keys(item), keys(&charters["items"][0]), "{what}");
+                            }
+                        }
+                        "#/components/schemas/Charter" => assert_eq!(keys(example), keys(&charter), "{what}"),
+                        "#/components/schemas/CollectiveMemberList" => {
+                            for item in example["items"].as_array().unwrap() {
+                                assert_eq!(keys(item), keys(&roster["items"][0]), "{what}");
+                            }
+                        }
+                        "#/components/schemas/CollectiveRequests" => {
+                            assert_eq!(keys(example), keys(&waiting), "{what}");
+                            for (list, real) in
+                                [("requests", &waiting["requests"][0]), ("invitations", &waiting["invitations"][0])]
+                            {
+                                for item in example[list].as_array().unwrap() {
+                                    assert_eq!(keys(item), keys(real), "{what}");
+                                }
+                            }
+                            for answer in example["requests"][0]["answers"].as_array().unwrap() {
+                                assert_eq!(keys(answer), keys(&waiting["requests"][0]["answers"][0]), "{what}");
+                            }
+                        }
                         "#/components/schemas/Error" => {
                             assert!(
                                 keys(example)
@@ -357,6 +416,22 @@ async fn response_examples_have_the_shape_of_real_answers() {
             assert!(keys(&example["value"]).is_subset(&BTreeSet::from(["error", "message", "fields"])), "{name}");
         }
     }
+}
+
+/// A valid new collective named `name`, asking one question, admitting on approval.
+fn collective_body(name: &str) -> Value {
+    json!({
+        "name": name,
+        "display_name": "Atelier vélo",
+        "purpose": "Réparer ensemble.",
+        "activities": ["bikes-repair"],
+        "territory": "Lille",
+        "charter": "# Charte\n\nNous réparons **ensemble**.",
+        "entry_criteria": "",
+        "questions": ["Quel atelier ?"],
+        "admission": "approval",
+        "visibility": "public",
+    })
 }
 
 /// Uploads a small PNG to a listing, as a multipart form; the listing as it answers.
@@ -392,9 +467,15 @@ async fn every_route_is_served() {
     let listing =
         app.json(Method::POST, "/api/v1/listings", Some(&token), &listing_body("Vélo cargo", json!({}))).await.json();
     let id = listing["id"].as_str().unwrap();
+    let collective = app.json(Method::POST, "/api/v1/collectives", Some(&token), &collective_body("atelier")).await;
+    assert_eq!(collective.status, StatusCode::CREATED, "{collective:?}");
     for (method, path) in ROUTES {
+        // A collective is named by its name.
+        let id = if path.starts_with("/collectives/") { "atelier" } else { id };
         let concrete = path
             .replace("{id}", id)
+            .replace("{version}", "1")
+            .replace("{membership}", &"0".repeat(32))
             .replace("{username}", "camille")
             .replace("{action}", "enable")
             .replace("{domain}", "example.org")

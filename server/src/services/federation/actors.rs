@@ -15,11 +15,16 @@ use crate::services::Services;
 use crate::storage::keys;
 use crate::storage::members;
 
-/// Which of our actors a URL names: the instance actor, a member (whatever their status), or
-/// none of ours.
+/// Which of our actors a URL names: the instance actor, a member (whatever their status), a
+/// collective's `Group`, or none of ours.
 pub(crate) async fn our_actor_at(services: &Services, url: &url::Url) -> AppResult<Option<OurActor>> {
     if *url == services.urls().instance_actor() {
         return Ok(Some(OurActor::Instance));
+    }
+    if let Some(name) = services.urls().local_collective(url) {
+        let Ok(name) = crate::domain::collective::CollectiveName::parse(name) else { return Ok(None) };
+        let collective = crate::storage::collectives::local_by_name(&mut *services.conn().await?, &name).await?;
+        return Ok(collective.map(|c| OurActor::Collective { id: c.id, name: c.name }));
     }
     let Some(username) = services.urls().local_username(url).and_then(|u| Username::parse(u).ok()) else {
         return Ok(None);
@@ -52,7 +57,7 @@ pub(crate) async fn generate_missing_keys(services: &Services) -> AppResult<usiz
 }
 
 /// The key pair of one of our actors, created on first use.
-async fn keys_of(services: &Services, owner: ActorKey<'_>) -> AppResult<(String, String)> {
+pub(crate) async fn keys_of(services: &Services, owner: ActorKey<'_>) -> AppResult<(String, String)> {
     if let Some(pair) = keys::keys(&mut *services.db().conn().await?, owner).await? {
         return Ok(pair);
     }
@@ -74,6 +79,7 @@ pub fn url_of(urls: &Urls, actor: &OurActor) -> Url {
     match actor {
         OurActor::Instance => urls.instance_actor(),
         OurActor::Member { username, .. } => urls.member(username.as_str()),
+        OurActor::Collective { name, .. } => urls.collective(name.as_str()),
     }
 }
 
@@ -83,6 +89,7 @@ pub fn signer_of(urls: &Urls, actor: &OurActor) -> String {
     match actor {
         OurActor::Instance => urls.domain(),
         OurActor::Member { username, .. } => username.as_str().to_owned(),
+        OurActor::Collective { name, .. } => name.as_str().to_owned(),
     }
 }
 
@@ -149,10 +156,24 @@ pub async fn actor_of(services: &Services, member: &Member) -> AppResult<LocalAc
     })
 }
 
-/// Our actor by username: the instance's domain names the instance actor.
+/// Our actor by username: the instance's domain names the instance actor, a collective's name its
+/// `Group` (names are unique among members' and collectives').
 pub async fn local_actor(services: &Services, username: &str) -> AppResult<Option<LocalActor>> {
     if username == services.urls().domain() {
         return Ok(Some(instance_actor(services).await?));
     }
-    member_actor(services, username).await
+    if let Some(member) = member_actor(services, username).await? {
+        return Ok(Some(member));
+    }
+    collective_actor(services, username, false).await
+}
+
+/// A collective's `Group` actor by name; with `public_only`, `None` for a private one.
+pub async fn collective_actor(services: &Services, name: &str, public_only: bool) -> AppResult<Option<LocalActor>> {
+    let Ok(name) = crate::domain::collective::CollectiveName::parse(name) else { return Ok(None) };
+    let collective = crate::storage::collectives::local_by_name(&mut *services.conn().await?, &name).await?;
+    match collective {
+        Some(c) if !(public_only && c.is_private()) => Ok(Some(super::collectives::group_actor(services, &c).await?)),
+        _ => Ok(None),
+    }
 }

@@ -16,6 +16,7 @@ use crate::services::Services;
 use crate::storage::{receptions, stats};
 
 pub mod actors;
+pub mod collectives;
 pub mod documents;
 pub mod exchanges;
 pub mod outbound;
@@ -115,7 +116,7 @@ pub(crate) async fn look_up(
 }
 
 /// What a failed lookup of `field` (a domain or an account) means for the person who typed it.
-fn lookup_failed(error: FederationError, field: &'static str, not_found: &'static str) -> AppError {
+pub(crate) fn lookup_failed(error: FederationError, field: &'static str, not_found: &'static str) -> AppError {
     match error {
         FederationError::NotFound => AppError::field(crate::domain::FieldError::new(field, not_found)),
         // Our own rules forbid the address (an IP, a port or http in production): nothing was sent.

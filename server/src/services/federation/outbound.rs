@@ -154,6 +154,8 @@ async fn queue_actor_update(services: &Services, actor: &OurActor) -> AppResult<
             // Pending or disabled: not served, nothing to update.
             None => return Ok(()),
         },
+        // A collective's document goes to its members' servers (`federation::collectives`).
+        OurActor::Collective { .. } => return Ok(()),
     };
     let urls = services.urls();
     let id = new_id();

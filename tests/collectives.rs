@@ -1,0 +1,374 @@
+//! Collectives hosted on one instance, through the pages as members click through them: a repairer
+//! creates a collective with a charter, entry criteria and questions; another asks to join (the
+//! charter accepted, the questions answered), is admitted by the moderator, who saw the request in
+//! the menu; the badge shows on the member's profile; a new charter is asked of every member; an
+//! exclusion and a refusal say why; a private group is seen by its members alone, and admits on
+//! invitation only; bad input changes nothing. Emails go through a real SMTP server.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+
+mod common;
+
+use common::smtp::SmtpServer;
+use common::{TestInstance, html_text};
+use maillage_server::config::{CollectiveCreation, Config, EmailSecurity};
+use maillage_server::domain::member::Role;
+use reqwest::StatusCode;
+
+const CHARTER: &str = "# Charte du collectif\n\nNous réparons **sans jugement** et transmettons nos savoirs.\n\n- entraide\n- prix libres";
+
+fn collective_fields<'a>(
+    name: &'a str,
+    display_name: &'a str,
+    admission: &'a str,
+    visibility: &'a str,
+) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("name", name),
+        ("display_name", display_name),
+        ("purpose", "Réparer les vélos ensemble, d'atelier en atelier."),
+        ("activity.bikes-repair", "on"),
+        ("territory", "Métropole européenne de Lille"),
+        ("charter", CHARTER),
+        ("entry_criteria", "Tenir un atelier de réparation ou y être bénévole."),
+        ("question1", "Dans quel atelier réparez-vous ?"),
+        ("admission", admission),
+        ("visibility", visibility),
+    ]
+}
+
+fn with_smtp(config: &mut Config, port: u16) {
+    config.email.host = "localhost".to_owned();
+    config.email.port = port;
+    config.email.security = EmailSecurity::None;
+    config.email.from = "Atelier <ne-pas-repondre@atelier.example.org>".to_owned();
+}
+
+async fn give_address(instance: &TestInstance, username: &str, email: &str) {
+    let mut browser = instance.browser();
+    browser.login_ok(username).await;
+    let page = format!("/members/{username}/notifications");
+    let saved = browser.submit(&page, &page, &[("email", email), ("notify", "on")]).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{saved:?}");
+}
+
+/// The number in the menu beside « Collectifs » (0 when there is none).
+fn menu_count(html: &str) -> i64 {
+    let Some(start) = html.find("href=\"/collectives\">") else { return 0 };
+    let link = &html[start..html[start..].find("</a>").map_or(html.len(), |end| start + end)];
+    link.rsplit("</span>").nth(1).and_then(|s| s.rsplit('>').next()).and_then(|n| n.trim().parse().ok()).unwrap_or(0)
+}
+
+/// The id of `username`'s membership on a collective's members page: the first form after their
+/// name (`…/members/ID/approve`, `…/members/ID/role`).
+fn membership_of(html: &str, username: &str) -> String {
+    let start = html.find(&format!("href=\"/members/{username}\"")).unwrap_or_else(|| panic!("{username} not listed"));
+    html[start..]
+        .split("/members/")
+        .skip(1)
+        .filter_map(|s| s.split('/').next())
+        .find(|id| id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()))
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_repairer_asks_to_join_is_admitted_and_wears_the_badge() {
+    let smtp = SmtpServer::start();
+    let port = smtp.port;
+    let instance = TestInstance::start_with(move |config| with_smtp(config, port)).await;
+    instance.create_member("lea", Role::Member).await;
+    instance.create_member("malik", Role::Member).await;
+    give_address(&instance, "lea", "lea@example.org").await;
+    give_address(&instance, "malik", "malik@example.org").await;
+
+    // Léa creates the collective: its page, its address, its charter as formatted text.
+    let mut lea = instance.browser();
+    lea.login_ok("lea").await;
+    let fields = collective_fields("reparateurs_mel", "Collectif des réparateurs vélo de la MEL", "approval", "public");
+    let created = lea.submit("/collectives/new", "/collectives", &fields).await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{created:?}");
+    assert!(created.location().starts_with("/collectives/reparateurs_mel?done=collective_created"));
+    let page = lea.follow(&created).await;
+    let text = html_text(&page.text);
+    assert!(text.contains("!reparateurs_mel@"), "{text}");
+    assert!(page.text.contains("<strong>sans jugement</strong>"), "the charter is formatted");
+    assert!(text.contains("Vous êtes membre de ce collectif") && text.contains("administrateur·rice"), "{text}");
+
+    // The same name again, or a member's username: refused on the form, what was typed kept.
+    let taken = lea.submit("/collectives/new", "/collectives", &fields).await;
+    assert_eq!(taken.status, StatusCode::CONFLICT, "{taken:?}");
+    assert!(html_text(&taken.text).contains("Ce nom est déjà pris"));
+    let as_member = collective_fields("malik", "Malik", "open", "public");
+    let taken = lea.submit("/collectives/new", "/collectives", &as_member).await;
+    assert_eq!(taken.status, StatusCode::CONFLICT, "{taken:?}");
+    // A collective's name cannot be taken by a new member either.
+    let mut newcomer = instance.browser();
+    let registered = newcomer.register("reparateurs_mel", "un mot de passe assez long").await;
+    assert_eq!(registered.status, StatusCode::UNPROCESSABLE_ENTITY, "{registered:?}");
+    assert!(html_text(&registered.text).contains("Cet identifiant est déjà pris"));
+
+    // A charter with a script: refused, nothing created.
+    let mut scripted = collective_fields("scripts", "Scripts", "open", "public");
+    scripted[5] = ("charter", "Bienvenue <script>alert(1)</script>");
+    let refused = lea.submit("/collectives/new", "/collectives", &scripted).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{refused:?}");
+    assert!(html_text(&refused.text).contains("scripts"), "{}", html_text(&refused.text));
+    assert_eq!(instance.browser().get("/collectives/scripts").await.status, StatusCode::NOT_FOUND);
+
+    // Malik asks to join: without ticking the charter, refused and nothing asked; then properly.
+    let mut malik = instance.browser();
+    malik.login_ok("malik").await;
+    let join = "/collectives/reparateurs_mel/join";
+    let unticked =
+        malik.submit(join, join, &[("charter_version", "1"), ("answer1", "Fives"), ("message", "Bonjour")]).await;
+    assert_eq!(unticked.status, StatusCode::UNPROCESSABLE_ENTITY, "{unticked:?}");
+    assert!(html_text(&unticked.text).contains("Cochez que vous acceptez la charte"));
+    assert!(html_text(&unticked.text).contains("Bonjour"), "what was typed is kept");
+    let asked = malik
+        .submit(
+            join,
+            join,
+            &[
+                ("charter_version", "1"),
+                ("accept", "on"),
+                ("answer1", "L'atelier de Fives"),
+                ("message", "Bonjour, je répare depuis dix ans."),
+            ],
+        )
+        .await;
+    assert_eq!(asked.status, StatusCode::SEE_OTHER, "{asked:?}");
+    let page = malik.follow(&asked).await;
+    assert!(html_text(&page.text).contains("attend la réponse des modérateurs"), "{}", html_text(&page.text));
+    let twice = malik.submit(join, join, &[("charter_version", "1"), ("accept", "on"), ("answer1", "Fives")]).await;
+    assert_eq!(twice.status, StatusCode::CONFLICT, "{twice:?}");
+
+    // Léa sees it waiting in the menu and by email, reads the answers and admits Malik.
+    let page = lea.get("/collectives").await;
+    assert_eq!(menu_count(&page.text), 1, "{}", page.text);
+    let mails = smtp.wait_for("lea@example.org", 1).await;
+    assert_eq!(mails[0].subject(), "Demande d'adhésion à Collectif des réparateurs vélo de la MEL", "{mails:?}");
+    assert!(mails[0].body().contains("malik (test) demande à rejoindre"), "{}", mails[0].body());
+    let members = lea.get("/collectives/reparateurs_mel/members").await;
+    let text = html_text(&members.text);
+    assert!(text.contains("Dans quel atelier réparez-vous ?") && text.contains("L'atelier de Fives"), "{text}");
+    let request_id = membership_of(&members.text, "malik");
+    // Malik cannot decide his own request.
+    malik.get("/collectives/reparateurs_mel").await;
+    let forged = malik.post(&format!("/collectives/reparateurs_mel/members/{request_id}/approve"), &[]).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN, "{forged:?}");
+    let admitted = lea.post(&format!("/collectives/reparateurs_mel/members/{request_id}/approve"), &[]).await;
+    assert_eq!(admitted.status, StatusCode::SEE_OTHER, "{admitted:?}");
+    assert_eq!(menu_count(&lea.get("/collectives").await.text), 0);
+    let mails = smtp.wait_for("malik@example.org", 1).await;
+    assert_eq!(mails[0].subject(), "Bienvenue dans Collectif des réparateurs vélo de la MEL", "{mails:?}");
+
+    // The badge on Malik's profile, for anyone: the collective, since when, the charter accepted.
+    let profile = html_text(&instance.browser().get("/members/malik").await.text);
+    assert!(profile.contains("Collectif des réparateurs vélo de la MEL"), "{profile}");
+    assert!(profile.contains("charte v1 acceptée"), "{profile}");
+    assert!(profile.contains("membre depuis le"), "the cooperative and since when: {profile}");
+
+    // A new charter: a new version, the first still readable, Malik asked to accept it.
+    let edit = lea.get("/collectives/reparateurs_mel/edit").await;
+    assert_eq!(edit.status, StatusCode::OK);
+    let mut changed = collective_fields("", "Collectif des réparateurs vélo de la MEL", "approval", "public");
+    changed.remove(0);
+    changed[4] = ("charter", "# Charte\n\nNous réparons sans jugement. **Nouveau** : une permanence par mois.");
+    changed.push(("charter_version", "1"));
+    let saved = lea.post("/collectives/reparateurs_mel/edit", &changed).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{saved:?}");
+    // The same form read at version 1 again: refused, version 2 stays.
+    let stale = lea.post("/collectives/reparateurs_mel/edit", &changed).await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{stale:?}");
+    let old = html_text(&instance.browser().get("/collectives/reparateurs_mel/charter?version=1").await.text);
+    assert!(old.contains("transmettons nos savoirs") && old.contains("ancienne version"), "{old}");
+    let page = malik.get("/collectives/reparateurs_mel").await;
+    assert!(html_text(&page.text).contains("La charte a changé (version 2)"));
+    assert_eq!(menu_count(&page.text), 1);
+    let mails = smtp.wait_for("malik@example.org", 2).await;
+    assert!(mails.iter().any(|m| m.subject().starts_with("La charte de Collectif")), "{mails:?}");
+    let lines = html_text(&lea.get("/collectives/reparateurs_mel/members").await.text);
+    assert!(lines.contains("charte à accepter"), "the collective shows who has not: {lines}");
+    let accepted = malik.post("/collectives/reparateurs_mel/accept-charter", &[("version", "2")]).await;
+    assert_eq!(accepted.status, StatusCode::SEE_OTHER, "{accepted:?}");
+    assert!(html_text(&instance.browser().get("/members/malik").await.text).contains("charte v2 acceptée"));
+
+    // Léa, the only administrator, cannot leave; Malik made administrator, she can.
+    let stays = lea.post("/collectives/reparateurs_mel/leave", &[]).await;
+    assert_eq!(stays.status, StatusCode::CONFLICT, "{stays:?}");
+    let role = lea
+        .post(&format!("/collectives/reparateurs_mel/members/{request_id}/role"), &[("role", "administrator")])
+        .await;
+    assert_eq!(role.status, StatusCode::SEE_OTHER, "{role:?}");
+    lea.get("/collectives/reparateurs_mel").await;
+    let left = lea.post("/collectives/reparateurs_mel/leave", &[]).await;
+    assert_eq!(left.status, StatusCode::SEE_OTHER, "{left:?}");
+    assert!(!html_text(&instance.browser().get("/members/lea").await.text).contains("réparateurs vélo"), "badge gone");
+}
+
+#[tokio::test]
+async fn refusals_and_exclusions_say_why_and_an_excluded_member_does_not_walk_back_in() {
+    let instance = TestInstance::start().await;
+    for name in ["lea", "malik", "nora"] {
+        instance.create_member(name, Role::Member).await;
+    }
+    let mut lea = instance.browser();
+    lea.login_ok("lea").await;
+    let created = lea
+        .submit(
+            "/collectives/new",
+            "/collectives",
+            &collective_fields("atelier_libre", "Atelier libre", "open", "public"),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{created:?}");
+
+    // Open admission: Malik is a member at once.
+    let mut malik = instance.browser();
+    malik.login_ok("malik").await;
+    let join = "/collectives/atelier_libre/join";
+    let joined = malik.submit(join, join, &[("charter_version", "1"), ("accept", "on"), ("answer1", "Wazemmes")]).await;
+    assert_eq!(joined.status, StatusCode::SEE_OTHER, "{joined:?}");
+    assert!(joined.location().contains("collective_joined"));
+
+    // Excluded with a reason he reads; asking again makes a request, not a membership.
+    let members = lea.get("/collectives/atelier_libre/members").await;
+    let malik_id = membership_of(&members.text, "malik");
+    let removed = lea
+        .post(&format!("/collectives/atelier_libre/members/{malik_id}/remove"), &[("reason", "Absent depuis un an")])
+        .await;
+    assert_eq!(removed.status, StatusCode::SEE_OTHER, "{removed:?}");
+    let page = html_text(&malik.get("/collectives/atelier_libre").await.text);
+    assert!(page.contains("exclu·e") && page.contains("Absent depuis un an"), "{page}");
+    let again = malik.submit(join, join, &[("charter_version", "1"), ("accept", "on"), ("answer1", "Wazemmes")]).await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER, "{again:?}");
+    assert!(again.location().contains("collective_join_requested"), "{}", again.location());
+
+    // Refused with a reason.
+    let members = lea.get("/collectives/atelier_libre/members").await;
+    assert!(html_text(&members.text).contains("Demandes d'adhésion (1)"));
+    let refused = lea
+        .post(
+            &format!("/collectives/atelier_libre/members/{malik_id}/refuse"),
+            &[("reason", "Revenez nous voir à la permanence")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::SEE_OTHER, "{refused:?}");
+    let page = html_text(&malik.get("/collectives/atelier_libre").await.text);
+    assert!(page.contains("n'a pas été acceptée") && page.contains("Revenez nous voir"), "{page}");
+    // Deciding twice changes nothing.
+    let twice = lea.post(&format!("/collectives/atelier_libre/members/{malik_id}/approve"), &[]).await;
+    assert_eq!(twice.status, StatusCode::CONFLICT, "{twice:?}");
+    assert!(!html_text(&instance.browser().get("/members/malik").await.text).contains("Atelier libre"));
+
+    // A moderator excludes members but not administrators, and does not change roles.
+    let mut nora = instance.browser();
+    nora.login_ok("nora").await;
+    nora.submit(
+        "/collectives/atelier_libre/join",
+        join,
+        &[("charter_version", "1"), ("accept", "on"), ("answer1", "Moulins")],
+    )
+    .await;
+    let members = lea.get("/collectives/atelier_libre/members").await;
+    let nora_id = membership_of(&members.text, "nora");
+    let lea_id = membership_of(&members.text, "lea");
+    let made = lea.post(&format!("/collectives/atelier_libre/members/{nora_id}/role"), &[("role", "moderator")]).await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{made:?}");
+    nora.get("/collectives/atelier_libre/members").await;
+    let not_admin = nora.post(&format!("/collectives/atelier_libre/members/{lea_id}/remove"), &[("reason", "")]).await;
+    assert_eq!(not_admin.status, StatusCode::FORBIDDEN, "{not_admin:?}");
+    let not_roles =
+        nora.post(&format!("/collectives/atelier_libre/members/{nora_id}/role"), &[("role", "administrator")]).await;
+    assert_eq!(not_roles.status, StatusCode::FORBIDDEN, "{not_roles:?}");
+}
+
+#[tokio::test]
+async fn a_private_group_is_seen_by_its_members_alone_and_admits_on_invitation() {
+    let instance = TestInstance::start().await;
+    for name in ["services_ville", "voirie", "curieux"] {
+        instance.create_member(name, Role::Member).await;
+    }
+    let mut admin = instance.browser();
+    admin.login_ok("services_ville").await;
+    // Private with approval: refused, since nobody outside could ask.
+    let wrong = collective_fields("pret_mairie", "Prêt entre services", "approval", "private");
+    let refused = admin.submit("/collectives/new", "/collectives", &wrong).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{refused:?}");
+    assert!(html_text(&refused.text).contains("seulement sur invitation"));
+    let fields = collective_fields("pret_mairie", "Prêt entre services", "invitation", "private");
+    let created = admin.submit("/collectives/new", "/collectives", &fields).await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{created:?}");
+
+    // Nothing of it outside: not listed, its pages not found, no badge.
+    let mut curieux = instance.browser();
+    curieux.login_ok("curieux").await;
+    assert!(!html_text(&curieux.get("/collectives").await.text).contains("Prêt entre services"));
+    assert!(!html_text(&instance.browser().get("/collectives").await.text).contains("Prêt entre services"));
+    for path in ["", "/charter", "/members", "/join"] {
+        let page = curieux.get(&format!("/collectives/pret_mairie{path}")).await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "{path}: {page:?}");
+        // A visitor is asked to log in for the join form, as for any collective's: nothing said.
+        let visitor = instance.browser().get(&format!("/collectives/pret_mairie{path}")).await.status;
+        let expected = if path == "/join" { StatusCode::SEE_OTHER } else { StatusCode::NOT_FOUND };
+        assert_eq!(visitor, expected, "{path}");
+    }
+    curieux.get("/collectives").await;
+    let forced = curieux.post("/collectives/pret_mairie/join", &[("charter_version", "1"), ("accept", "on")]).await;
+    assert_eq!(forced.status, StatusCode::NOT_FOUND, "{forced:?}");
+    assert!(!html_text(&instance.browser().get("/members/services_ville").await.text).contains("Prêt entre services"));
+
+    // Invited: voirie sees it, accepts the charter, and is a member.
+    let unknown = admin.post("/collectives/pret_mairie/invitations", &[("address", "personne")]).await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY, "{unknown:?}");
+    assert!(html_text(&unknown.text).contains("Aucun membre actif"));
+    let invited = admin.post("/collectives/pret_mairie/invitations", &[("address", "@voirie")]).await;
+    assert_eq!(invited.status, StatusCode::SEE_OTHER, "{invited:?}");
+    let twice = admin.post("/collectives/pret_mairie/invitations", &[("address", "voirie")]).await;
+    assert_eq!(twice.status, StatusCode::CONFLICT, "{twice:?}");
+    let mut voirie = instance.browser();
+    voirie.login_ok("voirie").await;
+    let page = voirie.get("/collectives/pret_mairie").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(html_text(&page.text).contains("Vous êtes invité·e"));
+    assert_eq!(menu_count(&page.text), 1);
+    let form = voirie.get("/collectives/pret_mairie/join").await;
+    assert!(!form.text.contains("name=\"answer1\""), "an invited person is not asked the entry questions");
+    let joined = voirie.post("/collectives/pret_mairie/join", &[("charter_version", "1"), ("accept", "on")]).await;
+    assert_eq!(joined.status, StatusCode::SEE_OTHER, "{joined:?}");
+    assert!(joined.location().contains("collective_joined"));
+    assert!(html_text(&voirie.get("/collectives").await.text).contains("Prêt entre services"));
+    // Its badge shows to a fellow member, not to others.
+    assert!(html_text(&voirie.get("/members/services_ville").await.text).contains("Prêt entre services"));
+    assert!(!html_text(&curieux.get("/members/services_ville").await.text).contains("Prêt entre services"));
+}
+
+#[tokio::test]
+async fn only_administrators_create_collectives_where_the_cooperative_says_so() {
+    let instance =
+        TestInstance::start_with(|config| config.instance.collective_creation = CollectiveCreation::Administrators)
+            .await;
+    instance.create_member("membre", Role::Member).await;
+    instance.create_member("gerante", Role::Admin).await;
+    let mut member = instance.browser();
+    member.login_ok("membre").await;
+    assert!(!member.get("/collectives").await.text.contains("href=\"/collectives/new\""));
+    assert_eq!(member.get("/collectives/new").await.status, StatusCode::FORBIDDEN);
+    let forced =
+        member.post("/collectives", &collective_fields("club_zone", "Club de la zone", "approval", "public")).await;
+    assert_eq!(forced.status, StatusCode::FORBIDDEN, "{forced:?}");
+    let mut admin = instance.browser();
+    admin.login_ok("gerante").await;
+    let created = admin
+        .submit(
+            "/collectives/new",
+            "/collectives",
+            &collective_fields("club_zone", "Club de la zone", "approval", "public"),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{created:?}");
+    // In English too.
+    let page = instance.browser().get_in("/collectives/club_zone", "en").await;
+    assert!(html_text(&page.text).contains("Log in to join"), "{}", html_text(&page.text));
+}

@@ -1,0 +1,364 @@
+//! Collectives across three instances, over real HTTP: the collective is hosted on A, its members
+//! are on A, B and C. A member of another instance finds it by its address, reads its charter and
+//! asks to join from their own instance; the moderator on A admits them (while their instance is
+//! down: it hears when it is back); their badge shows once the Group has confirmed it, on their
+//! instance and on the third; a new charter is accepted across instances; leaving and exclusion
+//! reach everyone; a private group invites a member of another instance and stays out of sight of
+//! the rest; forged answers, replays and joins that do not hold change nothing.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+
+mod common;
+
+use common::fed::{Signing, domain, eventually, open_instance};
+use common::{Browser, TestInstance, html_text};
+use maillage_server::domain::member::Role;
+use reqwest::StatusCode;
+use serde_json::json;
+
+const CHARTER: &str = "# Charte\n\nNous réparons **sans jugement** et transmettons nos savoirs.";
+
+fn fields<'a>(
+    name: &'a str,
+    display_name: &'a str,
+    admission: &'a str,
+    visibility: &'a str,
+) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("name", name),
+        ("display_name", display_name),
+        ("purpose", "Réparer les vélos ensemble, d'atelier en atelier."),
+        ("activity.bikes-repair", "on"),
+        ("territory", "Métropole européenne de Lille"),
+        ("charter", CHARTER),
+        ("entry_criteria", "Tenir un atelier de réparation."),
+        ("question1", "Dans quel atelier réparez-vous ?"),
+        ("admission", admission),
+        ("visibility", visibility),
+    ]
+}
+
+/// `path` at `instance`'s public address (what its actors' ids and signatures name).
+fn at(instance: &TestInstance, path: &str) -> String {
+    format!("{}{}", instance.public_url(), path.trim_start_matches('/'))
+}
+
+async fn logged_in(instance: &TestInstance, username: &str) -> Browser {
+    instance.create_member(username, Role::Member).await;
+    let mut browser = instance.browser();
+    browser.login_ok(username).await;
+    browser
+}
+
+/// The id of `who`'s membership on a collective's members page (the first form after their name).
+fn membership_of(html: &str, who: &str) -> String {
+    let start = html.find(who).unwrap_or_else(|| panic!("{who} not listed: {html}"));
+    html[start..]
+        .split("/members/")
+        .skip(1)
+        .filter_map(|s| s.split('/').next())
+        .find(|id| id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()))
+        .unwrap()
+        .to_owned()
+}
+
+/// Reloads `path` in `browser` until its text satisfies `check` (deliveries are asynchronous);
+/// fails with `what` after 20 s.
+async fn until(what: &str, browser: &mut Browser, path: &str, check: impl Fn(&str) -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        if check(&html_text(&browser.get(path).await.text)) {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "timed out waiting: {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// Finds A's collective from another instance by its address; returns its page's path there.
+async fn look_up(browser: &mut Browser, address: &str) -> String {
+    browser.get("/collectives").await;
+    let found = browser.post("/collectives/lookup", &[("address", address)]).await;
+    assert_eq!(found.status, StatusCode::SEE_OTHER, "{found:?}");
+    found.location()
+}
+
+#[tokio::test]
+async fn members_of_three_instances_join_a_collective_and_their_belonging_travels() {
+    let a = open_instance().await;
+    let mut b = open_instance().await;
+    let c = open_instance().await;
+    let (da, db) = (domain(&a), domain(&b));
+    let mut lea = logged_in(&a, "lea").await;
+    let mut malik = logged_in(&b, "malik").await;
+    let mut nora = logged_in(&c, "nora").await;
+
+    let created = lea
+        .submit(
+            "/collectives/new",
+            "/collectives",
+            &fields("reparateurs_mel", "Réparateurs vélo de la MEL", "approval", "public"),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{created:?}");
+    let address = format!("!reparateurs_mel@{da}");
+
+    // A wrong address says so; the right one leads to the collective's page on one's own instance.
+    nora.get("/collectives").await;
+    let unknown = nora.post("/collectives/lookup", &[("address", &format!("personne@{da}"))]).await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY, "{unknown:?}");
+    let page_c = look_up(&mut nora, &address).await;
+    assert_eq!(page_c, format!("/collectives/reparateurs_mel@{da}"));
+    let page = nora.get(&page_c).await;
+    assert!(page.text.contains("<strong>sans jugement</strong>"), "the charter, read on C: {page:?}");
+    assert!(html_text(&page.text).contains(&format!("lea@{da}")), "its members, as its collection lists them");
+
+    // Nora asks from C: a request on A, told to its moderator; admitted, she is a member on C.
+    let join = format!("{page_c}/join");
+    let asked = nora
+        .submit(
+            &join,
+            &join,
+            &[("charter_version", "1"), ("accept", "on"), ("answer1", "Moulins"), ("message", "Bonjour !")],
+        )
+        .await;
+    assert_eq!(asked.status, StatusCode::SEE_OTHER, "{asked:?}");
+    assert!(html_text(&nora.get(&page_c).await.text).contains("attend la réponse des modérateurs"));
+    until("Nora's request reaches A", &mut lea, "/collectives/reparateurs_mel/members", |t| t.contains("Moulins"))
+        .await;
+    let members = lea.get("/collectives/reparateurs_mel/members").await;
+    assert!(html_text(&members.text).contains("Bonjour !"), "her message, with her answers");
+    let nora_id = membership_of(&members.text, "nora@");
+    let admitted = lea.post(&format!("/collectives/reparateurs_mel/members/{nora_id}/approve"), &[]).await;
+    assert_eq!(admitted.status, StatusCode::SEE_OTHER, "{admitted:?}");
+    until("the Group's Accept reaches C", &mut nora, &page_c, |t| t.contains("Vous êtes membre de ce collectif")).await;
+    assert!(html_text(&c.browser().get("/members/nora").await.text).contains("charte v1 acceptée"), "her badge on C");
+
+    // Malik asks from B; no badge before the Group has said yes.
+    let page_b = look_up(&mut malik, &address).await;
+    let join_b = format!("{page_b}/join");
+    let asked =
+        malik.submit(&join_b, &join_b, &[("charter_version", "1"), ("accept", "on"), ("answer1", "Fives")]).await;
+    assert_eq!(asked.status, StatusCode::SEE_OTHER, "{asked:?}");
+    assert!(!html_text(&b.browser().get("/members/malik").await.text).contains("Réparateurs vélo"), "no badge yet");
+    until("Malik's request reaches A", &mut lea, "/collectives/reparateurs_mel/members", |t| t.contains("Fives")).await;
+
+    // B is down while A admits him: B hears it when it is back.
+    let malik_id = membership_of(&lea.get("/collectives/reparateurs_mel/members").await.text, "malik@");
+    let paused = b.pause().await;
+    let admitted = lea.post(&format!("/collectives/reparateurs_mel/members/{malik_id}/approve"), &[]).await;
+    assert_eq!(admitted.status, StatusCode::SEE_OTHER, "{admitted:?}");
+    b = paused.resume().await;
+    let mut malik = b.browser();
+    malik.login_ok("malik").await;
+    eventually("B hears of Malik's admission once back", || async {
+        html_text(&b.browser().get("/members/malik").await.text).contains("Réparateurs vélo de la MEL")
+    })
+    .await;
+    // C, which has a member there, hears it too: Malik shows among the members on C.
+    // (Named by his handle once C has read his actor, by his address until then.)
+    let malik_named = [format!("malik@{db}"), format!("{db}/members/malik")];
+    until("C hears that Malik is a member", &mut nora, &page_c, |t| malik_named.iter().any(|n| t.contains(n))).await;
+
+    // A forged answer (signed by Nora, not by the Group) is refused and changes nothing.
+    let forged = Signing::as_member(&c, "nora")
+        .await
+        .post(
+            &at(&b, "/inbox"),
+            &json!({
+                "@context": "https://www.w3.org/ns/activitystreams",
+                "type": "Reject",
+                "id": at(&c, "/activities/forged-reject"),
+                "actor": at(&c, "/members/nora"),
+                "object": {"type": "Join", "id": at(&b, "/activities/join-0123"), "actor": at(&b, "/members/malik"),
+                           "object": at(&c, "/members/nora")},
+            }),
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN, "{forged:?}");
+    assert!(html_text(&b.browser().get("/members/malik").await.text).contains("Réparateurs vélo de la MEL"));
+
+    // A new charter: B and C are told, Malik accepts it from B, A records it, his badge says so.
+    let mut changed = fields("", "Réparateurs vélo de la MEL", "approval", "public");
+    changed.remove(0);
+    changed[4] = ("charter", "# Charte\n\nNous réparons sans jugement. **Nouveau** : une permanence par mois.");
+    changed.push(("charter_version", "1"));
+    lea.get("/collectives/reparateurs_mel/edit").await;
+    let saved = lea.post("/collectives/reparateurs_mel/edit", &changed).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{saved:?}");
+    until("B hears of the new charter", &mut malik, &page_b, |t| t.contains("La charte a changé (version 2)")).await;
+    let accepted = malik.post(&format!("{page_b}/accept-charter"), &[("version", "2")]).await;
+    assert_eq!(accepted.status, StatusCode::SEE_OTHER, "{accepted:?}");
+    eventually("A records Malik's acceptance, and B shows it", || async {
+        html_text(&b.browser().get("/members/malik").await.text).contains("charte v2 acceptée")
+    })
+    .await;
+    let members = lea.get("/collectives/reparateurs_mel/members").await.text;
+    let row = members.split(&format!("malik@{db}")).nth(1).unwrap().split("</tr>").next().unwrap();
+    assert!(row.contains("version 2") && !row.contains("charte à accepter"), "A shows who has accepted: {row}");
+
+    // Malik leaves from B: his badge goes at once; A and C hear of it.
+    let left = malik.post(&format!("{page_b}/leave"), &[]).await;
+    assert_eq!(left.status, StatusCode::SEE_OTHER, "{left:?}");
+    assert!(!html_text(&b.browser().get("/members/malik").await.text).contains("Réparateurs vélo"));
+    let malik_at_b = format!("malik@{db}");
+    until("A hears that Malik left", &mut lea, "/collectives/reparateurs_mel/members", |t| !t.contains(&malik_at_b))
+        .await;
+    until("C hears that Malik left", &mut nora, &page_c, |t| !t.contains(&malik_at_b)).await;
+
+    // Nora is excluded, with a reason she reads on C.
+    let members = lea.get("/collectives/reparateurs_mel/members").await;
+    let nora_id = membership_of(&members.text, "nora@");
+    let removed = lea
+        .post(&format!("/collectives/reparateurs_mel/members/{nora_id}/remove"), &[("reason", "Absente depuis un an")])
+        .await;
+    assert_eq!(removed.status, StatusCode::SEE_OTHER, "{removed:?}");
+    until("C hears of Nora's exclusion", &mut nora, &page_c, |t| {
+        t.contains("exclu·e") && t.contains("Absente depuis un an")
+    })
+    .await;
+    assert!(!html_text(&c.browser().get("/members/nora").await.text).contains("Réparateurs vélo"));
+}
+
+#[tokio::test]
+async fn joins_that_do_not_hold_are_refused_and_replays_change_nothing() {
+    let a = open_instance().await;
+    let b = open_instance().await;
+    let da = domain(&a);
+    let mut lea = logged_in(&a, "lea").await;
+    let mut malik = logged_in(&b, "malik").await;
+    lea.submit("/collectives/new", "/collectives", &fields("atelier", "Atelier", "approval", "public")).await;
+    // Malik's instance learns of him (his key) by looking the collective up.
+    look_up(&mut malik, &format!("atelier@{da}")).await;
+    eventually("Malik has a key pair", || async {
+        let member = maillage_server::services::accounts::find(b.db(), "malik").await.unwrap().unwrap();
+        maillage_server::storage::keys::keys(
+            &mut b.db().conn().await.unwrap(),
+            maillage_server::domain::actor::ActorKey::Member(&member.id),
+        )
+        .await
+        .unwrap()
+        .is_some()
+    })
+    .await;
+    let signing = Signing::as_member(&b, "malik").await;
+    let inbox = format!("{}collectives/atelier/inbox", a.public_url());
+    let join = |id: &str, version: i64, answers: serde_json::Value| {
+        json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "type": "Join",
+            "id": at(&b, &format!("/activities/join-{id}")),
+            "actor": at(&b, "/members/malik"),
+            "object": at(&a, "/collectives/atelier"),
+            "maillage:charterVersion": version,
+            "maillage:answers": answers,
+            "content": "Bonjour",
+        })
+    };
+    // For an old charter version, without the answers, without the charter at all: refused.
+    let old = signing.post(&inbox, &join("old", 0, json!(["Fives"]))).await;
+    assert!(old.status.is_client_error(), "{old:?}");
+    let stale = signing.post(&inbox, &join("stale", 2, json!(["Fives"]))).await;
+    assert_eq!(stale.status, StatusCode::BAD_REQUEST, "{stale:?}");
+    let unanswered = signing.post(&inbox, &join("unanswered", 1, json!([]))).await;
+    assert_eq!(unanswered.status, StatusCode::BAD_REQUEST, "{unanswered:?}");
+    let page = html_text(&lea.get("/collectives/atelier/members").await.text);
+    assert!(!page.contains("malik@"), "nothing stored: {page}");
+
+    // A good one: a request. The same again (a replay) changes nothing; another while waiting is refused.
+    let good = join("good", 1, json!(["Fives"]));
+    assert_eq!(signing.post(&inbox, &good).await.status, StatusCode::ACCEPTED);
+    assert_eq!(signing.post(&inbox, &good).await.status, StatusCode::ACCEPTED);
+    let again = signing.post(&inbox, &join("again", 1, json!(["Fives"]))).await;
+    assert_eq!(again.status, StatusCode::BAD_REQUEST, "{again:?}");
+    let members = html_text(&lea.get("/collectives/atelier/members").await.text);
+    assert!(members.contains("Demandes d'adhésion (1)"), "{members}");
+
+    // A Join of a private collective by someone not invited: refused, and it stays unseen.
+    lea.submit("/collectives/new", "/collectives", &fields("prive", "Privé", "invitation", "private")).await;
+    let private = json!({
+        "@context": "https://www.w3.org/ns/activitystreams", "type": "Join",
+        "id": at(&b, "/activities/join-private"), "actor": at(&b, "/members/malik"),
+        "object": at(&a, "/collectives/prive"), "maillage:charterVersion": 1,
+    });
+    let refused = signing.post(&format!("{}collectives/prive/inbox", a.public_url()), &private).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{refused:?}");
+    let unsigned = reqwest::Client::new()
+        .get(at(&a, "/collectives/prive"))
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unsigned.status(), StatusCode::NOT_FOUND);
+    assert_eq!(signing.get(&format!("{}collectives/prive", a.public_url())).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        signing.get(&format!("{}collectives/prive/members", a.public_url())).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let webfinger = a.api().get(&format!("/.well-known/webfinger?resource=acct:prive@{da}")).await;
+    assert_eq!(webfinger.status, StatusCode::NOT_FOUND);
+    let public = a.api().get(&format!("/.well-known/webfinger?resource=acct:atelier@{da}")).await;
+    assert_eq!(public.status, StatusCode::OK, "{public:?}");
+    // Following a public collective (as Lemmy's users follow a community) is accepted: it is for
+    // what the collective announces, not a membership. A private one is not there to follow.
+    let follow = |object: &str, id: &str| {
+        json!({
+            "@context": "https://www.w3.org/ns/activitystreams", "type": "Follow",
+            "id": at(&b, &format!("/activities/follow-{id}")), "actor": at(&b, "/members/malik"),
+            "object": at(&a, object),
+        })
+    };
+    let followed = signing.post(&inbox, &follow("/collectives/atelier", "public")).await;
+    assert_eq!(followed.status, StatusCode::ACCEPTED, "{followed:?}");
+    let followers = signing.get(&format!("{}collectives/atelier/followers", a.public_url())).await;
+    assert_eq!(followers.json()["totalItems"], 1, "{followers:?}");
+    let private_follow = signing.post(&inbox, &follow("/collectives/prive", "private")).await;
+    assert_eq!(private_follow.status, StatusCode::BAD_REQUEST, "{private_follow:?}");
+
+    let group = signing.get(&format!("{}collectives/atelier", a.public_url())).await;
+    assert_eq!(group.json()["type"], "Group", "{group:?}");
+    assert_eq!(group.json()["maillage:charterVersion"], 1);
+}
+
+#[tokio::test]
+async fn a_private_group_invites_a_member_of_another_instance() {
+    let a = open_instance().await;
+    let b = open_instance().await;
+    let c = open_instance().await;
+    let (da, db) = (domain(&a), domain(&b));
+    let mut mairie = logged_in(&a, "mairie").await;
+    let mut voirie = logged_in(&b, "voirie").await;
+    let mut curieux = logged_in(&c, "curieux").await;
+    let created = mairie
+        .submit(
+            "/collectives/new",
+            "/collectives",
+            &fields("pret_services", "Prêt entre services", "invitation", "private"),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{created:?}");
+
+    // Nobody finds it from outside.
+    curieux.get("/collectives").await;
+    let hidden = curieux.post("/collectives/lookup", &[("address", &format!("pret_services@{da}"))]).await;
+    assert!(hidden.status.is_client_error(), "{hidden:?}");
+
+    // Invited from A, Voirie sees the invitation on B, accepts the charter there, and belongs.
+    mairie.get("/collectives/pret_services/members").await;
+    let invited = mairie.post("/collectives/pret_services/invitations", &[("address", &format!("voirie@{db}"))]).await;
+    assert_eq!(invited.status, StatusCode::SEE_OTHER, "{invited:?}");
+    let page_b = format!("/collectives/pret_services@{da}");
+    until("B hears of the invitation", &mut voirie, &page_b, |t| t.contains("Vous êtes invité·e")).await;
+    let join = format!("{page_b}/join");
+    let form = voirie.get(&join).await;
+    assert!(!form.text.contains("name=\"answer1\""), "an invited person is not asked the entry questions");
+    let accepted = voirie.post(&join, &[("charter_version", "1"), ("accept", "on")]).await;
+    assert_eq!(accepted.status, StatusCode::SEE_OTHER, "{accepted:?}");
+    until("Voirie is a member", &mut voirie, &page_b, |t| t.contains("Vous êtes membre de ce collectif")).await;
+    // Its badge shows to Voirie's fellow members only, not to a visitor.
+    assert!(!html_text(&b.browser().get("/members/voirie").await.text).contains("Prêt entre services"));
+    assert!(html_text(&voirie.get("/members/voirie").await.text).contains("Prêt entre services"));
+    // C still sees nothing of it.
+    let still_hidden = curieux.post("/collectives/lookup", &[("address", &format!("pret_services@{da}"))]).await;
+    assert!(still_hidden.status.is_client_error(), "{still_hidden:?}");
+}
