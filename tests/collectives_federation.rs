@@ -274,6 +274,19 @@ async fn joins_that_do_not_hold_are_refused_and_replays_change_nothing() {
     let members = html_text(&lea.get("/collectives/atelier/members").await.text);
     assert!(members.contains("Demandes d'adhésion (1)"), "{members}");
 
+    // A Join as other software sends it (Mobilizon's: a message, no charter): even where admission
+    // is open, a request for the moderators, from someone who has accepted no charter.
+    lea.submit("/collectives/new", "/collectives", &fields("libre", "Libre", "open", "public")).await;
+    let foreign = json!({
+        "@context": "https://www.w3.org/ns/activitystreams", "type": "Join",
+        "id": at(&b, "/activities/join-foreign"), "actor": at(&b, "/members/malik"),
+        "object": at(&a, "/collectives/libre"), "participationMessage": "Je voudrais participer.",
+    });
+    let asked = signing.post(&format!("{}collectives/libre/inbox", a.public_url()), &foreign).await;
+    assert_eq!(asked.status, StatusCode::ACCEPTED, "{asked:?}");
+    let members = html_text(&lea.get("/collectives/libre/members").await.text);
+    assert!(members.contains("Demandes d'adhésion (1)") && members.contains("Je voudrais participer."), "{members}");
+
     // A Join of a private collective by someone not invited: refused, and it stays unseen.
     lea.submit("/collectives/new", "/collectives", &fields("prive", "Privé", "invitation", "private")).await;
     let private = json!({

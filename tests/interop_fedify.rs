@@ -187,6 +187,68 @@ async fn a_fedify_account_offers_on_a_listing_and_gets_our_accept_or_reject() {
 }
 
 #[tokio::test]
+async fn a_fedify_account_joins_a_collective_with_approval_and_is_accepted() {
+    let node = installed_node();
+    let maillage = TestInstance::start_with(allow_loopback_peers).await;
+    let token = maillage.member_with_token("lea", Role::Member).await;
+    let api = maillage.api().token(&token);
+    let created = api
+        .post(
+            "/api/v1/collectives",
+            &json!({
+                "name": "reparateurs", "display_name": "Réparateurs vélo de la MEL",
+                "purpose": "Réparer ensemble.", "activities": ["bikes-repair"], "territory": "",
+                "charter": "# Charte\n\nNous réparons sans jugement.", "entry_criteria": "",
+                "questions": ["Quel atelier ?"], "admission": "approval", "visibility": "public",
+            }),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
+    let fedify = Fedify::start(&node).await;
+    let group = format!("{}collectives/reparateurs", maillage.public_url());
+
+    // Fedify finds the collective by WebFinger, reads a Group, and joins it as Mobilizon would: a
+    // message, no charter (it knows none). On approval, that is a request for the moderators.
+    let handle = format!("reparateurs@{}", maillage.config.domain);
+    let (status, sent) = fedify.post("/control/join", json!({ "handle": handle, "message": "Je répare aussi." })).await;
+    assert_eq!(status, StatusCode::OK, "Fedify could not join: {sent:#}\n{}", fedify.report().await);
+    assert_eq!(
+        (sent["groupClass"].as_str(), sent["group"].as_str()),
+        (Some("Group"), Some(group.as_str())),
+        "{sent:#}"
+    );
+    let join_id = sent["joinId"].as_str().unwrap().to_owned();
+    let request = poll(FEDERATION_TIMEOUT, || async {
+        let waiting = api.get("/api/v1/collectives/reparateurs/requests").await.json();
+        waiting["requests"].as_array().and_then(|r| r.first().cloned())
+    })
+    .await;
+    let Some(request) = request else { panic!("the Join made no request\n{}", fedify.report().await) };
+    assert_eq!(request["message"], "Je répare aussi.", "{request:#}");
+    assert_eq!(request["actor"], fedify.actor(), "{request:#}");
+
+    // Lea admits it: Fedify receives the Group's Accept of its Join, signed by the Group.
+    let decide = format!("/api/v1/collectives/reparateurs/requests/{}", request["id"].as_str().unwrap());
+    let approved = api.post(&decide, &json!({ "decision": "approve" })).await;
+    assert_eq!(approved.status, StatusCode::OK, "{approved:?}");
+    let accept =
+        fedify.wait_for("the Accept of the Join", |a| a["type"] == "Accept" && a["objectId"] == join_id.as_str()).await;
+    assert_eq!(
+        (accept["actor"].as_str(), accept["verified"].as_bool()),
+        (Some(group.as_str()), Some(true)),
+        "{accept:#}"
+    );
+    let members = api.get("/api/v1/collectives/reparateurs/members").await.json();
+    let listed = members["items"].as_array().unwrap();
+    let fedi = listed.iter().find(|m| m["actor"] == fedify.actor()).unwrap_or_else(|| panic!("{members:#}"));
+    // It has accepted no charter: the collective shows it.
+    assert_eq!((fedi["charter_version"].clone(), fedi["owes_charter"].clone()), (Value::Null, json!(true)), "{fedi:#}");
+
+    fedify.stop();
+    maillage.stop().await;
+}
+
+#[tokio::test]
 async fn a_member_follows_a_fedify_account_and_receives_its_posts() {
     let node = installed_node();
     let maillage = TestInstance::start_with(allow_loopback_peers).await;

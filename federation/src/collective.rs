@@ -154,8 +154,17 @@ fn is_our_join(urls: &Urls, id: &Url) -> bool {
 }
 
 /// A person's `Join` of a Group: the charter version they accept, their answers, their message.
-pub fn join(id: &Url, actor: &Url, group: &Url, charter_version: i64, answers: &[String], message: &str) -> Value {
-    crate::context::with_context(json!({
+/// Without a charter version, it is a `Join` as another software sent it, which an answer embeds
+/// as it was.
+pub fn join(
+    id: &Url,
+    actor: &Url,
+    group: &Url,
+    charter_version: Option<i64>,
+    answers: &[String],
+    message: &str,
+) -> Value {
+    let mut join = json!({
         "type": "Join",
         "id": id,
         "actor": actor,
@@ -163,9 +172,12 @@ pub fn join(id: &Url, actor: &Url, group: &Url, charter_version: i64, answers: &
         "to": [group],
         "content": message,
         "participationMessage": message,
-        "maillage:charterVersion": charter_version,
-        "maillage:answers": answers,
-    }))
+    });
+    if let Some(version) = charter_version {
+        join["maillage:charterVersion"] = json!(version);
+        join["maillage:answers"] = json!(answers);
+    }
+    crate::context::with_context(join)
 }
 
 /// The Group's answer to a `Join` (embedded, as it was received): `Accept`, or `Reject` with the
@@ -213,13 +225,13 @@ pub fn invite(urls: &Urls, activity_id: &str, group: &Url, person: &Url) -> Valu
 }
 
 /// The Group says that `person` is one of its members (`Add`, with the charter version they
-/// accepted and since when), or no longer one (`Remove`, with the reason when excluded), to `to`.
+/// accepted — none for someone of a software without charters — and since when), or no longer one (`Remove`, with the reason when excluded), to `to`.
 pub fn membership(
     urls: &Urls,
     activity_id: &str,
     group: &Url,
     person: &Url,
-    added: Option<(i64, &str)>,
+    added: Option<(Option<i64>, &str)>,
     reason: &str,
     to: &[Url],
 ) -> Value {
@@ -232,7 +244,9 @@ pub fn membership(
         "to": to,
     });
     if let Some((charter_version, since)) = added {
-        activity["maillage:charterVersion"] = json!(charter_version);
+        if let Some(version) = charter_version {
+            activity["maillage:charterVersion"] = json!(version);
+        }
         activity["published"] = json!(since);
     }
     if !reason.is_empty() {
@@ -392,7 +406,7 @@ mod tests {
     fn a_join_and_its_answer_are_read_back() {
         let me = Url::parse("https://b.example/members/malik").unwrap();
         let id = join_id(&urls(), "x1");
-        let sent = join(&id, &me, &group(), 2, &["Fives".into()], "Bonjour");
+        let sent = join(&id, &me, &group(), Some(2), &["Fives".into()], "Bonjour");
         let a = Urls::new(Url::parse("https://a.example/").unwrap());
         let received = read(&sent, &me, &a).unwrap().unwrap();
         assert!(matches!(&received, GroupActivity::Join { charter_version: Some(2), message, answers, .. }
@@ -446,7 +460,7 @@ mod tests {
     #[test]
     fn only_a_group_adds_to_its_own_members() {
         let person = Url::parse("https://b.example/members/malik").unwrap();
-        let added = membership(&urls(), "z", &group(), &person, Some((1, "2026-12-07T10:00:00Z")), "", &[]);
+        let added = membership(&urls(), "z", &group(), &person, Some((Some(1), "2026-12-07T10:00:00Z")), "", &[]);
         let read_back = read(&added, &group(), &urls()).unwrap().unwrap();
         assert!(matches!(read_back, GroupActivity::Membership { added: true, charter_version: Some(1), .. }));
         let impostor = Url::parse("https://a.example/collectives/autre").unwrap();

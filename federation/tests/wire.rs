@@ -420,7 +420,7 @@ fn the_join() -> Value {
         &groups::join_id(&other(), "c0ffee00c0ffee00c0ffee00c0ffee00"),
         &repairer(),
         &group().id,
-        2,
+        Some(2),
         &["L'atelier du quartier de l'Épeule, le samedi.".to_owned()],
         "Bonjour, je répare les vélos de mon quartier depuis trois ans.",
     )
@@ -483,7 +483,7 @@ mod build {
     }
 
     pub fn add_member() -> Value {
-        let added = Some((2, "2026-12-07T10:02:11Z"));
+        let added = Some((Some(2), "2026-12-07T10:02:11Z"));
         groups::membership(
             &urls(),
             "e5f60718293a4b5c6d7e8f90a1b2c3d4",

@@ -228,7 +228,9 @@ pub struct JoinInput {
 /// A request to join, valid for the collective it was checked against.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JoinRequest {
-    pub charter_version: i64,
+    /// The charter version accepted; `None` only in a `Join` of software that knows no charter
+    /// ([`JoinRequest::without_charter`]).
+    pub charter_version: Option<i64>,
     pub answers: Vec<String>,
     pub message: String,
 }
@@ -265,7 +267,14 @@ impl JoinRequest {
         }
         let message = errors.take(parse_message("message", &input.message));
         errors.into_result()?;
-        Ok(Self { charter_version, answers, message: message.unwrap_or_default() })
+        Ok(Self { charter_version: Some(charter_version), answers, message: message.unwrap_or_default() })
+    }
+
+    /// The `Join` of fediverse software that knows no charter (Mobilizon's, with its
+    /// `participationMessage`): a request that moderators decide, whatever the admission, and
+    /// whose person has accepted no charter.
+    pub fn without_charter(message: &str) -> Result<Self, FieldError> {
+        Ok(Self { charter_version: None, answers: Vec::new(), message: parse_message("message", message)? })
     }
 }
 
@@ -343,7 +352,7 @@ impl Membership {
         Ok(Membership {
             state,
             role: previous.filter(|m| m.state == S::Invited).map_or(Role::Member, |m| m.role),
-            charter_version: Some(request.charter_version),
+            charter_version: request.charter_version,
             since: (state == S::Member).then_some(now_ms),
             message: request.message,
             answers: request.answers,

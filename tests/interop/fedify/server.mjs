@@ -13,6 +13,10 @@
 //   POST /control/lookup   {"uri": "http://..."}         fetches an object (Fedify's lookupObject), described
 //   POST /control/offer    {"actor": URL, "listing": URL} an FEP-0837 Offer(Agreement) of one unit of
 //                                                          the listing, sent to the actor
+//   POST /control/join     {"handle": "name@host:port", "message": "..."}  WebFinger lookup of a
+//                                                          collective (a Group), then a signed Join
+//                                                          with the message (Mobilizon's shape:
+//                                                          no charter, it knows none)
 //   GET  /control/received   activities the inbox listeners got, as Fedify parsed them
 //   GET  /control/inbox      every POST to an inbox: its JSON, status answered, signature check and why
 //   GET  /control/sent       every HTTP request this server made (deliveries and fetches)
@@ -99,7 +103,7 @@ await configure({
 const { createFederation, MemoryKvStore, generateCryptoKeyPair } = await import("@fedify/fedify");
 const { verifyRequestDetailed } = await import("@fedify/fedify/sig");
 const vocab = await import("@fedify/vocab");
-const { Accept, Agreement, Commitment, Create, Endpoints, Follow, Link, Measure, Note, Offer, Person, PUBLIC_COLLECTION, Reject, Undo } =
+const { Accept, Agreement, Commitment, Create, Endpoints, Follow, Join, Link, Measure, Note, Offer, Person, PUBLIC_COLLECTION, Reject, Undo } =
   vocab;
 const { parseDecimal } = await import("@fedify/vocab-runtime");
 
@@ -438,6 +442,7 @@ async function control(method, path, body) {
   if (route === "POST /control/publish") return await publish(ctx, String(input.text ?? ""));
   if (route === "POST /control/lookup") return await lookup(ctx, String(input.uri ?? ""));
   if (route === "POST /control/offer") return await offer(ctx, String(input.actor ?? ""), String(input.listing ?? ""));
+  if (route === "POST /control/join") return await join(ctx, String(input.handle ?? ""), String(input.message ?? ""));
   return [404, { error: `no control route ${route}` }];
 }
 
@@ -475,6 +480,28 @@ async function follow(ctx, handle) {
     return [502, { error: `delivering the Follow failed: ${error}`, ...entry }];
   }
   return [200, entry];
+}
+
+/** Looks a collective up by WebFinger (Fedify's own lookup) and sends it a Join with a message. */
+async function join(ctx, handle, message) {
+  const acct = `acct:${handle.replace(/^[!@]/, "")}`;
+  let group;
+  try {
+    group = await ctx.lookupObject(acct);
+  } catch (error) {
+    return [502, { error: `looking up ${acct} failed: ${error}` }];
+  }
+  if (group == null || !vocab.isActor(group)) {
+    return [502, { error: `${acct} did not resolve to an actor (got ${group ? className(group) : "nothing"})` }];
+  }
+  const id = new URL(`/users/${username}/joins/${randomUUID()}`, origin);
+  const activity = new Join({ id, actor: ctx.getActorUri(username), object: group.id, to: group.id, content: message });
+  try {
+    await ctx.sendActivity({ identifier: username }, group, activity);
+  } catch (error) {
+    return [502, { error: `delivering the Join failed: ${error}` }];
+  }
+  return [200, { joinId: id.href, groupClass: className(group), group: group.id.href }];
 }
 
 /** Sends an FEP-0837 Offer(Agreement) of one unit of a listing to its author, as Fedify's vocabulary

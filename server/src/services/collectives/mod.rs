@@ -404,7 +404,7 @@ async fn join_elsewhere(
         membership: Membership {
             state: MembershipState::Requested,
             role: Role::Member,
-            charter_version: Some(request.charter_version),
+            charter_version: request.charter_version,
             since: None,
             message: request.message,
             answers: request.answers,

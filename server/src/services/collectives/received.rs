@@ -12,7 +12,7 @@ use url::Url;
 
 use super::{refused, tell};
 use crate::domain::collective::{
-    Collective, JoinInput, JoinRequest, Membership, MembershipError, MembershipRecord, MembershipState,
+    Admission, Collective, JoinInput, JoinRequest, Membership, MembershipError, MembershipRecord, MembershipState,
 };
 use crate::domain::ids::{MemberId, MembershipId, now_ms};
 use crate::error::{AppError, AppResult};
@@ -70,32 +70,42 @@ async fn joined(
     }
     let now = now_ms();
     let invited = state == Some(MembershipState::Invited);
-    let request = JoinRequest::parse(
-        input,
-        collective.charter_version,
-        &collective.questions,
-        invited || state == Some(MembershipState::Member),
-    )
-    .map_err(|errors| {
-        let fields: Vec<&str> = errors.iter().map(|e| e.field).collect();
-        AppError::refused(format!("the Join does not hold: {}", fields.join(", ")))
-    })?;
+    // A Join that says no charter version is another software's (Mobilizon's): a request for the
+    // moderators, whatever the admission, from someone who has accepted no charter.
+    let foreign = input.charter_version.is_none() && input.answers.is_empty();
+    let (request, admission) = if foreign {
+        let request = JoinRequest::without_charter(&input.message)
+            .map_err(|_| AppError::refused("the Join's message is too long"))?;
+        let admission = match collective.admission {
+            Admission::Open => Admission::Approval,
+            other => other,
+        };
+        (request, admission)
+    } else {
+        let answered = invited || state == Some(MembershipState::Member);
+        let request = JoinRequest::parse(input, collective.charter_version, &collective.questions, answered).map_err(
+            |errors| {
+                let fields: Vec<&str> = errors.iter().map(|e| e.field).collect();
+                AppError::refused(format!("the Join does not hold: {}", fields.join(", ")))
+            },
+        )?;
+        (request, collective.admission)
+    };
     let mut record = match previous.clone() {
         // A member accepting the charter's new version.
         Some(mut member) if member.membership.is_member() => {
-            member.membership.accept_charter(request.charter_version, collective.charter_version).map_err(refused)?;
+            let version = request.charter_version.ok_or_else(|| refused(MembershipError::AlreadyMember))?;
+            member.membership.accept_charter(version, collective.charter_version).map_err(refused)?;
             member
         }
         _ => {
-            let membership =
-                Membership::ask(previous.as_ref().map(|p| &p.membership), collective.admission, request, now).map_err(
-                    |e| match e {
-                        MembershipError::NotInvited => {
-                            AppError::forbidden_because("this collective admits on invitation only")
-                        }
-                        other => refused(other),
-                    },
-                )?;
+            let membership = Membership::ask(previous.as_ref().map(|p| &p.membership), admission, request, now)
+                .map_err(|e| match e {
+                    MembershipError::NotInvited => {
+                        AppError::forbidden_because("this collective admits on invitation only")
+                    }
+                    other => refused(other),
+                })?;
             MembershipRecord {
                 id: previous.as_ref().map_or_else(MembershipId::new, |p| p.id.clone()),
                 collective: collective.id.clone(),

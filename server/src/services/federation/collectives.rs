@@ -250,7 +250,7 @@ pub async fn publish_join(
         &id,
         &urls.member(member.username.as_str()),
         &group.id,
-        m.charter_version.unwrap_or(collective.charter_version),
+        Some(m.charter_version.unwrap_or(collective.charter_version)),
         &m.answers,
         &m.message,
     );
@@ -298,14 +298,7 @@ pub async fn publish_answer(
     let group = urls.collective(collective.name.as_str());
     let join_id = Url::parse(join_id).map_err(AppError::internal)?;
     let m = &record.membership;
-    let join = wire::join(
-        &join_id,
-        &person.id,
-        &group,
-        m.charter_version.unwrap_or(collective.charter_version),
-        &m.answers,
-        &m.message,
-    );
+    let join = wire::join(&join_id, &person.id, &group, m.charter_version, &m.answers, &m.message);
     let id = new_id();
     let activity = wire::answer(urls, &id, &group, &join, accepted, reason);
     tx.publish_to(&id, &signer(collective), &activity, person.delivery_inbox()).await?;
@@ -351,7 +344,7 @@ pub async fn publish_membership(
     let person_url = Url::parse(&record.actor).map_err(AppError::internal)?;
     let m = &record.membership;
     let since = rfc3339(m.since.unwrap_or(record.updated_at));
-    let added = m.is_member().then(|| (m.charter_version.unwrap_or(collective.charter_version), since.as_str()));
+    let added = m.is_member().then_some((m.charter_version, since.as_str()));
     let to: Vec<Url> = vec![person_url.clone()];
     let id = new_id();
     let activity = wire::membership(urls, &id, &group, &person_url, added, reason, &to);
