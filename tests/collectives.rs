@@ -372,3 +372,88 @@ async fn only_administrators_create_collectives_where_the_cooperative_says_so() 
     let page = instance.browser().get_in("/collectives/club_zone", "en").await;
     assert!(html_text(&page.text).contains("Log in to join"), "{}", html_text(&page.text));
 }
+
+#[tokio::test]
+async fn a_listing_published_to_a_collective_is_seen_by_its_members_alone() {
+    use common::listing_body;
+    use serde_json::json;
+    let instance = TestInstance::start_with(|config| config.federation.insecure_local_federation = true).await;
+    let lea_token = instance.member_with_token("lea", Role::Member).await;
+    let malik_token = instance.member_with_token("malik", Role::Member).await;
+    let nora_token = instance.member_with_token("nora", Role::Member).await;
+    let api = instance.api();
+    let body = json!({
+        "name": "atelier", "display_name": "Atelier partagé", "purpose": "Réparer ensemble.",
+        "activities": ["bikes-repair"], "territory": "", "charter": "# Charte\n\nEntraide.", "entry_criteria": "",
+        "questions": [], "admission": "open", "visibility": "public",
+    });
+    let created = api.clone().token(&lea_token).post("/api/v1/collectives", &body).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
+    let collective = created.json()["id"].as_str().unwrap().to_owned();
+    let joined =
+        api.clone().token(&malik_token).post("/api/v1/collectives/atelier/join", &json!({"charter_version": 1})).await;
+    assert_eq!(joined.status, StatusCode::OK, "{joined:?}");
+
+    // Nora, not a member, cannot publish there; Léa can.
+    let to_collective = json!({"visibility": "collective", "collective": collective});
+    let refused = api
+        .clone()
+        .token(&nora_token)
+        .post("/api/v1/listings", &listing_body("Pied d'atelier", to_collective.clone()))
+        .await;
+    refused.assert_field_error("collective");
+    let missing = api
+        .clone()
+        .token(&lea_token)
+        .post("/api/v1/listings", &listing_body("Pied d'atelier", json!({"visibility": "collective"})))
+        .await;
+    missing.assert_field_error("collective");
+    let stand = instance.listing(&lea_token, listing_body("Pied d'atelier vélo", to_collective)).await;
+    let id = stand["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        (stand["visibility"].as_str(), stand["collective"].as_str()),
+        (Some("collective"), Some(collective.as_str()))
+    );
+    instance.listing(&lea_token, listing_body("Pompe à pied publique", json!({}))).await;
+
+    // Malik, a member, sees it: its page, the API, the catalogue, the « Mes collectifs » filter.
+    let as_malik = api.clone().token(&malik_token);
+    assert_eq!(as_malik.get(&format!("/api/v1/listings/{id}")).await.status, StatusCode::OK);
+    let titles = |reply: common::Reply| common::titles(&reply.json());
+    assert!(titles(as_malik.search(&[]).await).contains(&"Pied d'atelier vélo".to_owned()));
+    let mine = titles(as_malik.search(&[("scope", "collectives")]).await);
+    assert_eq!(mine, ["Pied d'atelier vélo"]);
+    let mut malik = instance.browser();
+    malik.login_ok("malik").await;
+    assert_eq!(malik.get(&format!("/listings/{id}")).await.status, StatusCode::OK);
+    assert!(html_text(&malik.get("/catalogue?scope=collectives").await.text).contains("Pied d'atelier vélo"));
+
+    // Nora and a visitor do not: not in the catalogue nor the API nor by its address; no exchange.
+    let as_nora = api.clone().token(&nora_token);
+    assert_eq!(as_nora.get(&format!("/api/v1/listings/{id}")).await.status, StatusCode::NOT_FOUND);
+    assert!(!titles(as_nora.search(&[]).await).contains(&"Pied d'atelier vélo".to_owned()));
+    assert!(titles(as_nora.search(&[("scope", "collectives")]).await).is_empty());
+    assert!(!titles(api.search(&[("q", "atelier")]).await).contains(&"Pied d'atelier vélo".to_owned()));
+    assert_eq!(instance.browser().get(&format!("/listings/{id}")).await.status, StatusCode::NOT_FOUND);
+    let mut nora = instance.browser();
+    nora.login_ok("nora").await;
+    assert_eq!(nora.get(&format!("/listings/{id}")).await.status, StatusCode::NOT_FOUND);
+    assert!(!html_text(&nora.get("/catalogue").await.text).contains("Pied d'atelier vélo"));
+    assert!(!html_text(&nora.get("/members/lea").await.text).contains("Pied d'atelier vélo"));
+    let exchange = as_nora.post("/api/v1/exchanges", &json!({"listing_id": id, "message": "Bonjour ?"})).await;
+    assert_eq!(exchange.status, StatusCode::NOT_FOUND, "{exchange:?}");
+    // Nor over ActivityPub: not in an outbox, not served.
+    let outbox = instance.activity_json("/members/lea/outbox?page=true").await;
+    assert!(!outbox.to_string().contains(&id), "{outbox}");
+    let document = reqwest::Client::new()
+        .get(instance.url(&format!("/listings/{id}")))
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(document.status(), StatusCode::NOT_FOUND);
+    // Malik may start an exchange on it, as on any listing.
+    let started =
+        as_malik.post("/api/v1/exchanges", &json!({"listing_id": id, "message": "Je peux l'emprunter ?"})).await;
+    assert_eq!(started.status, StatusCode::CREATED, "{started:?}");
+}

@@ -375,3 +375,106 @@ async fn a_private_group_invites_a_member_of_another_instance() {
     let still_hidden = curieux.post("/collectives/lookup", &[("address", &format!("pret_services@{da}"))]).await;
     assert!(still_hidden.status.is_client_error(), "{still_hidden:?}");
 }
+
+#[tokio::test]
+async fn a_listing_published_to_a_collective_reaches_its_members_on_every_instance_and_no_one_else() {
+    use common::listing_body;
+    let a = open_instance().await;
+    let b = open_instance().await;
+    let c = open_instance().await;
+    let da = domain(&a);
+    let mut lea = logged_in(&a, "lea").await;
+    let mut malik = logged_in(&b, "malik").await;
+    let mut nora = logged_in(&c, "nora").await;
+    let lea_token = a.api_token("lea").await;
+    let malik_token = b.api_token("malik").await;
+    let nora_token = c.api_token("nora").await;
+    let carole_token = c.member_with_token("carole", Role::Member).await;
+    let mut open = fields("atelier", "Atelier partagé", "open", "public");
+    open.retain(|(k, _)| *k != "question1");
+    let created = lea.submit("/collectives/new", "/collectives", &open).await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{created:?}");
+    let address = format!("atelier@{da}");
+    for (browser, name) in [(&mut malik, "malik"), (&mut nora, "nora")] {
+        let page = look_up(browser, &address).await;
+        let join = format!("{page}/join");
+        let joined = browser.submit(&join, &join, &[("charter_version", "1"), ("accept", "on")]).await;
+        assert_eq!(joined.status, StatusCode::SEE_OTHER, "{name}: {joined:?}");
+        until(&format!("{name} is a member"), browser, &page, |t| t.contains("Vous êtes membre de ce collectif")).await;
+    }
+    // C knows Malik is a member (the Group's Add) before he publishes.
+    let page_c = format!("/collectives/{address}");
+    let malik_named = [format!("malik@{}", domain(&b)), format!("{}/members/malik", domain(&b))];
+    until("C hears of Malik", &mut nora, &page_c, |t| malik_named.iter().any(|n| t.contains(n))).await;
+
+    // Malik publishes on B to A's collective: A keeps it and its Group announces it to C.
+    let on_b = b.api().token(&malik_token);
+    let copy = on_b.get(&format!("/api/v1/collectives/{address}")).await.json();
+    let to_collective = json!({"visibility": "collective", "collective": copy["id"]});
+    let pump = b.listing(&malik_token, listing_body("Pompe à pied d'atelier", to_collective)).await;
+    let has = |instance: &TestInstance, token: &str| {
+        let api = instance.api().token(token);
+        async move { common::titles(&api.search(&[("scope", "collectives")]).await.json()) }
+    };
+    eventually("A keeps Malik's listing for the collective", || async {
+        has(&a, &lea_token).await.contains(&"Pompe à pied d'atelier".to_owned())
+    })
+    .await;
+    eventually("C has it through the Group's Announce", || async {
+        has(&c, &nora_token).await.contains(&"Pompe à pied d'atelier".to_owned())
+    })
+    .await;
+    // Nobody else: Carole on C, a visitor on A.
+    assert!(
+        !common::titles(&c.api().token(&carole_token).search(&[]).await.json())
+            .contains(&"Pompe à pied d'atelier".to_owned())
+    );
+    assert!(!common::titles(&a.api().search(&[]).await.json()).contains(&"Pompe à pied d'atelier".to_owned()));
+
+    // Lea publishes on A: B and C have it.
+    let a_copy = a.api().token(&lea_token).get("/api/v1/collectives/atelier").await.json();
+    let stand = json!({"visibility": "collective", "collective": a_copy["id"]});
+    a.listing(&lea_token, listing_body("Pied d'atelier à partager", stand)).await;
+    eventually("B and C have Lea's listing", || async {
+        has(&b, &malik_token).await.contains(&"Pied d'atelier à partager".to_owned())
+            && has(&c, &nora_token).await.contains(&"Pied d'atelier à partager".to_owned())
+    })
+    .await;
+
+    // Malik deletes his: gone on A and on C.
+    let deleted = on_b.delete(&format!("/api/v1/listings/{}", pump["id"].as_str().unwrap())).await;
+    assert!(deleted.status.is_success(), "{deleted:?}");
+    eventually("A and C drop Malik's listing", || async {
+        !has(&a, &lea_token).await.contains(&"Pompe à pied d'atelier".to_owned())
+            && !has(&c, &nora_token).await.contains(&"Pompe à pied d'atelier".to_owned())
+    })
+    .await;
+
+    // The Group announcing the listing of someone who is not a member: refused on C.
+    let collective = maillage_server::storage::collectives::local_by_name(
+        &mut a.db().conn().await.unwrap(),
+        &maillage_server::domain::collective::CollectiveName::parse("atelier").unwrap(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let (_, key) = maillage_server::storage::keys::keys(
+        &mut a.db().conn().await.unwrap(),
+        maillage_server::domain::actor::ActorKey::Collective(&collective.id),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let group = at(&a, "/collectives/atelier");
+    // (A person of B's who is no member of it.)
+    let carole = at(&b, "/members/bruno");
+    let forged = Signing::new(&format!("{group}#main-key"), &key)
+        .post(&at(&c, "/inbox"), &json!({
+            "@context": "https://www.w3.org/ns/activitystreams", "type": "Announce",
+            "id": at(&a, "/activities/forged-announce"), "actor": group,
+            "object": {"type": "Create", "id": at(&b, "/listings/x#create"), "actor": carole,
+                       "object": {"type": "Note", "id": at(&b, "/listings/x"), "attributedTo": carole, "content": "…"}},
+        }))
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN, "{forged:?}");
+}

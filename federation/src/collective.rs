@@ -271,6 +271,35 @@ pub fn update(urls: &Urls, activity_id: &str, actor: &LocalActor, data: &GroupDa
     }))
 }
 
+/// The Group's `Announce` of an activity of one of its members about a listing published to it
+/// (`Create`, `Update` or `Delete`, embedded), to its members collection (FEP-1b12).
+pub fn announce(urls: &Urls, activity_id: &str, group: &Url, activity: &Value) -> Value {
+    let mut embedded = activity.clone();
+    if let Value::Object(map) = &mut embedded {
+        map.remove("@context");
+    }
+    crate::context::with_context(json!({
+        "type": "Announce",
+        "id": urls.activity(activity_id),
+        "actor": group,
+        "object": embedded,
+        "to": [members_of(group)],
+    }))
+}
+
+/// The activity a Group announces for a listing that reached it by its author's `Create` or
+/// `Update` (whose own activity it did not keep): the proposal, as its author wrote it, under an
+/// activity of the author's, named after the proposal.
+pub fn listing_activity(proposal: &Value, author: &Url, update: bool) -> Value {
+    let id = proposal.get("id").and_then(Value::as_str).unwrap_or_default();
+    json!({
+        "type": if update { "Update" } else { "Create" },
+        "id": format!("{id}#{}", if update { "update" } else { "create" }),
+        "actor": author,
+        "object": proposal,
+    })
+}
+
 /// A Group's members collection: its members' ids, all of them, in the order they joined.
 pub fn members_collection(group: &Url, members: &[String]) -> Value {
     json!({
@@ -304,6 +333,9 @@ pub enum GroupActivity {
     Invited { group: Url, person: Url },
     /// `group` says `person` is one of its members (`added`), or no longer (with a reason).
     Membership { group: Url, person: Url, added: bool, charter_version: Option<i64>, reason: String },
+    /// `group` announces an activity of a member's about a listing published to it: `Create`,
+    /// `Update` or `Delete`, embedded (`activity`), by `author`.
+    Announced { group: Url, author: Url, kind: String, activity: Value },
 }
 
 /// The `GroupActivity` of a received activity, `None` when it is none (a `Follow`'s answer, a
@@ -371,6 +403,21 @@ pub fn read(activity: &Value, actor: &Url, urls: &Urls) -> Result<Option<GroupAc
                 return Err("invites to another actor than the one inviting".into());
             }
             GroupActivity::Invited { group: actor.clone(), person }
+        }
+        "Announce" => {
+            // Only an embedded activity about a listing (a boost of a post by its URL is not ours).
+            let Some(Value::Object(inner)) = object else { return Ok(None) };
+            let inner_kind = inner.get("type").and_then(Value::as_str).unwrap_or_default();
+            if !matches!(inner_kind, "Create" | "Update" | "Delete") {
+                return Ok(None);
+            }
+            let author = inner.get("actor").and_then(value_id).ok_or("an announced activity without actor")?;
+            GroupActivity::Announced {
+                group: actor.clone(),
+                author,
+                kind: inner_kind.to_owned(),
+                activity: Value::Object(inner.clone()),
+            }
         }
         "Add" | "Remove" => {
             let target = activity.get("target").and_then(value_id);

@@ -85,7 +85,7 @@ fn id_of<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Url, D::Error> {
 
 const KNOWN: &[&str] = &[
     "Follow", "Accept", "Reject", "Undo", "Create", "Update", "Delete", "Offer", "Join", "Leave", "Invite", "Add",
-    "Remove",
+    "Remove", "Announce",
 ];
 
 /// Any activity: its type, actor and object, checked in `verify`, and the whole of it.

@@ -358,6 +358,7 @@ fn draft(rng: &mut impl Rng, i: usize, created: i64) -> ListingDraft {
             8..15 => Visibility::Peers,
             _ => Visibility::Public,
         },
+        collective: None,
     }
 }
 

@@ -188,6 +188,8 @@ impl MembershipJson {
 /// A collective as one caller sees it.
 #[derive(Debug, Serialize)]
 pub struct CollectiveJson {
+    /// What a listing published to it names it by (`collective`).
+    pub id: String,
     pub name: String,
     /// `!name@domain`.
     pub address: String,
@@ -221,6 +223,7 @@ impl CollectiveJson {
         let c = &view.collective;
         let current = c.charter_version;
         Self {
+            id: c.id.to_string(),
             name: c.name.to_string(),
             address: address(state, c),
             url: page(links, c),

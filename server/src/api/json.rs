@@ -195,6 +195,7 @@ const KNOWN_FIELDS: &[&str] = &[
     "username",
     "version",
     "visibility",
+    "collective",
 ];
 
 /// Splits `"location.latitude: invalid type: ..."` into the known field and the rest.

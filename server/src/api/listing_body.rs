@@ -28,6 +28,8 @@ pub struct NewListing {
     available_until: Option<String>,
     status: Option<String>,
     visibility: Option<String>,
+    /// With visibility `collective`: the collective's id.
+    collective: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -60,6 +62,7 @@ impl NewListing {
             available_until: self.available_until,
             status: self.status,
             visibility: self.visibility,
+            collective: self.collective,
         }
     }
 }
@@ -102,6 +105,8 @@ pub struct ListingPatch {
     status: Option<Option<String>>,
     #[serde(deserialize_with = "present")]
     visibility: Option<Option<String>>,
+    #[serde(deserialize_with = "present")]
+    collective: Option<Option<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -194,6 +199,7 @@ impl ListingPatch {
         optional(self.available_until, &mut input.available_until);
         required_choice("status", self.status, &mut input.status, &mut errors);
         required_choice("visibility", self.visibility, &mut input.visibility, &mut errors);
+        optional(self.collective, &mut input.collective);
         errors
     }
 }
@@ -222,6 +228,7 @@ mod tests {
             available_until: None,
             status: Some("active".into()),
             visibility: Some("public".into()),
+            collective: None,
         }
     }
 

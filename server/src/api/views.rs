@@ -232,6 +232,8 @@ pub struct ListingJson {
     pub available_until: Option<String>,
     pub status: &'static str,
     pub visibility: &'static str,
+    /// With visibility `collective`: the collective's id.
+    pub collective: Option<String>,
     pub author: AuthorJson,
     /// In their order, the first being the cover.
     pub photos: Vec<PhotoJson>,
@@ -273,6 +275,7 @@ impl ListingJson {
             available_until: c.available_until.map(format_date),
             status: c.status.as_str(),
             visibility: c.visibility.as_str(),
+            collective: c.collective.as_ref().map(|id| id.as_str().to_owned()),
             author: AuthorJson {
                 username: listing.author.username.clone(),
                 display_name: listing.author.display_name.clone(),

@@ -24,7 +24,12 @@ string_enum!(
 );
 string_enum!(
     /// Who may see a listing: everyone, members of this and peered instances, or this instance only.
-    Visibility, "visibility" { Public => "public", Peers => "peers", Instance => "instance" }
+    Visibility, "visibility" {
+        Public => "public",
+        Peers => "peers",
+        Instance => "instance",
+        Collective => "collective",
+    }
 );
 string_enum!(
     /// Units of quantity (DESIGN §2); each maps to an OM2 unit on the wire, or, for those OM2 has
@@ -282,6 +287,8 @@ pub struct ListingInput {
     pub available_until: Option<String>,
     pub status: Option<String>,
     pub visibility: Option<String>,
+    /// The collective a listing of visibility `collective` is published to: its id.
+    pub collective: Option<String>,
 }
 
 /// A number as JSON gives it or as a person typed it.
@@ -373,6 +380,8 @@ pub struct ListingDraft {
     pub available_until: Option<Date>,
     pub status: ListingStatus,
     pub visibility: Visibility,
+    /// With visibility `collective`, the collective it is published to (seen by its members alone).
+    pub collective: Option<super::ids::CollectiveId>,
 }
 
 impl ListingDraft {
@@ -439,6 +448,20 @@ impl ListingDraft {
             None => Some(Visibility::Public),
             Some(v) => errors.take(Visibility::parse(v)),
         };
+        let collective = match (visibility, non_empty(&input.collective)) {
+            (Some(Visibility::Collective), None) => {
+                errors.push(FieldError::new("collective", "error.required"));
+                None
+            }
+            (Some(Visibility::Collective), Some(id)) => {
+                let id = super::ids::CollectiveId::parse(id.trim());
+                if id.is_none() {
+                    errors.push(FieldError::new("collective", "error.collective_not_yours"));
+                }
+                id
+            }
+            _ => None,
+        };
         match (
             purpose,
             mode,
@@ -483,6 +506,7 @@ impl ListingDraft {
                 available_until,
                 status,
                 visibility,
+                collective,
             }),
             _ => Err(errors.0),
         }
@@ -513,6 +537,7 @@ mod tests {
             available_until: None,
             status: None,
             visibility: None,
+            collective: None,
         }
     }
 
@@ -730,6 +755,7 @@ impl Listing {
             available_until: c.available_until.map(format_date),
             status: Some(c.status.as_str().to_owned()),
             visibility: Some(c.visibility.as_str().to_owned()),
+            collective: c.collective.as_ref().map(|id| id.as_str().to_owned()),
         }
     }
 }

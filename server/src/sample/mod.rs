@@ -257,6 +257,7 @@ impl SampleListing {
             available_until: self.available_until_day.map(day),
             status: Some(self.status.as_str().to_owned()),
             visibility: Some(self.visibility.as_str().to_owned()),
+            collective: None,
         }
     }
 }

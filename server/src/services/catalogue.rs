@@ -9,7 +9,7 @@ use crate::domain::member::Member;
 use crate::domain::message::FieldErrors;
 use crate::domain::text::search_terms;
 use crate::error::{AppError, AppResult};
-use crate::services::listings::visibilities_for;
+use crate::services::listings::{collectives_of, visibilities_for};
 use crate::storage::Db;
 use crate::storage::search::{self, CatalogueQuery, Scope, Sort};
 
@@ -100,8 +100,10 @@ impl CatalogueParams {
             None | Some("all") => Scope::All,
             Some("local") => Scope::Local,
             Some("peers") => Scope::Peers,
+            Some("collectives") => Scope::Collectives,
             Some(_) => {
-                errors.push(FieldError::new("scope", "error.invalid_choice").with("allowed", "local, peers, all"));
+                let allowed = "local, peers, collectives, all";
+                errors.push(FieldError::new("scope", "error.invalid_choice").with("allowed", allowed));
                 Scope::All
             }
         };
@@ -124,6 +126,7 @@ impl CatalogueParams {
             member_id: None,
             statuses: vec![ListingStatus::Active, ListingStatus::Reserved],
             visibilities: visibilities_for(viewer),
+            collectives: Vec::new(),
             offset: (page - 1) * per_page,
             limit: per_page,
         };
@@ -132,7 +135,8 @@ impl CatalogueParams {
 }
 
 pub async fn search(db: &Db, params: &CatalogueParams, viewer: Option<&Member>) -> AppResult<Results> {
-    let (query, page) = params.parse(viewer).map_err(AppError::validation)?;
+    let (mut query, page) = params.parse(viewer).map_err(AppError::validation)?;
+    query.collectives = collectives_of(db, viewer).await?;
     run(db, &query, page).await
 }
 
@@ -142,6 +146,7 @@ pub async fn by_member(db: &Db, member: &Member, viewer: Option<&Member>, page: 
     let statuses = if own { ListingStatus::ALL.to_vec() } else { vec![ListingStatus::Active, ListingStatus::Reserved] };
     let mut query = newest(statuses, visibilities_for(viewer), page, PER_PAGE_DEFAULT);
     query.member_id = Some(member.id.clone());
+    query.collectives = collectives_of(db, viewer).await?;
     run(db, &query, page).await
 }
 
@@ -173,6 +178,7 @@ pub async fn front_page(db: &Db, viewer: Option<&Member>) -> AppResult<FrontPage
     let open = || vec![ListingStatus::Active, ListingStatus::Reserved];
     let mut ours = newest(open(), visibilities_for(viewer), 1, FRONT_PAGE_OURS);
     ours.scope = Scope::Local;
+    ours.collectives = collectives_of(db, viewer).await?;
     let ours = run(db, &ours, 1).await?.items;
     let peers = crate::storage::peers::peers(&mut *db.conn().await?).await?;
     let mut partners = Vec::new();
@@ -211,6 +217,7 @@ fn newest(statuses: Vec<ListingStatus>, visibilities: Vec<Visibility>, page: i64
         member_id: None,
         statuses,
         visibilities,
+        collectives: Vec::new(),
         offset: (page.clamp(1, MAX_PAGE) - 1) * per_page,
         limit: per_page,
     }

@@ -69,7 +69,8 @@ impl Port for Federator {
     }
 
     async fn receive(&self, event: Inbound) -> Result<(), PortError> {
-        Ok(self.apply(event).await?)
+        // Boxed: what an event may do (fetches, storage, deliveries) makes a large future.
+        Ok(Box::pin(self.apply(event)).await?)
     }
 }
 

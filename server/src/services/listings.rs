@@ -1,7 +1,7 @@
 //! Listings: who may see, create, edit, close and delete them.
 
 use crate::domain::FieldError;
-use crate::domain::ids::{ListingId, now_ms};
+use crate::domain::ids::{CollectiveId, ListingId, now_ms};
 use crate::domain::listing::{Listing, ListingDraft, ListingInput, ListingStatus, NumberInput, Visibility};
 use crate::domain::member::Member;
 use crate::error::{AppError, AppResult};
@@ -10,19 +10,42 @@ use crate::services::federation::outbound;
 use crate::services::places;
 use crate::storage::{Db, listings};
 
-/// Who may see a listing: public ones everyone, the others members of this instance (and, once
-/// instances federate, `peers` ones members of peered instances too).
-pub fn visible_to(listing: &Listing, viewer: Option<&Member>) -> bool {
+/// Who may see a listing: public ones everyone, `peers` and `instance` ones members of this
+/// instance, a collective's the members of that collective (`collectives`: the viewer's).
+pub fn visible_to(listing: &Listing, viewer: Option<&Member>, collectives: &[CollectiveId]) -> bool {
     match listing.content.visibility {
         Visibility::Public => true,
         Visibility::Peers | Visibility::Instance => viewer.is_some(),
+        Visibility::Collective => {
+            viewer.is_some() && listing.content.collective.as_ref().is_some_and(|c| collectives.contains(c))
+        }
     }
 }
 
-/// The visibilities a viewer's catalogue includes.
+/// The collectives `viewer` belongs to (none for a visitor): what their catalogue and a
+/// collective's listings ask.
+pub async fn collectives_of(db: &Db, viewer: Option<&Member>) -> AppResult<Vec<CollectiveId>> {
+    match viewer {
+        Some(viewer) => Ok(crate::storage::collectives::ids_of_member(&mut *db.conn().await?, &viewer.id).await?),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// A listing of visibility `collective` must be published to a collective its author belongs to.
+async fn check_collective(db: &Db, author: &Member, draft: &ListingDraft) -> AppResult<()> {
+    if let Some(collective) = &draft.collective
+        && !collectives_of(db, Some(author)).await?.contains(collective)
+    {
+        return Err(AppError::field(FieldError::new("collective", "error.collective_not_yours")));
+    }
+    Ok(())
+}
+
+/// The visibilities a viewer's catalogue includes by visibility alone (a collective's listings
+/// are included by collective: `CatalogueQuery::collectives`).
 pub fn visibilities_for(viewer: Option<&Member>) -> Vec<Visibility> {
     match viewer {
-        Some(_) => Visibility::ALL.to_vec(),
+        Some(_) => vec![Visibility::Public, Visibility::Peers, Visibility::Instance],
         None => vec![Visibility::Public],
     }
 }
@@ -40,6 +63,7 @@ pub async fn create(services: &Services, author: &Member, input: &ListingInput) 
     let mut input = input.clone();
     let errors = locate(services, &mut input).await.err().into_iter().collect();
     let draft = validated(&input, errors)?;
+    check_collective(services.db(), author, &draft).await?;
     let id = ListingId::new();
     let mut tx = services.write().await?;
     listings::insert(&mut tx, &id, &author.id, &draft, now_ms()).await?;
@@ -99,10 +123,12 @@ where
 
 /// A listing the viewer may see; "not found" otherwise, so that hidden listings do not leak.
 pub async fn get(db: &Db, id: &ListingId, viewer: Option<&Member>) -> AppResult<Listing> {
-    match listings::by_id(&mut *db.conn().await?, id).await? {
-        Some(listing) if visible_to(&listing, viewer) => Ok(listing),
-        _ => Err(AppError::not_found()),
-    }
+    let listing = listings::by_id(&mut *db.conn().await?, id).await?.ok_or_else(AppError::not_found)?;
+    let collectives = match listing.content.visibility {
+        Visibility::Collective => collectives_of(db, viewer).await?,
+        _ => Vec::new(),
+    };
+    if visible_to(&listing, viewer, &collectives) { Ok(listing) } else { Err(AppError::not_found()) }
 }
 
 /// A listing its author (or a moderator, for deletion) may change; 403 for others, 404 when the
@@ -142,6 +168,7 @@ pub async fn edit(
         errors.extend(locate(services, &mut input).await.err());
     }
     let draft = validated(&input, errors)?;
+    check_collective(services.db(), member, &draft).await?;
     let updated =
         change(services, &listing, async |conn| listings::update(conn, &listing.id, &draft, now_ms()).await).await?;
     tracing::info!(listing.id = %listing.id, "listing updated");

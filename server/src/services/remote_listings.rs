@@ -102,8 +102,32 @@ async fn backfill_round(services: &Services, domain: &str, pending: Option<Vec<P
 /// with a 403, and the listing stays). A `Delete` of something we do not hold is nothing to do.
 pub(crate) async fn deleted(services: &Services, actor: &Url, object: &Url) -> AppResult<()> {
     let origin = domain_of(actor).unwrap_or_default();
+    let collective = listings::collective_of_remote(&mut *services.conn().await?, object.as_str()).await?;
     match listings::delete_remote(&mut *services.conn().await?, &origin, object.as_str(), actor.as_str()).await? {
-        listings::RemoteChange::Done | listings::RemoteChange::Absent => Ok(()),
+        listings::RemoteChange::Done => {
+            // Published to one of our collectives: its Group tells its other members' servers.
+            let ours = match &collective {
+                Some(id) => crate::storage::collectives::by_id(&mut *services.conn().await?, id).await?,
+                None => None,
+            };
+            if let Some(collective) = ours.filter(|c| c.is_ours()) {
+                let delete = serde_json::json!({
+                    "type": "Delete", "id": format!("{object}#delete"), "actor": actor, "object": object,
+                });
+                let mut tx = services.write().await?;
+                crate::services::federation::collectives::publish_announce(
+                    services,
+                    &mut tx,
+                    &collective,
+                    &delete,
+                    Some(&origin),
+                )
+                .await?;
+                tx.commit().await?;
+            }
+            Ok(())
+        }
+        listings::RemoteChange::Absent => Ok(()),
         listings::RemoteChange::OtherAuthor => {
             Err(AppError::forbidden_because(format!("{actor} may not delete {object}: it is another actor's listing")))
         }
@@ -134,15 +158,36 @@ pub(crate) async fn wanted_from(services: &Services, author: &RemoteActor) -> Ap
 }
 
 pub(crate) async fn upserted(services: &Services, author: &RemoteActor, proposal: &Proposal) -> AppResult<()> {
+    // Published to one of our collectives: its rules (`services::collectives::received`).
+    let to_ours = proposal.to.iter().chain(&proposal.cc).find(|u| services.urls().local_collective(u).is_some());
+    if let Some(group) = to_ours {
+        return crate::services::collectives::received::published_to_ours(services, group, author, proposal).await;
+    }
     if !wanted_from(services, author).await? {
         tracing::debug!(author = %author.id, "listing from an instance we do not peer with: ignored");
         return Ok(());
     }
+    store(services, author, proposal, None).await
+}
+
+/// Stores (or replaces) a listing received from another instance: seen by the audience it is
+/// addressed to, or — `collective` — by the members of that collective alone.
+pub(crate) async fn store(
+    services: &Services,
+    author: &RemoteActor,
+    proposal: &Proposal,
+    collective: Option<&crate::domain::ids::CollectiveId>,
+) -> AppResult<()> {
     let data = proposal.to_listing_data();
     if data.status == "closed" {
         return deleted(services, &author.id, &proposal.id).await;
     }
     let public = proposal.to.iter().chain(&proposal.cc).any(|u| u.as_str() == maillage_federation::PUBLIC);
+    let visibility = match (collective, public) {
+        (Some(_), _) => "collective",
+        (None, true) => "public",
+        (None, false) => "peers",
+    };
     // A service from software that counts it in pieces (`one`): a session, for us.
     let unit = if data.mode == "service" && data.unit == "piece" { "session".to_owned() } else { data.unit };
     let input = ListingInput {
@@ -163,7 +208,8 @@ pub(crate) async fn upserted(services: &Services, author: &RemoteActor, proposal
         available_from: data.available_from,
         available_until: data.available_until,
         status: Some(data.status),
-        visibility: Some(if public { "public" } else { "peers" }.to_owned()),
+        visibility: Some(visibility.to_owned()),
+        collective: collective.map(|id| id.as_str().to_owned()),
     };
     let draft = ListingDraft::parse(&input).map_err(|errors| {
         let fields: Vec<String> = errors.iter().map(|e| format!("{} ({})", e.field, e.message.key)).collect();

@@ -647,3 +647,16 @@ pub async fn confirm_members(
     }
     Ok(())
 }
+
+/// The collectives (ours and copies) a member of ours belongs to: their ids.
+pub async fn ids_of_member(conn: &mut AnyConnection, member: &MemberId) -> Result<Vec<CollectiveId>, sqlx::Error> {
+    let ids: Vec<String> = sqlx::query_scalar(
+        "SELECT collective_id FROM collective_members WHERE member_id = $1 AND state = 'member' ORDER BY collective_id",
+    )
+    .bind(member.as_str())
+    .fetch_all(&mut *conn)
+    .await?;
+    ids.iter()
+        .map(|id| CollectiveId::parse(id).ok_or_else(|| sqlx::Error::Decode(format!("collective id {id:?}").into())))
+        .collect()
+}

@@ -18,7 +18,7 @@ pub(super) const SELECT: &str = "SELECT l.seq, l.id, COALESCE(l.member_id, l.rem
      COALESCE(m.username, r.username) AS username, COALESCE(m.display_name, r.display_name) AS display_name, \
      l.purpose, l.mode, l.category, l.title, l.description, l.quantity_milli, l.unit, l.price_cents, \
      l.price_kind, l.reduced_price_cents, l.price_basis, l.location_name, l.latitude, l.longitude, l.available_from, l.available_until, l.status, l.visibility, \
-     l.created_at, l.updated_at, l.origin, l.ap_id, l.origin_url, r.page AS author_page, \
+     l.collective_id, l.created_at, l.updated_at, l.origin, l.ap_id, l.origin_url, r.page AS author_page, \
      m.avatar_id AS author_avatar, r.icon_url AS author_icon, \
      (SELECT ia.display_name FROM peers p JOIN remote_actors ia ON ia.id = p.actor_id WHERE p.domain = l.origin) \
      AS origin_name \
@@ -61,9 +61,9 @@ fn insert_query(
     let query = sqlx::query(
         "INSERT INTO listings (id, member_id, purpose, mode, category, title, description, quantity_milli, unit, \
          price_cents, location_name, latitude, longitude, available_from, available_until, status, visibility, \
-         search_text, price_kind, reduced_price_cents, price_basis, created_at, updated_at) \
+         search_text, price_kind, reduced_price_cents, price_basis, collective_id, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, CAST($12 AS DOUBLE PRECISION), \
-         CAST($13 AS DOUBLE PRECISION), $14, $15, $16, $17, $18, $19, $20, $21, $22, $22)",
+         CAST($13 AS DOUBLE PRECISION), $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23)",
     )
     .bind(id.as_str().to_owned())
     .bind(member_id.as_str().to_owned());
@@ -72,7 +72,8 @@ fn insert_query(
 
 /// Binds a listing's content, in the order every listing statement lists it: purpose, mode, category,
 /// title, description, quantity, unit, price, place name, latitude, longitude, availability from and
-/// until, status, visibility, search text, price kind, reduced price, price basis (19 parameters).
+/// until, status, visibility, search text, price kind, reduced price, price basis, collective (20
+/// parameters).
 fn bind_content<'q>(
     query: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>,
     draft: &ListingDraft,
@@ -98,6 +99,7 @@ fn bind_content<'q>(
         .bind(draft.price.kind().as_str())
         .bind(draft.price.reduced().map(PriceCents::cents))
         .bind(draft.price_basis.as_str())
+        .bind(draft.collective.as_ref().map(|id| id.as_str().to_owned()))
 }
 
 /// Replaces a listing's content; returns whether it exists.
@@ -112,7 +114,8 @@ pub async fn update(
          quantity_milli = $6, unit = $7, price_cents = $8, location_name = $9, latitude = CAST($10 AS DOUBLE PRECISION), \
          longitude = CAST($11 AS DOUBLE PRECISION), \
          available_from = $12, available_until = $13, status = $14, visibility = $15, search_text = $16, \
-         price_kind = $17, reduced_price_cents = $18, price_basis = $19, updated_at = $20 WHERE id = $21",
+         price_kind = $17, reduced_price_cents = $18, price_basis = $19, collective_id = $20, updated_at = $21 \
+         WHERE id = $22",
     );
     let done = bind_content(query, draft).bind(now).bind(id.as_str()).execute(&mut *conn).await?;
     Ok(done.rows_affected() > 0)
@@ -207,10 +210,11 @@ pub async fn upsert_remote(
     let query = sqlx::query(
         "INSERT INTO listings (id, member_id, purpose, mode, category, title, description, quantity_milli, \
          unit, price_cents, location_name, latitude, longitude, available_from, available_until, status, \
-         visibility, search_text, price_kind, reduced_price_cents, price_basis, created_at, updated_at, origin, \
-         ap_id, remote_author, origin_url) \
+         visibility, search_text, price_kind, reduced_price_cents, price_basis, collective_id, created_at, \
+         updated_at, origin, ap_id, remote_author, origin_url) \
          VALUES ($1, NULL, $2, $3, $4, $5, $6, $7, $8, $9, $10, CAST($11 AS DOUBLE PRECISION), \
-         CAST($12 AS DOUBLE PRECISION), $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26) \
+         CAST($12 AS DOUBLE PRECISION), $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, \
+         $27) \
          ON CONFLICT (ap_id) DO UPDATE SET purpose = excluded.purpose, mode = excluded.mode, \
          category = excluded.category, title = excluded.title, description = excluded.description, \
          quantity_milli = excluded.quantity_milli, unit = excluded.unit, price_cents = excluded.price_cents, \
@@ -218,7 +222,7 @@ pub async fn upsert_remote(
          price_basis = excluded.price_basis, location_name = excluded.location_name, latitude = excluded.latitude, longitude = excluded.longitude, \
          available_from = excluded.available_from, available_until = excluded.available_until, \
          status = excluded.status, visibility = excluded.visibility, search_text = excluded.search_text, \
-         updated_at = excluded.updated_at, origin_url = excluded.origin_url \
+         collective_id = excluded.collective_id, updated_at = excluded.updated_at, origin_url = excluded.origin_url \
          WHERE listings.origin = excluded.origin AND listings.remote_author = excluded.remote_author",
     )
     .bind(ListingId::for_remote(source.ap_id).to_string());
@@ -366,6 +370,10 @@ pub(super) fn from_row(row: &AnyRow) -> Result<Listing, sqlx::Error> {
         available_until: date("available_until")?,
         status: decode("status", ListingStatus::parse(&text("status")?))?,
         visibility: decode("visibility", Visibility::parse(&text("visibility")?))?,
+        collective: match row.try_get::<Option<String>, _>("collective_id")? {
+            Some(_) => Some(super::parsed(row, "collective_id", crate::domain::ids::CollectiveId::parse)?),
+            None => None,
+        },
     };
     let origin = match row.try_get::<Option<String>, _>("origin")? {
         Some(domain) => Some(Origin {
@@ -400,4 +408,17 @@ pub(super) fn from_row(row: &AnyRow) -> Result<Listing, sqlx::Error> {
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
     })
+}
+
+/// The collective a listing received from another instance is published to, if any (by its
+/// ActivityPub id).
+pub async fn collective_of_remote(
+    conn: &mut AnyConnection,
+    ap_id: &str,
+) -> Result<Option<crate::domain::ids::CollectiveId>, sqlx::Error> {
+    let id: Option<Option<String>> = sqlx::query_scalar("SELECT collective_id FROM listings WHERE ap_id = $1")
+        .bind(ap_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(id.flatten().as_deref().and_then(crate::domain::ids::CollectiveId::parse))
 }

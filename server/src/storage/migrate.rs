@@ -93,6 +93,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../../migrations/sqlite/0013_collectives.sql"),
         postgres: include_str!("../../../migrations/postgres/0013_collectives.sql"),
     },
+    Migration {
+        version: 14,
+        name: "collective_listings",
+        sqlite: include_str!("../../../migrations/sqlite/0014_collective_listings.sql"),
+        postgres: include_str!("../../../migrations/postgres/0014_collective_listings.sql"),
+    },
 ];
 
 pub async fn run(db: &Db) -> anyhow::Result<()> {

@@ -23,6 +23,8 @@ pub enum Scope {
     Peers,
     /// The listings that came from this domain.
     Origin(String),
+    /// The listings published to the viewer's collectives (`CatalogueQuery::collectives`).
+    Collectives,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +50,9 @@ pub struct CatalogueQuery {
     pub member_id: Option<crate::domain::ids::MemberId>,
     pub statuses: Vec<ListingStatus>,
     pub visibilities: Vec<Visibility>,
+    /// The collectives whose listings the viewer sees besides those of `visibilities` (the
+    /// collectives they belong to).
+    pub collectives: Vec<crate::domain::ids::CollectiveId>,
     /// Zero-based offset and page size.
     pub offset: i64,
     pub limit: i64,
@@ -107,7 +112,19 @@ pub async fn catalogue(conn: &mut AnyConnection, query: &CatalogueQuery) -> Resu
     let statuses: Vec<&'static str> = query.statuses.iter().map(|s| s.as_str()).collect();
     b.literal_in("l.status", &statuses);
     let visibilities: Vec<&'static str> = query.visibilities.iter().map(|v| v.as_str()).collect();
-    b.literal_in("l.visibility", &visibilities);
+    if query.collectives.is_empty() {
+        b.literal_in("l.visibility", &visibilities);
+    } else {
+        // A collective's listings, to its members: by the ids of their collectives.
+        let listed: Vec<String> = visibilities.iter().map(|v| format!("'{v}'")).collect();
+        let ids: Vec<String> =
+            query.collectives.iter().map(|id| b.param(Param::Text(id.as_str().to_owned()))).collect();
+        b.conditions.push(format!(
+            "(l.visibility IN ({}) OR (l.visibility = 'collective' AND l.collective_id IN ({})))",
+            listed.join(", "),
+            ids.join(", ")
+        ));
+    }
     if let Some(purpose) = query.purpose {
         b.literal_in("l.purpose", &[purpose.as_str()]);
     }
@@ -120,6 +137,7 @@ pub async fn catalogue(conn: &mut AnyConnection, query: &CatalogueQuery) -> Resu
         Scope::Local => b.conditions.push("l.origin IS NULL".to_owned()),
         Scope::Peers => b.conditions.push("l.origin IS NOT NULL".to_owned()),
         Scope::Origin(domain) => b.text_in("l.origin", [domain.clone()]),
+        Scope::Collectives => b.conditions.push("l.visibility = 'collective'".to_owned()),
     }
     if let Some(member_id) = &query.member_id {
         b.text_in("l.member_id", [member_id.as_str().to_owned()]);

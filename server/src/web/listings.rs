@@ -17,6 +17,7 @@ use crate::domain::ids::ListingId;
 use crate::domain::listing::{
     ListingInput, ListingStatus, Mode, NumberInput, PriceBasis, PriceInput, PriceKind, Purpose, Unit, Visibility,
 };
+use crate::domain::member::Member;
 use crate::error::{AppError, AppResult};
 use crate::http::auth::SignedIn;
 use crate::http::csrf::CsrfForm;
@@ -107,6 +108,8 @@ pub struct ListingForm {
     available_from: String,
     available_until: String,
     visibility: String,
+    /// With visibility `collective`: the collective's id.
+    collective: String,
 }
 
 fn text(value: Option<String>) -> String {
@@ -149,6 +152,7 @@ impl ListingForm {
             available_until: Some(self.available_until.clone()),
             status,
             visibility: Some(self.visibility.clone()),
+            collective: (!self.collective.trim().is_empty()).then(|| self.collective.clone()),
         }
     }
 
@@ -186,6 +190,7 @@ impl ListingForm {
             available_from: text(input.available_from.clone()),
             available_until: text(input.available_until.clone()),
             visibility: text(input.visibility.clone()),
+            collective: text(input.collective.clone()),
         }
     }
 }
@@ -204,6 +209,7 @@ const FIELDS: &[Field] = &[
     Field { name: "reduced_price", input: "reduced_price", label: "listing_form.reduced_price" },
     Field { name: "price_basis", input: "price_basis", label: "listing_form.price_basis" },
     Field { name: "visibility", input: "visibility", label: "listing.visibility" },
+    Field { name: "collective", input: "collective", label: "listing.collective" },
     Field { name: "location.name", input: "location_name", label: "listing_form.place_name" },
     Field { name: "location.latitude", input: "latitude", label: "listing_form.latitude" },
     Field { name: "location.longitude", input: "longitude", label: "listing_form.longitude" },
@@ -227,6 +233,7 @@ struct ListingFormPage {
     price_kinds: Vec<Choice>,
     price_bases: Vec<Choice>,
     visibilities: Vec<Choice>,
+    collectives: Vec<CollectiveChoice>,
     /// The communes a shared place name offers, to choose from (their labels).
     place_candidates: Vec<String>,
 }
@@ -237,8 +244,41 @@ enum Target<'a> {
     Edit(&'a ListingId),
 }
 
-fn form_page(ctx: PageCtx, target: Target<'_>, form: ListingForm, errors: FieldMessages) -> ListingFormPage {
+/// A collective the author may publish to (one they are a member of).
+#[derive(Debug, Clone)]
+pub struct CollectiveChoice {
+    pub id: String,
+    pub name: String,
+    pub selected: bool,
+}
+
+/// The collectives `member` belongs to, for the form's choice; `current` is selected.
+async fn collective_choices(state: &AppState, member: &Member, current: &str) -> AppResult<Vec<CollectiveChoice>> {
+    let states = [crate::domain::collective::MembershipState::Member];
+    let belongings = crate::services::collectives::belongings(&state.services, member, &states).await?;
+    Ok(belongings
+        .into_iter()
+        .map(|b| CollectiveChoice {
+            selected: b.collective.id.as_str() == current.trim(),
+            id: b.collective.id.to_string(),
+            name: b.collective.display_name,
+        })
+        .collect())
+}
+
+fn form_page(
+    ctx: PageCtx,
+    target: Target<'_>,
+    form: ListingForm,
+    errors: FieldMessages,
+    collectives: Vec<CollectiveChoice>,
+) -> ListingFormPage {
     let t = ctx.t;
+    // Visibility « collectif » is offered to members of a collective only.
+    let visibilities = Visibility::ALL
+        .iter()
+        .filter(|v| **v != Visibility::Collective || !collectives.is_empty() || form.visibility == "collective")
+        .map(|v| v.as_str());
     let (title_key, action, cancel_url) = match target {
         Target::New => ("listing_form.new_title", "/listings".to_owned(), "/".to_owned()),
         Target::Edit(id) => ("listing_form.edit_title", format!("/listings/{id}/edit"), format!("/listings/{id}")),
@@ -253,7 +293,8 @@ fn form_page(ctx: PageCtx, target: Target<'_>, form: ListingForm, errors: FieldM
         units: enum_choices(t, "unit", Unit::ALL.iter().map(|u| u.as_str()), &form.unit),
         price_kinds: enum_choices(t, "price_kind", PriceKind::ALL.iter().map(|k| k.as_str()), &form.price_kind),
         price_bases: enum_choices(t, "price_basis", PriceBasis::ALL.iter().map(|b| b.as_str()), &form.price_basis),
-        visibilities: enum_choices(t, "visibility", Visibility::ALL.iter().map(|v| v.as_str()), &form.visibility),
+        visibilities: enum_choices(t, "visibility", visibilities, &form.visibility),
+        collectives,
         place_candidates: if errors.has("location.name") {
             gazetteer::candidates(&form.location_name).iter().map(|c| c.label()).collect()
         } else {
@@ -265,7 +306,11 @@ fn form_page(ctx: PageCtx, target: Target<'_>, form: ListingForm, errors: FieldM
     }
 }
 
-pub async fn new_form(SignedIn(_): SignedIn, ctx: PageCtx) -> AppResult<Html<String>> {
+pub async fn new_form(
+    State(state): State<AppState>,
+    SignedIn(member): SignedIn,
+    ctx: PageCtx,
+) -> AppResult<Html<String>> {
     let form = ListingForm {
         purpose: "offer".to_owned(),
         mode: "lend".to_owned(),
@@ -276,7 +321,8 @@ pub async fn new_form(SignedIn(_): SignedIn, ctx: PageCtx) -> AppResult<Html<Str
         visibility: "public".to_owned(),
         ..ListingForm::default()
     };
-    render(form_page(ctx, Target::New, form, FieldMessages::default()))
+    let collectives = collective_choices(&state, &member, "").await?;
+    render(form_page(ctx, Target::New, form, FieldMessages::default(), collectives))
 }
 
 pub async fn create(
@@ -289,7 +335,8 @@ pub async fn create(
         Ok(listing) => Ok(done(&format!("/listings/{}", listing.id), "listing_created").into_response()),
         Err(error) if !error.fields.is_empty() => {
             let errors = FieldMessages::new(ctx.t, &error.fields, FIELDS);
-            let page = form_page(ctx, Target::New, form, errors);
+            let collectives = collective_choices(&state, &member, &form.collective).await?;
+            let page = form_page(ctx, Target::New, form, errors, collectives);
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(page)?).into_response())
         }
         Err(error) => Err(error),
@@ -311,7 +358,8 @@ pub async fn edit_form(
         _ => false,
     };
     let form = ListingForm::from_input(ctx.t, &listing.to_input(), from_name);
-    render(form_page(ctx, Target::Edit(&id), form, FieldMessages::default()))
+    let collectives = collective_choices(&state, &member, &form.collective).await?;
+    render(form_page(ctx, Target::Edit(&id), form, FieldMessages::default(), collectives))
 }
 
 pub async fn update(
@@ -328,7 +376,8 @@ pub async fn update(
         Ok(listing) => Ok(done(&format!("/listings/{}", listing.id), "listing_saved").into_response()),
         Err(error) if !error.fields.is_empty() => {
             let errors = FieldMessages::new(ctx.t, &error.fields, FIELDS);
-            let page = form_page(ctx, Target::Edit(&id), form, errors);
+            let collectives = collective_choices(&state, &member, &form.collective).await?;
+            let page = form_page(ctx, Target::Edit(&id), form, errors, collectives);
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(page)?).into_response())
         }
         Err(error) => Err(error),

@@ -61,6 +61,7 @@ pub async fn publish_offline(a: &Instance, author: &str, count: usize) -> anyhow
             available_until: None,
             status: None,
             visibility: Some("public".to_owned()),
+            collective: None,
         };
         listings::create(&services, &member, &input).await.map_err(|e| anyhow::anyhow!("listing {i}: {e:?}"))?;
     }

@@ -35,7 +35,77 @@ pub async fn received(services: &Services, activity: &GroupActivity, sender: &Re
         GroupActivity::Membership { group, person, added, charter_version, reason } => {
             membership(services, group, person, *added, *charter_version, reason).await
         }
+        GroupActivity::Announced { group, author, kind, activity } => {
+            announced(services, group, author, kind, activity).await
+        }
     }
+}
+
+/// Whether `person` is a member of `collective`, as we know it (for a copy: as its Group said).
+async fn is_member(services: &Services, collective: &Collective, person: &Url) -> AppResult<bool> {
+    let record = storage::membership(&mut *services.conn().await?, &collective.id, person.as_str()).await?;
+    Ok(record.is_some_and(|r| r.membership.is_member()))
+}
+
+/// A member of another instance publishes a listing to one of our collectives (its `Create` or
+/// `Update` addressed to the Group): kept for the collective's members here, and announced by the
+/// Group to the servers of its other members. Someone who is not a member is refused (403).
+pub(crate) async fn published_to_ours(
+    services: &Services,
+    group: &Url,
+    author: &RemoteActor,
+    proposal: &maillage_federation::proposal::Proposal,
+) -> AppResult<()> {
+    let collective = ours(services, group).await?;
+    if !is_member(services, &collective, &author.id).await? {
+        return Err(AppError::forbidden_because("the author is not a member of the collective"));
+    }
+    crate::services::remote_listings::store(services, author, proposal, Some(&collective.id)).await?;
+    let document = serde_json::to_value(proposal).map_err(AppError::internal)?;
+    let activity = maillage_federation::collective::listing_activity(&document, &author.id, true);
+    let mut tx = services.write().await?;
+    wire::publish_announce(services, &mut tx, &collective, &activity, Some(&author.domain)).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Another instance's Group announces an activity of one of its members about a listing published
+/// to it: kept (or removed) here for the collective's members, on the Group's word that its author
+/// is a member — and only then: a Group announcing the listing of someone it does not count among
+/// its members is refused (403). Announces of groups we know nothing of (a relay's, a community
+/// followed from elsewhere) are none of ours.
+async fn announced(
+    services: &Services,
+    group: &Url,
+    author: &Url,
+    kind: &str,
+    activity: &serde_json::Value,
+) -> AppResult<()> {
+    let Some(collective) = theirs(services, group).await? else { return Ok(()) };
+    if services.urls().is_local(author) {
+        // Our own member's listing, coming back: we have it.
+        return Ok(());
+    }
+    if !is_member(services, &collective, author).await? {
+        return Err(AppError::forbidden_because("announces the listing of someone who is not a member"));
+    }
+    let object = activity.get("object").cloned().unwrap_or_default();
+    if kind == "Delete" {
+        let Some(listing) = maillage_federation::vocab::value_id(&object) else { return Ok(()) };
+        return crate::services::remote_listings::deleted(services, author, &listing).await;
+    }
+    let insecure = services.config().federation.insecure_local_federation;
+    let proposal: maillage_federation::proposal::Proposal = serde_json::from_value(object)
+        .map_err(|e| AppError::refused(format!("the announced listing is not a proposal: {e}")))?;
+    let proposal = proposal.received(insecure);
+    if proposal.attributed_to != *author
+        || maillage_federation::urls::domain_of(&proposal.id) != maillage_federation::urls::domain_of(author)
+    {
+        return Err(AppError::forbidden_because("the announced listing is not its author's"));
+    }
+    let federation = services.running()?;
+    let actor = federation.actor(author).await.map_err(crate::services::federation::unavailable)?;
+    crate::services::remote_listings::store(services, &actor, &proposal, Some(&collective.id)).await
 }
 
 /// Our collective a URL names.

@@ -372,3 +372,39 @@ pub async fn publish_update(
     tx.publish(&id, &signer(collective), &activity, &inboxes).await?;
     Ok(())
 }
+
+/// Our collective announces an activity about a listing published to it (FEP-1b12) to the servers
+/// of its members from other instances — but `except` (the author's, which has it).
+pub async fn publish_announce(
+    services: &Services,
+    tx: &mut Write,
+    collective: &Collective,
+    activity: &Value,
+    except: Option<&str>,
+) -> AppResult<()> {
+    let mut inboxes = storage::remote_member_inboxes(tx, &collective.id).await?;
+    inboxes.retain(|(_, domain)| Some(domain.as_str()) != except);
+    if inboxes.is_empty() {
+        return Ok(());
+    }
+    let urls = services.urls();
+    let id = new_id();
+    let announce = wire::announce(urls, &id, &urls.collective(collective.name.as_str()), activity);
+    tx.publish(&id, &signer(collective), &announce, &inboxes).await?;
+    Ok(())
+}
+
+/// Our member's activity about a listing published to another instance's collective, to its Group
+/// (which announces it to its other members).
+pub async fn publish_to_group(
+    services: &Services,
+    tx: &mut Write,
+    collective: &Collective,
+    signer: &str,
+    activity_id: &str,
+    activity: &Value,
+) -> AppResult<()> {
+    let group = group_of(services, collective).await?;
+    tx.publish_to(activity_id, signer, activity, group.delivery_inbox()).await?;
+    Ok(())
+}

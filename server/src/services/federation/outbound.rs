@@ -93,10 +93,105 @@ pub async fn listing_changed(
     tx: &mut Write,
     before: Option<&Listing>,
     after: Option<&Listing>,
-) -> Result<(), sqlx::Error> {
+) -> AppResult<()> {
     if !services.federates() {
         return Ok(());
     }
+    open_listing_changed(services, tx, before, after).await?;
+    collective_listing_changed(services, tx, before, after).await
+}
+
+/// Whether a listing is published to a collective: our own, open, of visibility `collective`.
+fn in_collective(listing: &Listing) -> bool {
+    listing.origin.is_none()
+        && listing.content.status != ListingStatus::Closed
+        && listing.content.visibility == Visibility::Collective
+        && listing.content.collective.is_some()
+}
+
+/// A listing published to a collective goes to its Group, and from there to the collective's
+/// members: announced by our Group when the collective is hosted here, sent to its Group's inbox
+/// otherwise (its instance announces it). One that leaves the collective (hidden, closed, deleted,
+/// or published elsewhere) is deleted there.
+async fn collective_listing_changed(
+    services: &Services,
+    tx: &mut Write,
+    before: Option<&Listing>,
+    after: Option<&Listing>,
+) -> AppResult<()> {
+    let before = before.filter(|l| in_collective(l));
+    let after = after.filter(|l| in_collective(l));
+    let Some(author) = before.or(after).and_then(OurActor::author_of) else {
+        return Ok(());
+    };
+    let urls = services.urls();
+    let signer = actors::signer_of(urls, &author);
+    let author_url = actors::url_of(urls, &author);
+    let same = |a: &Listing, b: &Listing| a.content.collective == b.content.collective;
+    if let Some(after) = after
+        && let Some(collective) = collective_of(tx, after).await?
+    {
+        let group = group_url(urls, &collective);
+        let mut published = proposal(urls, after);
+        published.to = vec![group.clone()];
+        published.cc = Vec::new();
+        let id = new_id();
+        let update = before.is_some_and(|b| same(b, after));
+        let activity = activities::write_listing(urls, &id, &published, update);
+        send_to_collective(services, tx, &collective, &signer, &id, &activity).await?;
+    }
+    if let Some(before) = before.filter(|b| after.is_none_or(|a| !same(b, a)))
+        && let Some(collective) = collective_of(tx, before).await?
+    {
+        let group = group_url(urls, &collective);
+        let id = new_id();
+        let object = urls.listing(before.id.as_str());
+        let delete = activities::delete_listing(urls, &id, &author_url, &object, &[group], &[]);
+        send_to_collective(services, tx, &collective, &signer, &id, &delete).await?;
+    }
+    Ok(())
+}
+
+async fn collective_of(
+    conn: &mut AnyConnection,
+    listing: &Listing,
+) -> Result<Option<crate::domain::collective::Collective>, sqlx::Error> {
+    match &listing.content.collective {
+        Some(id) => crate::storage::collectives::by_id(conn, id).await,
+        None => Ok(None),
+    }
+}
+
+/// A collective's `Group`: ours, or the one our copy stands for.
+fn group_url(urls: &Urls, collective: &crate::domain::collective::Collective) -> Url {
+    match &collective.origin {
+        None => urls.collective(collective.name.as_str()),
+        Some(origin) => Url::parse(&origin.ap_id).unwrap_or_else(|_| urls.collective(collective.name.as_str())),
+    }
+}
+
+async fn send_to_collective(
+    services: &Services,
+    tx: &mut Write,
+    collective: &crate::domain::collective::Collective,
+    signer: &str,
+    id: &str,
+    activity: &serde_json::Value,
+) -> AppResult<()> {
+    if collective.is_ours() {
+        super::collectives::publish_announce(services, tx, collective, activity, None).await
+    } else {
+        super::collectives::publish_to_group(services, tx, collective, signer, id, activity).await
+    }
+}
+
+/// The activities of a listing's change to the audiences of public and partners-only listings.
+async fn open_listing_changed(
+    services: &Services,
+    tx: &mut Write,
+    before: Option<&Listing>,
+    after: Option<&Listing>,
+) -> Result<(), sqlx::Error> {
     let urls = services.urls();
     let before = before.filter(|l| is_federated(l));
     let after = after.filter(|l| is_federated(l));
