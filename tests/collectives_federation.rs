@@ -441,6 +441,21 @@ async fn a_listing_published_to_a_collective_reaches_its_members_on_every_instan
     })
     .await;
 
+    // Malik proposes an exchange on Lea's listing from B: it reaches Lea on A, as on any listing.
+    let lea_listing = common::titles(&on_b.search(&[("scope", "collectives")]).await.json());
+    assert!(lea_listing.contains(&"Pied d'atelier à partager".to_owned()));
+    let found = on_b.search(&[("scope", "collectives"), ("q", "pied")]).await.json();
+    let on_b_id = found["items"][0]["id"].as_str().unwrap().to_owned();
+    let proposed = on_b
+        .post("/api/v1/exchanges", &json!({"listing_id": on_b_id, "message": "Je peux l'emprunter samedi ?"}))
+        .await;
+    assert_eq!(proposed.status, StatusCode::CREATED, "{proposed:?}");
+    eventually("Lea receives Malik's question", || async {
+        let items = a.api().token(&lea_token).get("/api/v1/exchanges").await.json();
+        items["items"].as_array().is_some_and(|i| !i.is_empty())
+    })
+    .await;
+
     // Malik deletes his: gone on A and on C.
     let deleted = on_b.delete(&format!("/api/v1/listings/{}", pump["id"].as_str().unwrap())).await;
     assert!(deleted.status.is_success(), "{deleted:?}");

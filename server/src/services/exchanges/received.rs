@@ -124,7 +124,16 @@ async fn may_answer(services: &Services, listing: &Listing, sender: &RemoteActor
     let allowed = match listing.content.visibility {
         Visibility::Public => true,
         Visibility::Peers => documents::reads_as_peer(services, sender).await?,
-        _ => false,
+        // A collective's listing, to its members (of every instance, as the collective knows them).
+        Visibility::Collective => match &listing.content.collective {
+            Some(collective) => {
+                let mut conn = services.conn().await?;
+                let record = crate::storage::collectives::membership(&mut conn, collective, sender.id.as_str()).await?;
+                record.is_some_and(|r| r.membership.is_member())
+            }
+            None => false,
+        },
+        Visibility::Instance => false,
     };
     if allowed { Ok(()) } else { Err(AppError::forbidden_because("the listing is not shown to the sender")) }
 }
