@@ -244,6 +244,22 @@ async fn a_fedify_account_joins_a_collective_with_approval_and_is_accepted() {
     // It has accepted no charter: the collective shows it.
     assert_eq!((fedi["charter_version"].clone(), fedi["owes_charter"].clone()), (Value::Null, json!(true)), "{fedi:#}");
 
+    // A member, it receives what the collective announces: Lea's listing published to it.
+    let collective_id = api.get("/api/v1/collectives/reparateurs").await.json()["id"].clone();
+    let stand = json!({ "visibility": "collective", "collective": collective_id });
+    let listing = maillage.listing(&token, listing_body("Pied d'atelier à partager", stand)).await;
+    let listing_url = listing["url"].as_str().unwrap().to_owned();
+    let announce = fedify.wait_for("the Group's Announce of the listing", |a| a["type"] == "Announce").await;
+    assert_eq!(
+        (announce["actor"].as_str(), announce["verified"].as_bool()),
+        (Some(group.as_str()), Some(true)),
+        "{announce:#}"
+    );
+    let inbox = fedify.get("/control/inbox").await.1;
+    let delivered = inbox["items"].as_array().unwrap().iter().find(|i| i["activityType"] == "Announce").cloned();
+    let delivered = delivered.unwrap_or_else(|| panic!("{inbox:#}"));
+    assert_eq!(delivered["activity"]["object"]["object"]["id"], listing_url.as_str(), "{delivered:#}");
+
     fedify.stop();
     maillage.stop().await;
 }
