@@ -260,6 +260,32 @@ async fn a_fedify_account_joins_a_collective_with_approval_and_is_accepted() {
     let delivered = delivered.unwrap_or_else(|| panic!("{inbox:#}"));
     assert_eq!(delivered["activity"]["object"]["object"]["id"], listing_url.as_str(), "{delivered:#}");
 
+    // Following the public collective (as from Mastodon) shows its members' public listings: the
+    // Group announces Lea's new public listing to its followers.
+    let (status, followed) = fedify.post("/control/follow", json!({ "handle": handle })).await;
+    assert_eq!(status, StatusCode::OK, "Fedify could not follow the collective: {followed:#}");
+    let follow_id = followed["followId"].as_str().unwrap().to_owned();
+    fedify
+        .wait_for("the Group's Accept of the Follow", |a| a["type"] == "Accept" && a["objectId"] == follow_id.as_str())
+        .await;
+    let public = maillage.listing(&token, listing_body("Pompe à vélo à donner", json!({ "mode": "give" }))).await;
+    let public_url = public["url"].as_str().unwrap().to_owned();
+    let shown = poll(FEDERATION_TIMEOUT, || async {
+        let inbox = fedify.get("/control/inbox").await.1;
+        inbox["items"].as_array().and_then(|items| {
+            items
+                .iter()
+                .find(|i| {
+                    i["activityType"] == "Announce" && i["activity"]["object"]["object"]["id"] == public_url.as_str()
+                })
+                .cloned()
+        })
+    })
+    .await;
+    let Some(shown) = shown else { panic!("no Announce of the public listing\n{}", fedify.report().await) };
+    assert_eq!((shown["verified"].as_bool(), shown["status"].as_u64()), (Some(true), Some(202)), "{shown:#}");
+    assert_eq!(shown["activity"]["to"][0], "https://www.w3.org/ns/activitystreams#Public", "{shown:#}");
+
     fedify.stop();
     maillage.stop().await;
 }

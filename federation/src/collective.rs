@@ -287,6 +287,23 @@ pub fn announce(urls: &Urls, activity_id: &str, group: &Url, activity: &Value) -
     }))
 }
 
+/// A public Group's `Announce` of a member's public listing (its `Create`, `Update` or `Delete`,
+/// embedded), to everyone and its followers: what following a collective from Mastodon shows.
+pub fn announce_public(urls: &Urls, activity_id: &str, group: &Url, activity: &Value) -> Value {
+    let mut embedded = activity.clone();
+    if let Value::Object(map) = &mut embedded {
+        map.remove("@context");
+    }
+    crate::context::with_context(json!({
+        "type": "Announce",
+        "id": urls.activity(activity_id),
+        "actor": group,
+        "object": embedded,
+        "to": [crate::PUBLIC],
+        "cc": [crate::urls::followers_of(group)],
+    }))
+}
+
 /// The activity a Group announces for a listing that reached it by its author's `Create` or
 /// `Update` (whose own activity it did not keep): the proposal, as its author wrote it, under an
 /// activity of the author's, named after the proposal.

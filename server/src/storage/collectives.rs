@@ -660,3 +660,17 @@ pub async fn ids_of_member(conn: &mut AnyConnection, member: &MemberId) -> Resul
         .map(|id| CollectiveId::parse(id).ok_or_else(|| sqlx::Error::Decode(format!("collective id {id:?}").into())))
         .collect()
 }
+
+/// The public collectives hosted here that a member of ours belongs to (whose Groups announce the
+/// member's public listings to their followers).
+pub async fn public_of_member(conn: &mut AnyConnection, member: &MemberId) -> Result<Vec<Collective>, sqlx::Error> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM collectives c JOIN collective_members cm ON cm.collective_id = c.id \
+         WHERE cm.member_id = $1 AND cm.state = 'member' AND c.origin IS NULL AND c.visibility = 'public' \
+         ORDER BY c.name LIMIT 100"
+    )))
+    .bind(member.as_str())
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(collective_from_row).collect()
+}

@@ -98,7 +98,50 @@ pub async fn listing_changed(
         return Ok(());
     }
     open_listing_changed(services, tx, before, after).await?;
-    collective_listing_changed(services, tx, before, after).await
+    collective_listing_changed(services, tx, before, after).await?;
+    announced_by_collectives(services, tx, before, after).await
+}
+
+/// A public listing of a member of public collectives hosted here: each of these collectives'
+/// Groups announces it (and its changes, and its end) to the Group's followers, so that following a
+/// collective from Mastodon shows its members' offers and needs.
+async fn announced_by_collectives(
+    services: &Services,
+    tx: &mut Write,
+    before: Option<&Listing>,
+    after: Option<&Listing>,
+) -> AppResult<()> {
+    let public = |l: &&Listing| is_federated(l) && l.content.visibility == Visibility::Public;
+    let (before, after) = (before.filter(public), after.filter(public));
+    let Some(OurActor::Member { id: member, .. }) = before.or(after).and_then(OurActor::author_of) else {
+        return Ok(());
+    };
+    let collectives = crate::storage::collectives::public_of_member(tx, &member).await?;
+    if collectives.is_empty() {
+        return Ok(());
+    }
+    let urls = services.urls();
+    let activity = match (before, after) {
+        (_, Some(after)) => activities::write_listing(urls, &new_id(), &proposal(urls, after), before.is_some()),
+        (Some(before), None) => {
+            let author = urls.member(&before.author.username);
+            let (to, cc) = audience(urls, before, &author);
+            activities::delete_listing(urls, &new_id(), &author, &urls.listing(before.id.as_str()), &to, &cc)
+        }
+        (None, None) => return Ok(()),
+    };
+    for collective in collectives {
+        let key = ActorKey::Collective(&collective.id);
+        let inboxes = followers::follower_inboxes(tx, &[key], false).await?;
+        if inboxes.is_empty() {
+            continue;
+        }
+        let id = new_id();
+        let group = urls.collective(collective.name.as_str());
+        let announce = maillage_federation::collective::announce_public(urls, &id, &group, &activity);
+        tx.publish(&id, collective.name.as_str(), &announce, &inboxes).await?;
+    }
+    Ok(())
 }
 
 /// Whether a listing is published to a collective: our own, open, of visibility `collective`.
