@@ -456,4 +456,24 @@ async fn a_listing_published_to_a_collective_is_seen_by_its_members_alone() {
     let started =
         as_malik.post("/api/v1/exchanges", &json!({"listing_id": id, "message": "Je peux l'emprunter ?"})).await;
     assert_eq!(started.status, StatusCode::CREATED, "{started:?}");
+
+    // Malik's own listing for the collective: he cannot take it out (not a moderator); Léa can, and
+    // it goes back to the cooperative's members.
+    let to_collective = json!({"visibility": "collective", "collective": collective});
+    let his = instance.listing(&malik_token, listing_body("Clés à rayons", to_collective)).await;
+    let his = his["id"].as_str().unwrap().to_owned();
+    malik.get(&format!("/listings/{his}")).await;
+    assert_eq!(malik.post(&format!("/listings/{his}/take-out"), &[]).await.status, StatusCode::FORBIDDEN);
+    let mut lea = instance.browser();
+    lea.login_ok("lea").await;
+    lea.get(&format!("/listings/{his}")).await;
+    let taken = lea.post(&format!("/listings/{his}/take-out"), &[]).await;
+    assert_eq!(taken.status, StatusCode::SEE_OTHER, "{taken:?}");
+    let now = as_malik.get(&format!("/api/v1/listings/{his}")).await.json();
+    assert_eq!((now["visibility"].as_str(), now["collective"].as_str()), (Some("instance"), None), "{now}");
+    assert_eq!(
+        as_nora.get(&format!("/api/v1/listings/{his}")).await.status,
+        StatusCode::OK,
+        "a member here sees it now"
+    );
 }

@@ -456,6 +456,26 @@ async fn a_listing_published_to_a_collective_reaches_its_members_on_every_instan
     })
     .await;
 
+    // Only the collective's moderators, where it is hosted, take a listing out of it: not Malik on B.
+    let on_a = a.api().token(&lea_token);
+    let found = on_a.search(&[("scope", "collectives"), ("q", "pompe")]).await.json();
+    let pump_on_a = found["items"][0]["id"].as_str().unwrap().to_owned();
+    malik.get(&format!("/listings/{on_b_id}")).await;
+    let refused = malik.post(&format!("/listings/{on_b_id}/take-out"), &[]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{refused:?}");
+    // Lea takes Malik's listing out: gone from A and C; on B it stays, for B's members alone.
+    let page = lea.get(&format!("/listings/{pump_on_a}")).await;
+    assert!(html_text(&page.text).contains("Retirer du collectif"), "{}", html_text(&page.text));
+    let taken = lea.post(&format!("/listings/{pump_on_a}/take-out"), &[]).await;
+    assert_eq!(taken.status, StatusCode::SEE_OTHER, "{taken:?}");
+    eventually("the pump leaves the collective everywhere", || async {
+        let on_b = b.api().token(&malik_token).get(&format!("/api/v1/listings/{}", pump["id"].as_str().unwrap())).await;
+        !has(&a, &lea_token).await.contains(&"Pompe à pied d'atelier".to_owned())
+            && !has(&c, &nora_token).await.contains(&"Pompe à pied d'atelier".to_owned())
+            && on_b.json()["visibility"] == "instance"
+    })
+    .await;
+
     // Malik deletes his: gone on A and on C.
     let deleted = on_b.delete(&format!("/api/v1/listings/{}", pump["id"].as_str().unwrap())).await;
     assert!(deleted.status.is_success(), "{deleted:?}");

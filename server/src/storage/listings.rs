@@ -422,3 +422,16 @@ pub async fn collective_of_remote(
         .await?;
     Ok(id.flatten().as_deref().and_then(crate::domain::ids::CollectiveId::parse))
 }
+
+/// Takes a listing out of its collective: it is seen by this instance's members from now on.
+pub async fn take_out_of_collective(conn: &mut AnyConnection, id: &ListingId, now: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE listings SET visibility = 'instance', collective_id = NULL, updated_at = $1 \
+         WHERE id = $2 AND visibility = 'collective'",
+    )
+    .bind(now)
+    .bind(id.as_str())
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}

@@ -43,6 +43,10 @@ struct ListingPage {
     exchange_start: Option<(&'static str, String)>,
     /// « Prêté jusqu'au … » while a loan's item is out.
     lent_until: Option<String>,
+    /// The collective it is published to, when the viewer may see it: its name and page; and
+    /// whether the viewer moderates it (then they may take the listing out).
+    collective: Option<(String, String)>,
+    moderates_collective: bool,
 }
 
 pub async fn show(
@@ -82,7 +86,42 @@ pub async fn show(
     });
     let lent_until = exchanges::lent_until(&state.services, &listing.id).await?.map(|d| long_date(ctx.t, d));
     let item = ListingView::new(ctx.t, &listing, None).with_gallery(ctx.t, &listing);
-    render(ListingPage { ctx, item, can_edit, can_remove, follow_author, author_avatar, exchange_start, lent_until })
+    let collective = match &listing.content.collective {
+        Some(id) => crate::storage::collectives::by_id(&mut *state.services.conn().await?, id).await?,
+        None => None,
+    };
+    let moderates_collective = match &ctx.viewer {
+        Some(viewer) => {
+            crate::services::collectives::moderated_collective_of(&state.services, viewer, &listing).await?.is_some()
+        }
+        None => false,
+    };
+    let collective = collective.map(|c| (c.display_name.clone(), format!("/collectives/{}", c.handle())));
+    render(ListingPage {
+        ctx,
+        item,
+        can_edit,
+        can_remove,
+        follow_author,
+        author_avatar,
+        exchange_start,
+        lent_until,
+        collective,
+        moderates_collective,
+    })
+}
+
+/// A moderator of the collective a listing is published to takes it out of the collective.
+pub async fn take_out(
+    State(state): State<AppState>,
+    FormAuthor(member): FormAuthor,
+    ListingPath(id): ListingPath,
+    CsrfForm(_): CsrfForm<super::forms::NoFields>,
+) -> AppResult<Response> {
+    let listing = crate::services::collectives::take_out(&state.services, &member, &id).await?;
+    // Ours stays (for this cooperative's members); another instance's is gone from here.
+    let page = if listing.origin.is_none() { format!("/listings/{id}") } else { "/collectives".to_owned() };
+    Ok(done(&page, "listing_taken_out").into_response())
 }
 
 /// The listing form as submitted: every field as text, so that nothing typed is lost on error.

@@ -50,6 +50,7 @@ pub fn routes(media: &crate::config::MediaConfig) -> Router<AppState> {
         .route("/listings/{id}", get(listings::show))
         .route("/listings/{id}/edit", get(listings::edit_form).post(listings::update))
         .route("/listings/{id}/status", post(listings::set_status))
+        .route("/listings/{id}/take-out", post(listings::take_out))
         .route("/listings/{id}/delete", get(listings::delete_confirm).post(listings::delete))
         .route("/listings/{id}/photos", get(photos::show).post(photos::add).layer(upload_limit))
         .route("/listings/{id}/photos/{image}", post(photos::act))
@@ -166,6 +167,7 @@ const NOTICES: &[&str] = &[
     "member_invited",
     "member_removed",
     "role_changed",
+    "listing_taken_out",
 ];
 
 /// A page from its template (a template that fails to render is our error, not the reader's).
@@ -262,7 +264,7 @@ fn page_of_form(path: &str) -> String {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     match segments.as_slice() {
         ["listings"] => "/listings/new".to_owned(),
-        ["listings", id, "status" | "delete"] => format!("/listings/{id}"),
+        ["listings", id, "status" | "delete" | "take-out"] => format!("/listings/{id}"),
         ["listings", id, "photos", ..] => format!("/listings/{id}/photos"),
         ["members", name, "avatar", ..] => format!("/members/{name}/edit"),
         ["members", name, "calendar"] => format!("/members/{name}/notifications"),

@@ -630,6 +630,58 @@ pub async fn set_role(
     Ok(record)
 }
 
+/// The collective hosted here whose moderators `member` is among, that `listing` is published to.
+pub async fn moderated_collective_of(
+    services: &Services,
+    member: &Member,
+    listing: &crate::domain::listing::Listing,
+) -> AppResult<Option<Collective>> {
+    let Some(id) = listing.content.collective.as_ref() else { return Ok(None) };
+    let Some(collective) = storage::by_id(&mut *services.conn().await?, id).await? else { return Ok(None) };
+    if !collective.is_ours() {
+        return Ok(None);
+    }
+    let view = view(services, collective.name.as_str(), Some(member)).await?;
+    Ok(view.moderates().then_some(collective))
+}
+
+/// A moderator takes a listing out of the collective (one hosted here). A listing of a member of
+/// ours goes back to this cooperative's members; another instance's is removed here; either way the
+/// Group announces its `Delete` to the collective's members' servers — the author's too, whose
+/// instance takes it out of the collective in turn (`received.rs`).
+pub async fn take_out(
+    services: &Services,
+    moderator: &Member,
+    listing_id: &crate::domain::ids::ListingId,
+) -> AppResult<crate::domain::listing::Listing> {
+    let listing = crate::storage::listings::by_id(&mut *services.conn().await?, listing_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let Some(collective) = moderated_collective_of(services, moderator, &listing).await? else {
+        return Err(moderators_only());
+    };
+    let now = now_ms();
+    if listing.origin.is_none() {
+        // Ours: `listing_changed` has the Group announce its Delete to the members' servers.
+        let taken = crate::services::listings::change(services, &listing, async |conn| {
+            crate::storage::listings::take_out_of_collective(conn, &listing.id, now).await
+        })
+        .await?;
+        tracing::info!(listing.id = %listing.id, collective.id = %collective.id, "listing taken out of a collective");
+        return Ok(taken);
+    }
+    let ap_id = listing.origin.as_ref().map(|o| o.ap_id.clone()).unwrap_or_default();
+    let delete = serde_json::json!({
+        "type": "Delete", "id": format!("{ap_id}#delete"), "actor": listing.author.id, "object": ap_id,
+    });
+    let mut tx = services.write().await?;
+    crate::storage::listings::delete(&mut tx, &listing.id).await?;
+    wire::publish_announce(services, &mut tx, &collective, &delete, None).await?;
+    tx.commit().await?;
+    tracing::info!(listing.id = %listing.id, collective.id = %collective.id, "listing taken out of a collective");
+    Ok(listing)
+}
+
 /// What waits for a member in collectives (the count in the menu): requests they may decide,
 /// invitations, new charters to accept.
 pub async fn awaiting(services: &Services, member: &Member) -> AppResult<i64> {

@@ -83,7 +83,23 @@ async fn announced(
 ) -> AppResult<()> {
     let Some(collective) = theirs(services, group).await? else { return Ok(()) };
     if services.urls().is_local(author) {
-        // Our own member's listing, coming back: we have it.
+        // Our own member's listing: the Group taking it out of the collective (its `Delete`) puts
+        // it back among our members; anything else of it, coming back, we have.
+        if kind == "Delete" {
+            let object = activity.get("object").and_then(maillage_federation::vocab::value_id);
+            let ours = object
+                .as_ref()
+                .and_then(|url| url.path().strip_prefix("/listings/").and_then(crate::domain::ids::ListingId::parse));
+            if let Some(id) = ours {
+                let listing = crate::storage::listings::by_id(&mut *services.conn().await?, &id).await?;
+                if let Some(listing) = listing.filter(|l| l.content.collective.as_ref() == Some(&collective.id)) {
+                    crate::services::listings::change(services, &listing, async |conn| {
+                        crate::storage::listings::take_out_of_collective(conn, &listing.id, now_ms()).await
+                    })
+                    .await?;
+                }
+            }
+        }
         return Ok(());
     }
     if !is_member(services, &collective, author).await? {
