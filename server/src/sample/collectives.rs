@@ -150,6 +150,31 @@ pub async fn seed(instances: &[Instance<'_>]) -> anyhow::Result<usize> {
         }
     }
 
+    // Listings for the collective's members alone: Sophie's, on the lending cooperative, and the
+    // bike workshop's, published from its own instance to the collective hosted by the other.
+    let repairers_id = collective_id(host, "reparateurs_mel").await?;
+    collective_listing(
+        host,
+        &sophie,
+        "lend",
+        "Banc de montage à partager entre ateliers",
+        "Banc de montage professionnel, à prêter aux ateliers du collectif pour les journées de réparation.",
+        &repairers_id,
+    )
+    .await?;
+    let bikes_copy =
+        crate::domain::ids::CollectiveId::for_remote(host.services.urls().collective("reparateurs_mel").as_str());
+    let atelier = member(bikes, "atelier_velo").await?;
+    collective_listing(
+        bikes,
+        &atelier,
+        "give",
+        "Lot de chambres à air 26 pouces",
+        "Une vingtaine de chambres à air neuves en trop : à donner aux ateliers du collectif.",
+        &bikes_copy,
+    )
+    .await?;
+
     // The town's private group: its services lend each other equipment, on invitation.
     let jardins = member(host, "jardins_fives").await?;
     let town = input(
@@ -176,6 +201,33 @@ pub async fn seed(instances: &[Instance<'_>]) -> anyhow::Result<usize> {
     let invited = grocery.services.urls().member("epicerie_asso").to_string();
     reached(grocery, &format!("pret_services_ville@{host_domain}"), &invited, MembershipState::Invited).await?;
     Ok(2)
+}
+
+/// A listing published to a collective (`collective`: its id on `instance`).
+async fn collective_listing(
+    instance: &Instance<'_>,
+    author: &Member,
+    mode: &str,
+    title: &str,
+    description: &str,
+    collective: &crate::domain::ids::CollectiveId,
+) -> anyhow::Result<()> {
+    let input = crate::domain::listing::ListingInput {
+        purpose: "offer".to_owned(),
+        mode: mode.to_owned(),
+        category: "bikes-repair".to_owned(),
+        title: title.to_owned(),
+        description: description.to_owned(),
+        location_name: Some("Roubaix".to_owned()),
+        visibility: Some("collective".to_owned()),
+        collective: Some(collective.to_string()),
+        ..crate::domain::listing::ListingInput::default()
+    };
+    crate::services::listings::create(instance.services, author, &input)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))
+        .with_context(|| format!("the listing {title:?} for a collective"))?;
+    Ok(())
 }
 
 async fn collective_id(instance: &Instance<'_>, name: &str) -> anyhow::Result<crate::domain::ids::CollectiveId> {
