@@ -374,6 +374,35 @@ async fn a_private_group_invites_a_member_of_another_instance() {
     // C still sees nothing of it.
     let still_hidden = curieux.post("/collectives/lookup", &[("address", &format!("pret_services@{da}"))]).await;
     assert!(still_hidden.status.is_client_error(), "{still_hidden:?}");
+
+    // Voirie lends a trailer inside the group, from B: the town's services on A have it; nobody
+    // else — not another member of B, not C, not a visitor, not by its address.
+    let voirie_token = b.api_token("voirie").await;
+    let on_b = b.api().token(&voirie_token);
+    let group = on_b.get(&format!("/api/v1/collectives/pret_services@{da}")).await.json();
+    let inside = json!({"visibility": "collective", "collective": group["id"], "mode": "lend"});
+    let trailer = b.listing(&voirie_token, common::listing_body("Remorque plateau de la voirie", inside)).await;
+    let mairie_token = a.api_token("mairie").await;
+    eventually("the town hall has the trailer", || async {
+        let found = a.api().token(&mairie_token).search(&[("scope", "collectives")]).await.json();
+        common::titles(&found).contains(&"Remorque plateau de la voirie".to_owned())
+    })
+    .await;
+    let someone_on_b = b.member_with_token("voisin", Role::Member).await;
+    let curieux_token = c.api_token("curieux").await;
+    for (instance, token) in [(&b, Some(&someone_on_b)), (&c, Some(&curieux_token)), (&a, None), (&b, None)] {
+        let api = match token {
+            Some(token) => instance.api().token(token),
+            None => instance.api(),
+        };
+        let titles = common::titles(&api.search(&[("q", "remorque")]).await.json());
+        assert!(!titles.contains(&"Remorque plateau de la voirie".to_owned()), "{titles:?}");
+    }
+    let by_id =
+        b.api().token(&someone_on_b).get(&format!("/api/v1/listings/{}", trailer["id"].as_str().unwrap())).await;
+    assert_eq!(by_id.status, StatusCode::NOT_FOUND, "{by_id:?}");
+    let outbox = b.activity_json("/members/voirie/outbox?page=true").await;
+    assert!(!outbox.to_string().contains("Remorque"), "{outbox}");
 }
 
 #[tokio::test]
