@@ -9,33 +9,12 @@
 
 mod common;
 
+use common::collectives::{form, membership_after};
 use common::smtp::SmtpServer;
 use common::{TestInstance, html_text};
 use maillage_server::config::{CollectiveCreation, Config, EmailSecurity};
 use maillage_server::domain::member::Role;
 use reqwest::StatusCode;
-
-const CHARTER: &str = "# Charte du collectif\n\nNous réparons **sans jugement** et transmettons nos savoirs.\n\n- entraide\n- prix libres";
-
-fn collective_fields<'a>(
-    name: &'a str,
-    display_name: &'a str,
-    admission: &'a str,
-    visibility: &'a str,
-) -> Vec<(&'a str, &'a str)> {
-    vec![
-        ("name", name),
-        ("display_name", display_name),
-        ("purpose", "Réparer les vélos ensemble, d'atelier en atelier."),
-        ("activity.bikes-repair", "on"),
-        ("territory", "Métropole européenne de Lille"),
-        ("charter", CHARTER),
-        ("entry_criteria", "Tenir un atelier de réparation ou y être bénévole."),
-        ("question1", "Dans quel atelier réparez-vous ?"),
-        ("admission", admission),
-        ("visibility", visibility),
-    ]
-}
 
 fn with_smtp(config: &mut Config, port: u16) {
     config.email.host = "localhost".to_owned();
@@ -59,19 +38,6 @@ fn menu_count(html: &str) -> i64 {
     link.rsplit("</span>").nth(1).and_then(|s| s.rsplit('>').next()).and_then(|n| n.trim().parse().ok()).unwrap_or(0)
 }
 
-/// The id of `username`'s membership on a collective's members page: the first form after their
-/// name (`…/members/ID/approve`, `…/members/ID/role`).
-fn membership_of(html: &str, username: &str) -> String {
-    let start = html.find(&format!("href=\"/members/{username}\"")).unwrap_or_else(|| panic!("{username} not listed"));
-    html[start..]
-        .split("/members/")
-        .skip(1)
-        .filter_map(|s| s.split('/').next())
-        .find(|id| id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()))
-        .unwrap()
-        .to_owned()
-}
-
 #[tokio::test]
 async fn a_repairer_asks_to_join_is_admitted_and_wears_the_badge() {
     let smtp = SmtpServer::start();
@@ -85,7 +51,7 @@ async fn a_repairer_asks_to_join_is_admitted_and_wears_the_badge() {
     // Léa creates the collective: its page, its address, its charter as formatted text.
     let mut lea = instance.browser();
     lea.login_ok("lea").await;
-    let fields = collective_fields("reparateurs_mel", "Collectif des réparateurs vélo de la MEL", "approval", "public");
+    let fields = form("reparateurs_mel", "Collectif des réparateurs vélo de la MEL", "approval", "public");
     let created = lea.submit("/collectives/new", "/collectives", &fields).await;
     assert_eq!(created.status, StatusCode::SEE_OTHER, "{created:?}");
     assert!(created.location().starts_with("/collectives/reparateurs_mel?done=collective_created"));
@@ -99,7 +65,7 @@ async fn a_repairer_asks_to_join_is_admitted_and_wears_the_badge() {
     let taken = lea.submit("/collectives/new", "/collectives", &fields).await;
     assert_eq!(taken.status, StatusCode::CONFLICT, "{taken:?}");
     assert!(html_text(&taken.text).contains("Ce nom est déjà pris"));
-    let as_member = collective_fields("malik", "Malik", "open", "public");
+    let as_member = form("malik", "Malik", "open", "public");
     let taken = lea.submit("/collectives/new", "/collectives", &as_member).await;
     assert_eq!(taken.status, StatusCode::CONFLICT, "{taken:?}");
     // A collective's name cannot be taken by a new member either.
@@ -109,7 +75,7 @@ async fn a_repairer_asks_to_join_is_admitted_and_wears_the_badge() {
     assert!(html_text(&registered.text).contains("Cet identifiant est déjà pris"));
 
     // A charter with a script: refused, nothing created.
-    let mut scripted = collective_fields("scripts", "Scripts", "open", "public");
+    let mut scripted = form("scripts", "Scripts", "open", "public");
     scripted[5] = ("charter", "Bienvenue <script>alert(1)</script>");
     let refused = lea.submit("/collectives/new", "/collectives", &scripted).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{refused:?}");
@@ -152,7 +118,7 @@ async fn a_repairer_asks_to_join_is_admitted_and_wears_the_badge() {
     let members = lea.get("/collectives/reparateurs_mel/members").await;
     let text = html_text(&members.text);
     assert!(text.contains("Dans quel atelier réparez-vous ?") && text.contains("L'atelier de Fives"), "{text}");
-    let request_id = membership_of(&members.text, "malik");
+    let request_id = membership_after(&members.text, "href=\"/members/malik\"");
     // Malik cannot decide his own request.
     malik.get("/collectives/reparateurs_mel").await;
     let forged = malik.post(&format!("/collectives/reparateurs_mel/members/{request_id}/approve"), &[]).await;
@@ -172,7 +138,7 @@ async fn a_repairer_asks_to_join_is_admitted_and_wears_the_badge() {
     // A new charter: a new version, the first still readable, Malik asked to accept it.
     let edit = lea.get("/collectives/reparateurs_mel/edit").await;
     assert_eq!(edit.status, StatusCode::OK);
-    let mut changed = collective_fields("", "Collectif des réparateurs vélo de la MEL", "approval", "public");
+    let mut changed = form("", "Collectif des réparateurs vélo de la MEL", "approval", "public");
     changed.remove(0);
     changed[4] = ("charter", "# Charte\n\nNous réparons sans jugement. **Nouveau** : une permanence par mois.");
     changed.push(("charter_version", "1"));
@@ -215,13 +181,8 @@ async fn refusals_and_exclusions_say_why_and_an_excluded_member_does_not_walk_ba
     }
     let mut lea = instance.browser();
     lea.login_ok("lea").await;
-    let created = lea
-        .submit(
-            "/collectives/new",
-            "/collectives",
-            &collective_fields("atelier_libre", "Atelier libre", "open", "public"),
-        )
-        .await;
+    let created =
+        lea.submit("/collectives/new", "/collectives", &form("atelier_libre", "Atelier libre", "open", "public")).await;
     assert_eq!(created.status, StatusCode::SEE_OTHER, "{created:?}");
 
     // Open admission: Malik is a member at once.
@@ -234,7 +195,7 @@ async fn refusals_and_exclusions_say_why_and_an_excluded_member_does_not_walk_ba
 
     // Excluded with a reason he reads; asking again makes a request, not a membership.
     let members = lea.get("/collectives/atelier_libre/members").await;
-    let malik_id = membership_of(&members.text, "malik");
+    let malik_id = membership_after(&members.text, "href=\"/members/malik\"");
     let removed = lea
         .post(&format!("/collectives/atelier_libre/members/{malik_id}/remove"), &[("reason", "Absent depuis un an")])
         .await;
@@ -272,8 +233,8 @@ async fn refusals_and_exclusions_say_why_and_an_excluded_member_does_not_walk_ba
     )
     .await;
     let members = lea.get("/collectives/atelier_libre/members").await;
-    let nora_id = membership_of(&members.text, "nora");
-    let lea_id = membership_of(&members.text, "lea");
+    let nora_id = membership_after(&members.text, "href=\"/members/nora\"");
+    let lea_id = membership_after(&members.text, "href=\"/members/lea\"");
     let made = lea.post(&format!("/collectives/atelier_libre/members/{nora_id}/role"), &[("role", "moderator")]).await;
     assert_eq!(made.status, StatusCode::SEE_OTHER, "{made:?}");
     nora.get("/collectives/atelier_libre/members").await;
@@ -293,11 +254,11 @@ async fn a_private_group_is_seen_by_its_members_alone_and_admits_on_invitation()
     let mut admin = instance.browser();
     admin.login_ok("services_ville").await;
     // Private with approval: refused, since nobody outside could ask.
-    let wrong = collective_fields("pret_mairie", "Prêt entre services", "approval", "private");
+    let wrong = form("pret_mairie", "Prêt entre services", "approval", "private");
     let refused = admin.submit("/collectives/new", "/collectives", &wrong).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{refused:?}");
     assert!(html_text(&refused.text).contains("seulement sur invitation"));
-    let fields = collective_fields("pret_mairie", "Prêt entre services", "invitation", "private");
+    let fields = form("pret_mairie", "Prêt entre services", "invitation", "private");
     let created = admin.submit("/collectives/new", "/collectives", &fields).await;
     assert_eq!(created.status, StatusCode::SEE_OTHER, "{created:?}");
 
@@ -355,17 +316,12 @@ async fn only_administrators_create_collectives_where_the_cooperative_says_so() 
     member.login_ok("membre").await;
     assert!(!member.get("/collectives").await.text.contains("href=\"/collectives/new\""));
     assert_eq!(member.get("/collectives/new").await.status, StatusCode::FORBIDDEN);
-    let forced =
-        member.post("/collectives", &collective_fields("club_zone", "Club de la zone", "approval", "public")).await;
+    let forced = member.post("/collectives", &form("club_zone", "Club de la zone", "approval", "public")).await;
     assert_eq!(forced.status, StatusCode::FORBIDDEN, "{forced:?}");
     let mut admin = instance.browser();
     admin.login_ok("gerante").await;
     let created = admin
-        .submit(
-            "/collectives/new",
-            "/collectives",
-            &collective_fields("club_zone", "Club de la zone", "approval", "public"),
-        )
+        .submit("/collectives/new", "/collectives", &form("club_zone", "Club de la zone", "approval", "public"))
         .await;
     assert_eq!(created.status, StatusCode::SEE_OTHER, "{created:?}");
     // In English too.

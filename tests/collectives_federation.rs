@@ -10,33 +10,12 @@
 
 mod common;
 
+use common::collectives::{form, membership_after, until};
 use common::fed::{Signing, domain, eventually, open_instance};
 use common::{Browser, TestInstance, html_text};
 use maillage_server::domain::member::Role;
 use reqwest::StatusCode;
 use serde_json::json;
-
-const CHARTER: &str = "# Charte\n\nNous réparons **sans jugement** et transmettons nos savoirs.";
-
-fn fields<'a>(
-    name: &'a str,
-    display_name: &'a str,
-    admission: &'a str,
-    visibility: &'a str,
-) -> Vec<(&'a str, &'a str)> {
-    vec![
-        ("name", name),
-        ("display_name", display_name),
-        ("purpose", "Réparer les vélos ensemble, d'atelier en atelier."),
-        ("activity.bikes-repair", "on"),
-        ("territory", "Métropole européenne de Lille"),
-        ("charter", CHARTER),
-        ("entry_criteria", "Tenir un atelier de réparation."),
-        ("question1", "Dans quel atelier réparez-vous ?"),
-        ("admission", admission),
-        ("visibility", visibility),
-    ]
-}
 
 /// `path` at `instance`'s public address (what its actors' ids and signatures name).
 fn at(instance: &TestInstance, path: &str) -> String {
@@ -48,31 +27,6 @@ async fn logged_in(instance: &TestInstance, username: &str) -> Browser {
     let mut browser = instance.browser();
     browser.login_ok(username).await;
     browser
-}
-
-/// The id of `who`'s membership on a collective's members page (the first form after their name).
-fn membership_of(html: &str, who: &str) -> String {
-    let start = html.find(who).unwrap_or_else(|| panic!("{who} not listed: {html}"));
-    html[start..]
-        .split("/members/")
-        .skip(1)
-        .filter_map(|s| s.split('/').next())
-        .find(|id| id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()))
-        .unwrap()
-        .to_owned()
-}
-
-/// Reloads `path` in `browser` until its text satisfies `check` (deliveries are asynchronous);
-/// fails with `what` after 20 s.
-async fn until(what: &str, browser: &mut Browser, path: &str, check: impl Fn(&str) -> bool) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    loop {
-        if check(&html_text(&browser.get(path).await.text)) {
-            return;
-        }
-        assert!(std::time::Instant::now() < deadline, "timed out waiting: {what}");
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
 }
 
 /// Finds A's collective from another instance by its address; returns its page's path there.
@@ -97,7 +51,7 @@ async fn members_of_three_instances_join_a_collective_and_their_belonging_travel
         .submit(
             "/collectives/new",
             "/collectives",
-            &fields("reparateurs_mel", "Réparateurs vélo de la MEL", "approval", "public"),
+            &form("reparateurs_mel", "Réparateurs vélo de la MEL", "approval", "public"),
         )
         .await;
     assert_eq!(created.status, StatusCode::SEE_OTHER, "{created:?}");
@@ -128,7 +82,7 @@ async fn members_of_three_instances_join_a_collective_and_their_belonging_travel
         .await;
     let members = lea.get("/collectives/reparateurs_mel/members").await;
     assert!(html_text(&members.text).contains("Bonjour !"), "her message, with her answers");
-    let nora_id = membership_of(&members.text, "nora@");
+    let nora_id = membership_after(&members.text, "nora@");
     let admitted = lea.post(&format!("/collectives/reparateurs_mel/members/{nora_id}/approve"), &[]).await;
     assert_eq!(admitted.status, StatusCode::SEE_OTHER, "{admitted:?}");
     until("the Group's Accept reaches C", &mut nora, &page_c, |t| t.contains("Vous êtes membre de ce collectif")).await;
@@ -144,7 +98,7 @@ async fn members_of_three_instances_join_a_collective_and_their_belonging_travel
     until("Malik's request reaches A", &mut lea, "/collectives/reparateurs_mel/members", |t| t.contains("Fives")).await;
 
     // B is down while A admits him: B hears it when it is back.
-    let malik_id = membership_of(&lea.get("/collectives/reparateurs_mel/members").await.text, "malik@");
+    let malik_id = membership_after(&lea.get("/collectives/reparateurs_mel/members").await.text, "malik@");
     let paused = b.pause().await;
     let admitted = lea.post(&format!("/collectives/reparateurs_mel/members/{malik_id}/approve"), &[]).await;
     assert_eq!(admitted.status, StatusCode::SEE_OTHER, "{admitted:?}");
@@ -179,7 +133,7 @@ async fn members_of_three_instances_join_a_collective_and_their_belonging_travel
     assert!(html_text(&b.browser().get("/members/malik").await.text).contains("Réparateurs vélo de la MEL"));
 
     // A new charter: B and C are told, Malik accepts it from B, A records it, his badge says so.
-    let mut changed = fields("", "Réparateurs vélo de la MEL", "approval", "public");
+    let mut changed = form("", "Réparateurs vélo de la MEL", "approval", "public");
     changed.remove(0);
     changed[4] = ("charter", "# Charte\n\nNous réparons sans jugement. **Nouveau** : une permanence par mois.");
     changed.push(("charter_version", "1"));
@@ -208,7 +162,7 @@ async fn members_of_three_instances_join_a_collective_and_their_belonging_travel
 
     // Nora is excluded, with a reason she reads on C.
     let members = lea.get("/collectives/reparateurs_mel/members").await;
-    let nora_id = membership_of(&members.text, "nora@");
+    let nora_id = membership_after(&members.text, "nora@");
     let removed = lea
         .post(&format!("/collectives/reparateurs_mel/members/{nora_id}/remove"), &[("reason", "Absente depuis un an")])
         .await;
@@ -227,7 +181,7 @@ async fn joins_that_do_not_hold_are_refused_and_replays_change_nothing() {
     let da = domain(&a);
     let mut lea = logged_in(&a, "lea").await;
     let mut malik = logged_in(&b, "malik").await;
-    lea.submit("/collectives/new", "/collectives", &fields("atelier", "Atelier", "approval", "public")).await;
+    lea.submit("/collectives/new", "/collectives", &form("atelier", "Atelier", "approval", "public")).await;
     // Malik's instance learns of him (his key) by looking the collective up.
     look_up(&mut malik, &format!("atelier@{da}")).await;
     eventually("Malik has a key pair", || async {
@@ -276,7 +230,7 @@ async fn joins_that_do_not_hold_are_refused_and_replays_change_nothing() {
 
     // A Join as other software sends it (Mobilizon's: a message, no charter): even where admission
     // is open, a request for the moderators, from someone who has accepted no charter.
-    lea.submit("/collectives/new", "/collectives", &fields("libre", "Libre", "open", "public")).await;
+    lea.submit("/collectives/new", "/collectives", &form("libre", "Libre", "open", "public")).await;
     let foreign = json!({
         "@context": "https://www.w3.org/ns/activitystreams", "type": "Join",
         "id": at(&b, "/activities/join-foreign"), "actor": at(&b, "/members/malik"),
@@ -288,7 +242,7 @@ async fn joins_that_do_not_hold_are_refused_and_replays_change_nothing() {
     assert!(members.contains("Demandes d'adhésion (1)") && members.contains("Je voudrais participer."), "{members}");
 
     // A Join of a private collective by someone not invited: refused, and it stays unseen.
-    lea.submit("/collectives/new", "/collectives", &fields("prive", "Privé", "invitation", "private")).await;
+    lea.submit("/collectives/new", "/collectives", &form("prive", "Privé", "invitation", "private")).await;
     let private = json!({
         "@context": "https://www.w3.org/ns/activitystreams", "type": "Join",
         "id": at(&b, "/activities/join-private"), "actor": at(&b, "/members/malik"),
@@ -346,7 +300,7 @@ async fn a_private_group_invites_a_member_of_another_instance() {
         .submit(
             "/collectives/new",
             "/collectives",
-            &fields("pret_services", "Prêt entre services", "invitation", "private"),
+            &form("pret_services", "Prêt entre services", "invitation", "private"),
         )
         .await;
     assert_eq!(created.status, StatusCode::SEE_OTHER, "{created:?}");
@@ -419,7 +373,7 @@ async fn a_listing_published_to_a_collective_reaches_its_members_on_every_instan
     let malik_token = b.api_token("malik").await;
     let nora_token = c.api_token("nora").await;
     let carole_token = c.member_with_token("carole", Role::Member).await;
-    let mut open = fields("atelier", "Atelier partagé", "open", "public");
+    let mut open = form("atelier", "Atelier partagé", "open", "public");
     open.retain(|(k, _)| *k != "question1");
     let created = lea.submit("/collectives/new", "/collectives", &open).await;
     assert_eq!(created.status, StatusCode::SEE_OTHER, "{created:?}");

@@ -8,6 +8,7 @@
 #![allow(dead_code, reason = "each test file uses a different part of the rig")]
 #![allow(clippy::expect_used, clippy::unwrap_used, reason = "a test rig fails loudly")]
 
+pub mod collectives;
 pub mod fed;
 pub mod lives;
 pub mod process;

@@ -72,17 +72,7 @@ pub struct CollectiveName(String);
 
 impl CollectiveName {
     pub fn parse(value: &str) -> Result<Self, FieldError> {
-        let value = value.trim().to_ascii_lowercase();
-        if value.is_empty() {
-            return Err(FieldError::new("name", "error.required"));
-        }
-        if !(3..=30).contains(&value.chars().count()) {
-            return Err(FieldError::new("name", "error.username_length"));
-        }
-        if !value.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
-            return Err(FieldError::new("name", "error.username_chars"));
-        }
-        Ok(Self(value))
+        super::member::account_name("name", value).map(Self)
     }
 
     pub fn as_str(&self) -> &str {

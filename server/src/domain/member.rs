@@ -22,18 +22,7 @@ pub struct Username(String);
 
 impl Username {
     pub fn parse(value: &str) -> Result<Self, FieldError> {
-        let value = value.trim();
-        if value.is_empty() {
-            return Err(FieldError::new("username", "error.required"));
-        }
-        let lower = value.to_ascii_lowercase();
-        if !(3..=30).contains(&lower.chars().count()) {
-            return Err(FieldError::new("username", "error.username_length"));
-        }
-        if !lower.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
-            return Err(FieldError::new("username", "error.username_chars"));
-        }
-        Ok(Self(lower))
+        account_name("username", value).map(Self)
     }
 
     pub fn as_str(&self) -> &str {
@@ -45,6 +34,24 @@ impl std::fmt::Display for Username {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+/// The name of an account on the wire (`acct:NAME@domain`), a member's username or a collective's
+/// name: 3 to 30 lower-case ASCII letters, digits or `_` (upper case is lowered); `field` names the
+/// input in the error.
+pub fn account_name(field: &'static str, value: &str) -> Result<String, FieldError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(FieldError::new(field, "error.required"));
+    }
+    let lower = value.to_ascii_lowercase();
+    if !(3..=30).contains(&lower.chars().count()) {
+        return Err(FieldError::new(field, "error.username_length"));
+    }
+    if !lower.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
+        return Err(FieldError::new(field, "error.username_chars"));
+    }
+    Ok(lower)
 }
 
 pub fn parse_display_name(value: &str) -> Result<String, FieldError> {

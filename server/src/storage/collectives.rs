@@ -187,23 +187,25 @@ pub async fn update(
 
 /// A collective hosted here, by its name.
 pub async fn local_by_name(conn: &mut AnyConnection, name: &CollectiveName) -> Result<Option<Collective>, sqlx::Error> {
-    sqlx::query(AssertSqlSafe(format!("SELECT {COLUMNS} FROM collectives c WHERE c.name = $1 AND c.origin IS NULL")))
-        .bind(name.as_str())
-        .fetch_optional(&mut *conn)
-        .await?
-        .as_ref()
-        .map(collective_from_row)
-        .transpose()
+    collective_where(conn, "c.name = $1 AND c.origin IS NULL", &[name.as_str()]).await
 }
 
 pub async fn by_id(conn: &mut AnyConnection, id: &CollectiveId) -> Result<Option<Collective>, sqlx::Error> {
-    sqlx::query(AssertSqlSafe(format!("SELECT {COLUMNS} FROM collectives c WHERE c.id = $1")))
-        .bind(id.as_str())
-        .fetch_optional(&mut *conn)
-        .await?
-        .as_ref()
-        .map(collective_from_row)
-        .transpose()
+    collective_where(conn, "c.id = $1", &[id.as_str()]).await
+}
+
+/// The collective a condition names (`condition` is one of our constants, `$1`… its `values`).
+async fn collective_where(
+    conn: &mut AnyConnection,
+    condition: &'static str,
+    values: &[&str],
+) -> Result<Option<Collective>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM collectives c WHERE {condition}");
+    let mut query = sqlx::query(AssertSqlSafe(sql));
+    for value in values {
+        query = query.bind(value.to_string());
+    }
+    query.fetch_optional(&mut *conn).await?.as_ref().map(collective_from_row).transpose()
 }
 
 /// A collective in a list, with how many members it has.
@@ -266,16 +268,7 @@ pub async fn membership(
     collective: &CollectiveId,
     actor: &str,
 ) -> Result<Option<MembershipRecord>, sqlx::Error> {
-    sqlx::query(AssertSqlSafe(format!(
-        "SELECT {MEMBERSHIP_COLUMNS} FROM collective_members cm WHERE cm.collective_id = $1 AND cm.actor = $2"
-    )))
-    .bind(collective.as_str())
-    .bind(actor)
-    .fetch_optional(&mut *conn)
-    .await?
-    .as_ref()
-    .map(membership_from_row)
-    .transpose()
+    membership_where(conn, collective, "actor", actor).await
 }
 
 pub async fn membership_by_id(
@@ -283,11 +276,21 @@ pub async fn membership_by_id(
     collective: &CollectiveId,
     id: &MembershipId,
 ) -> Result<Option<MembershipRecord>, sqlx::Error> {
+    membership_where(conn, collective, "id", id.as_str()).await
+}
+
+/// A membership of `collective` by one of its unique columns (`column` is one of our constants).
+async fn membership_where(
+    conn: &mut AnyConnection,
+    collective: &CollectiveId,
+    column: &'static str,
+    value: &str,
+) -> Result<Option<MembershipRecord>, sqlx::Error> {
     sqlx::query(AssertSqlSafe(format!(
-        "SELECT {MEMBERSHIP_COLUMNS} FROM collective_members cm WHERE cm.collective_id = $1 AND cm.id = $2"
+        "SELECT {MEMBERSHIP_COLUMNS} FROM collective_members cm WHERE cm.collective_id = $1 AND cm.{column} = $2"
     )))
     .bind(collective.as_str())
-    .bind(id.as_str())
+    .bind(value)
     .fetch_optional(&mut *conn)
     .await?
     .as_ref()
@@ -456,13 +459,7 @@ pub async fn awaiting(conn: &mut AnyConnection, actor: &str) -> Result<i64, sqlx
 
 /// Our copy of another instance's collective, by its `Group`'s id.
 pub async fn by_ap_id(conn: &mut AnyConnection, ap_id: &str) -> Result<Option<Collective>, sqlx::Error> {
-    sqlx::query(AssertSqlSafe(format!("SELECT {COLUMNS} FROM collectives c WHERE c.ap_id = $1")))
-        .bind(ap_id)
-        .fetch_optional(&mut *conn)
-        .await?
-        .as_ref()
-        .map(collective_from_row)
-        .transpose()
+    collective_where(conn, "c.ap_id = $1", &[ap_id]).await
 }
 
 /// Our copy of another instance's collective, by its address (`name`, `host`).
@@ -471,14 +468,7 @@ pub async fn remote_by_address(
     name: &CollectiveName,
     host: &str,
 ) -> Result<Option<Collective>, sqlx::Error> {
-    sqlx::query(AssertSqlSafe(format!("SELECT {COLUMNS} FROM collectives c WHERE c.name = $1 AND c.origin = $2")))
-        .bind(name.as_str())
-        .bind(host)
-        .fetch_optional(&mut *conn)
-        .await?
-        .as_ref()
-        .map(collective_from_row)
-        .transpose()
+    collective_where(conn, "c.name = $1 AND c.origin = $2", &[name.as_str(), host]).await
 }
 
 /// Keeps our copy of another instance's collective as its `Group` now says it is (by its id, which
@@ -579,16 +569,7 @@ pub async fn membership_by_activity(
     collective: &CollectiveId,
     activity_id: &str,
 ) -> Result<Option<MembershipRecord>, sqlx::Error> {
-    sqlx::query(AssertSqlSafe(format!(
-        "SELECT {MEMBERSHIP_COLUMNS} FROM collective_members cm WHERE cm.collective_id = $1 AND cm.activity_id = $2"
-    )))
-    .bind(collective.as_str())
-    .bind(activity_id)
-    .fetch_optional(&mut *conn)
-    .await?
-    .as_ref()
-    .map(membership_from_row)
-    .transpose()
+    membership_where(conn, collective, "activity_id", activity_id).await
 }
 
 /// Keeps, for our copy of another instance's collective, who belongs as its members collection
