@@ -3,7 +3,7 @@
 //! `docs/FEDERATION.md`, and is under snapshot in `tests/wire.rs`.
 
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Value, json};
 use url::Url;
 
 use crate::PUBLIC;
@@ -179,4 +179,41 @@ pub fn collection_page<T: Serialize>(id: &Url, part_of: &Url, items: Vec<T>, nex
     let kind = "OrderedCollectionPage".to_owned();
     let page = OrderedCollectionPage { kind, id: id.clone(), part_of: part_of.clone(), ordered_items: items, next };
     to_json(&with_context(page))
+}
+
+// ---- collectives ------------------------------------------------------------------------------------
+
+/// Our Group's document: its actor document with our terms added.
+pub fn group_json(actor: &LocalActor, urls: &Urls, data: &crate::collective::GroupData) -> Value {
+    let mut document = actor_json(actor, urls);
+    if let Value::Object(map) = &mut document {
+        map.insert("maillage:members".to_owned(), json!(crate::collective::members_of(&actor.id)));
+        map.insert("maillage:charter".to_owned(), json!(data.charter));
+        map.insert("maillage:charterVersion".to_owned(), json!(data.charter_version));
+        map.insert("maillage:entryCriteria".to_owned(), json!(data.entry_criteria));
+        map.insert("maillage:questions".to_owned(), json!(data.questions));
+        map.insert("maillage:admission".to_owned(), json!(data.admission));
+        map.insert("maillage:visibility".to_owned(), json!(data.visibility));
+        map.insert("maillage:territory".to_owned(), json!(data.territory));
+        map.insert("maillage:activities".to_owned(), json!(data.activities));
+        // FEP-1b12: the Group posts in its own name only by `Announce`.
+        map.insert("postingRestrictedToMods".to_owned(), json!(true));
+    }
+    document
+}
+
+/// The Group's new document (its charter changed), to its members' servers: addressed to its
+/// members collection, never to the public, whatever its visibility.
+pub fn update_group(urls: &Urls, activity_id: &str, actor: &LocalActor, data: &crate::collective::GroupData) -> Value {
+    let mut document = group_json(actor, urls, data);
+    if let Value::Object(map) = &mut document {
+        map.remove("@context");
+    }
+    crate::context::with_context(json!({
+        "type": "Update",
+        "id": urls.activity(activity_id),
+        "actor": actor.id,
+        "object": document,
+        "to": [crate::collective::members_of(&actor.id)],
+    }))
 }

@@ -19,12 +19,8 @@
 use serde_json::{Value, json};
 use url::Url;
 
-use crate::port::LocalActor;
 use crate::urls::Urls;
 use crate::vocab::value_id;
-
-/// The Mobilizon namespace, whose `participationMessage` a `Join` may carry.
-pub const MOBILIZON_NS: &str = "https://joinmobilizon.org/ns#";
 
 /// The longest charter and text we accept from another server (characters).
 const MAX_TEXT: usize = 20_000;
@@ -56,25 +52,6 @@ pub fn members_of(group: &Url) -> Url {
     let mut url = group.clone();
     url.set_path(&format!("{}/members", group.path().trim_end_matches('/')));
     url
-}
-
-/// Our Group's document: its actor document with our terms added.
-pub fn group_json(actor: &LocalActor, urls: &Urls, data: &GroupData) -> Value {
-    let mut document = crate::activities::actor_json(actor, urls);
-    if let Value::Object(map) = &mut document {
-        map.insert("maillage:members".to_owned(), json!(members_of(&actor.id)));
-        map.insert("maillage:charter".to_owned(), json!(data.charter));
-        map.insert("maillage:charterVersion".to_owned(), json!(data.charter_version));
-        map.insert("maillage:entryCriteria".to_owned(), json!(data.entry_criteria));
-        map.insert("maillage:questions".to_owned(), json!(data.questions));
-        map.insert("maillage:admission".to_owned(), json!(data.admission));
-        map.insert("maillage:visibility".to_owned(), json!(data.visibility));
-        map.insert("maillage:territory".to_owned(), json!(data.territory));
-        map.insert("maillage:activities".to_owned(), json!(data.activities));
-        // FEP-1b12: the Group posts in its own name only by `Announce`.
-        map.insert("postingRestrictedToMods".to_owned(), json!(true));
-    }
-    document
 }
 
 fn text(value: &Value, key: &str, max: usize) -> Result<String, String> {
@@ -253,22 +230,6 @@ pub fn membership(
         activity["content"] = json!(reason);
     }
     crate::context::with_context(activity)
-}
-
-/// The Group's new document (its charter changed), to its members' servers: addressed to its
-/// members collection, never to the public, whatever its visibility.
-pub fn update(urls: &Urls, activity_id: &str, actor: &LocalActor, data: &GroupData) -> Value {
-    let mut document = group_json(actor, urls, data);
-    if let Value::Object(map) = &mut document {
-        map.remove("@context");
-    }
-    crate::context::with_context(json!({
-        "type": "Update",
-        "id": urls.activity(activity_id),
-        "actor": actor.id,
-        "object": document,
-        "to": [members_of(&actor.id)],
-    }))
 }
 
 /// The Group's `Announce` of an activity of one of its members about a listing published to it

@@ -4,6 +4,9 @@
 
 use serde_json::{Value, json};
 
+/// The Mobilizon namespace, whose `participationMessage` a `Join` may carry.
+pub const MOBILIZON_NS: &str = "https://joinmobilizon.org/ns#";
+
 /// The namespace of Maillage's own terms.
 pub const MAILLAGE_NS: &str = "https://maillage.coop/ns#";
 
@@ -37,7 +40,7 @@ fn terms() -> Value {
         "hasPointInTime": "vf:hasPointInTime",
         "due": "vf:due",
         "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
-        "mz": crate::collective::MOBILIZON_NS,
+        "mz": MOBILIZON_NS,
         "participationMessage": "mz:participationMessage",
         "postingRestrictedToMods": "https://join-lemmy.org/ns#postingRestrictedToMods"
     })

@@ -433,7 +433,7 @@ mod build {
     // ---- collectives ----------------------------------------------------------------------------------
 
     pub fn group_collective() -> Value {
-        groups::group_json(&group(), &urls(), &group_data())
+        activities::group_json(&group(), &urls(), &group_data())
     }
 
     fn group_data() -> GroupData {
@@ -453,7 +453,7 @@ mod build {
 
     pub fn update_group() -> Value {
         let data = group_data();
-        groups::update(&urls(), "0718293a4b5c6d7e8f90a1b2c3d4e5f6", &group(), &data)
+        activities::update_group(&urls(), "0718293a4b5c6d7e8f90a1b2c3d4e5f6", &group(), &data)
     }
 
     pub fn members_collection() -> Value {

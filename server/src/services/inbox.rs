@@ -103,7 +103,15 @@ impl Federator {
                 }
             }
             Inbound::ListingUpserted { author, proposal } => {
-                remote_listings::upserted(services, &author, &proposal).await
+                // Published to one of our collectives: its rules (`services::collectives::received`).
+                let urls = services.urls();
+                match proposal.to.iter().chain(&proposal.cc).find(|u| urls.local_collective(u).is_some()) {
+                    Some(group) => {
+                        crate::services::collectives::received::published_to_ours(services, group, &author, &proposal)
+                            .await
+                    }
+                    None => remote_listings::upserted(services, &author, &proposal).await,
+                }
             }
             Inbound::ListingDeleted { actor, object } => remote_listings::deleted(services, &actor, &object).await,
             Inbound::ActorUpdated { actor } if actor.kind == ActorKind::Group => {

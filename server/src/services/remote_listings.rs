@@ -158,11 +158,6 @@ pub(crate) async fn wanted_from(services: &Services, author: &RemoteActor) -> Ap
 }
 
 pub(crate) async fn upserted(services: &Services, author: &RemoteActor, proposal: &Proposal) -> AppResult<()> {
-    // Published to one of our collectives: its rules (`services::collectives::received`).
-    let to_ours = proposal.to.iter().chain(&proposal.cc).find(|u| services.urls().local_collective(u).is_some());
-    if let Some(group) = to_ours {
-        return crate::services::collectives::received::published_to_ours(services, group, author, proposal).await;
-    }
     if !wanted_from(services, author).await? {
         tracing::debug!(author = %author.id, "listing from an instance we do not peer with: ignored");
         return Ok(());

@@ -229,7 +229,7 @@ pub async fn update(
     if charter_changed {
         collective.charter_version += 1;
     }
-    let group = wire::group_actor(services, &collective).await?;
+    let group = crate::services::federation::actors::group_actor(services, &collective).await?;
     let mut tx = services.write().await?;
     if charter_changed {
         storage::add_charter(&mut tx, &collective.id, collective.charter_version, &draft.charter, now).await?;

@@ -173,7 +173,30 @@ pub async fn collective_actor(services: &Services, name: &str, public_only: bool
     let Ok(name) = crate::domain::collective::CollectiveName::parse(name) else { return Ok(None) };
     let collective = crate::storage::collectives::local_by_name(&mut *services.conn().await?, &name).await?;
     match collective {
-        Some(c) if !(public_only && c.is_private()) => Ok(Some(super::collectives::group_actor(services, &c).await?)),
+        Some(c) if !(public_only && c.is_private()) => Ok(Some(group_actor(services, &c).await?)),
         _ => Ok(None),
     }
+}
+
+/// Our collective's `Group` actor, with its key pair (made on first use).
+pub async fn group_actor(
+    services: &Services,
+    collective: &crate::domain::collective::Collective,
+) -> AppResult<LocalActor> {
+    let owner = OurActor::Collective { id: collective.id.clone(), name: collective.name.clone() };
+    let (public_key_pem, private_key_pem) = keys_of(services, owner.key()).await?;
+    let id = services.urls().collective(collective.name.as_str());
+    Ok(LocalActor {
+        page: id.clone(),
+        id,
+        kind: ActorKind::Group,
+        username: collective.name.to_string(),
+        name: collective.display_name.clone(),
+        summary: collective.purpose.clone(),
+        public_key_pem,
+        private_key_pem,
+        manually_approves_followers: collective.admission != crate::domain::collective::Admission::Open,
+        published: rfc3339(collective.created_at),
+        icon: None,
+    })
 }

@@ -10,7 +10,6 @@ use serde_json::Value;
 use url::Url;
 
 use super::{actors, lookup_failed, rfc3339, unavailable};
-use crate::domain::actor::OurActor;
 use crate::domain::collective::{
     Admission, Charter, Collective, CollectiveName, CollectiveOrigin, CollectiveVisibility, MembershipRecord,
 };
@@ -26,31 +25,11 @@ fn signer(collective: &Collective) -> String {
     collective.name.to_string()
 }
 
-/// Our collective's `Group` actor, with its key pair (made on first use).
-pub async fn group_actor(services: &Services, collective: &Collective) -> AppResult<LocalActor> {
-    let owner = OurActor::Collective { id: collective.id.clone(), name: collective.name.clone() };
-    let (public_key_pem, private_key_pem) = actors::keys_of(services, owner.key()).await?;
-    let id = services.urls().collective(collective.name.as_str());
-    Ok(LocalActor {
-        page: id.clone(),
-        id,
-        kind: ActorKind::Group,
-        username: collective.name.to_string(),
-        name: collective.display_name.clone(),
-        summary: collective.purpose.clone(),
-        public_key_pem,
-        private_key_pem,
-        manually_approves_followers: collective.admission != Admission::Open,
-        published: rfc3339(collective.created_at),
-        icon: None,
-    })
-}
-
 /// Our collective's `Group` document: its actor with the charter, entry criteria and questions.
 pub async fn group_document(services: &Services, collective: &Collective) -> AppResult<Value> {
-    let actor = group_actor(services, collective).await?;
+    let actor = actors::group_actor(services, collective).await?;
     let data = group_data(&mut *services.conn().await?, collective).await?;
-    Ok(wire::group_json(&actor, services.urls(), &data))
+    Ok(maillage_federation::activities::group_json(&actor, services.urls(), &data))
 }
 
 /// What our collective's `Group` document says beyond its actor's fields (read on `conn`: a change's
@@ -353,7 +332,7 @@ pub async fn publish_membership(
 }
 
 /// Our collective changed (its charter, say): its new document to its members' servers. `actor` is
-/// its `Group` as `group_actor` made it before `tx` began (a first key pair is written on a
+/// its `Group` as `actors::group_actor` made it before `tx` began (a first key pair is written on a
 /// connection of its own, which a write transaction would keep waiting).
 pub async fn publish_update(
     services: &Services,
@@ -368,7 +347,7 @@ pub async fn publish_update(
     let data = group_data(tx, collective).await?;
     let urls = services.urls();
     let id = new_id();
-    let activity = wire::update(urls, &id, actor, &data);
+    let activity = maillage_federation::activities::update_group(urls, &id, actor, &data);
     tx.publish(&id, &signer(collective), &activity, &inboxes).await?;
     Ok(())
 }
