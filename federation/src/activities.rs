@@ -205,15 +205,11 @@ pub fn group_json(actor: &LocalActor, urls: &Urls, data: &crate::collective::Gro
 /// The Group's new document (its charter changed), to its members' servers: addressed to its
 /// members collection, never to the public, whatever its visibility.
 pub fn update_group(urls: &Urls, activity_id: &str, actor: &LocalActor, data: &crate::collective::GroupData) -> Value {
-    let mut document = group_json(actor, urls, data);
-    if let Value::Object(map) = &mut document {
-        map.remove("@context");
-    }
     crate::context::with_context(json!({
         "type": "Update",
         "id": urls.activity(activity_id),
         "actor": actor.id,
-        "object": document,
+        "object": crate::collective::embedded(&group_json(actor, urls, data)),
         "to": [crate::collective::members_of(&actor.id)],
     }))
 }

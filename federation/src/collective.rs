@@ -161,15 +161,11 @@ pub fn join(
 /// reason as `content`.
 pub fn answer(urls: &Urls, activity_id: &str, group: &Url, join: &Value, accepted: bool, reason: &str) -> Value {
     let person = join.get("actor").cloned().unwrap_or(Value::Null);
-    let mut embedded = join.clone();
-    if let Value::Object(map) = &mut embedded {
-        map.remove("@context");
-    }
     let mut answer = json!({
         "type": if accepted { "Accept" } else { "Reject" },
         "id": urls.activity(activity_id),
         "actor": group,
-        "object": embedded,
+        "object": embedded(join),
         "to": [person],
     });
     if !reason.is_empty() {
@@ -235,34 +231,37 @@ pub fn membership(
 /// The Group's `Announce` of an activity of one of its members about a listing published to it
 /// (`Create`, `Update` or `Delete`, embedded), to its members collection (FEP-1b12).
 pub fn announce(urls: &Urls, activity_id: &str, group: &Url, activity: &Value) -> Value {
-    let mut embedded = activity.clone();
-    if let Value::Object(map) = &mut embedded {
-        map.remove("@context");
-    }
-    crate::context::with_context(json!({
-        "type": "Announce",
-        "id": urls.activity(activity_id),
-        "actor": group,
-        "object": embedded,
-        "to": [members_of(group)],
-    }))
+    announce_to(urls, activity_id, group, activity, json!([members_of(group)]), None)
 }
 
 /// A public Group's `Announce` of a member's public listing (its `Create`, `Update` or `Delete`,
 /// embedded), to everyone and its followers: what following a collective from Mastodon shows.
 pub fn announce_public(urls: &Urls, activity_id: &str, group: &Url, activity: &Value) -> Value {
-    let mut embedded = activity.clone();
-    if let Value::Object(map) = &mut embedded {
-        map.remove("@context");
-    }
-    crate::context::with_context(json!({
+    let followers = json!([crate::urls::followers_of(group)]);
+    announce_to(urls, activity_id, group, activity, json!([crate::PUBLIC]), Some(followers))
+}
+
+fn announce_to(urls: &Urls, activity_id: &str, group: &Url, activity: &Value, to: Value, cc: Option<Value>) -> Value {
+    let mut announce = json!({
         "type": "Announce",
         "id": urls.activity(activity_id),
         "actor": group,
-        "object": embedded,
-        "to": [crate::PUBLIC],
-        "cc": [crate::urls::followers_of(group)],
-    }))
+        "object": embedded(activity),
+        "to": to,
+    });
+    if let Some(cc) = cc {
+        announce["cc"] = cc;
+    }
+    crate::context::with_context(announce)
+}
+
+/// An activity or a document as another one embeds it: without its own `@context`.
+pub(crate) fn embedded(document: &Value) -> Value {
+    let mut embedded = document.clone();
+    if let Value::Object(map) = &mut embedded {
+        map.remove("@context");
+    }
+    embedded
 }
 
 /// The activity a Group announces for a listing that reached it by its author's `Create` or

@@ -389,6 +389,9 @@ snapshots![
     remove_member,
     update_group,
     members_collection,
+    announce_collective_listing,
+    announce_public_listing,
+    announce_relayed_listing,
 ];
 
 /// The demo's repairers' collective, hosted on the lending cooperative's instance.
@@ -454,6 +457,32 @@ mod build {
     pub fn update_group() -> Value {
         let data = group_data();
         activities::update_group(&urls(), "0718293a4b5c6d7e8f90a1b2c3d4e5f6", &group(), &data)
+    }
+
+    /// The Group announces to its members a listing a member of its instance published to it.
+    pub fn announce_collective_listing() -> Value {
+        let mut proposal = offer();
+        proposal.to = vec![group().id];
+        proposal.cc = Vec::new();
+        let create = activities::write_listing(&urls(), "2a3b4c5d6e7f8091a2b3c4d5e6f70819", &proposal, false);
+        groups::announce(&urls(), "3b4c5d6e7f8091a2b3c4d5e6f708192a", &group().id, &create)
+    }
+
+    /// A public collective's Group announces a member's public listing to its followers.
+    pub fn announce_public_listing() -> Value {
+        let create = create_public();
+        groups::announce_public(&urls(), "4c5d6e7f8091a2b3c4d5e6f708192a3b", &group().id, &create)
+    }
+
+    /// The Group announces the listing another instance's member sent it, under an activity named
+    /// after the proposal.
+    pub fn announce_relayed_listing() -> Value {
+        let mut proposal = offer();
+        proposal.to = vec![group().id];
+        proposal.cc = Vec::new();
+        let document = serde_json::to_value(&proposal).unwrap();
+        let relayed = groups::listing_activity(&document, &person().id, false);
+        groups::announce(&urls(), "5d6e7f8091a2b3c4d5e6f708192a3b4c", &group().id, &relayed)
     }
 
     pub fn members_collection() -> Value {

@@ -423,7 +423,6 @@ fn member_line(state: &AppState, t: Tr, collective: &Collective, named: &NamedMe
 pub async fn show(State(state): State<AppState>, ctx: PageCtx, Path(name): Path<String>) -> AppResult<Html<String>> {
     let t = ctx.t;
     let view = collectives::view(&state.services, &name, ctx.viewer.as_ref()).await?;
-    let (_, written) = collectives::charter(&state.services, &view, view.collective.charter_version).await?;
     let shows_members = !view.collective.is_private() || view.is_member();
     let members = if shows_members {
         let roster = collectives::roster(&state.services, &view).await?;
@@ -442,7 +441,7 @@ pub async fn show(State(state): State<AppState>, ctx: PageCtx, Path(name): Path<
             .map(|c| c.label(t.code()))
             .collect(),
         charter_html: view.charter.to_html(),
-        charter_date: date(t, written),
+        charter_date: date(t, view.charter_written),
         since: mine.filter(|m| m.is_member()).and_then(|m| m.since).map(|s| date(t, s)),
         role: mine.filter(|m| m.is_member()).map(|m| t.t(&format!("collective.role_{}", m.role))),
         state: mine.map(|m| m.state).filter(|s| *s != MembershipState::Member),

@@ -36,8 +36,9 @@ use crate::storage::members;
 #[derive(Debug, Clone)]
 pub struct CollectiveView {
     pub collective: Collective,
-    /// The charter's current version.
+    /// The charter's current version, and when it was written.
     pub charter: Charter,
+    pub charter_written: i64,
     pub members: i64,
     /// Where the visitor stands, if anywhere.
     pub mine: Option<MembershipRecord>,
@@ -161,11 +162,11 @@ pub async fn view(services: &Services, address: &str, viewer: Option<&Member>) -
     if !may_see {
         return Err(AppError::not_found());
     }
-    let (charter, _) = storage::charter(&mut conn, &collective.id, collective.charter_version)
+    let (charter, charter_written) = storage::charter(&mut conn, &collective.id, collective.charter_version)
         .await?
         .ok_or_else(AppError::not_found)?;
     let members = storage::count_members(&mut conn, &collective.id).await?;
-    Ok(CollectiveView { collective, charter, members, mine })
+    Ok(CollectiveView { collective, charter, charter_written, members, mine })
 }
 
 /// The collective an address names: `name` (or `name@our-domain`) hosted here, `name@host` our copy
