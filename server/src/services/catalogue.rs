@@ -224,7 +224,7 @@ fn newest(statuses: Vec<ListingStatus>, visibilities: Vec<Visibility>, page: i64
 }
 
 async fn run(db: &Db, query: &CatalogueQuery, page: i64) -> AppResult<Results> {
-    let found = search::catalogue(&mut *db.conn().await?, query).await?;
+    let found = search::catalogue(db, query).await?;
     let items = found
         .items
         .into_iter()

@@ -2,9 +2,10 @@
 
 use std::collections::HashMap;
 
-use sqlx::any::AnyRow;
+use rusqlite::types::Value;
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
+use super::Columns;
 use crate::domain::ids::{ImageId, ListingId};
 use crate::domain::photo::{Image, ImageKind, Photo};
 
@@ -22,17 +23,17 @@ const SHOWN: &str = "(EXISTS (SELECT 1 FROM listing_photos p WHERE p.image_id = 
      OR EXISTS (SELECT 1 FROM remote_actors a WHERE a.icon_url = i.source_url) \
      OR EXISTS (SELECT 1 FROM cooperative c WHERE c.logo_id = i.id))";
 
-fn image_from_row(row: &AnyRow) -> Result<Image, sqlx::Error> {
-    let id: String = row.try_get("id")?;
-    let kind: String = row.try_get("kind")?;
-    let widths: String = row.try_get("widths")?;
+pub(super) fn image_from_row(row: &impl Columns) -> Result<Image, sqlx::Error> {
+    let id = row.text("id")?;
+    let kind = row.text("kind")?;
+    let widths = row.text("widths")?;
     let widths = widths
         .split(',')
         .filter(|w| !w.is_empty())
         .map(|w| w.parse::<u32>().map_err(|_| decode("images.widths", &widths)))
         .collect::<Result<Vec<_>, _>>()?;
     let size = |column: &'static str| -> Result<u32, sqlx::Error> {
-        let value: i64 = row.try_get(column)?;
+        let value = row.int(column)?;
         u32::try_from(value).map_err(|_| decode(column, &value.to_string()))
     };
     Ok(Image {
@@ -41,8 +42,8 @@ fn image_from_row(row: &AnyRow) -> Result<Image, sqlx::Error> {
         width: size("width")?,
         height: size("height")?,
         widths,
-        remote: row.try_get::<Option<String>, _>("source_url")?.is_some(),
-        failed: row.try_get::<Option<i64>, _>("failed_at")?.is_some(),
+        remote: row.opt_text("source_url")?.is_some(),
+        failed: row.opt_int("failed_at")?.is_some(),
     })
 }
 
@@ -100,26 +101,57 @@ pub async fn photos_of(
     conn: &mut AnyConnection,
     listings: &[&ListingId],
 ) -> Result<HashMap<ListingId, Vec<Photo>>, sqlx::Error> {
-    let mut photos: HashMap<ListingId, Vec<Photo>> = HashMap::new();
     if listings.is_empty() {
-        return Ok(photos);
+        return Ok(HashMap::new());
     }
-    let placeholders: Vec<String> = (1..=listings.len()).map(|n| format!("${n}")).collect();
-    let sql = format!(
-        "SELECT p.listing_id, p.alt, {IMAGE_COLUMNS} FROM listing_photos p JOIN images i ON i.id = p.image_id \
-         WHERE p.listing_id IN ({}) ORDER BY p.listing_id, p.position",
-        placeholders.join(", ")
-    );
+    let sql = photos_sql(listings.len());
     let mut query = sqlx::query(AssertSqlSafe(sql));
     for id in listings {
         query = query.bind(id.as_str());
     }
-    for row in query.fetch_all(&mut *conn).await? {
-        let listing: String = row.try_get("listing_id")?;
-        let listing = ListingId::parse(&listing).ok_or_else(|| decode("listing_photos.listing_id", &listing))?;
-        photos.entry(listing).or_default().push(Photo { image: image_from_row(&row)?, alt: row.try_get("alt")? });
+    let rows = query.fetch_all(&mut *conn).await?;
+    by_listing(rows.iter().map(photo_from_row))
+}
+
+/// [`photos_of`] on the SQLite reader.
+pub fn photos_of_read(
+    conn: &rusqlite::Connection,
+    listings: &[&ListingId],
+) -> Result<HashMap<ListingId, Vec<Photo>>, sqlx::Error> {
+    if listings.is_empty() {
+        return Ok(HashMap::new());
     }
-    Ok(photos)
+    let ids: Vec<Value> = listings.iter().map(|id| Value::Text(id.as_str().to_owned())).collect();
+    by_listing(
+        super::reader::query(conn, &photos_sql(listings.len()), &ids, |row| photo_from_row(row))?.into_iter().map(Ok),
+    )
+}
+
+/// The photos of `count` listings, `$1` to `$count` their ids.
+fn photos_sql(count: usize) -> String {
+    let placeholders: Vec<String> = (1..=count).map(|n| format!("${n}")).collect();
+    format!(
+        "SELECT p.listing_id, p.alt, {IMAGE_COLUMNS} FROM listing_photos p JOIN images i ON i.id = p.image_id \
+         WHERE p.listing_id IN ({}) ORDER BY p.listing_id, p.position",
+        placeholders.join(", ")
+    )
+}
+
+fn photo_from_row(row: &impl Columns) -> Result<(ListingId, Photo), sqlx::Error> {
+    let listing = row.text("listing_id")?;
+    let listing = ListingId::parse(&listing).ok_or_else(|| decode("listing_photos.listing_id", &listing))?;
+    Ok((listing, Photo { image: image_from_row(row)?, alt: row.text("alt")? }))
+}
+
+fn by_listing(
+    photos: impl Iterator<Item = Result<(ListingId, Photo), sqlx::Error>>,
+) -> Result<HashMap<ListingId, Vec<Photo>>, sqlx::Error> {
+    let mut by_listing: HashMap<ListingId, Vec<Photo>> = HashMap::new();
+    for photo in photos {
+        let (listing, photo) = photo?;
+        by_listing.entry(listing).or_default().push(photo);
+    }
+    Ok(by_listing)
 }
 
 /// Adds a photo after the listing's others.

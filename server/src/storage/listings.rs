@@ -1,9 +1,9 @@
 //! Listings: insert, update, delete, fetch one. Catalogue queries are in `search.rs`.
 
-use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, AssertSqlSafe, Row};
 
 use super::members::{decode, location_from_row};
+use super::{Columns, Db};
 use crate::domain::category;
 use crate::domain::ids::{ImageId, ListingId, MemberId};
 use crate::domain::listing::{
@@ -11,6 +11,7 @@ use crate::domain::listing::{
     Purpose, Quantity, Unit, Visibility, parse_date,
 };
 use crate::domain::text::search_form;
+use rusqlite::types::Value;
 
 /// Columns selected for a listing with its author (`l` is listings, `m` members for local listings,
 /// `r` remote actors for listings from other instances).
@@ -172,11 +173,26 @@ pub async fn by_id(conn: &mut AnyConnection, id: &ListingId) -> Result<Option<Li
 /// Fills in the photos of `listings` (one query for all of them).
 pub(super) async fn with_photos(conn: &mut AnyConnection, listings: &mut [Listing]) -> Result<(), sqlx::Error> {
     let ids: Vec<&ListingId> = listings.iter().map(|l| &l.id).collect();
-    let mut photos = super::images::photos_of(conn, &ids).await?;
+    let photos = super::images::photos_of(conn, &ids).await?;
+    give_photos(listings, photos);
+    Ok(())
+}
+
+/// [`with_photos`] on the SQLite reader.
+pub(super) fn with_photos_read(conn: &rusqlite::Connection, listings: &mut [Listing]) -> Result<(), sqlx::Error> {
+    let ids: Vec<&ListingId> = listings.iter().map(|l| &l.id).collect();
+    let photos = super::images::photos_of_read(conn, &ids)?;
+    give_photos(listings, photos);
+    Ok(())
+}
+
+fn give_photos(
+    listings: &mut [Listing],
+    mut photos: std::collections::HashMap<ListingId, Vec<crate::domain::photo::Photo>>,
+) {
     for listing in listings {
         listing.photos = photos.remove(&listing.id).unwrap_or_default();
     }
-    Ok(())
 }
 
 /// Where a remote listing comes from.
@@ -294,21 +310,33 @@ pub async fn count_from_origin(conn: &mut AnyConnection, origin: &str) -> Result
 /// however many listings are closed, private or from other instances. With both visibilities the
 /// two short lists are merged by the outer query.
 pub async fn local_public(
-    conn: &mut AnyConnection,
+    db: &Db,
     member_id: Option<&MemberId>,
     with_peers: bool,
     before: Option<i64>,
     limit: i64,
 ) -> Result<Vec<(i64, Listing)>, sqlx::Error> {
     let sql = outbox_sql(member_id.is_some(), with_peers);
-    let mut query = sqlx::query(AssertSqlSafe(sql)).bind(limit).bind(before.unwrap_or(i64::MAX));
+    let before = before.unwrap_or(i64::MAX);
+    if let Some(reader) = db.reader() {
+        let mut params = vec![Value::Integer(limit), Value::Integer(before)];
+        params.extend(member_id.map(|id| Value::Text(id.as_str().to_owned())));
+        return reader.read(|conn| {
+            let rows = super::reader::query(conn, &sql, &params, |row| Ok((row.int("seq")?, from_row(row)?)))?;
+            let (seqs, mut items): (Vec<i64>, Vec<Listing>) = rows.into_iter().unzip();
+            with_photos_read(conn, &mut items)?;
+            Ok(seqs.into_iter().zip(items).collect())
+        });
+    }
+    let mut conn = db.conn().await?;
+    let mut query = sqlx::query(AssertSqlSafe(sql)).bind(limit).bind(before);
     if let Some(member_id) = member_id {
         query = query.bind(member_id.as_str());
     }
     let rows = query.fetch_all(&mut *conn).await?;
     let seqs = rows.iter().map(|row| row.try_get("seq")).collect::<Result<Vec<i64>, _>>()?;
     let mut items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
-    with_photos(conn, &mut items).await?;
+    with_photos(&mut conn, &mut items).await?;
     Ok(seqs.into_iter().zip(items).collect())
 }
 
@@ -335,22 +363,22 @@ pub async fn count(conn: &mut AnyConnection) -> Result<i64, sqlx::Error> {
     sqlx::query("SELECT COUNT(*) AS n FROM listings").fetch_one(&mut *conn).await?.try_get("n")
 }
 
-fn price_from_row(row: &AnyRow) -> Result<Price, sqlx::Error> {
+fn price_from_row(row: &impl Columns) -> Result<Price, sqlx::Error> {
     let cents = |column: &'static str| -> Result<Option<PriceCents>, sqlx::Error> {
-        match row.try_get::<Option<i64>, _>(column)? {
+        match row.opt_int(column)? {
             Some(cents) => decode(column, PriceCents::new(column, cents)).map(Some),
             None => Ok(None),
         }
     };
-    let kind = decode("price_kind", PriceKind::parse(&row.try_get::<String, _>("price_kind")?))?;
+    let kind = decode("price_kind", PriceKind::parse(&row.text("price_kind")?))?;
     let fields = PriceFields { amount: "price_cents", reduced: "reduced_price_cents" };
     decode("price_cents", Price::from_parts(Some(kind), cents("price_cents")?, cents("reduced_price_cents")?, fields))
 }
 
-pub(super) fn from_row(row: &AnyRow) -> Result<Listing, sqlx::Error> {
-    let text = |column: &str| row.try_get::<String, _>(column);
+pub(super) fn from_row(row: &impl Columns) -> Result<Listing, sqlx::Error> {
+    let text = |column: &str| row.text(column);
     let date = |column: &'static str| -> Result<Option<time::Date>, sqlx::Error> {
-        match row.try_get::<Option<String>, _>(column)? {
+        match row.opt_text(column)? {
             Some(value) => decode(column, parse_date(column, &value)).map(Some),
             None => Ok(None),
         }
@@ -361,7 +389,7 @@ pub(super) fn from_row(row: &AnyRow) -> Result<Listing, sqlx::Error> {
         category: decode("category", category::parse("category", &text("category")?))?,
         title: text("title")?,
         description: text("description")?,
-        quantity: row.try_get::<Option<i64>, _>("quantity_milli")?.map(Quantity::from_milli),
+        quantity: row.opt_int("quantity_milli")?.map(Quantity::from_milli),
         unit: decode("unit", Unit::parse(&text("unit")?))?,
         price: price_from_row(row)?,
         price_basis: decode("price_basis", PriceBasis::parse(&text("price_basis")?))?,
@@ -370,22 +398,22 @@ pub(super) fn from_row(row: &AnyRow) -> Result<Listing, sqlx::Error> {
         available_until: date("available_until")?,
         status: decode("status", ListingStatus::parse(&text("status")?))?,
         visibility: decode("visibility", Visibility::parse(&text("visibility")?))?,
-        collective: match row.try_get::<Option<String>, _>("collective_id")? {
+        collective: match row.opt_text("collective_id")? {
             Some(_) => Some(super::parsed(row, "collective_id", crate::domain::ids::CollectiveId::parse)?),
             None => None,
         },
     };
-    let origin = match row.try_get::<Option<String>, _>("origin")? {
+    let origin = match row.opt_text("origin")? {
         Some(domain) => Some(Origin {
-            ap_id: row.try_get::<Option<String>, _>("ap_id")?.unwrap_or_default(),
-            page: row.try_get::<Option<String>, _>("origin_url")?.unwrap_or_default(),
-            author_page: row.try_get("author_page")?,
-            name: row.try_get("origin_name")?,
+            ap_id: row.opt_text("ap_id")?.unwrap_or_default(),
+            page: row.opt_text("origin_url")?.unwrap_or_default(),
+            author_page: row.opt_text("author_page")?,
+            name: row.opt_text("origin_name")?,
             domain,
         }),
         None => None,
     };
-    let username: Option<String> = row.try_get("username")?;
+    let username = row.opt_text("username")?;
     let username = match (&origin, username) {
         (Some(o), Some(u)) => format!("{u}@{}", o.domain),
         (_, u) => u.unwrap_or_default(),
@@ -395,18 +423,18 @@ pub(super) fn from_row(row: &AnyRow) -> Result<Listing, sqlx::Error> {
         author: Author {
             id: text("author_id")?,
             username,
-            display_name: row.try_get::<Option<String>, _>("display_name")?.unwrap_or_default(),
+            display_name: row.opt_text("display_name")?.unwrap_or_default(),
             // Ours by its id; another server's actor's icon by the image its URL names.
-            avatar: match row.try_get::<Option<String>, _>("author_avatar")? {
+            avatar: match row.opt_text("author_avatar")? {
                 Some(id) => ImageId::parse(&id),
-                None => row.try_get::<Option<String>, _>("author_icon")?.map(|url| ImageId::for_remote(&url)),
+                None => row.opt_text("author_icon")?.map(|url| ImageId::for_remote(&url)),
             },
         },
         content,
         origin,
         photos: Vec::new(),
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
+        created_at: row.int("created_at")?,
+        updated_at: row.int("updated_at")?,
     })
 }
 

@@ -221,10 +221,10 @@ pub(super) fn decode<T>(column: &str, result: Result<T, crate::domain::FieldErro
     result.map_err(|e| sqlx::Error::ColumnDecode { index: column.to_owned(), source: Box::new(e) })
 }
 
-pub(super) fn location_from_row(row: &AnyRow) -> Result<Option<Location>, sqlx::Error> {
-    let name: Option<String> = row.try_get("location_name")?;
-    let latitude: Option<f64> = row.try_get("latitude")?;
-    let longitude: Option<f64> = row.try_get("longitude")?;
+pub(super) fn location_from_row(row: &impl super::Columns) -> Result<Option<Location>, sqlx::Error> {
+    let name = row.opt_text("location_name")?;
+    let latitude = row.opt_real("latitude")?;
+    let longitude = row.opt_real("longitude")?;
     let point = match (latitude, longitude) {
         (Some(latitude), Some(longitude)) => Some(Point { latitude, longitude }),
         _ => None,

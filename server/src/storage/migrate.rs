@@ -99,6 +99,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../../migrations/sqlite/0014_collective_listings.sql"),
         postgres: include_str!("../../../migrations/postgres/0014_collective_listings.sql"),
     },
+    Migration {
+        version: 15,
+        name: "catalogue_order",
+        sqlite: include_str!("../../../migrations/sqlite/0015_catalogue_order.sql"),
+        postgres: include_str!("../../../migrations/postgres/0015_catalogue_order.sql"),
+    },
 ];
 
 pub async fn run(db: &Db) -> anyhow::Result<()> {

@@ -4,14 +4,19 @@
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::pool::PoolConnection;
-use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Row};
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor};
+
+pub(crate) use columns::Columns;
 
 pub mod collectives;
+mod columns;
 pub mod cooperative;
 pub mod exchanges;
 pub mod followers;
@@ -28,6 +33,7 @@ pub mod outbox;
 pub mod peers;
 #[cfg(test)]
 mod plans;
+pub mod reader;
 pub mod receptions;
 pub mod remote_actors;
 pub mod search;
@@ -65,11 +71,13 @@ pub fn backend_of(conn: &AnyConnection) -> Backend {
     if conn.backend_name().eq_ignore_ascii_case("postgresql") { Backend::Postgres } else { Backend::Sqlite }
 }
 
-/// The database: a connection pool and which backend it talks to.
+/// The database: a connection pool, which backend it talks to, and on SQLite the reader of the
+/// hot reads (`reader.rs`).
 #[derive(Clone, Debug)]
 pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
+    reader: Option<Arc<reader::Reader>>,
 }
 
 impl Db {
@@ -135,7 +143,16 @@ impl Db {
             }
         }
         .with_context(|| format!("connecting to the {backend:?} database"))?;
-        Ok(Self { pool, backend })
+        let reader = match backend {
+            Backend::Sqlite => {
+                let file = SqliteConnectOptions::from_str(url).context("parsing the database URL")?;
+                let reader = reader::Reader::open(file.get_filename())
+                    .with_context(|| format!("opening the SQLite reader of {}", file.get_filename().display()))?;
+                Some(Arc::new(reader))
+            }
+            Backend::Postgres => None,
+        };
+        Ok(Self { pool, backend, reader })
     }
 
     /// Connects to the SQLite file in `data_dir` (created if missing) or to `url` when given.
@@ -211,6 +228,11 @@ impl Db {
         self.pool.acquire().await
     }
 
+    /// The SQLite reader, on SQLite: the hot reads run on it rather than on the pool.
+    pub fn reader(&self) -> Option<&reader::Reader> {
+        self.reader.as_deref()
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }
@@ -218,8 +240,8 @@ impl Db {
 
 /// A text column read as the domain type `parse` makes of it (a state, an id): a value `parse`
 /// refuses is an error, never a default.
-pub(crate) fn parsed<T>(row: &AnyRow, column: &str, parse: fn(&str) -> Option<T>) -> Result<T, sqlx::Error> {
-    let text: String = row.try_get(column)?;
+pub(crate) fn parsed<T>(row: &impl Columns, column: &str, parse: fn(&str) -> Option<T>) -> Result<T, sqlx::Error> {
+    let text = row.text(column)?;
     parse(&text).ok_or_else(|| sqlx::Error::Decode(format!("{column}: unexpected value {text:?}").into()))
 }
 

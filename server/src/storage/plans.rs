@@ -21,7 +21,8 @@ async fn catalogue() -> TempSqlite {
          INSERT INTO listings (id, member_id, purpose, mode, category, title, description, unit, status, \
              visibility, search_text, created_at, updated_at, origin, ap_id, remote_author) \
          SELECT printf('%032x', i), CASE WHEN i % 5 = 0 THEN NULL WHEN i % 29 = 0 THEN 'm2' ELSE 'm1' END, \
-             'offer', 'lend', 'objects-tools', 'Escabeau ' || i, 'Un escabeau', 'piece', \
+             'offer', 'lend', CASE i % 3 WHEN 0 THEN 'objects-tools' WHEN 1 THEN 'materials' ELSE 'materials-wood' END, \
+             'Escabeau ' || i, 'Un escabeau', 'piece', \
              CASE WHEN i % 4 = 0 THEN 'closed' ELSE 'active' END, \
              CASE i % 10 WHEN 1 THEN 'peers' WHEN 2 THEN 'instance' ELSE 'public' END, \
              'escabeau ' || i, i, i, \
@@ -89,6 +90,42 @@ async fn nodeinfo_counts_public_listings_from_the_outbox_index() {
     let t = catalogue().await;
     let plan = plan(&t, super::stats::LOCAL_POSTS, &[]).await;
     assert!(plan.contains("INDEX listings_outbox (visibility=?)"), "{plan}");
+    assert!(!scans_listings(&plan), "{plan}");
+    t.close().await;
+}
+
+#[tokio::test]
+async fn a_category_page_reads_the_newest_of_each_category_it_asks_for() {
+    use crate::domain::category;
+    use crate::domain::listing::{ListingStatus, Visibility};
+    use crate::storage::search::{CatalogueQuery, Scope, Sort, statements};
+
+    let t = catalogue().await;
+    let query = |categories: Vec<&'static str>, member: Option<&str>| CatalogueQuery {
+        terms: Vec::new(),
+        purpose: None,
+        mode: None,
+        categories,
+        near: None,
+        radius_km: None,
+        sort: Sort::Newest,
+        scope: Scope::All,
+        member_id: member.and_then(crate::domain::ids::MemberId::parse),
+        statuses: vec![ListingStatus::Active, ListingStatus::Reserved],
+        visibilities: vec![Visibility::Public],
+        collectives: Vec::new(),
+        offset: 0,
+        limit: 50,
+    };
+    // One category: its index in the catalogue's order, read until the page is full.
+    let one = statements(&query(vec!["materials-wood"], None), super::Backend::Sqlite).sql;
+    let plan = plan(&t, &one, &["51", "0"]).await;
+    assert!(plan.contains("INDEX listings_category (category=?)"), "{plan}");
+    assert!(!plan.contains("TEMP B-TREE"), "every listing of the category sorted:\n{plan}");
+    // A category and its sub-categories: the newest of each, then merged.
+    let parent = statements(&query(category::with_children("materials"), None), super::Backend::Sqlite).sql;
+    let plan = self::plan(&t, &parent, &["51", "0"]).await;
+    assert!(plan.contains("INDEX listings_category (category=?)"), "{plan}");
     assert!(!scans_listings(&plan), "{plan}");
     t.close().await;
 }

@@ -37,7 +37,7 @@ pub async fn outbox_listings(
     before: Option<i64>,
     limit: i64,
 ) -> AppResult<Vec<(i64, Listing)>> {
-    Ok(listings::local_public(&mut *services.conn().await?, member_id, with_peers, before, limit).await?)
+    Ok(listings::local_public(services.db(), member_id, with_peers, before, limit).await?)
 }
 
 /// Whether `actor` is the instance actor of a peer that receives our partners-only listings.
