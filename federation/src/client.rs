@@ -54,8 +54,12 @@ pub struct Federation {
     config: FederationConfig<FedData>,
     /// http and loopback allowed (development): WebFinger is then asked over http.
     pub(crate) insecure_local: bool,
-    /// The library's HTTP client (validating resolver, timeouts), for WebFinger.
+    /// The library's HTTP client (validating resolver, timeouts), for WebFinger and deliveries.
     pub(crate) client: reqwest::Client,
+    /// What we read and write (the block list, for deliveries).
+    pub(crate) port: Arc<dyn Port>,
+    /// Our actors' keys, parsed for signing deliveries.
+    pub(crate) keys: crate::deliver::SigningKeys,
 }
 
 impl Federation {
@@ -84,7 +88,7 @@ impl Federation {
             .debug(options.insecure_local)
             .allow_http_urls(options.insecure_local)
             .request_timeout(options.request_timeout)
-            .url_verifier(Box::new(Gate { port, insecure_local: options.insecure_local }))
+            .url_verifier(Box::new(Gate { port: port.clone(), insecure_local: options.insecure_local }))
             .http_fetch_limit(50)
             .signed_fetch_actor(&Signer(instance.clone()))
             // Sign as Mastodon does, `(request-target) host date` (and `digest` on POSTs), rather
@@ -94,7 +98,7 @@ impl Federation {
             .build()
             .await
             .map_err(|e| FederationError::Internal(format!("federation configuration: {e}")))?;
-        Ok(Self { config, insecure_local: options.insecure_local, client })
+        Ok(Self { config, insecure_local: options.insecure_local, client, port, keys: Default::default() })
     }
 
     pub fn data(&self) -> Data<FedData> {

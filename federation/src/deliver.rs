@@ -1,18 +1,37 @@
 //! Delivering one stored activity to one inbox: [`Federation::send`] signs it with its actor's key
-//! and posts it as it was stored ([`RawActivity`]), and says what became of it ([`Sent`]).
+//! and posts it as it was stored, and says what became of it ([`Sent`]).
+//!
+//! The request is ours rather than the library's (`SendActivityTask`): the library signs with the
+//! pure-Rust `rsa` crate, 1.35 ms of CPU per signature on our 2-core machine, which was two thirds of
+//! the cost of a delivery; aws-lc-rs (already linked for TLS) signs in 0.36 ms, in constant time
+//! too. What goes on the wire is what the library sent in its Mastodon-compatible mode, which every
+//! test of ours and the fediverse's software verify: `Digest` of the body, and an RSA-SHA256
+//! `Signature` over `(request-target) host date digest`, named `rsa-sha256`.
 
-use activitypub_federation::activity_sending::SendActivityTask;
-use activitypub_federation::config::Data;
-use activitypub_federation::traits::Activity;
-use async_trait::async_trait;
-use serde::{Serialize, Serializer};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use rsa::pkcs1::DecodeRsaPrivateKey;
+use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey};
+use sha2::{Digest, Sha256};
 use url::Url;
 
-use crate::actors::{FedData, Signer};
-use crate::client::{Federation, LAST_STATUS};
-use crate::error::FederationError;
+use crate::client::Federation;
+use crate::error::{FederationError, describe_request_error};
 use crate::port::LocalActor;
 use crate::target::check_target;
+
+/// How much of an inbox's answer is read (so that the connection can serve the next delivery); a
+/// longer answer is left unread and its connection closed.
+const ANSWER_READ: usize = 64 * 1024;
+
+/// Actors whose parsed signing key is kept. Parsing a key costs more than a signature; an instance
+/// with more members signing at once than this starts over, which costs only the parsing.
+const KEYS_KEPT: usize = 1024;
 
 impl Federation {
     /// Signs `activity` (JSON text) with `signer`'s key and posts it to `inbox`. `Ok` when the inbox
@@ -23,34 +42,119 @@ impl Federation {
         if let Err(refusal) = check_target(inbox, self.insecure_local) {
             return Ok(Sent::Undeliverable(format!("{inbox}: {refusal}")));
         }
-        let raw = RawActivity::parse(activity)?;
-        let data = self.data();
-        let tasks = SendActivityTask::prepare(&raw, &Signer(signer.clone()), vec![inbox.clone()], &data).await?;
-        if tasks.is_empty() {
-            // The library's own checks refused the inbox (a blocked domain, a local URL): final too.
-            return Ok(Sent::Undeliverable(format!("{inbox} is not an inbox we may deliver to")));
+        let domain = crate::urls::domain_of(inbox).unwrap_or_default();
+        if domain == self.urls().domain() {
+            return Ok(Sent::Undeliverable(format!("{inbox} is one of our own inboxes")));
         }
-        let mut sent = Sent::Taken;
-        for task in tasks {
-            // The library answers Ok for a refusal too; the status, read by `OnTheWire` on the way
-            // back, tells them apart, and says what a failure was.
-            let (result, status) = LAST_STATUS
-                .scope(std::cell::Cell::new(None), async {
-                    let result = task.sign_and_send(&data).await;
-                    (result, LAST_STATUS.with(std::cell::Cell::get))
-                })
-                .await;
-            match (result, status) {
-                (Ok(()), Some(status)) if status >= 400 => sent = Sent::Refused(status),
-                (Ok(()), _) => {}
-                (Err(_), Some(status)) => {
-                    return Err(FederationError::Unreachable(format!("{inbox} answered HTTP {status}")));
-                }
-                (Err(error), None) => return Err(FederationError::from(error)),
-            }
+        // A name ending with a dot is the same server: the block list knows it without.
+        let bare = domain.strip_suffix('.').unwrap_or(&domain);
+        match self.port.is_blocked(bare).await {
+            Ok(false) => {}
+            Ok(true) => return Ok(Sent::Undeliverable(format!("{bare} is blocked"))),
+            Err(error) => return Err(FederationError::Internal(format!("reading the block list: {error}"))),
         }
-        Ok(sent)
+        let key = self.keys.of(signer)?;
+        let request = signed_post(&self.client, inbox, &signer.id, activity.as_bytes(), &key)?;
+        let response = match self.client.execute(request).await {
+            Ok(response) => response,
+            Err(error) => return Err(FederationError::Unreachable(describe_request_error(&error))),
+        };
+        let status = response.status();
+        drain(response).await;
+        match status.as_u16() {
+            200..=299 => Ok(Sent::Taken),
+            408 | 429 => Err(FederationError::Unreachable(format!("{inbox} answered HTTP {status}"))),
+            code @ 400..=499 => Ok(Sent::Refused(code)),
+            _ => Err(FederationError::Unreachable(format!("{inbox} answered HTTP {status}"))),
+        }
     }
+}
+
+/// Reads what an inbox answered, up to [`ANSWER_READ`] bytes: a connection whose answer was read
+/// whole goes back to the client's pool for the next delivery.
+async fn drain(mut response: reqwest::Response) {
+    let mut read = 0;
+    while let Ok(Some(chunk)) = response.chunk().await {
+        read += chunk.len();
+        if read > ANSWER_READ {
+            break;
+        }
+    }
+}
+
+/// The POST of `body` to `inbox`, signed by `actor` with `key`.
+fn signed_post(
+    client: &reqwest::Client,
+    inbox: &Url,
+    actor: &Url,
+    body: &[u8],
+    key: &RsaKeyPair,
+) -> Result<reqwest::Request, FederationError> {
+    let host = crate::urls::domain_of(inbox).unwrap_or_default();
+    let date = httpdate::fmt_http_date(std::time::SystemTime::now());
+    let digest = format!("SHA-256={}", BASE64.encode(Sha256::digest(body)));
+    let target = match inbox.query() {
+        Some(query) => format!("{}?{query}", inbox.path()),
+        None => inbox.path().to_owned(),
+    };
+    let signing_string = format!("(request-target): post {target}\nhost: {host}\ndate: {date}\ndigest: {digest}");
+    let mut signature = vec![0; key.public_modulus_len()];
+    key.sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), signing_string.as_bytes(), &mut signature)
+        .map_err(|_| FederationError::Internal("signing a delivery failed".into()))?;
+    let key_id = crate::urls::key_id_of(actor);
+    let header = format!(
+        "keyId=\"{key_id}\",algorithm=\"rsa-sha256\",headers=\"(request-target) host date digest\",signature=\"{}\"",
+        BASE64.encode(&signature)
+    );
+    client
+        .post(inbox.clone())
+        .header(reqwest::header::CONTENT_TYPE, crate::ACTIVITY_JSON)
+        .header(reqwest::header::HOST, host)
+        .header(reqwest::header::DATE, date)
+        .header("digest", digest)
+        .header("signature", header)
+        .body(body.to_vec())
+        .build()
+        .map_err(|e| FederationError::Internal(format!("building a delivery to {inbox}: {e}")))
+}
+
+/// An actor's key: the PEM it was parsed from (a changed key is parsed again), and the key.
+type ParsedKey = (String, Arc<RsaKeyPair>);
+
+/// Our actors' signing keys, parsed once each.
+#[derive(Clone, Default)]
+pub(crate) struct SigningKeys {
+    parsed: Arc<Mutex<HashMap<Url, ParsedKey>>>,
+}
+
+impl SigningKeys {
+    fn of(&self, actor: &LocalActor) -> Result<Arc<RsaKeyPair>, FederationError> {
+        if let Ok(parsed) = self.parsed.lock()
+            && let Some((pem, key)) = parsed.get(&actor.id)
+            && *pem == actor.private_key_pem
+        {
+            return Ok(key.clone());
+        }
+        let key = Arc::new(parse_key(&actor.private_key_pem)?);
+        if let Ok(mut parsed) = self.parsed.lock() {
+            if parsed.len() >= KEYS_KEPT {
+                parsed.clear();
+            }
+            parsed.insert(actor.id.clone(), (actor.private_key_pem.clone(), key.clone()));
+        }
+        Ok(key)
+    }
+}
+
+/// An RSA private key in PEM, PKCS#8 (as our keys are written) or PKCS#1.
+fn parse_key(pem: &str) -> Result<RsaKeyPair, FederationError> {
+    let unreadable =
+        |e: &dyn std::fmt::Display| FederationError::Internal(format!("our signing key is unreadable: {e}"));
+    let key = rsa::RsaPrivateKey::from_pkcs8_pem(pem)
+        .or_else(|_| rsa::RsaPrivateKey::from_pkcs1_pem(pem))
+        .map_err(|e| unreadable(&e))?;
+    let der = key.to_pkcs8_der().map_err(|e| unreadable(&e))?;
+    RsaKeyPair::from_pkcs8(der.as_bytes()).map_err(|e| unreadable(&e))
 }
 
 /// What became of a delivery the receiving server answered.
@@ -64,54 +168,4 @@ pub enum Sent {
     /// Our own rules forbid sending to this inbox (an `http` or `ftp` URL in production, an IP
     /// address...): it is dropped at once, never retried, and the reason kept for the admin page.
     Undeliverable(String),
-}
-
-/// An activity as stored in the outbox: sent byte for byte as it was written.
-#[derive(Debug)]
-pub(crate) struct RawActivity {
-    id: Url,
-    actor: Url,
-    json: serde_json::Value,
-}
-
-impl RawActivity {
-    fn parse(text: &str) -> Result<Self, FederationError> {
-        let json: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| FederationError::Internal(format!("stored activity: {e}")))?;
-        let url = |key: &str| {
-            json.get(key)
-                .and_then(|v| v.as_str())
-                .and_then(|s| Url::parse(s).ok())
-                .ok_or_else(|| FederationError::Internal(format!("stored activity without {key}")))
-        };
-        Ok(Self { id: url("id")?, actor: url("actor")?, json })
-    }
-}
-
-impl Serialize for RawActivity {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.json.serialize(serializer)
-    }
-}
-
-#[async_trait]
-impl Activity for RawActivity {
-    type DataType = FedData;
-    type Error = FederationError;
-
-    fn id(&self) -> &Url {
-        &self.id
-    }
-
-    fn actor(&self) -> &Url {
-        &self.actor
-    }
-
-    async fn verify(&self, _data: &Data<FedData>) -> Result<(), FederationError> {
-        Ok(())
-    }
-
-    async fn receive(self, _data: &Data<FedData>) -> Result<(), FederationError> {
-        Err(FederationError::Internal("an outgoing activity is never received".into()))
-    }
 }
