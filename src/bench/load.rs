@@ -63,7 +63,18 @@ fn percentile(mut sorted: impl Iterator<Item = u32>, n: usize, p: f64) -> f64 {
 }
 
 pub fn client() -> anyhow::Result<reqwest::Client> {
-    Ok(reqwest::Client::builder().http1_only().pool_max_idle_per_host(1024).timeout(Duration::from_secs(10)).build()?)
+    Ok(builder().build()?)
+}
+
+/// A client that asks for `media_type` (`Accept`), as another server asks for our documents.
+pub fn client_accepting(media_type: &'static str) -> anyhow::Result<reqwest::Client> {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::ACCEPT, reqwest::header::HeaderValue::from_static(media_type));
+    Ok(builder().default_headers(headers).build()?)
+}
+
+fn builder() -> reqwest::ClientBuilder {
+    reqwest::Client::builder().http1_only().pool_max_idle_per_host(1024).timeout(Duration::from_secs(10))
 }
 
 /// Whether a request succeeded, its body read whole.

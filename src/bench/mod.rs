@@ -5,6 +5,7 @@
 //! attack (see `login.rs`).
 
 mod collections;
+mod endpoints;
 mod exchanges;
 mod federation;
 mod load;
@@ -79,6 +80,9 @@ enum BenchCommand {
 
 /// Remote followers of the instance actor (its followers collection is one of the measured ones).
 const FOLLOWERS: usize = 1_000;
+
+/// Members of the bench's collective (its pages are measured).
+const COLLECTIVE_MEMBERS: usize = 200;
 
 /// Search input, as people type it: (what it exercises, the query).
 const SEARCH_TERMS: &[(&str, &str)] = &[
@@ -163,10 +167,12 @@ async fn seed_and_measure(args: &BenchArgs, root: &Path, database_url: &str) -> 
     }
     seed::give_keys(&db).await?;
     seed::give_followers(&db, FOLLOWERS).await?;
+    seed::give_collective(&db, COLLECTIVE_MEMBERS).await?;
+    let visited = endpoints::Visited::pick(&db).await?;
     db.close().await;
 
     let server = Server::spawn(root, database_url).await?;
-    let outcome = measure(args, &server).await;
+    let outcome = measure(args, &server, &visited).await;
     let (lines, first) = server.log_summary();
     server.stop().await;
     if lines > 0 {
@@ -179,7 +185,7 @@ async fn seed_and_measure(args: &BenchArgs, root: &Path, database_url: &str) -> 
     outcome
 }
 
-async fn measure(args: &BenchArgs, server: &Server) -> anyhow::Result<()> {
+async fn measure(args: &BenchArgs, server: &Server, visited: &endpoints::Visited) -> anyhow::Result<()> {
     // Idle: started, one request answered (the readiness check), nothing since.
     tokio::time::sleep(Duration::from_secs(3)).await;
     let idle = server.memory();
@@ -252,6 +258,7 @@ async fn measure(args: &BenchArgs, server: &Server) -> anyhow::Result<()> {
     })
     .await?;
     let collections = collections::measure(args, server, &client, 6).await?;
+    let endpoints = endpoints::measure(args, server, visited, 6 + 2 * collections.len()).await?;
     let loaded = server.memory();
     println!("load average after the run: {}", load_average());
 
@@ -301,6 +308,27 @@ async fn measure(args: &BenchArgs, server: &Server) -> anyhow::Result<()> {
     println!("{:<52} {:>10.0} req/s", "search throughput (no target)", search_max.rate());
     println!("{:<52} {:>10.0} req/s", "front page throughput (no target)", front_page_max.rate());
     println!("{:<52} {:>10.0} req/s", "reference: a static response (HTTP and load generator)", reference.rate());
+    println!(
+        "\n{:<40} {:>8} {:>8} {:>8} {:>14}",
+        "public endpoint, throughput phase", "req/s", "p50 ms", "p99 ms", "server CPU/req"
+    );
+    let throughput_rows = [
+        ("catalogue, page 1", &catalogue_max),
+        ("front page", &front_page_max),
+        ("search page, varied words", &search_max),
+    ];
+    let collection_rows = collections.iter().map(|m| (m.label.as_str(), &m.throughput));
+    let endpoint_rows = endpoints.iter().map(|m| (m.label, &m.throughput));
+    for (label, phase) in throughput_rows.into_iter().chain(collection_rows).chain(endpoint_rows) {
+        let cpu = phase.server_cpu_per_request_ms().map_or("?".to_owned(), |ms| format!("{ms:.3} ms"));
+        println!(
+            "{label:<40} {:>8.0} {:>8.2} {:>8.2} {:>14}",
+            phase.rate(),
+            phase.percentile(0.5),
+            phase.percentile(0.99),
+            cpu
+        );
+    }
     if let Some(Memory { rss_kib, peak_kib }) = loaded {
         println!("{:<52} {:>13.1} MB  (peak {:.1} MB)", "resident memory after load", mib(rss_kib), mib(peak_kib));
     }

@@ -197,6 +197,73 @@ pub async fn give_followers(db: &Db, count: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The public collective the bench's collective pages show (created once, with `members` members
+/// among the seeded ones, the first its administrator).
+pub const COLLECTIVE: &str = "reparateurs_bench";
+
+/// Creates [`COLLECTIVE`] unless it exists, with up to `members` of the seeded members in it.
+pub async fn give_collective(db: &Db, members: usize) -> anyhow::Result<()> {
+    use maillage_server::domain::collective::{
+        Admission, Charter, CollectiveDraft, CollectiveName, CollectiveVisibility, Membership, MembershipRecord,
+        MembershipState, Role,
+    };
+    use maillage_server::domain::ids::{CollectiveId, MembershipId};
+    use maillage_server::storage::collectives;
+
+    let name = CollectiveName::parse(COLLECTIVE).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    if collectives::local_by_name(&mut *db.conn().await?, &name).await?.is_some() {
+        return Ok(());
+    }
+    let charter = "# Charte\n\nNous réparons **ensemble**, sans jugement, et nous partageons nos outils.\n\n\
+        - Chacun apporte ce qu'il sait faire.\n- Les pièces de récupération d'abord.\n";
+    let draft = CollectiveDraft {
+        display_name: "Collectif des réparateurs vélo".to_owned(),
+        purpose: "Réparer ensemble les vélos du quartier et partager les outils de l'atelier.".to_owned(),
+        activities: vec!["bikes-repair", "skills-services"],
+        territory: "Métropole européenne de Lille".to_owned(),
+        charter: Charter::parse(charter).map_err(|e| anyhow::anyhow!("{e:?}"))?,
+        entry_criteria: "Tenir un atelier ou y donner du temps.".to_owned(),
+        questions: vec!["Quel atelier ?".to_owned()],
+        admission: Admission::Approval,
+        visibility: CollectiveVisibility::Public,
+    };
+    let id = CollectiveId::new();
+    let now = now_ms();
+    let mut tx = db.begin_write().await?;
+    collectives::insert(&mut tx, &id, &name, &draft, now).await?;
+    let people: Vec<(String, String)> =
+        sqlx::query_as("SELECT id, username FROM members WHERE status = 'active' ORDER BY created_at LIMIT $1")
+            .bind(i64::try_from(members).unwrap_or(i64::MAX))
+            .fetch_all(&mut *tx)
+            .await?;
+    for (index, (member, username)) in people.into_iter().enumerate() {
+        let member = MemberId::parse(&member).context("a member id that does not parse")?;
+        let record = MembershipRecord {
+            id: MembershipId::new(),
+            collective: id.clone(),
+            // The bench's server picks its port when it starts: this address is only a label here.
+            actor: format!("http://localhost/members/{username}"),
+            member: Some(member),
+            membership: Membership {
+                state: MembershipState::Member,
+                role: if index == 0 { Role::Administrator } else { Role::Member },
+                charter_version: Some(1),
+                since: Some(now),
+                message: String::new(),
+                answers: Vec::new(),
+                reason: String::new(),
+            },
+            decided_by: None,
+            activity_id: None,
+            created_at: now,
+            updated_at: now,
+        };
+        collectives::save_membership(&mut tx, &record).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
 pub async fn seed(db: &Db, member_count: usize, listing_count: usize) -> anyhow::Result<Seeded> {
     let started = Instant::now();
     // One hash for everyone: hashing is deliberately slow, and nobody logs in during a bench.
