@@ -255,11 +255,12 @@ pub(super) fn statements(query: &CatalogueQuery, backend: Backend) -> Statements
         )
     };
     match pg_match {
-        // SQLite's text search reads its index, joined, in the order it hands matches over.
-        None if !query.terms.is_empty() => {
-            Statements { sql: page(&[], &order), fallback: None, params: b.params.clone() }
+        // SQLite without words: the page chosen, then joined (above). Its text search reads its
+        // index joined, in the order the index hands matches over; PostgreSQL plans the join itself.
+        None if backend == Backend::Sqlite && query.terms.is_empty() => {
+            Statements { sql: page_then_join(&[], &order, &order), fallback: None, params: b.params.clone() }
         }
-        None => Statements { sql: page_then_join(&[], &order, &order), fallback: None, params: b.params.clone() },
+        None => Statements { sql: page(&[], &order), fallback: None, params: b.params.clone() },
         Some(p) if query.sort == Sort::Newest => {
             // PostgreSQL misjudges how many rows a text query matches: it walks the listings newest
             // first, testing each, which is quick for a frequent word and reads all 100,000 rows for
