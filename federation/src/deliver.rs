@@ -6,7 +6,8 @@
 //! the cost of a delivery; aws-lc-rs (already linked for TLS) signs in 0.36 ms, in constant time
 //! too. What goes on the wire is what the library sent in its Mastodon-compatible mode, which every
 //! test of ours and the fediverse's software verify: `Digest` of the body, and an RSA-SHA256
-//! `Signature` over `(request-target) host date digest`, named `rsa-sha256`.
+//! `Signature` over `(request-target) content-type date digest host`, named `rsa-sha256`
+//! (docs/FEDERATION.md, "HTTP signatures").
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -97,13 +98,16 @@ fn signed_post(
         Some(query) => format!("{}?{query}", inbox.path()),
         None => inbox.path().to_owned(),
     };
-    let signing_string = format!("(request-target): post {target}\nhost: {host}\ndate: {date}\ndigest: {digest}");
+    let signing_string = format!(
+        "(request-target): post {target}\ncontent-type: {}\ndate: {date}\ndigest: {digest}\nhost: {host}",
+        crate::ACTIVITY_JSON
+    );
     let mut signature = vec![0; key.public_modulus_len()];
     key.sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), signing_string.as_bytes(), &mut signature)
         .map_err(|_| FederationError::Internal("signing a delivery failed".into()))?;
     let key_id = crate::urls::key_id_of(actor);
     let header = format!(
-        "keyId=\"{key_id}\",algorithm=\"rsa-sha256\",headers=\"(request-target) host date digest\",signature=\"{}\"",
+        "keyId=\"{key_id}\",algorithm=\"rsa-sha256\",headers=\"(request-target) content-type date digest host\",signature=\"{}\"",
         BASE64.encode(&signature)
     );
     client
