@@ -204,8 +204,7 @@ pub const COLLECTIVE: &str = "reparateurs_bench";
 /// Creates [`COLLECTIVE`] unless it exists, with up to `members` of the seeded members in it.
 pub async fn give_collective(db: &Db, members: usize) -> anyhow::Result<()> {
     use maillage_server::domain::collective::{
-        Admission, Charter, CollectiveDraft, CollectiveName, CollectiveVisibility, Membership, MembershipRecord,
-        MembershipState, Role,
+        Admission, Charter, CollectiveDraft, CollectiveName, CollectiveVisibility, Membership, MembershipRecord, Role,
     };
     use maillage_server::domain::ids::{CollectiveId, MembershipId};
     use maillage_server::storage::collectives;
@@ -244,14 +243,11 @@ pub async fn give_collective(db: &Db, members: usize) -> anyhow::Result<()> {
             // The bench's server picks its port when it starts: this address is only a label here.
             actor: format!("http://localhost/members/{username}"),
             member: Some(member),
+            // The founder's standing (charter version 1 accepted, member since now), the first
+            // one keeping its administrator's role.
             membership: Membership {
-                state: MembershipState::Member,
                 role: if index == 0 { Role::Administrator } else { Role::Member },
-                charter_version: Some(1),
-                since: Some(now),
-                message: String::new(),
-                answers: Vec::new(),
-                reason: String::new(),
+                ..Membership::founder(1, now)
             },
             decided_by: None,
             activity_id: None,
