@@ -316,10 +316,10 @@ pub async fn local_public(
     before: Option<i64>,
     limit: i64,
 ) -> Result<Vec<(i64, Listing)>, sqlx::Error> {
-    let sql = outbox_sql(member_id.is_some(), with_peers);
+    let sql = outbox_sql(member_id.is_some(), with_peers, limit);
     let before = before.unwrap_or(i64::MAX);
     if let Some(reader) = db.reader() {
-        let mut params = vec![Value::Integer(limit), Value::Integer(before)];
+        let mut params = vec![Value::Integer(before)];
         params.extend(member_id.map(|id| Value::Text(id.as_str().to_owned())));
         return reader.read(|conn| {
             let rows = super::reader::query(conn, &sql, &params, |row| Ok((row.int("seq")?, from_row(row)?)))?;
@@ -329,7 +329,7 @@ pub async fn local_public(
         });
     }
     let mut conn = db.conn().await?;
-    let mut query = sqlx::query(AssertSqlSafe(sql)).bind(limit).bind(before);
+    let mut query = sqlx::query(AssertSqlSafe(sql)).bind(before);
     if let Some(member_id) = member_id {
         query = query.bind(member_id.as_str());
     }
@@ -340,18 +340,20 @@ pub async fn local_public(
     Ok(seqs.into_iter().zip(items).collect())
 }
 
-/// The outbox page query: `$1` the page size, `$2` the key to start below, `$3` the member.
-pub(super) fn outbox_sql(one_member: bool, with_peers: bool) -> String {
-    let member = if one_member { " AND member_id = $3" } else { "" };
+/// The outbox page query for pages of `limit` listings: `$1` the key to start below, `$2` the member.
+/// The page size is written into the statement (see [`super::literal_limit`]).
+pub(super) fn outbox_sql(one_member: bool, with_peers: bool, limit: i64) -> String {
+    let member = if one_member { " AND member_id = $2" } else { "" };
+    let limit = super::literal_limit(limit);
     // `visibility` is one of our two constants, never input.
     let leg = |visibility: &str| {
         format!(
             "SELECT seq FROM (SELECT seq FROM listings WHERE origin IS NULL AND status <> 'closed' \
-             AND visibility = '{visibility}'{member} AND seq < $2 ORDER BY seq DESC LIMIT $1) AS {visibility}_page"
+             AND visibility = '{visibility}'{member} AND seq < $1 ORDER BY seq DESC LIMIT {limit}) AS {visibility}_page"
         )
     };
     let legs = if with_peers { format!("{} UNION ALL {}", leg("public"), leg("peers")) } else { leg("public") };
-    format!("{SELECT} WHERE l.seq IN ({legs}) ORDER BY l.seq DESC LIMIT $1")
+    format!("{SELECT} WHERE l.seq IN ({legs}) ORDER BY l.seq DESC LIMIT {limit}")
 }
 
 /// Our members' listings (not those received from other instances).

@@ -231,7 +231,7 @@ pub(super) fn statements(query: &CatalogueQuery, backend: Backend) -> Statements
             order = format!("(l.latitude IS NULL), {distance}, l.seq DESC");
         }
     }
-    let limit = b.param(Param::Int(query.limit + 1));
+    let limit = super::literal_limit(query.limit + 1);
     let offset = b.param(Param::Int(query.offset));
     let where_clause = |extra: &[String]| {
         let conditions: Vec<&str> = b.conditions.iter().chain(extra).map(String::as_str).collect();

@@ -71,7 +71,7 @@ pub async fn page(
     }
     let (items, page, has_more, errors) = match catalogue::search(state.db(), &params, ctx.viewer.as_ref()).await {
         Ok(results) => {
-            let items = results.items.iter().map(|f| ListingView::new(t, &f.listing, f.distance_km)).collect();
+            let items = results.items.iter().map(|f| ListingView::card(t, &f.listing, f.distance_km)).collect();
             (items, results.page, results.has_more, FieldMessages::default())
         }
         Err(error) if !error.fields.is_empty() => (Vec::new(), 1, false, FieldMessages::new(t, &error.fields, FIELDS)),

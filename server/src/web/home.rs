@@ -46,7 +46,7 @@ pub async fn page(State(state): State<AppState>, ctx: PageCtx, RawQuery(query): 
     let presented = cooperative::presented(&state.services).await?;
     let front = catalogue::front_page(state.db(), ctx.viewer.as_ref()).await?;
     let t = ctx.t;
-    let views = |items: &[Found]| items.iter().map(|f| ListingView::new(t, &f.listing, None)).collect();
+    let views = |items: &[Found]| items.iter().map(|f| ListingView::card(t, &f.listing, None)).collect();
     let scheme = state.config().federation.scheme();
     let partners = front
         .partners

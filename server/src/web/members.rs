@@ -71,7 +71,7 @@ pub async fn profile(
     let page = params.page.as_deref().and_then(|p| p.parse::<i64>().ok()).unwrap_or(1).clamp(1, 1000);
     let results = catalogue::by_member(state.db(), &member, ctx.viewer.as_ref(), page).await?;
     let t = ctx.t;
-    let items = results.items.iter().map(|f| ListingView::new(t, &f.listing, None)).collect();
+    let items = results.items.iter().map(|f| ListingView::card(t, &f.listing, None)).collect();
     let base = format!("/members/{}", member.username);
     let exchanges_completed = crate::services::exchanges::completed(&state.services, &member.id).await?;
     let belongings = crate::services::collectives::badges(&state.services, &member, ctx.viewer.as_ref()).await?;

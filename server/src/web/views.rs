@@ -190,12 +190,10 @@ pub fn date(t: Tr, ms: i64) -> String {
 }
 
 impl ListingView {
+    /// Everything a page of the listing shows (its own page, the administration's list, an
+    /// exchange's), with the cover photo.
     pub fn new(t: Tr, listing: &Listing, distance_km: Option<f64>) -> Self {
         let c = &listing.content;
-        let excerpt: String = c.description.chars().take(180).collect();
-        let excerpt = if c.description.chars().count() > 180 { format!("{excerpt}…") } else { excerpt };
-        let quantity = c.quantity.map(|q| format!("{} {}", decimal(t, q.as_f64()), t.t(&format!("unit.{}", c.unit))));
-        let place = c.location.as_ref().map(|l| l.name.clone()).filter(|n| !n.is_empty());
         let point = c.location.as_ref().and_then(|l| l.point);
         let available = match (c.available_from, c.available_until) {
             (Some(from), Some(until)) => Some(
@@ -206,20 +204,8 @@ impl ListingView {
             (None, None) => None,
         };
         Self {
-            url: format!("/listings/{}", listing.id),
-            title: c.title.clone(),
             description: c.description.clone(),
-            excerpt,
-            is_offer: c.purpose == Purpose::Offer,
-            purpose: t.t(&format!("purpose.{}", c.purpose)),
-            mode: t.t(&format!("mode.{}", c.mode)),
-            category: c.category.label(t.code()),
-            status: t.t(&format!("status.{}", c.status)),
-            status_code: c.status.as_str(),
             visibility: t.t(&format!("visibility.{}", c.visibility)),
-            quantity,
-            price: price_text(t, c.price, c.price_basis, c.unit),
-            place,
             coordinates: point.map(|p| format!("{}, {}", coordinate(p.latitude), coordinate(p.longitude))),
             map_url: point.map(|p| {
                 format!(
@@ -228,8 +214,39 @@ impl ListingView {
                     lon = p.longitude
                 )
             }),
-            distance: distance_km.map(|d| t.t1("listing.distance", "km", &number(t, d, 1))),
             available,
+            ..Self::card(t, listing, distance_km)
+        }
+    }
+
+    /// What a card of `listing_card.html` shows, and only that: its description, visibility, place
+    /// on a map and availability are left empty (a catalogue page has fifty cards, and writing
+    /// out what they do not show was a tenth of its time). Pages that show more use [`Self::new`].
+    pub fn card(t: Tr, listing: &Listing, distance_km: Option<f64>) -> Self {
+        let c = &listing.content;
+        let excerpt: String = c.description.chars().take(180).collect();
+        let excerpt = if c.description.chars().count() > 180 { format!("{excerpt}…") } else { excerpt };
+        let quantity = c.quantity.map(|q| format!("{} {}", decimal(t, q.as_f64()), t.t(&format!("unit.{}", c.unit))));
+        let place = c.location.as_ref().map(|l| l.name.clone()).filter(|n| !n.is_empty());
+        Self {
+            url: format!("/listings/{}", listing.id),
+            title: c.title.clone(),
+            description: String::new(),
+            excerpt,
+            is_offer: c.purpose == Purpose::Offer,
+            purpose: t.t(&format!("purpose.{}", c.purpose)),
+            mode: t.t(&format!("mode.{}", c.mode)),
+            category: c.category.label(t.code()),
+            status: t.t(&format!("status.{}", c.status)),
+            status_code: c.status.as_str(),
+            visibility: "",
+            quantity,
+            price: price_text(t, c.price, c.price_basis, c.unit),
+            place,
+            coordinates: None,
+            map_url: None,
+            distance: distance_km.map(|d| t.t1("listing.distance", "km", &number(t, d, 1))),
+            available: None,
             author_name: listing.author.display_name.clone(),
             author_url: match &listing.origin {
                 Some(origin) => origin
