@@ -280,6 +280,15 @@ async fn serve_answers_and_stops_on_sigterm() {
         }
     };
     assert!(page.contains("Recyclerie du Nord"), "{page}");
+    // It started itself again with two malloc arenas (src/main.rs), as the same process.
+    if cfg!(all(target_os = "linux", target_env = "gnu")) {
+        let environment = std::fs::read(format!("/proc/{}/environ", child.id())).expect("the server's environment");
+        assert!(
+            environment.split(|byte| *byte == 0).any(|variable| variable == b"MALLOC_ARENA_MAX=2"),
+            "{}",
+            String::from_utf8_lossy(&environment)
+        );
+    }
 
     let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill");
     assert!(status.success());

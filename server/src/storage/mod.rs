@@ -116,8 +116,11 @@ impl Db {
                     .context("switching the SQLite database to WAL mode")?;
                 first.close().await.context("closing the SQLite set-up connection")?;
                 AnyPoolOptions::new()
-                    // WAL lets readers run beside the one writer; a few connections are enough.
-                    .max_connections(8)
+                    // WAL lets readers run beside the one writer; a few connections are enough:
+                    // the hot reads have their own (`reader.rs`), and SQLite keeps two cores busy
+                    // with fewer connections than that. Each one is a thread and a page cache:
+                    // eight left 55.4 MB resident after `maillage bench`, four 44.8 MB (docs/ARCHITECTURE.md).
+                    .max_connections(4)
                     .min_connections(1)
                     // Each SQLite connection is a thread with its own page cache: those a busy
                     // moment opened are closed after a minute unused, and memory goes back down.
