@@ -128,7 +128,7 @@ pub fn photos_of_read(
 }
 
 /// The photos of `count` listings, `$1` to `$count` their ids.
-fn photos_sql(count: usize) -> String {
+pub(super) fn photos_sql(count: usize) -> String {
     let placeholders: Vec<String> = (1..=count).map(|n| format!("${n}")).collect();
     format!(
         "SELECT p.listing_id, p.alt, {IMAGE_COLUMNS} FROM listing_photos p JOIN images i ON i.id = p.image_id \

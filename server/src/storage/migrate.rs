@@ -105,6 +105,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../../migrations/sqlite/0015_catalogue_order.sql"),
         postgres: include_str!("../../../migrations/postgres/0015_catalogue_order.sql"),
     },
+    Migration {
+        version: 16,
+        name: "photos_in_order",
+        sqlite: include_str!("../../../migrations/sqlite/0016_photos_in_order.sql"),
+        postgres: include_str!("../../../migrations/postgres/0016_photos_in_order.sql"),
+    },
 ];
 
 pub async fn run(db: &Db) -> anyhow::Result<()> {

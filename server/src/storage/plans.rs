@@ -138,3 +138,15 @@ async fn a_category_page_reads_the_newest_of_each_category_it_asks_for() {
     assert!(!plan.contains("TEMP B-TREE"), "every listing of the categories sorted:\n{plan}");
     t.close().await;
 }
+
+#[tokio::test]
+async fn a_page_of_listings_reads_their_photos_from_one_index_in_their_order() {
+    let t = catalogue().await;
+    let sql = super::images::photos_sql(50);
+    let ids: Vec<String> = (1..=50).map(|i| format!("{i:032x}")).collect();
+    let binds: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let plan = plan(&t, &sql, &binds);
+    assert!(plan.contains("COVERING INDEX listing_photos_order (listing_id=?)"), "{plan}");
+    assert!(!plan.contains("TEMP B-TREE"), "the photos sorted:\n{plan}");
+    t.close().await;
+}
