@@ -64,10 +64,10 @@ impl Backend {
 }
 
 /// A page size as the text of a `LIMIT`, rather than a bound parameter. SQLite plans with the
-/// limit when it knows it (the newest rows of each category merged, rather than every row walked)
-/// and so marks a statement whose `LIMIT` is a parameter to be compiled again whenever a value is
-/// bound to it: every execution of a cached statement, 11 % of a catalogue page's CPU. The limit is
-/// a number of ours (never text from a request), and pages have one size or a few.
+/// limit when it knows it, and so marks a statement whose `LIMIT` is a parameter to be compiled
+/// again whenever a value is bound to it: every execution of a cached statement, 11 % of a
+/// catalogue page's CPU. The limit is a number of ours (never text from a request), and pages have
+/// one size or a few.
 pub(crate) fn literal_limit(limit: i64) -> i64 {
     limit.max(0)
 }
@@ -117,13 +117,12 @@ impl Db {
                 first.close().await.context("closing the SQLite set-up connection")?;
                 AnyPoolOptions::new()
                     // WAL lets readers run beside the one writer; a few connections are enough:
-                    // the hot reads have their own (`reader.rs`), and SQLite keeps two cores busy
-                    // with fewer connections than that. Each one is a thread and a page cache:
-                    // eight left 55.4 MB resident after `maillage bench`, four 44.8 MB (docs/ARCHITECTURE.md).
+                    // the hot reads have their own (`reader.rs`). Each SQLite connection is a
+                    // thread with its own page cache: eight left 55.4 MB resident after `maillage
+                    // bench`, four 44.8 MB (docs/ARCHITECTURE.md), and those a busy moment opened
+                    // are closed after a minute unused, so that memory goes back down.
                     .max_connections(4)
                     .min_connections(1)
-                    // Each SQLite connection is a thread with its own page cache: those a busy
-                    // moment opened are closed after a minute unused, and memory goes back down.
                     .idle_timeout(Duration::from_secs(60))
                     .acquire_timeout(Duration::from_secs(10))
                     // A connection to a file does not drop: sqlx's ping before handing one out was a
