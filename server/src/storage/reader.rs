@@ -13,6 +13,7 @@
 //! statement never waits on anything but SQLite itself (no `.await` inside [`Reader::read`]).
 //! Writes, and reads that belong to a transaction, keep going through sqlx.
 
+use std::cell::Cell;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -98,7 +99,7 @@ pub fn query<T>(
     let mut rows = statement.raw_query();
     let mut mapped = Vec::new();
     while let Some(row) = rows.next().map_err(error)? {
-        mapped.push(map(&ReadRow { row, names: &names })?);
+        mapped.push(map(&ReadRow { row, names: &names, next: Cell::new(0) })?);
     }
     Ok(mapped)
 }
@@ -107,12 +108,26 @@ pub fn query<T>(
 pub struct ReadRow<'a, 's> {
     pub(super) row: &'a Row<'s>,
     names: &'a [String],
+    /// The column after the one last read: mappings read columns in the order the statement
+    /// selects them, so that one is looked at first (comparing a name with every column's,
+    /// thirty columns a listing, was 4 % of a catalogue page).
+    next: Cell<usize>,
 }
 
 impl ReadRow<'_, '_> {
     /// The index of `column` (an exact name: ours are written in lower case).
     pub(super) fn index(&self, column: &str) -> Result<usize, sqlx::Error> {
-        self.names.iter().position(|name| name == column).ok_or_else(|| sqlx::Error::ColumnNotFound(column.to_owned()))
+        let next = self.next.get();
+        let index = if self.names.get(next).is_some_and(|name| name == column) {
+            next
+        } else {
+            self.names
+                .iter()
+                .position(|name| name == column)
+                .ok_or_else(|| sqlx::Error::ColumnNotFound(column.to_owned()))?
+        };
+        self.next.set(index + 1);
+        Ok(index)
     }
 }
 
@@ -152,6 +167,22 @@ mod tests {
             })
             .unwrap();
         assert_eq!(words, ["deux", "trois"]);
+    }
+
+    #[test]
+    fn columns_are_found_by_name_in_any_order() {
+        let (path, _writer) = database();
+        let reader = Reader::open(&path).unwrap();
+        let indexes = reader
+            .read(|conn| {
+                query(conn, "SELECT n, word, n * 10 AS tens FROM t WHERE n = $1", &[Value::Integer(2)], |row| {
+                    let (word, n, tens, again) =
+                        (row.index("word")?, row.index("n")?, row.index("tens")?, row.index("tens")?);
+                    Ok((word, n, tens, again, row.index("missing").is_err(), row.index("n")?))
+                })
+            })
+            .unwrap();
+        assert_eq!(indexes, [(1, 0, 2, 2, true, 0)]);
     }
 
     #[test]

@@ -39,9 +39,34 @@ pub struct ListingView {
     /// For a listing from a peered instance: that instance's `host[:port]` and the listing's page there.
     pub origin: Option<String>,
     pub origin_url: Option<WebLink>,
-    /// The photos a page may show, the first being the cover: the cover only for a card
-    /// ([`ListingView::new`]), all of them for the listing's own pages ([`ListingView::with_gallery`]).
+    /// The first photo a page may show, as a card shows it.
+    pub cover: Option<Thumbnail>,
+    /// Every photo a page may show, in their order, for the listing's own pages
+    /// ([`ListingView::with_gallery`]); empty otherwise.
     pub photos: Vec<PhotoView>,
+}
+
+/// A photo as a card shows it: its small rendition, that rendition's size (so that the page keeps
+/// its place while it loads) and the member's alt text (possibly empty: the card's title says it).
+#[derive(Debug, Clone)]
+pub struct Thumbnail {
+    pub src: String,
+    pub width: u32,
+    pub height: u32,
+    pub alt: String,
+}
+
+impl Thumbnail {
+    fn new(photo: &Photo) -> Self {
+        let image = &photo.image;
+        let width = rendition(&image.offered_widths(), THUMBNAIL_WIDTH);
+        Self {
+            src: format!("/media/{}", file_name(&image.id, width)),
+            width,
+            height: image.height_at(width),
+            alt: photo.alt.clone(),
+        }
+    }
 }
 
 /// A photo as `<img>` needs it: its renditions as `srcset`, a default `src`, the size of that one
@@ -69,8 +94,8 @@ impl PhotoView {
         let image = &photo.image;
         let widths = image.offered_widths();
         let url = |w: u32| format!("/media/{}", file_name(&image.id, w));
-        let pick = |wanted: u32| widths.iter().copied().find(|w| *w >= wanted).or(widths.last().copied()).unwrap_or(1);
-        let (main, thumb, full) = (pick(640), pick(THUMBNAIL_WIDTH), widths.last().copied().unwrap_or(1));
+        let (main, thumb) = (rendition(&widths, 640), rendition(&widths, THUMBNAIL_WIDTH));
+        let full = widths.last().copied().unwrap_or(1);
         let label = if photo.alt.is_empty() {
             t.t1("photo.default_alt", "n", &(position + 1).to_string()).replace("{title}", title)
         } else {
@@ -90,6 +115,11 @@ impl PhotoView {
             label,
         }
     }
+}
+
+/// The narrowest of `widths` (ascending) at least `wanted` wide, else the widest.
+fn rendition(widths: &[u32], wanted: u32) -> u32 {
+    widths.iter().copied().find(|w| *w >= wanted).or(widths.last().copied()).unwrap_or(1)
 }
 
 /// An avatar as `<img>` needs it: the small rendition (beside a name) and the large one (a profile
@@ -176,17 +206,39 @@ pub fn coordinate(value: f64) -> String {
 /// A date as the reader's language writes it: `1er décembre 2026`, `1 December 2026` (the day
 /// and the month kept on one line).
 pub fn long_date(t: Tr, date: Date) -> String {
-    let month = t.t(&format!("month.{}", date.month().to_string().to_ascii_lowercase()));
+    const MONTHS: [&str; 12] = [
+        "month.january",
+        "month.february",
+        "month.march",
+        "month.april",
+        "month.may",
+        "month.june",
+        "month.july",
+        "month.august",
+        "month.september",
+        "month.october",
+        "month.november",
+        "month.december",
+    ];
+    let month = t.t(MONTHS[usize::from(u8::from(date.month())) - 1]);
     match (t.code(), date.day()) {
         ("fr", 1) => format!("1er\u{a0}{month} {}", date.year()),
         _ => format!("{}\u{a0}{month} {}", date.day(), date.year()),
     }
 }
 
-/// A unix-millisecond time as a date (UTC) in the reader's language.
 /// The day of `ms` (Unix milliseconds) in the instance's time zone, written out.
 pub fn date(t: Tr, ms: i64) -> String {
     t.zone.date(ms).map(|d| long_date(t, d)).unwrap_or_default()
+}
+
+/// The beginning of a description that a card shows: its first 180 characters, with « … » when
+/// there is more.
+fn excerpt(description: &str) -> String {
+    match description.char_indices().nth(180) {
+        Some((cut, _)) => format!("{}…", &description[..cut]),
+        None => description.to_owned(),
+    }
 }
 
 impl ListingView {
@@ -220,12 +272,13 @@ impl ListingView {
     }
 
     /// What a card of `listing_card.html` shows, and only that: its description, visibility, place
-    /// on a map and availability are left empty (a catalogue page has fifty cards, and writing
-    /// out what they do not show was a tenth of its time). Pages that show more use [`Self::new`].
+    /// on a map and availability are left empty, and of its photos only the cover is there (a
+    /// catalogue page has fifty cards, and writing out what they do not show was a tenth of its
+    /// time, then the gallery's renditions of each cover a twentieth). Pages that show more use
+    /// [`Self::new`] and [`Self::with_gallery`].
     pub fn card(t: Tr, listing: &Listing, distance_km: Option<f64>) -> Self {
         let c = &listing.content;
-        let excerpt: String = c.description.chars().take(180).collect();
-        let excerpt = if c.description.chars().count() > 180 { format!("{excerpt}…") } else { excerpt };
+        let excerpt = excerpt(&c.description);
         let quantity = c.quantity.map(|q| format!("{} {}", decimal(t, q.as_f64()), t.t(&format!("unit.{}", c.unit))));
         let place = c.location.as_ref().map(|l| l.name.clone()).filter(|n| !n.is_empty());
         Self {
@@ -263,7 +316,8 @@ impl ListingView {
                 _ => o.domain.clone(),
             }),
             origin_url: listing.origin.as_ref().and_then(|o| WebLink::parse(&o.page)),
-            photos: photo_views(t, listing).take(1).collect(),
+            cover: listing.photos.iter().find(|p| p.image.shown()).map(Thumbnail::new),
+            photos: Vec::new(),
         }
     }
 
@@ -342,6 +396,15 @@ mod tests {
     }
 
     #[test]
+    fn a_card_shows_the_first_180_characters_of_a_description() {
+        let exact = "é".repeat(180);
+        assert_eq!(excerpt(&exact), exact);
+        assert_eq!(excerpt(&format!("{exact}à la suite")), format!("{exact}…"));
+        assert_eq!(excerpt("Perceuse à prêter"), "Perceuse à prêter");
+        assert_eq!(excerpt(""), "");
+    }
+
+    #[test]
     fn dates_are_written_out() {
         assert_eq!(long_date(fr(), d!(2026 - 12 - 01)), "1er\u{a0}décembre 2026");
         assert_eq!(long_date(fr(), d!(2026 - 08 - 15)), "15\u{a0}août 2026");
@@ -350,5 +413,13 @@ mod tests {
         assert_eq!(date(en(), 1_795_423_844_000), "23\u{a0}November 2026");
         // 2026-11-23T23:30:00Z is the 24th in Paris.
         assert_eq!(date(fr(), 1_795_476_600_000), "24\u{a0}novembre 2026");
+        let months: Vec<String> = (1..=12)
+            .map(|m| long_date(en(), Date::from_calendar_date(2026, m.try_into().unwrap(), 2).unwrap()))
+            .collect();
+        let names = "January February March April May June July August September October November December";
+        assert_eq!(
+            months.iter().map(|d| d.split(['\u{a0}', ' ']).nth(1).unwrap()).collect::<Vec<_>>().join(" "),
+            names
+        );
     }
 }
