@@ -76,11 +76,13 @@ pub fn write_listing(urls: &Urls, activity_id: &str, proposal: &Proposal, update
 
 /// The `Create` of a listing as an outbox shows it: its id is the listing's own URL with `#create`,
 /// stable across readings (the activity that was delivered may be long gone from our queue).
-pub fn outbox_create(_urls: &Urls, proposal: &Proposal) -> Value {
+pub fn outbox_create(proposal: Proposal) -> OutboxItem<Proposal> {
     let mut id = proposal.id.clone();
     id.set_fragment(Some("create"));
-    let create = listing_activity(id, proposal, false);
-    to_json(&OutboxItem { published: create.published.clone(), activity: Activity { published: None, ..create } })
+    let published = proposal.updated.as_ref().or(proposal.published.as_ref()).cloned();
+    let (actor, to, cc) = (proposal.attributed_to.clone(), proposal.to.clone(), proposal.cc.clone());
+    let create = Activity { kind: ActivityKind::Create, id, actor, object: proposal, to, cc, published: None };
+    OutboxItem { published, activity: create }
 }
 
 /// `Delete` of a listing (closed or removed): its id replaced by a `Tombstone`.
@@ -174,11 +176,17 @@ pub fn collection(id: &Url, total: Option<i64>, first: Option<Url>) -> Value {
 }
 
 /// One page of a collection (its items as [`outbox_create`] gives them), with the URL of the next
-/// one when there is one.
-pub fn collection_page<T: Serialize>(id: &Url, part_of: &Url, items: Vec<T>, next: Option<Url>) -> Value {
+/// one when there is one, as JSON text: written straight from its types (building it as a `Value`
+/// first, then writing that out, was half the CPU time of an outbox page).
+pub fn collection_page<T: Serialize>(
+    id: &Url,
+    part_of: &Url,
+    items: Vec<T>,
+    next: Option<Url>,
+) -> Result<String, serde_json::Error> {
     let kind = "OrderedCollectionPage".to_owned();
     let page = OrderedCollectionPage { kind, id: id.clone(), part_of: part_of.clone(), ordered_items: items, next };
-    to_json(&with_context(page))
+    serde_json::to_string(&with_context(page))
 }
 
 // ---- collectives ------------------------------------------------------------------------------------

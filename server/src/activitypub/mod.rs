@@ -56,7 +56,12 @@ pub fn wants_activity_json(headers: &HeaderMap) -> bool {
 }
 
 fn activity_json(value: Value) -> Response {
-    let mut response = (StatusCode::OK, value.to_string()).into_response();
+    activity_text(value.to_string())
+}
+
+/// An ActivityStreams document already written out as JSON.
+fn activity_text(body: String) -> Response {
+    let mut response = (StatusCode::OK, body).into_response();
     response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(ACTIVITY_JSON));
     response.headers_mut().insert(VARY, HeaderValue::from_static("Accept"));
     response
@@ -431,9 +436,12 @@ async fn outbox(
     let page = &items[..items.len().min(OUTBOX_PAGE as usize)];
     let next = page.last().filter(|_| more).map(|(seq, _)| outbox_page_url(&id, Some(*seq)));
     let urls = state.services.urls();
-    let activities_json: Vec<Value> =
-        page.iter().map(|(_, listing)| activities::outbox_create(urls, &outbound::proposal(urls, listing))).collect();
-    activity_json(activities::collection_page(&outbox_page_url(&id, before), &id, activities_json, next))
+    let items: Vec<_> =
+        page.iter().map(|(_, listing)| activities::outbox_create(outbound::proposal(urls, listing))).collect();
+    match activities::collection_page(&outbox_page_url(&id, before), &id, items, next) {
+        Ok(body) => activity_text(body),
+        Err(e) => internal(e),
+    }
 }
 
 async fn instance_followers(State(state): State<AppState>, _: Authorized) -> Response {
