@@ -172,7 +172,7 @@ async fn seed_and_measure(args: &BenchArgs, root: &Path, database_url: &str) -> 
     db.close().await;
 
     let server = Server::spawn(root, database_url).await?;
-    let outcome = measure(args, &server, &visited).await;
+    let outcome = measure(args, backend, &server, &visited).await;
     let (lines, first) = server.log_summary();
     server.stop().await;
     if lines > 0 {
@@ -185,7 +185,7 @@ async fn seed_and_measure(args: &BenchArgs, root: &Path, database_url: &str) -> 
     outcome
 }
 
-async fn measure(args: &BenchArgs, server: &Server, visited: &endpoints::Visited) -> anyhow::Result<()> {
+async fn measure(args: &BenchArgs, backend: &str, server: &Server, visited: &endpoints::Visited) -> anyhow::Result<()> {
     // Idle: started, one request answered (the readiness check), nothing since.
     tokio::time::sleep(Duration::from_secs(3)).await;
     let idle = server.memory();
@@ -276,7 +276,7 @@ async fn measure(args: &BenchArgs, server: &Server, visited: &endpoints::Visited
     match idle {
         Some(Memory { rss_kib, .. }) => println!(
             "{:<52} {:>13.1} MB  {}",
-            "idle resident memory (SQLite) ≤ 20 MB",
+            format!("idle resident memory ({backend}) ≤ 20 MB"),
             mib(rss_kib),
             verdict(mib(rss_kib) <= 20.0)
         ),
