@@ -10,16 +10,10 @@
 mod common;
 
 use common::lives::{By, lives};
-use common::{TestInstance, listing_body};
+use common::{TestInstance, day, listing_body};
 use maillage_server::domain::member::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-
-/// The date `days` from today (UTC; the instance's zone is Europe/Paris, so tests keep a day of margin).
-fn day(days: i64) -> String {
-    let date = time::OffsetDateTime::now_utc().date() + time::Duration::days(days);
-    format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
-}
 
 struct Members {
     alice: String,

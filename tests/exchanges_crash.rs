@@ -10,7 +10,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::process::ServeProcess;
-use common::{TestInstance, listing_body};
+use common::{TestInstance, day, listing_body};
 use maillage_server::config::PeeringPolicy;
 use maillage_server::domain::member::Role;
 use reqwest::StatusCode;
@@ -18,11 +18,6 @@ use serde_json::{Value, json};
 
 /// Messages sent just before the kill.
 const MESSAGES: usize = 25;
-
-fn day(days: i64) -> String {
-    let date = time::OffsetDateTime::now_utc().date() + time::Duration::days(days);
-    format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
-}
 
 async fn call(process: &ServeProcess, token: &str, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
     let client = reqwest::Client::new();

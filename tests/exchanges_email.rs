@@ -10,16 +10,11 @@ mod common;
 
 use common::fed::{domain, eventually, open_instance, peer_state, peer_titles, request_peering};
 use common::smtp::SmtpServer;
-use common::{TestInstance, html_text, listing_body};
+use common::{TestInstance, day, html_text, listing_body};
 use maillage_server::config::{Config, EmailSecurity, PeeringPolicy};
 use maillage_server::domain::member::Role;
 use reqwest::StatusCode;
 use serde_json::json;
-
-fn day(days: i64) -> String {
-    let date = time::OffsetDateTime::now_utc().date() + time::Duration::days(days);
-    format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
-}
 
 fn with_smtp(config: &mut Config, port: u16) {
     config.email.host = "localhost".to_owned();

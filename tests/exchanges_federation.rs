@@ -11,15 +11,10 @@ mod common;
 
 use common::fed::{Signing, domain, eventually, peer_titles, peered_pair};
 use common::lives::{By, lives};
-use common::{TestInstance, listing_body};
+use common::{TestInstance, day, listing_body};
 use maillage_server::domain::member::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-
-fn day(days: i64) -> String {
-    let date = time::OffsetDateTime::now_utc().date() + time::Duration::days(days);
-    format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
-}
 
 /// The id, on `instance`, of the listing from a peer titled `title`.
 async fn peer_listing_id(instance: &TestInstance, title: &str) -> String {

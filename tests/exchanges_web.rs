@@ -8,15 +8,10 @@
 
 mod common;
 
-use common::{TestInstance, html_text, listing_body};
+use common::{TestInstance, day, html_text, listing_body};
 use maillage_server::domain::member::Role;
 use reqwest::StatusCode;
 use serde_json::json;
-
-fn day(days: i64) -> String {
-    let date = time::OffsetDateTime::now_utc().date() + time::Duration::days(days);
-    format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
-}
 
 /// The path of the exchange a page's address names (`/exchanges/ID?done=…`).
 fn exchange_path(location: &str) -> String {

@@ -685,3 +685,13 @@ pub fn html_text(html: &str) -> String {
     out.push_str(rest);
     out.replace("&amp;", "&")
 }
+
+/// The date `days` from today as a test instance counts days (in its time zone, the default one),
+/// written as a date field takes it (`YYYY-MM-DD`). Not the UTC date: from 22:00 or 23:00 UTC
+/// Paris is already on the next day, and "due tomorrow" would be due today.
+pub fn day(days: i64) -> String {
+    let zone = maillage_server::i18n::Zone::named(maillage_server::i18n::DEFAULT_ZONE).expect("the default zone");
+    let today = zone.date(maillage_server::domain::ids::now_ms()).expect("a date today");
+    let date = today + time::Duration::days(days);
+    format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
+}
