@@ -60,12 +60,7 @@ impl Thumbnail {
     fn new(photo: &Photo) -> Self {
         let image = &photo.image;
         let width = rendition(&image.offered_widths(), THUMBNAIL_WIDTH);
-        Self {
-            src: format!("/media/{}", file_name(&image.id, width)),
-            width,
-            height: image.height_at(width),
-            alt: photo.alt.clone(),
-        }
+        Self { src: media_url(&image.id, width), width, height: image.height_at(width), alt: photo.alt.clone() }
     }
 }
 
@@ -93,7 +88,7 @@ impl PhotoView {
     pub fn new(t: Tr, photo: &Photo, position: usize, title: &str) -> Self {
         let image = &photo.image;
         let widths = image.offered_widths();
-        let url = |w: u32| format!("/media/{}", file_name(&image.id, w));
+        let url = |w: u32| media_url(&image.id, w);
         let (main, thumb) = (rendition(&widths, 640), rendition(&widths, THUMBNAIL_WIDTH));
         let full = widths.last().copied().unwrap_or(1);
         let label = if photo.alt.is_empty() {
@@ -117,6 +112,12 @@ impl PhotoView {
     }
 }
 
+/// The address on our server of image `id`'s rendition `width` pixels wide: only ever our own
+/// path, built from a checked id and a number, whatever server the image came from.
+fn media_url(id: &ImageId, width: u32) -> String {
+    format!("/media/{}", file_name(id, width))
+}
+
 /// The narrowest of `widths` (ascending) at least `wanted` wide, else the widest.
 fn rendition(widths: &[u32], wanted: u32) -> u32 {
     widths.iter().copied().find(|w| *w >= wanted).or(widths.last().copied()).unwrap_or(1)
@@ -132,21 +133,18 @@ pub struct AvatarView {
 
 impl AvatarView {
     pub fn new(id: &ImageId) -> Self {
-        Self {
-            small: format!("/media/{}", file_name(id, AVATAR_WIDTHS[0])),
-            large: format!("/media/{}", file_name(id, AVATAR_WIDTHS[AVATAR_WIDTHS.len() - 1])),
-        }
+        Self { small: media_url(id, AVATAR_WIDTHS[0]), large: media_url(id, AVATAR_WIDTHS[AVATAR_WIDTHS.len() - 1]) }
     }
 }
 
 /// The cooperative's logo as the header shows it.
 pub fn logo_url(id: &ImageId) -> String {
-    format!("/media/{}", file_name(id, LOGO_WIDTHS[0]))
+    media_url(id, LOGO_WIDTHS[0])
 }
 
 /// The cooperative's logo at its largest (its front page, the administration page).
 pub fn large_logo_url(id: &ImageId) -> String {
-    format!("/media/{}", file_name(id, LOGO_WIDTHS[LOGO_WIDTHS.len() - 1]))
+    media_url(id, LOGO_WIDTHS[LOGO_WIDTHS.len() - 1])
 }
 
 pub fn number(t: Tr, value: f64, decimals: usize) -> String {
