@@ -10,7 +10,6 @@
 use std::time::Duration;
 
 use anyhow::Context;
-use time::OffsetDateTime;
 
 use super::Profile;
 use crate::domain::exchange::TermsInput;
@@ -248,8 +247,6 @@ pub async fn seed(instances: &[Instance<'_>]) -> anyhow::Result<usize> {
             return Ok(0);
         }
     }
-    let today = OffsetDateTime::now_utc().date();
-    let day = |days: i64| format_date(today + time::Duration::days(days));
     let mut made = 0;
     for scenario in SCENARIOS {
         let (starter_at, starter_name) = scenario.starter;
@@ -257,6 +254,9 @@ pub async fn seed(instances: &[Instance<'_>]) -> anyhow::Result<usize> {
         let (Some(starter_instance), Some(host)) = (instances.get(starter_at), instances.get(host_at)) else {
             continue;
         };
+        // The listing's cooperative counts the loan's days, in its own time zone.
+        let today = service::today(host.services);
+        let day = |days: i64| format_date(today + time::Duration::days(days));
         let starter = member(starter_instance, starter_name).await?;
         let author = member(host, author_name).await?;
         let mut listing = listing_id(host, &author, title).await?;

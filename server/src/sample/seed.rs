@@ -8,7 +8,6 @@
 use std::collections::HashSet;
 
 use anyhow::Context;
-use time::OffsetDateTime;
 
 use super::{DEMO_PASSWORD, Profile, SampleMember};
 use crate::domain::geo::Location;
@@ -37,7 +36,8 @@ pub async fn seed(services: &Services, profile: &Profile) -> anyhow::Result<Seed
         report.already_seeded = true;
         return Ok(report);
     }
-    let today = OffsetDateTime::now_utc().date();
+    // The cooperative's day, in its time zone, as the exchanges count it.
+    let today = crate::services::exchanges::today(services);
     // In reverse, so that the catalogue (newest first) shows the listings in the order written.
     for sample in profile.members.iter().rev().chain(std::iter::once(&profile.admin)) {
         let role = if sample.username == profile.admin.username { Role::Admin } else { Role::Member };
