@@ -232,7 +232,15 @@ pub(super) fn statements(query: &CatalogueQuery, backend: Backend) -> Statements
         }
     }
     let limit = super::literal_limit(query.limit + 1);
-    let offset = b.param(Param::Int(query.offset));
+    // The offset is a number of ours (pages are capped by the catalogue service). PostgreSQL plans
+    // a statement whose only parameter is `OFFSET $1` again at every execution, its generic plan
+    // looking costlier: 0.3 ms of planning for 0.3 ms of work, on every catalogue page at 100,000
+    // listings. Written in, page 1 is planned once per connection. SQLite keeps the parameter: every
+    // page number would be one more statement in its reader's small cache.
+    let offset = match backend {
+        Backend::Postgres => query.offset.max(0).to_string(),
+        Backend::Sqlite => b.param(Param::Int(query.offset)),
+    };
     let where_clause = |extra: &[String]| {
         let conditions: Vec<&str> = b.conditions.iter().chain(extra).map(String::as_str).collect();
         if conditions.is_empty() { String::new() } else { format!(" WHERE {}", conditions.join(" AND ")) }
