@@ -1,11 +1,12 @@
 //! Collectives through the JSON API: creating one (and who may), what a private one shows to whom,
 //! its charter's versions and their acceptance, joining on each kind of admission, moderators'
-//! decisions with their reasons, exclusions, leaving, and roles.
+//! decisions with their reasons, exclusions, leaving, roles, and a large collective's members in pages.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
 mod common;
 
+use common::collectives::admit_remote_people;
 use common::{Api, PASSWORD, TestInstance};
 use maillage_server::config::CollectiveCreation;
 use maillage_server::domain::member::Role;
@@ -690,4 +691,47 @@ async fn on_invitation_only_an_invitation_lets_one_in() {
         .await
         .assert_error(StatusCode::CONFLICT, "membership_not_allowed");
     people.instance.stop().await;
+}
+
+#[tokio::test]
+async fn a_large_collective_gives_its_members_a_hundred_at_a_time() {
+    let people = People::start().await;
+    let camille = people.member("camille", Role::Member).await;
+    people.create(&camille, &collective("atelier", "open", json!({}))).await;
+    admit_remote_people(&people.instance, "atelier", 149).await;
+    let base = people.instance.public_url();
+
+    let first = people.instance.api().get(&path("atelier", "/members")).await;
+    assert_eq!(first.status, StatusCode::OK, "{first:?}");
+    let first = first.json();
+    let items = first["items"].as_array().unwrap();
+    assert_eq!(items.len(), 100);
+    assert_eq!(items[0]["username"], "camille");
+    assert_eq!(items[99]["actor"], "https://voisins.example/members/p98");
+    let next = first["next"].as_str().unwrap();
+    assert_eq!(next, format!("{base}api/v1/collectives/atelier/members?page=2"));
+    let second =
+        people.instance.api().get(next.strip_prefix(base.as_str()).map(|p| format!("/{p}")).unwrap().as_str()).await;
+    let second = second.json();
+    let items = second["items"].as_array().unwrap();
+    assert_eq!(items.len(), 50);
+    assert_eq!(items[0]["actor"], "https://voisins.example/members/p99");
+    assert_eq!(items[49]["actor"], "https://voisins.example/members/p148");
+    assert_eq!(second["next"], Value::Null);
+    // Past the end, an empty page; by another address of the same collective, the same pages.
+    let after = people.instance.api().get(&path("atelier", "/members?page=3")).await.json();
+    assert_eq!(after["items"], json!([]));
+    let domain = &people.instance.config.domain;
+    let by_address = camille.get(&path(&format!("atelier@{domain}"), "/members")).await.json();
+    assert_eq!(by_address["items"].as_array().unwrap().len(), 100);
+    let encoded_domain = domain.replace(':', "%3A");
+    assert_eq!(by_address["next"], format!("{base}api/v1/collectives/atelier%40{encoded_domain}/members?page=2"));
+
+    // A page that is not a number from 1 to 10,000, or a parameter it does not know: refused.
+    for query in ["page=0", "page=10001", "page=deux", "page=-1"] {
+        let reply = camille.get(&path("atelier", &format!("/members?{query}"))).await;
+        reply.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    }
+    let unknown = camille.get(&path("atelier", "/members?per_page=500")).await;
+    unknown.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_query");
 }

@@ -3,13 +3,14 @@
 //! charter accepted, the questions answered), is admitted by the moderator, who saw the request in
 //! the menu; the badge shows on the member's profile; a new charter is asked of every member; an
 //! exclusion and a refusal say why; a private group is seen by its members alone, and admits on
-//! invitation only; bad input changes nothing. Emails go through a real SMTP server.
+//! invitation only; a large collective shows its first members and pages the rest; bad input
+//! changes nothing. Emails go through a real SMTP server.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
 mod common;
 
-use common::collectives::{form, membership_after};
+use common::collectives::{admit_remote_people, form, membership_after};
 use common::smtp::SmtpServer;
 use common::{TestInstance, html_text};
 use maillage_server::config::{CollectiveCreation, Config, EmailSecurity};
@@ -303,6 +304,52 @@ async fn a_private_group_is_seen_by_its_members_alone_and_admits_on_invitation()
     // Its badge shows to a fellow member, not to others.
     assert!(html_text(&voirie.get("/members/services_ville").await.text).contains("Prêt entre services"));
     assert!(!html_text(&curieux.get("/members/services_ville").await.text).contains("Prêt entre services"));
+}
+
+#[tokio::test]
+async fn a_large_collective_shows_its_first_members_and_pages_the_rest() {
+    let instance = TestInstance::start().await;
+    instance.create_member("lea", Role::Member).await;
+    let mut lea = instance.browser();
+    lea.login_ok("lea").await;
+    let created =
+        lea.submit("/collectives/new", "/collectives", &form("reparateurs", "Réparateurs", "open", "public")).await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{created:?}");
+    // Léa, its administrator, then 129 people of a neighbouring instance, p0 the most senior.
+    admit_remote_people(&instance, "reparateurs", 129).await;
+    let person = |n: usize| format!("https://voisins.example/members/p{n}");
+    let rows = |html: &str| html.split("<tbody>").nth(1).map_or(0, |body| body.matches("<tr>").count());
+
+    // The collective's page: the administrator and the 23 most senior, and a link to them all.
+    let page = instance.browser().get("/collectives/reparateurs").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let shown = page.text.split("<ul class=\"members\">").nth(1).and_then(|s| s.split("</ul>").next()).unwrap();
+    assert_eq!(shown.matches("<li>").count(), 24, "{shown}");
+    assert!(shown.contains("href=\"/members/lea\"") && shown.contains(&person(22)) && !shown.contains(&person(23)));
+    let text = html_text(&page.text);
+    assert!(text.contains("130 membre(s)") && text.contains("Voir les 130 membres"), "{text}");
+    assert!(page.text.contains("href=\"/collectives/reparateurs/members\""));
+
+    // The members page: a hundred a page, the count of them all, the way to the others and back.
+    let mut visitor = instance.browser();
+    let first = visitor.get("/collectives/reparateurs/members").await;
+    assert_eq!(rows(&first.text), 100);
+    assert!(html_text(&first.text).contains("130 membre(s)"));
+    assert!(first.text.contains(&person(98)) && !first.text.contains(&person(99)));
+    assert!(first.text.contains("href=\"/collectives/reparateurs/members?page=2\" rel=\"next\""));
+    assert!(!first.text.contains("rel=\"prev\""));
+    let second = visitor.get("/collectives/reparateurs/members?page=2").await;
+    assert_eq!(rows(&second.text), 30);
+    assert!(second.text.contains(&person(99)) && second.text.contains(&person(128)));
+    assert!(second.text.contains("href=\"/collectives/reparateurs/members?page=1\" rel=\"prev\""));
+    assert!(!second.text.contains("rel=\"next\""));
+    // Past the end, an empty page; a page number that is not one, the first page.
+    assert_eq!(rows(&visitor.get("/collectives/reparateurs/members?page=9").await.text), 0);
+    for odd in ["abc", "0", "-3", ""] {
+        let page = visitor.get(&format!("/collectives/reparateurs/members?page={odd}")).await;
+        assert_eq!(page.status, StatusCode::OK, "{odd}");
+        assert_eq!(rows(&page.text), 100, "{odd}");
+    }
 }
 
 #[tokio::test]

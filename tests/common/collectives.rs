@@ -54,3 +54,36 @@ pub async fn until(what: &str, browser: &mut Browser, path: &str, check: impl Fn
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// Admits `count` people of another instance (`https://voisins.example/members/pN`, N from 0, in
+/// this order of seniority) into the collective `name` hosted by `instance`, straight in storage: a
+/// large collective without as many registrations.
+pub async fn admit_remote_people(instance: &super::TestInstance, name: &str, count: usize) {
+    use maillage_server::domain::collective::{CollectiveName, Membership, MembershipRecord, Role};
+    use maillage_server::domain::ids::MembershipId;
+    use maillage_server::storage::collectives;
+
+    let name = CollectiveName::parse(name).expect("a collective name");
+    let collective = collectives::local_by_name(&mut instance.db().conn().await.expect("a connection"), &name)
+        .await
+        .expect("looking up the collective")
+        .expect("the collective exists");
+    let start = maillage_server::domain::ids::now_ms();
+    let mut tx = instance.db().begin_write().await.expect("a transaction");
+    for n in 0..count {
+        let since = start + i64::try_from(n).expect("a small count");
+        let record = MembershipRecord {
+            id: MembershipId::new(),
+            collective: collective.id.clone(),
+            actor: format!("https://voisins.example/members/p{n}"),
+            member: None,
+            membership: Membership { role: Role::Member, ..Membership::founder(collective.charter_version, since) },
+            decided_by: None,
+            activity_id: None,
+            created_at: since,
+            updated_at: since,
+        };
+        collectives::save_membership(&mut tx, &record).await.expect("admitting");
+    }
+    tx.commit().await.expect("committing");
+}

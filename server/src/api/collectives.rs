@@ -13,7 +13,7 @@ use axum::http::header::LOCATION;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-use super::json::{ApiJson, ApiJsonOrNothing};
+use super::json::{ApiJson, ApiJsonOrNothing, ApiQuery, page_number};
 use super::views::{Links, rfc3339};
 use crate::domain::FieldError;
 use crate::domain::collective::{Collective, CollectiveInput, JoinInput, MembershipRecord};
@@ -351,8 +351,19 @@ pub struct CollectiveMemberJson {
 
 #[derive(Debug, Serialize)]
 pub struct CollectiveMemberList {
-    /// Administrators first, then moderators, then by date.
+    /// Administrators first, then moderators, then by date; 100 a page.
     pub items: Vec<CollectiveMemberJson>,
+    /// The next page, when there is one.
+    pub next: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MembersQuery {
+    /// 1 and up: 100 members a page.
+    page: Option<String>,
+    /// Read by the language middleware; accepted here so that it is not refused as unknown.
+    lang: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -526,9 +537,12 @@ pub async fn members(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
     Path(id): Path<String>,
+    ApiQuery(query): ApiQuery<MembersQuery>,
 ) -> AppResult<Json<CollectiveMemberList>> {
+    let _ = &query.lang;
+    let page = page_number(query.page.as_deref())?;
     let view = collectives::view(&state.services, &id, caller.as_ref()).await?;
-    let roster = collectives::roster(&state.services, &view).await?;
+    let roster = collectives::roster(&state.services, &view, page).await?;
     let links = Links::new(state.config());
     let current = view.collective.charter_version;
     let items = roster
@@ -545,7 +559,12 @@ pub async fn members(
             }
         })
         .collect();
-    Ok(Json(CollectiveMemberList { items }))
+    let next = roster.has_more.then(|| {
+        // The address as the caller wrote it (`name@host` too), encoded for the path.
+        let address: String = url::form_urlencoded::byte_serialize(id.as_bytes()).collect();
+        links.api(&format!("collectives/{address}/members?page={}", page + 1))
+    });
+    Ok(Json(CollectiveMemberList { items, next }))
 }
 
 /// The requests and invitations waiting: the collective's moderators only.
@@ -558,7 +577,7 @@ pub async fn requests(
     if !view.moderates() {
         return Err(AppError::new(StatusCode::FORBIDDEN, "moderators_only", "error.collective_moderators_only"));
     }
-    let roster = collectives::roster(&state.services, &view).await?;
+    let roster = collectives::roster(&state.services, &view, 1).await?;
     let links = Links::new(state.config());
     let questions = &view.collective.questions;
     let requests = roster

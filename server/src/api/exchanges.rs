@@ -247,14 +247,7 @@ pub async fn list(
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> AppResult<Json<ExchangeList>> {
     let _ = &query.lang;
-    let page = match query.page.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
-        None => 1,
-        Some(text) => text.parse::<i64>().ok().filter(|p| (1..=10_000).contains(p)).ok_or_else(|| {
-            AppError::field(
-                crate::domain::FieldError::new("page", "error.integer_range").with("min", 1).with("max", 10_000),
-            )
-        })?,
-    };
+    let page = super::json::page_number(query.page.as_deref())?;
     let links = Links::new(state.config());
     let (views, more) =
         exchanges::of_member(&state.services, &member, Which::All, page, exchanges::API_PER_PAGE).await?;

@@ -86,6 +86,16 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     }
 }
 
+/// The `page` query parameter of a list: 1 when left out or empty, else a number from 1 to 10,000.
+pub fn page_number(page: Option<&str>) -> Result<i64, AppError> {
+    match page.map(str::trim).filter(|p| !p.is_empty()) {
+        None => Ok(1),
+        Some(text) => text.parse::<i64>().ok().filter(|p| (1..=10_000).contains(p)).ok_or_else(|| {
+            AppError::field(FieldError::new("page", "error.integer_range").with("min", 1).with("max", 10_000))
+        }),
+    }
+}
+
 fn json_rejection(rejection: JsonRejection) -> AppError {
     match rejection {
         JsonRejection::JsonSyntaxError(e) => {

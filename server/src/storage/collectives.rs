@@ -345,11 +345,32 @@ pub struct NamedMembership {
     pub remote_page: Option<String>,
 }
 
-/// The memberships of a collective in `states`, administrators first, then by date.
+/// The memberships of a collective in `states`, administrators first, then by date (at most 2,000:
+/// requests, invitations and the moderators' lookups; pages of members are read by [`members_window`]).
 pub async fn memberships(
     conn: &mut AnyConnection,
     collective: &CollectiveId,
     states: &[MembershipState],
+) -> Result<Vec<NamedMembership>, sqlx::Error> {
+    named(conn, collective, states, 0, 2000).await
+}
+
+/// `limit` of a collective's members from the `offset`-th, in the order of [`memberships`].
+pub async fn members_window(
+    conn: &mut AnyConnection,
+    collective: &CollectiveId,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<NamedMembership>, sqlx::Error> {
+    named(conn, collective, &[MembershipState::Member], offset, limit).await
+}
+
+async fn named(
+    conn: &mut AnyConnection,
+    collective: &CollectiveId,
+    states: &[MembershipState],
+    offset: i64,
+    limit: i64,
 ) -> Result<Vec<NamedMembership>, sqlx::Error> {
     let wanted: Vec<String> = states.iter().map(|s| format!("'{}'", s.as_str())).collect();
     let rows = sqlx::query(AssertSqlSafe(format!(
@@ -360,10 +381,12 @@ pub async fn memberships(
          LEFT JOIN remote_actors ra ON ra.id = cm.actor AND cm.member_id IS NULL \
          WHERE cm.collective_id = $1 AND cm.state IN ({}) \
          ORDER BY CASE cm.role WHEN 'administrator' THEN 0 WHEN 'moderator' THEN 1 ELSE 2 END, \
-         COALESCE(cm.since, cm.created_at), cm.id LIMIT 2000",
+         COALESCE(cm.since, cm.created_at), cm.id LIMIT $2 OFFSET $3",
         wanted.join(", ")
     )))
     .bind(collective.as_str())
+    .bind(limit.max(0))
+    .bind(offset.max(0))
     .fetch_all(&mut *conn)
     .await?;
     rows.iter()

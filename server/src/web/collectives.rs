@@ -14,7 +14,7 @@ use serde::Deserialize;
 use super::forms::{Field, FieldMessages};
 use super::render;
 use super::views::date;
-use super::{FormAuthor, PageCtx, done};
+use super::{FormAuthor, PageCtx, PageParam, done};
 use crate::domain::category::CATEGORIES;
 use crate::domain::collective::{
     Admission, Collective, CollectiveInput, CollectiveVisibility, JoinInput, MAX_QUESTIONS, MembershipState, Role,
@@ -365,6 +365,7 @@ struct CollectivePage {
     /// The visitor's standing when it is not membership: asked, invited, refused, removed.
     state: Option<MembershipState>,
     reason: String,
+    /// The first members (`collectives::MEMBERS_PREVIEW`); the members page has them all.
     members: Vec<MemberLine>,
     /// The members list is shown (public, or the visitor is a member).
     shows_members: bool,
@@ -425,8 +426,8 @@ pub async fn show(State(state): State<AppState>, ctx: PageCtx, Path(name): Path<
     let view = collectives::view(&state.services, &name, ctx.viewer.as_ref()).await?;
     let shows_members = !view.collective.is_private() || view.is_member();
     let members = if shows_members {
-        let roster = collectives::roster(&state.services, &view).await?;
-        roster.members.iter().map(|m| member_line(&state, t, &view.collective, m)).collect()
+        let first = collectives::first_members(&state.services, &view).await?;
+        first.iter().map(|m| member_line(&state, t, &view.collective, m)).collect()
     } else {
         Vec::new()
     };
@@ -626,7 +627,11 @@ struct MembersPage {
     ctx: PageCtx,
     c: CollectiveCard,
     view: CollectiveView,
+    /// One page of members.
     members: Vec<MemberLine>,
+    page: i64,
+    previous_url: Option<String>,
+    next_url: Option<String>,
     requests: Vec<MemberLine>,
     invited: Vec<MemberLine>,
     roles: Vec<Choice>,
@@ -640,6 +645,7 @@ async fn members_page(
     state: &AppState,
     ctx: PageCtx,
     name: &str,
+    page: i64,
     invite_error: String,
     address: String,
 ) -> AppResult<MembersPage> {
@@ -648,7 +654,7 @@ async fn members_page(
     if view.collective.is_private() && !view.is_member() {
         return Err(AppError::not_found());
     }
-    let roster = collectives::roster(&state.services, &view).await?;
+    let roster = collectives::roster(&state.services, &view, page).await?;
     let viewer = ctx.viewer.as_ref().map(|v| state.services.urls().member(v.username.as_str()).to_string());
     let lines = |list: &[NamedMembership]| {
         list.iter()
@@ -661,6 +667,9 @@ async fn members_page(
     Ok(MembersPage {
         c: card(state, t, &view.collective, Some(view.members), None),
         members: lines(&roster.members),
+        page,
+        previous_url: (page > 1).then(|| format!("/collectives/{name}/members?page={}", page - 1)),
+        next_url: roster.has_more.then(|| format!("/collectives/{name}/members?page={}", page + 1)),
         requests: lines(&roster.requests),
         invited: lines(&roster.invited),
         roles: Role::ALL
@@ -679,8 +688,13 @@ async fn members_page(
     })
 }
 
-pub async fn members(State(state): State<AppState>, ctx: PageCtx, Path(name): Path<String>) -> AppResult<Html<String>> {
-    render(members_page(&state, ctx, &name, String::new(), String::new()).await?)
+pub async fn members(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(name): Path<String>,
+    Query(page): Query<PageParam>,
+) -> AppResult<Html<String>> {
+    render(members_page(&state, ctx, &name, page.number(), String::new(), String::new()).await?)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -703,7 +717,7 @@ pub async fn invite(
                 Some(field) => ctx.t.msg(&field.message),
                 None => ctx.t.msg(&error.message),
             };
-            let page = members_page(&state, ctx, &name, message, form.address.clone()).await?;
+            let page = members_page(&state, ctx, &name, 1, message, form.address.clone()).await?;
             Ok((error.status, render(page)?).into_response())
         }
         Err(error) => Err(error),
@@ -734,7 +748,7 @@ pub async fn decide(
                 Some(field) => ctx.t.msg(&field.message),
                 None => ctx.t.msg(&error.message),
             };
-            let mut page = members_page(&state, ctx, &name, String::new(), String::new()).await?;
+            let mut page = members_page(&state, ctx, &name, 1, String::new(), String::new()).await?;
             page.action_error = message;
             Ok((error.status, render(page)?).into_response())
         }

@@ -10,7 +10,7 @@ use super::forms::NoFields;
 use super::forms::{Field, FieldMessages};
 use super::render;
 use super::views::{AvatarView, ListingView, date};
-use super::{FormAuthor, PageCtx, done};
+use super::{FormAuthor, PageCtx, PageParam, done};
 use crate::domain::FieldError;
 use crate::domain::gazetteer;
 use crate::domain::geo::Location;
@@ -47,12 +47,6 @@ struct ProfilePage {
     next_url: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct PageParam {
-    page: Option<String>,
-}
-
 async fn find_active(state: &AppState, username: &str, viewer: Option<&Member>) -> AppResult<Member> {
     match accounts::find(state.db(), username).await? {
         // Pending and disabled members have no public profile, except for admins.
@@ -68,7 +62,7 @@ pub async fn profile(
     Query(params): Query<PageParam>,
 ) -> AppResult<Html<String>> {
     let member = find_active(&state, &username, ctx.viewer.as_ref()).await?;
-    let page = params.page.as_deref().and_then(|p| p.parse::<i64>().ok()).unwrap_or(1).clamp(1, 1000);
+    let page = params.number();
     let results = catalogue::by_member(state.db(), &member, ctx.viewer.as_ref(), page).await?;
     let t = ctx.t;
     let items = results.items.iter().map(|f| ListingView::card(t, &f.listing, None)).collect();

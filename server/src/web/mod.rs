@@ -182,6 +182,21 @@ pub fn done(path: &str, notice: &'static str) -> Redirect {
     Redirect::to(&format!("{path}{separator}done={notice}"))
 }
 
+/// The `?page=` of a page of a list (a profile's listings, a collective's members). A number that is
+/// not one shows the first page, as a list past its end shows an empty one: no error page for a link.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct PageParam {
+    page: Option<String>,
+}
+
+impl PageParam {
+    /// The page asked for, from 1 to 1,000.
+    pub fn number(&self) -> i64 {
+        self.page.as_deref().and_then(|p| p.trim().parse::<i64>().ok()).unwrap_or(1).clamp(1, 1000)
+    }
+}
+
 fn notice_of(t: Tr, query: &str) -> Option<&'static str> {
     url::form_urlencoded::parse(query.as_bytes())
         .find(|(key, _)| key == "done")

@@ -424,24 +424,43 @@ async fn join_elsewhere(
     Ok(record)
 }
 
-/// The collective's members as `viewer` may see them (the collective must be visible to them);
-/// to its moderators, the requests waiting and the invitations too.
+/// How many members a collective's own page shows (administrators and moderators first): the
+/// members page lists them all, [`MEMBERS_PER_PAGE`] at a time. A collective of a thousand members
+/// is one page of a hundred names, not a thousand.
+pub const MEMBERS_PREVIEW: i64 = 24;
+pub const MEMBERS_PER_PAGE: i64 = 100;
+
+/// One page of a collective's members as `viewer` may see them (the collective must be visible to
+/// them); to its moderators, the requests waiting and the invitations too.
 #[derive(Debug, Clone, Default)]
 pub struct Roster {
     pub members: Vec<NamedMembership>,
+    /// Another page of members follows.
+    pub has_more: bool,
     pub requests: Vec<NamedMembership>,
     pub invited: Vec<NamedMembership>,
 }
 
-pub async fn roster(services: &Services, view: &CollectiveView) -> AppResult<Roster> {
+/// Page `page` (from 1) of the collective's members, and to moderators its requests and invitations.
+pub async fn roster(services: &Services, view: &CollectiveView, page: i64) -> AppResult<Roster> {
     let mut conn = services.conn().await?;
-    let members = storage::memberships(&mut conn, &view.collective.id, &[MembershipState::Member]).await?;
+    let offset = (page.max(1) - 1) * MEMBERS_PER_PAGE;
+    // One more than a page: whether another follows, without counting them.
+    let mut members = storage::members_window(&mut conn, &view.collective.id, offset, MEMBERS_PER_PAGE + 1).await?;
+    let has_more = members.len() > MEMBERS_PER_PAGE as usize;
+    members.truncate(MEMBERS_PER_PAGE as usize);
     if !view.moderates() {
-        return Ok(Roster { members, ..Roster::default() });
+        return Ok(Roster { members, has_more, ..Roster::default() });
     }
     let requests = storage::memberships(&mut conn, &view.collective.id, &[MembershipState::Requested]).await?;
     let invited = storage::memberships(&mut conn, &view.collective.id, &[MembershipState::Invited]).await?;
-    Ok(Roster { members, requests, invited })
+    Ok(Roster { members, has_more, requests, invited })
+}
+
+/// The first [`MEMBERS_PREVIEW`] members, for the collective's own page.
+pub async fn first_members(services: &Services, view: &CollectiveView) -> AppResult<Vec<NamedMembership>> {
+    let mut conn = services.conn().await?;
+    Ok(storage::members_window(&mut conn, &view.collective.id, 0, MEMBERS_PREVIEW).await?)
 }
 
 /// The membership `id` of the collective `name`, with the view of the moderator acting on it.
