@@ -243,15 +243,10 @@ async fn webfinger_handler(State(state): State<AppState>, Query(query): Query<We
         let actor = urls.instance_actor();
         return json_with_type(webfinger::document(&domain, &domain, &actor, urls.base()), "application/jrd+json");
     }
-    let actor = match actors::member_actor(services, &username).await {
-        Ok(None) => actors::collective_actor(services, &username, true).await,
-        found => found,
-    };
-    match actor {
-        Ok(Some(actor)) => json_with_type(
-            webfinger::document(&actor.username, &domain, &actor.id, &actor.page),
-            "application/jrd+json",
-        ),
+    match actors::webfinger_target(services, &username).await {
+        Ok(Some((name, actor))) => {
+            json_with_type(webfinger::document(&name, &domain, &actor, &actor), "application/jrd+json")
+        }
         Ok(None) => not_found(),
         Err(e) => internal(e),
     }

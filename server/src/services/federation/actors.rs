@@ -169,6 +169,20 @@ pub async fn local_actor(services: &Services, username: &str) -> AppResult<Optio
 }
 
 /// A collective's `Group` actor by name; with `public_only`, `None` for a private one.
+/// Whom a WebFinger address names here: an active member, else a public collective, as the name
+/// to answer with and the actor's URL (which is also its page). No key pair: a WebFinger answer
+/// gives links only, and reading the keys was a second statement on every lookup.
+pub async fn webfinger_target(services: &Services, name: &str) -> AppResult<Option<(String, Url)>> {
+    if let Some(member) = super::documents::active_member(services, name).await? {
+        return Ok(Some((member.username.as_str().to_owned(), services.urls().member(member.username.as_str()))));
+    }
+    let Ok(name) = crate::domain::collective::CollectiveName::parse(name) else { return Ok(None) };
+    let collective = crate::storage::collectives::local_by_name(&mut *services.conn().await?, &name).await?;
+    Ok(collective
+        .filter(|c| !c.is_private())
+        .map(|c| (c.name.to_string(), services.urls().collective(c.name.as_str()))))
+}
+
 pub async fn collective_actor(services: &Services, name: &str, public_only: bool) -> AppResult<Option<LocalActor>> {
     let Ok(name) = crate::domain::collective::CollectiveName::parse(name) else { return Ok(None) };
     let collective = crate::storage::collectives::local_by_name(&mut *services.conn().await?, &name).await?;
