@@ -5,7 +5,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
 use super::members::decode;
-use super::parsed;
+use super::{Columns, Db, parsed, reader};
 use crate::domain::category;
 use crate::domain::collective::{
     Admission, Charter, Collective, CollectiveDraft, CollectiveName, CollectiveOrigin, CollectiveVisibility,
@@ -56,16 +56,16 @@ fn collective_from_row(row: &AnyRow) -> Result<Collective, sqlx::Error> {
     })
 }
 
-fn membership_from_row(row: &AnyRow) -> Result<MembershipRecord, sqlx::Error> {
+fn membership_from_row(row: &impl Columns) -> Result<MembershipRecord, sqlx::Error> {
     membership_with_prefix(row, "")
 }
 
 /// A membership's columns read under `prefix` (`m_id`, `m_state`…: beside a collective's, whose
 /// names are the same).
-fn membership_with_prefix(row: &AnyRow, prefix: &str) -> Result<MembershipRecord, sqlx::Error> {
+fn membership_with_prefix(row: &impl Columns, prefix: &str) -> Result<MembershipRecord, sqlx::Error> {
     let column = |name: &str| format!("{prefix}{name}");
-    let text = |name: &str| row.try_get::<String, _>(column(name).as_str());
-    let member = match row.try_get::<Option<String>, _>(column("member_id").as_str())? {
+    let text = |name: &str| row.text(column(name).as_str());
+    let member = match row.opt_text(column("member_id").as_str())? {
         Some(_) => Some(parsed(row, &column("member_id"), MemberId::parse)?),
         None => None,
     };
@@ -77,16 +77,16 @@ fn membership_with_prefix(row: &AnyRow, prefix: &str) -> Result<MembershipRecord
         membership: Membership {
             state: decode("state", MembershipState::parse(&text("state")?))?,
             role: decode("role", Role::parse(&text("role")?))?,
-            charter_version: row.try_get(column("charter_version").as_str())?,
-            since: row.try_get(column("since").as_str())?,
+            charter_version: row.opt_int(column("charter_version").as_str())?,
+            since: row.opt_int(column("since").as_str())?,
             message: text("message")?,
             answers: json_list("answers", &text("answers")?)?,
             reason: text("reason")?,
         },
-        decided_by: row.try_get(column("decided_by").as_str())?,
-        activity_id: row.try_get(column("activity_id").as_str())?,
-        created_at: row.try_get(column("created_at").as_str())?,
-        updated_at: row.try_get(column("updated_at").as_str())?,
+        decided_by: row.opt_text(column("decided_by").as_str())?,
+        activity_id: row.opt_text(column("activity_id").as_str())?,
+        created_at: row.int(column("created_at").as_str())?,
+        updated_at: row.int(column("updated_at").as_str())?,
     })
 }
 
@@ -352,28 +352,36 @@ pub async fn memberships(
     collective: &CollectiveId,
     states: &[MembershipState],
 ) -> Result<Vec<NamedMembership>, sqlx::Error> {
-    named(conn, collective, states, 0, 2000).await
+    named(conn, &named_sql(states), collective, 0, 2000).await
 }
 
-/// `limit` of a collective's members from the `offset`-th, in the order of [`memberships`].
+/// `limit` of a collective's members from the `offset`-th, in the order of [`memberships`]: the
+/// collective's page and its members page. On SQLite, read on the request's thread (`reader.rs`):
+/// through sqlx, a page of a hundred members cost three times a catalogue page.
 pub async fn members_window(
-    conn: &mut AnyConnection,
+    db: &Db,
     collective: &CollectiveId,
     offset: i64,
     limit: i64,
 ) -> Result<Vec<NamedMembership>, sqlx::Error> {
-    named(conn, collective, &[MembershipState::Member], offset, limit).await
+    let sql = named_sql(&[MembershipState::Member]);
+    if let Some(reader) = db.reader() {
+        let params = [
+            rusqlite::types::Value::Text(collective.as_str().to_owned()),
+            rusqlite::types::Value::Integer(limit.max(0)),
+            rusqlite::types::Value::Integer(offset.max(0)),
+        ];
+        return reader.read(|conn| reader::query(conn, &sql, &params, |row| named_from_row(row)));
+    }
+    let mut conn = db.conn().await?;
+    named(&mut conn, &sql, collective, offset, limit).await
 }
 
-async fn named(
-    conn: &mut AnyConnection,
-    collective: &CollectiveId,
-    states: &[MembershipState],
-    offset: i64,
-    limit: i64,
-) -> Result<Vec<NamedMembership>, sqlx::Error> {
+/// The memberships in `states` with their people's names; `$1` the collective, `$2` the limit,
+/// `$3` the offset.
+fn named_sql(states: &[MembershipState]) -> String {
     let wanted: Vec<String> = states.iter().map(|s| format!("'{}'", s.as_str())).collect();
-    let rows = sqlx::query(AssertSqlSafe(format!(
+    format!(
         "SELECT {MEMBERSHIP_COLUMNS}, m.username, m.display_name AS member_name, ra.username AS remote_username, \
          ra.domain AS remote_domain, ra.display_name AS remote_name, ra.page AS remote_page \
          FROM collective_members cm \
@@ -383,25 +391,36 @@ async fn named(
          ORDER BY CASE cm.role WHEN 'administrator' THEN 0 WHEN 'moderator' THEN 1 ELSE 2 END, \
          COALESCE(cm.since, cm.created_at), cm.id LIMIT $2 OFFSET $3",
         wanted.join(", ")
-    )))
-    .bind(collective.as_str())
-    .bind(limit.max(0))
-    .bind(offset.max(0))
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter()
-        .map(|row| {
-            let remote_username: Option<String> = row.try_get("remote_username")?;
-            let remote_domain: Option<String> = row.try_get("remote_domain")?;
-            Ok(NamedMembership {
-                record: membership_from_row(row)?,
-                username: row.try_get("username")?,
-                display_name: row.try_get::<Option<String>, _>("member_name")?.or(row.try_get("remote_name")?),
-                remote_handle: remote_username.zip(remote_domain).map(|(user, host)| format!("{user}@{host}")),
-                remote_page: row.try_get("remote_page")?,
-            })
-        })
-        .collect()
+    )
+}
+
+async fn named(
+    conn: &mut AnyConnection,
+    sql: &str,
+    collective: &CollectiveId,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<NamedMembership>, sqlx::Error> {
+    // Safe: `named_sql` writes states of our own enumeration; values are bound.
+    let rows = sqlx::query(AssertSqlSafe(sql.to_owned()))
+        .bind(collective.as_str())
+        .bind(limit.max(0))
+        .bind(offset.max(0))
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(named_from_row).collect()
+}
+
+fn named_from_row(row: &impl Columns) -> Result<NamedMembership, sqlx::Error> {
+    let remote_username = row.opt_text("remote_username")?;
+    let remote_domain = row.opt_text("remote_domain")?;
+    Ok(NamedMembership {
+        record: membership_from_row(row)?,
+        username: row.opt_text("username")?,
+        display_name: row.opt_text("member_name")?.or(row.opt_text("remote_name")?),
+        remote_handle: remote_username.zip(remote_domain).map(|(user, host)| format!("{user}@{host}")),
+        remote_page: row.opt_text("remote_page")?,
+    })
 }
 
 /// How many members a collective has.

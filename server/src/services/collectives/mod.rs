@@ -443,15 +443,15 @@ pub struct Roster {
 
 /// Page `page` (from 1) of the collective's members, and to moderators its requests and invitations.
 pub async fn roster(services: &Services, view: &CollectiveView, page: i64) -> AppResult<Roster> {
-    let mut conn = services.conn().await?;
     let offset = (page.max(1) - 1) * MEMBERS_PER_PAGE;
     // One more than a page: whether another follows, without counting them.
-    let mut members = storage::members_window(&mut conn, &view.collective.id, offset, MEMBERS_PER_PAGE + 1).await?;
+    let mut members = storage::members_window(services.db(), &view.collective.id, offset, MEMBERS_PER_PAGE + 1).await?;
     let has_more = members.len() > MEMBERS_PER_PAGE as usize;
     members.truncate(MEMBERS_PER_PAGE as usize);
     if !view.moderates() {
         return Ok(Roster { members, has_more, ..Roster::default() });
     }
+    let mut conn = services.conn().await?;
     let requests = storage::memberships(&mut conn, &view.collective.id, &[MembershipState::Requested]).await?;
     let invited = storage::memberships(&mut conn, &view.collective.id, &[MembershipState::Invited]).await?;
     Ok(Roster { members, has_more, requests, invited })
@@ -459,8 +459,7 @@ pub async fn roster(services: &Services, view: &CollectiveView, page: i64) -> Ap
 
 /// The first [`MEMBERS_PREVIEW`] members, for the collective's own page.
 pub async fn first_members(services: &Services, view: &CollectiveView) -> AppResult<Vec<NamedMembership>> {
-    let mut conn = services.conn().await?;
-    Ok(storage::members_window(&mut conn, &view.collective.id, 0, MEMBERS_PREVIEW).await?)
+    Ok(storage::members_window(services.db(), &view.collective.id, 0, MEMBERS_PREVIEW).await?)
 }
 
 /// The membership `id` of the collective `name`, with the view of the moderator acting on it.
