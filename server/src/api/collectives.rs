@@ -542,10 +542,10 @@ pub async fn members(
     let _ = &query.lang;
     let page = page_number(query.page.as_deref())?;
     let view = collectives::view(&state.services, &id, caller.as_ref()).await?;
-    let roster = collectives::roster(&state.services, &view, page).await?;
+    let page_of = collectives::member_page(&state.services, &view, page).await?;
     let links = Links::new(state.config());
     let current = view.collective.charter_version;
-    let items = roster
+    let items = page_of
         .members
         .iter()
         .map(|named| {
@@ -559,7 +559,7 @@ pub async fn members(
             }
         })
         .collect();
-    let next = roster.has_more.then(|| {
+    let next = page_of.has_more.then(|| {
         // The address as the caller wrote it (`name@host` too), encoded for the path.
         let address: String = url::form_urlencoded::byte_serialize(id.as_bytes()).collect();
         links.api(&format!("collectives/{address}/members?page={}", page + 1))
@@ -577,10 +577,10 @@ pub async fn requests(
     if !view.moderates() {
         return Err(AppError::new(StatusCode::FORBIDDEN, "moderators_only", "error.collective_moderators_only"));
     }
-    let roster = collectives::roster(&state.services, &view, 1).await?;
+    let waiting = collectives::waiting(&state.services, &view).await?;
     let links = Links::new(state.config());
     let questions = &view.collective.questions;
-    let requests = roster
+    let requests = waiting
         .requests
         .iter()
         .map(|named| {
@@ -602,7 +602,7 @@ pub async fn requests(
             }
         })
         .collect();
-    let invitations = roster
+    let invitations = waiting
         .invited
         .iter()
         .map(|named| InvitationJson {

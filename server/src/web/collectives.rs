@@ -654,7 +654,8 @@ async fn members_page(
     if view.collective.is_private() && !view.is_member() {
         return Err(AppError::not_found());
     }
-    let roster = collectives::roster(&state.services, &view, page).await?;
+    let members = collectives::member_page(&state.services, &view, page).await?;
+    let waiting = collectives::waiting(&state.services, &view).await?;
     let viewer = ctx.viewer.as_ref().map(|v| state.services.urls().member(v.username.as_str()).to_string());
     let lines = |list: &[NamedMembership]| {
         list.iter()
@@ -664,14 +665,17 @@ async fn members_page(
             })
             .collect()
     };
+    let c = card(state, t, &view.collective, Some(view.members), None);
+    // From the collective's own address (`c.url`), not from the path as it was typed.
+    let page_url = |n: i64| format!("{}/members?page={n}", c.url);
     Ok(MembersPage {
-        c: card(state, t, &view.collective, Some(view.members), None),
-        members: lines(&roster.members),
+        members: lines(&members.members),
         page,
-        previous_url: (page > 1).then(|| format!("/collectives/{name}/members?page={}", page - 1)),
-        next_url: roster.has_more.then(|| format!("/collectives/{name}/members?page={}", page + 1)),
-        requests: lines(&roster.requests),
-        invited: lines(&roster.invited),
+        previous_url: (page > 1).then(|| page_url(page - 1)),
+        next_url: members.has_more.then(|| page_url(page + 1)),
+        requests: lines(&waiting.requests),
+        invited: lines(&waiting.invited),
+        c,
         roles: Role::ALL
             .iter()
             .map(|r| Choice {

@@ -430,31 +430,40 @@ async fn join_elsewhere(
 pub const MEMBERS_PREVIEW: i64 = 24;
 pub const MEMBERS_PER_PAGE: i64 = 100;
 
-/// One page of a collective's members as `viewer` may see them (the collective must be visible to
-/// them); to its moderators, the requests waiting and the invitations too.
+/// One page of a collective's members (the collective must be visible to the viewer).
 #[derive(Debug, Clone, Default)]
-pub struct Roster {
+pub struct MemberPage {
     pub members: Vec<NamedMembership>,
     /// Another page of members follows.
     pub has_more: bool,
-    pub requests: Vec<NamedMembership>,
-    pub invited: Vec<NamedMembership>,
 }
 
-/// Page `page` (from 1) of the collective's members, and to moderators its requests and invitations.
-pub async fn roster(services: &Services, view: &CollectiveView, page: i64) -> AppResult<Roster> {
+/// Page `page` (from 1) of the collective's members, [`MEMBERS_PER_PAGE`] of them.
+pub async fn member_page(services: &Services, view: &CollectiveView, page: i64) -> AppResult<MemberPage> {
     let offset = (page.max(1) - 1) * MEMBERS_PER_PAGE;
     // One more than a page: whether another follows, without counting them.
     let mut members = storage::members_window(services.db(), &view.collective.id, offset, MEMBERS_PER_PAGE + 1).await?;
     let has_more = members.len() > MEMBERS_PER_PAGE as usize;
     members.truncate(MEMBERS_PER_PAGE as usize);
+    Ok(MemberPage { members, has_more })
+}
+
+/// What waits for a collective's moderators: the requests to decide and the invitations sent.
+#[derive(Debug, Clone, Default)]
+pub struct Waiting {
+    pub requests: Vec<NamedMembership>,
+    pub invited: Vec<NamedMembership>,
+}
+
+/// The requests and invitations of the collective, to its moderators; nothing to anyone else.
+pub async fn waiting(services: &Services, view: &CollectiveView) -> AppResult<Waiting> {
     if !view.moderates() {
-        return Ok(Roster { members, has_more, ..Roster::default() });
+        return Ok(Waiting::default());
     }
     let mut conn = services.conn().await?;
     let requests = storage::memberships(&mut conn, &view.collective.id, &[MembershipState::Requested]).await?;
     let invited = storage::memberships(&mut conn, &view.collective.id, &[MembershipState::Invited]).await?;
-    Ok(Roster { members, has_more, requests, invited })
+    Ok(Waiting { requests, invited })
 }
 
 /// The first [`MEMBERS_PREVIEW`] members, for the collective's own page.
