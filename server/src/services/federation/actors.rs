@@ -176,19 +176,25 @@ pub async fn webfinger_target(services: &Services, name: &str) -> AppResult<Opti
     if let Some(member) = super::documents::active_member(services, name).await? {
         return Ok(Some((member.username.as_str().to_owned(), services.urls().member(member.username.as_str()))));
     }
+    let collective = local_collective(services, name, true).await?;
+    Ok(collective.map(|c| (c.name.to_string(), services.urls().collective(c.name.as_str()))))
+}
+
+/// Our collective named `name`, unless it is private and `public_only`.
+async fn local_collective(
+    services: &Services,
+    name: &str,
+    public_only: bool,
+) -> AppResult<Option<crate::domain::collective::Collective>> {
     let Ok(name) = crate::domain::collective::CollectiveName::parse(name) else { return Ok(None) };
     let collective = crate::storage::collectives::local_by_name(&mut *services.conn().await?, &name).await?;
-    Ok(collective
-        .filter(|c| !c.is_private())
-        .map(|c| (c.name.to_string(), services.urls().collective(c.name.as_str()))))
+    Ok(collective.filter(|c| !(public_only && c.is_private())))
 }
 
 pub async fn collective_actor(services: &Services, name: &str, public_only: bool) -> AppResult<Option<LocalActor>> {
-    let Ok(name) = crate::domain::collective::CollectiveName::parse(name) else { return Ok(None) };
-    let collective = crate::storage::collectives::local_by_name(&mut *services.conn().await?, &name).await?;
-    match collective {
-        Some(c) if !(public_only && c.is_private()) => Ok(Some(group_actor(services, &c).await?)),
-        _ => Ok(None),
+    match local_collective(services, name, public_only).await? {
+        Some(c) => Ok(Some(group_actor(services, &c).await?)),
+        None => Ok(None),
     }
 }
 
